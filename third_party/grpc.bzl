@@ -35,21 +35,23 @@ def _run_protoc(ctx, plugin_flags, outputs, tools):
 def _outputs(ctx, suffixes):
     proto_info = ctx.attr.proto[ProtoInfo]
     outputs = []
-    prefix = ctx.label.package + "/" if ctx.label.package else ""
     for src in proto_info.direct_sources:
         base = _import_path(src, proto_info)[:-len(".proto")]
-        if not base.startswith(prefix):
-            fail("%s must be in package %s, like the rule that generates its code" % (src.path, ctx.label.package))
-        base = base[len(prefix):]
         for suffix in suffixes:
-            outputs.append(ctx.actions.declare_file(base + suffix))
+            outputs.append(ctx.actions.declare_file(ctx.attr.name + "/" + base + suffix))
     return outputs
 
 def _out_dir(ctx):
-    # protoc writes <import path>.<suffix> under the output root.
+    # Generated files sit under a directory named after the rule, at their
+    # import path, so that they are included exactly as the .proto is imported
+    # ("spikeserve/v1/simulator.grpc.pb.h") whatever strip_import_prefix did.
+    parts = [ctx.bin_dir.path]
     if ctx.label.workspace_root:
-        return ctx.bin_dir.path + "/" + ctx.label.workspace_root
-    return ctx.bin_dir.path
+        parts.append(ctx.label.workspace_root)
+    if ctx.label.package:
+        parts.append(ctx.label.package)
+    parts.append(ctx.attr.name)
+    return "/".join(parts)
 
 def _cc_grpc_codegen_impl(ctx):
     outputs = _outputs(ctx, [".grpc.pb.h", ".grpc.pb.cc"])
@@ -88,6 +90,7 @@ def cc_grpc_library(name, proto, cc_proto, **kwargs):
         name = name,
         srcs = [":" + name + "_codegen"],
         hdrs = [":" + name + "_codegen"],
+        strip_include_prefix = name + "_codegen",
         deps = [cc_proto, "@system_libs//:grpcpp"],
         **kwargs
     )
@@ -107,12 +110,22 @@ def _py_grpc_codegen_impl(ctx):
     )
     return [DefaultInfo(files = depset(outputs))]
 
-py_grpc_codegen = rule(
+_py_grpc_codegen = rule(
     implementation = _py_grpc_codegen_impl,
     attrs = {
         "proto": attr.label(providers = [ProtoInfo], mandatory = True),
         "_protoc": attr.label(default = "@com_google_protobuf//:protoc", executable = True, cfg = "exec", allow_single_file = True),
         "_plugin": attr.label(default = "@com_google_protobuf//:grpc_python_plugin", executable = True, cfg = "exec", allow_single_file = True),
     },
-    doc = "Python message and service modules (*_pb2.py, *_pb2_grpc.py) for one proto_library.",
 )
+
+def py_grpc_library(name, proto, **kwargs):
+    """A py_library with the message and service modules of `proto`, importable
+    by their proto package path (e.g. `from spikeserve.v1 import simulator_pb2`)."""
+    _py_grpc_codegen(name = name + "_codegen", proto = proto)
+    native.py_library(
+        name = name,
+        srcs = [":" + name + "_codegen"],
+        imports = [name + "_codegen"],
+        **kwargs
+    )

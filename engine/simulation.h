@@ -1,0 +1,250 @@
+// The engine's public face: one Simulation is one PyNN "setup() ... end()".
+//
+// Everything a session does goes through this class, and every input is
+// validated here, so that the server can be a thin translation layer and a C++
+// program can embed the engine without any server. Calls are not thread-safe:
+// the owner serialises them (the server holds one lock per session); Run may
+// use worker threads internally.
+//
+// Units everywhere are PyNN's: ms, mV, nA, µS, nF, Hz.
+#ifndef SPIKESERVE_ENGINE_SIMULATION_H_
+#define SPIKESERVE_ENGINE_SIMULATION_H_
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "engine/catalogue.h"
+#include "engine/parameter_value.h"
+
+namespace spikeserve::engine {
+
+using PopulationId = uint32_t;
+using ProjectionId = uint32_t;
+using CurrentSourceId = uint32_t;
+
+// Caps that protect the host; exceeding one is RESOURCE_EXHAUSTED, and the
+// network is left as it was before the call.
+struct Limits {
+  uint64_t max_neurons = 10'000'000;
+  uint64_t max_synapses = 2'000'000'000;
+  double max_biological_time_ms = 1e9;  // per session, summed over runs
+  uint64_t max_recorded_bytes = 8ull << 30;
+};
+
+// PyNN's setup(). Times in ms.
+struct SimulationConfig {
+  double timestep_ms = 0.1;
+  double min_delay_ms = 0.1;   // <= every synaptic delay; spikes are exchanged every min_delay
+  double max_delay_ms = 10.0;  // >= every synaptic delay; sizes the ring buffers
+  uint64_t seed = 0;           // 0: a seed is drawn from the OS and reported by seed()
+  int threads = 1;
+  Limits limits;
+};
+
+// A population, or cells of it (a PopulationView), as index positions within
+// the population. Empty `indices` with `all = true` selects every cell.
+struct Selector {
+  PopulationId population = 0;
+  bool all = true;
+  std::vector<uint32_t> indices;  // sorted, unique, each < population size
+};
+
+// An ordered set of cells, as PyNN's Population, PopulationView or Assembly:
+// the concatenation of its parts. Projection indices are positions in it.
+struct CellSet {
+  std::vector<Selector> parts;
+};
+
+// A Population's spatial structure (PyNN's pyNN.space). Positions are in µm.
+struct StructureSpec {
+  std::string name;                      // "" (no structure: Line), "Line", "Grid2D", "Grid3D"
+  std::map<std::string, double> params;  // PyNN's parameter names, e.g. dx, x0, aspect_ratio
+};
+
+struct PopulationSpec {
+  int64_t size = 0;
+  std::string cell_type;  // PyNN's class name, e.g. "IF_cond_exp"
+  ParameterMap parameters;
+  ParameterMap initial_values;
+  StructureSpec structure;
+  std::string label;  // "" -> "population<id>"
+};
+
+struct PopulationInfo {
+  PopulationId id = 0;
+  uint64_t first_id = 0;  // global PyNN id of cell 0; cell i has first_id + i
+  uint64_t size = 0;
+  std::string label;
+  std::string cell_type;
+};
+
+// A connector, by PyNN's class name ("FixedProbabilityConnector", ...), with
+// its numeric arguments by PyNN's names (p_connect, n, allow_self_connections
+// as 0/1, with_replacement as 0/1) and, for FromListConnector, the rows.
+struct ConnectorSpec {
+  std::string name;
+  std::map<std::string, double> params;
+  // FromListConnector: each row is (pre, post, values of column_names...).
+  std::vector<std::string> column_names;
+  std::vector<std::vector<double>> rows;
+  uint64_t seed = 0;  // 0: derive from the session seed and the projection id
+};
+
+struct SynapseSpec {
+  std::string type = "StaticSynapse";
+  ParameterMap parameters;  // weight (nA or µS), delay (ms)
+};
+
+struct ProjectionSpec {
+  CellSet pre;
+  CellSet post;
+  ConnectorSpec connector;
+  SynapseSpec synapse;
+  std::string receptor_type = "excitatory";
+  std::string label;
+};
+
+struct ProjectionInfo {
+  ProjectionId id = 0;
+  uint64_t num_connections = 0;
+  std::string label;
+};
+
+// Connections of a projection, indices relative to its pre/post CellSets,
+// in the projection's canonical order (by pre index, then post index).
+struct ConnectionTable {
+  std::vector<uint32_t> pre;
+  std::vector<uint32_t> post;
+  std::map<std::string, std::vector<double>> values;  // "weight", "delay", ...
+};
+
+struct CurrentSourceSpec {
+  std::string type;  // "DCSource", ...
+  ParameterMap parameters;
+};
+
+// Recorded data of one population in one segment.
+struct SignalData {
+  std::string variable;  // "v", "gsyn_exc", ...
+  std::string units;     // "mV", "uS", ...
+  double sampling_period_ms = 0.0;
+  double t_start_ms = 0.0;
+  std::vector<uint32_t> channels;  // population indices, ascending
+  // Row-major [sample][channel]; sample k is at t_start + k * sampling_period.
+  std::vector<double> samples;
+  uint64_t num_samples() const { return channels.empty() ? 0 : samples.size() / channels.size(); }
+};
+
+struct SpikeData {
+  std::vector<uint32_t> recorded;  // population indices whose spikes are recorded, ascending
+  // Parallel arrays sorted by time (ties by index).
+  std::vector<uint32_t> index;
+  std::vector<double> time_ms;
+};
+
+struct PopulationRecording {
+  PopulationId population = 0;
+  bool spikes_recorded = false;
+  SpikeData spikes;
+  std::vector<SignalData> signals;  // in the order variables were first recorded
+};
+
+struct Segment {
+  uint32_t index = 0;  // 0, 1, ... ; name "segment%03d"
+  double t_start_ms = 0.0;
+  double t_stop_ms = 0.0;  // current time for the open segment
+  bool closed = false;     // true once a reset ended it
+  std::map<std::string, std::string> annotations;  // from reset(annotations=...)
+  std::vector<PopulationRecording> populations;
+};
+
+// What Run tells its caller while it goes on, and how the caller stops it.
+struct RunControl {
+  // Called at epoch boundaries at least every `report_every_ms` of biological
+  // time with the current time; returning false stops the run there.
+  std::function<bool(double t_ms)> keep_going;
+  double report_every_ms = 100.0;
+};
+
+struct RunResult {
+  double t_ms = 0.0;       // time reached
+  uint64_t steps = 0;      // steps taken in this call
+  bool stopped = false;    // keep_going returned false before the target
+  double requested_ms = 0.0;  // target after rounding to the time grid
+};
+
+class Simulation {
+ public:
+  static absl::StatusOr<std::unique_ptr<Simulation>> Create(const SimulationConfig& config);
+  ~Simulation();
+  Simulation(const Simulation&) = delete;
+  Simulation& operator=(const Simulation&) = delete;
+
+  const SimulationConfig& config() const;
+  uint64_t seed() const;
+  double time_ms() const;
+  uint64_t num_neurons() const;
+  uint64_t num_synapses() const;
+
+  // --- network ---
+  absl::StatusOr<PopulationInfo> AddPopulation(const PopulationSpec& spec);
+  absl::StatusOr<PopulationInfo> DescribePopulation(PopulationId id) const;
+  std::vector<PopulationInfo> Populations() const;
+  // Positions (µm) of the selected cells, one {x, y, z} per cell.
+  absl::StatusOr<std::vector<std::array<double, 3>>> Positions(const Selector& cells) const;
+
+  absl::Status SetParameters(const Selector& cells, const ParameterMap& values);
+  // One value per selected cell (numbers) or one sequence per cell (spike_times).
+  absl::StatusOr<ParameterValue> GetParameter(const Selector& cells, const std::string& name) const;
+  // Sets initial values of state variables (used at the next reset and, before
+  // the first run, immediately).
+  absl::Status Initialize(const Selector& cells, const ParameterMap& values);
+  absl::StatusOr<ParameterValue> GetInitialValue(const Selector& cells, const std::string& name) const;
+
+  absl::StatusOr<ProjectionInfo> AddProjection(const ProjectionSpec& spec);
+  absl::StatusOr<ProjectionInfo> DescribeProjection(ProjectionId id) const;
+  absl::StatusOr<ConnectionTable> GetConnections(ProjectionId id,
+                                                 const std::vector<std::string>& names) const;
+  // Values: scalar, array of num_connections, or random distribution.
+  absl::Status SetSynapseParameters(ProjectionId id, const ParameterMap& values);
+
+  absl::StatusOr<CurrentSourceId> AddCurrentSource(const CurrentSourceSpec& spec);
+  absl::Status SetCurrentSourceParameters(CurrentSourceId id, const ParameterMap& values);
+  absl::Status Inject(CurrentSourceId id, const Selector& cells);
+
+  // --- recording ---
+  // sampling_interval_ms 0 means the time step; it must be a multiple of it.
+  absl::Status Record(const Selector& cells, const std::vector<std::string>& variables,
+                      double sampling_interval_ms);
+  // Empty `variables` stops everything for the selected cells.
+  absl::Status StopRecording(const Selector& cells, const std::vector<std::string>& variables);
+  // PyNN's get_data(clear=True): drops what the open segment holds for these
+  // populations and restarts its recording at the current time.
+  absl::Status ClearRecording(const std::vector<PopulationId>& populations);
+  // All segments, closed ones first, the open one last. Reading never consumes.
+  const std::vector<Segment>& segments() const;
+
+  // --- time ---
+  // Advances by `duration_ms` (rounded to the nearest whole number of steps).
+  absl::StatusOr<RunResult> Run(double duration_ms, const RunControl& control = {});
+  absl::StatusOr<RunResult> RunUntil(double t_ms, const RunControl& control = {});
+  // Closes the open segment with `annotations`, sets t back to 0 and every
+  // state variable to its initial value; parameters and network are kept.
+  absl::Status Reset(const std::map<std::string, std::string>& annotations);
+
+ private:
+  class Impl;
+  explicit Simulation(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace spikeserve::engine
+
+#endif  // SPIKESERVE_ENGINE_SIMULATION_H_
