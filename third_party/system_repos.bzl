@@ -10,6 +10,7 @@ targets, so no archive is ever downloaded.
 _PKG_CONFIG_LIBS = {
     "absl": [
         "absl_base",
+        "absl_cord",
         "absl_flags",
         "absl_flags_parse",
         "absl_flags_usage",
@@ -82,13 +83,18 @@ cc_library(
 )
 """)
 
-    # grpc.health.v1, for clients and tests that check a server's health.
-    rctx.symlink("/usr/share/grpc-proto/grpc/health/v1/health.proto", "grpc/health/v1/health.proto")
-    build.append("""proto_library(
-    name = "health_proto",
-    srcs = ["grpc/health/v1/health.proto"],
+    # grpc.health.v1 and server reflection, for clients and tests that check
+    # a server's health or explore its API generically.
+    for name, path in [
+        ("health_proto", "grpc/health/v1/health.proto"),
+        ("reflection_proto", "grpc/reflection/v1alpha/reflection.proto"),
+    ]:
+        rctx.symlink("/usr/share/grpc-proto/" + path, path)
+        build.append("""proto_library(
+    name = "%s",
+    srcs = ["%s"],
 )
-""")
+""" % (name, path))
     rctx.file("BUILD", "\n".join(build))
     rctx.file("WORKSPACE", 'workspace(name = "%s")\n' % rctx.name)
 

@@ -1,0 +1,100 @@
+// A small C++ client for spikeserve.v1.Simulator: unary calls with deadlines
+// and decoded error details, Run with progress, Upload in chunks, and GetData
+// assembled into a Neo-shaped Block.
+#ifndef SPIKESERVE_CLIENTS_CPP_CLIENT_H_
+#define SPIKESERVE_CLIENTS_CPP_CLIENT_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "clients/cpp/neo_block.h"
+#include "grpcpp/grpcpp.h"
+#include "spikeserve/v1/errors.pb.h"
+#include "spikeserve/v1/simulator.grpc.pb.h"
+
+namespace spikeserve::client {
+
+// The outcome of one call: the gRPC status and, on failure, the server's
+// machine-readable detail (field path and reason code).
+struct CallResult {
+  grpc::Status status;
+  v1::ErrorDetail error;
+
+  bool ok() const { return status.ok(); }
+  grpc::StatusCode code() const { return status.error_code(); }
+  std::string message() const { return status.error_message(); }
+};
+
+struct ClientOptions {
+  std::chrono::milliseconds unary_deadline{30'000};
+  // Bytes per message for Upload.
+  size_t upload_chunk_bytes = 1 << 20;
+};
+
+class Client {
+ public:
+  explicit Client(std::shared_ptr<grpc::Channel> channel, ClientOptions options = {});
+
+  // Connects to host:port, waiting up to `timeout` for the channel to be ready.
+  static std::unique_ptr<Client> Connect(const std::string& address,
+                                         std::chrono::milliseconds timeout,
+                                         ClientOptions options = {});
+
+  v1::Simulator::Stub& stub() { return *stub_; }
+  grpc::Channel& channel() { return *channel_; }
+
+  // Any unary RPC of the service, e.g.
+  //   client.Call(&v1::Simulator::Stub::CreatePopulation, request, &info);
+  template <typename Request, typename Response>
+  CallResult Call(grpc::Status (v1::Simulator::Stub::*method)(grpc::ClientContext*, const Request&,
+                                                              Response*),
+                  const Request& request, Response* response) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + options_.unary_deadline);
+    grpc::Status status = ((*stub_).*method)(&context, request, response);
+    return Finish(context, std::move(status));
+  }
+
+  // Runs and waits; `on_progress` sees each progress event.
+  CallResult Run(const v1::RunRequest& request, v1::RunFinished* finished,
+                 const std::function<void(const v1::RunProgress&)>& on_progress = {});
+
+  // Streams the data and assembles it; fails if the stream is malformed.
+  CallResult GetData(const v1::GetDataRequest& request, Block* block);
+
+  // Reads every connection of a projection.
+  CallResult GetConnections(const v1::GetConnectionsRequest& request, Connections* connections);
+
+  // Reads parameter values (one Array chunk stream per name, concatenated).
+  CallResult GetParameters(const v1::GetParametersRequest& request,
+                           std::map<std::string, std::vector<double>>* values);
+
+  CallResult Upload(const std::string& session_id, const std::string& bytes, uint64_t* upload_id);
+
+  // grpc.health.v1 Check: true when `service` ("" for the server) is SERVING.
+  CallResult CheckHealth(const std::string& service, bool* serving);
+
+ private:
+  static CallResult Finish(const grpc::ClientContext& context, grpc::Status status);
+
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::Simulator::Stub> stub_;
+  ClientOptions options_;
+};
+
+// Builders for request fields.
+v1::ParameterValue Scalar(double value);
+v1::ParameterValue Array(const std::vector<double>& values);
+v1::ParameterValue Random(const std::string& distribution,
+                          const std::map<std::string, double>& parameters, uint64_t seed = 0);
+v1::ParameterValue SequenceOf(const std::vector<double>& values);
+v1::CellSet WholePopulation(uint32_t population_id);
+v1::CellSet PopulationView(uint32_t population_id, const std::vector<uint32_t>& indices);
+
+}  // namespace spikeserve::client
+
+#endif  // SPIKESERVE_CLIENTS_CPP_CLIENT_H_

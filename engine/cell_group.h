@@ -1,0 +1,87 @@
+// A population's cells as one object: parameter and state columns (one
+// contiguous vector each), the ring buffer of its incoming synaptic input, and
+// one Update per time step that loops over all cells. The virtual call happens
+// once per population per step, never per cell (Arbor's cell-group idea); a
+// group together with its ring buffer is the unit a shard will own.
+#ifndef SPIKESERVE_ENGINE_CELL_GROUP_H_
+#define SPIKESERVE_ENGINE_CELL_GROUP_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "engine/catalogue.h"
+#include "engine/ring_buffer.h"
+#include "engine/time_grid.h"
+
+namespace spikeserve::engine {
+
+// `multiplicity` > 1 when a source emits several spikes within one step.
+struct SpikeEvent {
+  uint32_t index;
+  uint32_t multiplicity;
+};
+
+struct StepContext {
+  uint64_t step;            // the step [step dt, (step+1) dt) being computed
+  const double* injected;   // nA per cell, constant over the step; nullptr: none
+};
+
+// What a group needs to know about its place in the session.
+struct CellGroupContext {
+  uint64_t seed = 0;       // session seed (sources draw from it)
+  uint64_t first_gid = 1;  // global id of cell 0
+};
+
+class CellGroup {
+ public:
+  CellGroup(const CellTypeInfo& type, uint32_t size);
+  virtual ~CellGroup() = default;
+
+  const CellTypeInfo& type() const { return type_; }
+  uint32_t size() const { return size_; }
+
+  // Columns are in catalogue order; -1 when the name is unknown.
+  int ParameterIndex(const std::string& name) const;
+  int StateIndex(const std::string& name) const;
+  std::vector<double>& parameter(size_t k) { return parameters_[k]; }
+  const std::vector<double>& parameter(size_t k) const { return parameters_[k]; }
+  // One sequence per cell for kSequence parameters (empty for the others).
+  std::vector<std::vector<double>>& sequences(size_t k) { return sequences_[k]; }
+  const std::vector<std::vector<double>>& sequences(size_t k) const { return sequences_[k]; }
+  std::vector<double>& initial_value(size_t k) { return initial_values_[k]; }
+  const std::vector<double>& initial_value(size_t k) const { return initial_values_[k]; }
+
+  RingBuffer& input() { return input_; }
+
+  // Called at the start of every run (parameters may have changed since the
+  // last one): recompute derived constants; `step` is the current step.
+  virtual void Prepare(const TimeGrid& grid, uint64_t step) = 0;
+  // State back to the initial values; `trial` counts resets, so stochastic
+  // sources start a fresh but reproducible trial.
+  virtual void Reset(uint64_t trial) = 0;
+  virtual void Update(const StepContext& ctx, std::vector<SpikeEvent>& spikes) = 0;
+  // Current value of a recordable state variable; nullptr if not recordable.
+  virtual const std::vector<double>* Variable(const std::string& name) const = 0;
+
+ protected:
+  const CellTypeInfo& type_;
+  const uint32_t size_;
+  std::vector<std::vector<double>> parameters_;
+  std::vector<std::vector<std::vector<double>>> sequences_;
+  std::vector<std::vector<double>> initial_values_;
+  RingBuffer input_;
+};
+
+// Physical range of a parameter value by its PyNN name (tau_m > 0, rate >= 0,
+// ...); OK for names without a constraint. `field` names the value in errors.
+absl::Status CheckParameterValue(const std::string& name, double value, const std::string& field);
+
+std::unique_ptr<CellGroup> MakeCellGroup(const CellTypeInfo& type, uint32_t size,
+                                         const CellGroupContext& context);
+
+}  // namespace spikeserve::engine
+
+#endif  // SPIKESERVE_ENGINE_CELL_GROUP_H_

@@ -1,0 +1,285 @@
+#include "engine/connectors.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "engine/catalogue.h"
+#include "engine/counter_rng.h"
+#include "engine/errors.h"
+
+namespace spikeserve::engine {
+namespace {
+
+struct Params {
+  bool allow_self = true;
+  bool with_replacement = false;
+  double p = 0.0;
+  uint64_t n = 0;
+};
+
+absl::StatusOr<Params> ReadParams(const ConnectorSpec& spec, const ConnectorInfo& info) {
+  Params out;
+  for (const auto& [name, value] : spec.params) {
+    const std::string field = absl::StrCat("connector.", name);
+    const ParameterInfo* p = nullptr;
+    for (const auto& q : info.parameters)
+      if (q.name == name) p = &q;
+    if (p == nullptr) {
+      std::vector<std::string> names;
+      for (const auto& q : info.parameters) names.push_back(q.name);
+      return InvalidArgument(field, reason::kUnknownParameter,
+                             absl::StrCat(info.name, " has no parameter '", name, "'; parameters: ",
+                                          names.empty() ? "(none)" : absl::StrJoin(names, ", ")));
+    }
+    if (!std::isfinite(value))
+      return InvalidArgument(field, reason::kNotFinite, absl::StrCat(name, " must be finite"));
+  }
+  auto get = [&](const std::string& name) {
+    auto it = spec.params.find(name);
+    if (it != spec.params.end()) return it->second;
+    for (const auto& q : info.parameters)
+      if (q.name == name) return q.default_value;
+    return 0.0;
+  };
+  auto flag = [&](const std::string& name, bool* out_flag) -> absl::Status {
+    const double v = get(name);
+    if (v != 0.0 && v != 1.0)
+      return InvalidArgument(absl::StrCat("connector.", name), reason::kOutOfRange,
+                             absl::StrCat(name, " must be 0 or 1, got ", v));
+    *out_flag = v == 1.0;
+    return absl::OkStatus();
+  };
+  for (const auto& q : info.parameters) {
+    absl::Status s;
+    if (q.name == "allow_self_connections") s = flag(q.name, &out.allow_self);
+    if (q.name == "with_replacement") s = flag(q.name, &out.with_replacement);
+    if (!s.ok()) return s;
+    if (q.name == "p_connect") {
+      out.p = get(q.name);
+      if (!(out.p >= 0.0 && out.p <= 1.0))
+        return InvalidArgument("connector.p_connect", reason::kOutOfRange,
+                               absl::StrCat("p_connect must lie in [0, 1], got ", out.p));
+    }
+    if (q.name == "n") {
+      const double n = get(q.name);
+      if (!(n >= 0.0) || n != std::floor(n) || n > 4e9)
+        return InvalidArgument("connector.n", reason::kOutOfRange,
+                               absl::StrCat("n must be a whole number >= 0, got ", n));
+      out.n = static_cast<uint64_t>(n);
+    }
+  }
+  return out;
+}
+
+// Position of every cell of `cells` by gid, to find "the same cell" across sets.
+std::unordered_map<uint64_t, uint32_t> PositionByGid(const std::vector<uint64_t>& gids) {
+  std::unordered_map<uint64_t, uint32_t> pos;
+  for (uint32_t i = 0; i < gids.size(); ++i) pos.emplace(gids[i], i);
+  return pos;
+}
+
+// Reorders per-owner output into canonical order. `by_post` pairs were
+// generated post-major (ascending post, any pre order), so a counting sort by
+// pre keeps the posts ascending inside each pre row when pres are sorted per post.
+void CanonicalFromPostMajor(uint32_t n_pre, const std::vector<std::pair<uint32_t, uint32_t>>& by_post,
+                            ConnectionList* out) {
+  std::vector<uint64_t> start(n_pre + 1, 0);
+  for (const auto& [pre, post] : by_post) ++start[pre + 1];
+  std::partial_sum(start.begin(), start.end(), start.begin());
+  out->pre.resize(by_post.size());
+  out->post.resize(by_post.size());
+  for (const auto& [pre, post] : by_post) {
+    const uint64_t k = start[pre]++;
+    out->pre[k] = pre;
+    out->post[k] = post;
+  }
+}
+
+// Chooses `n` of the candidates 0..m-1 (Floyd's algorithm without
+// replacement), returned sorted.
+std::vector<uint64_t> Choose(CounterRng& rng, uint64_t m, uint64_t n, bool with_replacement) {
+  std::vector<uint64_t> chosen;
+  chosen.reserve(n);
+  if (with_replacement) {
+    for (uint64_t k = 0; k < n; ++k) chosen.push_back(rng.Below(m));
+  } else {
+    std::unordered_set<uint64_t> taken;
+    for (uint64_t k = m - n; k < m; ++k) {
+      const uint64_t t = rng.Below(k + 1);
+      const uint64_t pick = taken.count(t) ? k : t;
+      taken.insert(pick);
+      chosen.push_back(pick);
+    }
+  }
+  std::sort(chosen.begin(), chosen.end());
+  return chosen;
+}
+
+absl::Status TooFew(const std::string& what, uint64_t n, uint64_t m) {
+  return InvalidArgument("connector.n", reason::kOutOfRange,
+                         absl::StrCat("n = ", n, " exceeds the ", m, " candidate ", what,
+                                      " (without replacement)"));
+}
+
+// FixedNumberPre (owner = post, chosen from pre) and FixedNumberPost (owner =
+// pre, chosen from post) are the same algorithm with the roles swapped.
+absl::Status FixedNumber(const Params& p, const std::vector<uint64_t>& owners,
+                         const std::vector<uint64_t>& others, uint64_t seed, bool owner_is_post,
+                         std::vector<std::pair<uint32_t, uint32_t>>* owner_major) {
+  const auto other_pos = PositionByGid(others);
+  for (uint32_t o = 0; o < owners.size(); ++o) {
+    int64_t self = -1;
+    if (!p.allow_self) {
+      auto it = other_pos.find(owners[o]);
+      if (it != other_pos.end()) self = it->second;
+    }
+    const uint64_t m = others.size() - (self >= 0 ? 1 : 0);
+    if (p.n > 0 && (m == 0 || (!p.with_replacement && p.n > m)))
+      return TooFew(owner_is_post ? "pre cells" : "post cells", p.n, m);
+    CounterRng rng(seed, RngPurpose::kConnectivity, o, owner_is_post ? 1 : 2);
+    for (uint64_t c : Choose(rng, m, p.n, p.with_replacement)) {
+      const uint32_t other = static_cast<uint32_t>(self >= 0 && c >= static_cast<uint64_t>(self) ? c + 1 : c);
+      owner_major->emplace_back(o, other);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ConnectionList> FromList(const ConnectorSpec& spec, uint64_t n_pre, uint64_t n_post) {
+  std::vector<std::string> columns = spec.column_names;
+  for (const auto& c : columns)
+    if (c != "weight" && c != "delay")
+      return InvalidArgument("connector.column_names", reason::kUnknownParameter,
+                             absl::StrCat("unknown column '", c, "'; StaticSynapse has: weight, delay"));
+  if (columns.empty() && !spec.rows.empty() && spec.rows[0].size() == 4) columns = {"weight", "delay"};
+  const size_t width = 2 + columns.size();
+  std::vector<size_t> order(spec.rows.size());
+  for (size_t r = 0; r < spec.rows.size(); ++r) {
+    const auto& row = spec.rows[r];
+    const std::string field = absl::StrCat("connector.rows[", r, "]");
+    if (row.size() != width)
+      return InvalidArgument(field, reason::kWrongLength,
+                             absl::StrCat("expected ", width, " values, got ", row.size()));
+    for (int side = 0; side < 2; ++side) {
+      const double v = row[side];
+      const uint64_t limit = side == 0 ? n_pre : n_post;
+      if (!(v >= 0) || v != std::floor(v) || v >= static_cast<double>(limit))
+        return InvalidArgument(field, reason::kIndexOutOfRange,
+                               absl::StrCat(side == 0 ? "pre" : "post", " index ", v,
+                                            " is not a whole number in [0, ", limit, ")"));
+    }
+    for (size_t c = 2; c < width; ++c)
+      if (!std::isfinite(row[c]))
+        return InvalidArgument(field, reason::kNotFinite, absl::StrCat(columns[c - 2], " must be finite"));
+    order[r] = r;
+  }
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return std::make_pair(spec.rows[a][0], spec.rows[a][1]) < std::make_pair(spec.rows[b][0], spec.rows[b][1]);
+  });
+  ConnectionList out;
+  for (size_t r : order) {
+    out.pre.push_back(static_cast<uint32_t>(spec.rows[r][0]));
+    out.post.push_back(static_cast<uint32_t>(spec.rows[r][1]));
+    for (size_t c = 0; c < columns.size(); ++c) out.columns[columns[c]].push_back(spec.rows[r][2 + c]);
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec, const std::vector<uint64_t>& pre_gids,
+                                       const std::vector<uint64_t>& post_gids, uint64_t seed) {
+  const ConnectorInfo* info = nullptr;
+  for (const auto& c : Connectors())
+    if (c.name == spec.name) info = &c;
+  if (info == nullptr) {
+    std::vector<std::string> names;
+    for (const auto& c : Connectors()) names.push_back(c.name);
+    return InvalidArgument("connector.name", reason::kUnknownConnector,
+                           absl::StrCat("unknown connector '", spec.name, "'; known: ", absl::StrJoin(names, ", ")));
+  }
+  auto params = ReadParams(spec, *info);
+  if (!params.ok()) return params.status();
+  const Params& p = *params;
+  const uint32_t n_pre = static_cast<uint32_t>(pre_gids.size());
+  const uint32_t n_post = static_cast<uint32_t>(post_gids.size());
+  ConnectionList out;
+  if (spec.name == "FromListConnector") return FromList(spec, n_pre, n_post);
+  if (!spec.rows.empty() || !spec.column_names.empty())
+    return InvalidArgument("connector.rows", reason::kConflict, "rows are only for FromListConnector");
+
+  if (spec.name == "AllToAllConnector") {
+    for (uint32_t i = 0; i < n_pre; ++i)
+      for (uint32_t j = 0; j < n_post; ++j)
+        if (p.allow_self || pre_gids[i] != post_gids[j]) {
+          out.pre.push_back(i);
+          out.post.push_back(j);
+        }
+  } else if (spec.name == "OneToOneConnector") {
+    for (uint32_t i = 0; i < std::min(n_pre, n_post); ++i) {
+      out.pre.push_back(i);
+      out.post.push_back(i);
+    }
+  } else if (spec.name == "FixedProbabilityConnector") {
+    std::vector<std::pair<uint32_t, uint32_t>> by_post;
+    const double log_q = std::log1p(-p.p);
+    for (uint32_t j = 0; j < n_post && p.p > 0.0; ++j) {
+      CounterRng rng(seed, RngPurpose::kConnectivity, j, 0);
+      // Gaps between successes of Bernoulli(p) trials are geometric.
+      for (double i = -1.0;;) {
+        i += p.p >= 1.0 ? 1.0 : 1.0 + std::floor(std::log(rng.Uniform()) / log_q);
+        if (i >= n_pre) break;
+        const uint32_t pre = static_cast<uint32_t>(i);
+        if (p.allow_self || pre_gids[pre] != post_gids[j]) by_post.emplace_back(pre, j);
+      }
+    }
+    CanonicalFromPostMajor(n_pre, by_post, &out);
+  } else if (spec.name == "FixedNumberPreConnector") {
+    std::vector<std::pair<uint32_t, uint32_t>> post_major;
+    auto s = FixedNumber(p, post_gids, pre_gids, seed, true, &post_major);
+    if (!s.ok()) return s;
+    std::vector<std::pair<uint32_t, uint32_t>> by_post;
+    for (const auto& [post, pre] : post_major) by_post.emplace_back(pre, post);
+    CanonicalFromPostMajor(n_pre, by_post, &out);
+  } else if (spec.name == "FixedNumberPostConnector") {
+    std::vector<std::pair<uint32_t, uint32_t>> pre_major;
+    auto s = FixedNumber(p, pre_gids, post_gids, seed, false, &pre_major);
+    if (!s.ok()) return s;
+    for (const auto& [pre, post] : pre_major) {
+      out.pre.push_back(pre);
+      out.post.push_back(post);
+    }
+  } else if (spec.name == "FixedTotalNumberConnector") {
+    // Pairs are numbered canonically (pre * n_post + post); self pairs are
+    // taken out of the numbering when disallowed.
+    std::vector<uint64_t> self_pairs;
+    if (!p.allow_self) {
+      const auto post_pos = PositionByGid(post_gids);
+      for (uint32_t i = 0; i < n_pre; ++i) {
+        auto it = post_pos.find(pre_gids[i]);
+        if (it != post_pos.end()) self_pairs.push_back(uint64_t{i} * n_post + it->second);
+      }
+      std::sort(self_pairs.begin(), self_pairs.end());
+    }
+    const uint64_t m = uint64_t{n_pre} * n_post - self_pairs.size();
+    if (p.n > 0 && (m == 0 || (!p.with_replacement && p.n > m))) return TooFew("pairs", p.n, m);
+    CounterRng rng(seed, RngPurpose::kConnectivity, 0, 3);
+    for (uint64_t c : Choose(rng, m, p.n, p.with_replacement)) {
+      uint64_t pair = c;
+      for (uint64_t s : self_pairs) {
+        if (s > pair) break;
+        ++pair;
+      }
+      out.pre.push_back(static_cast<uint32_t>(pair / n_post));
+      out.post.push_back(static_cast<uint32_t>(pair % n_post));
+    }
+  }
+  return out;
+}
+
+}  // namespace spikeserve::engine

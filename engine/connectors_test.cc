@@ -1,0 +1,109 @@
+#include "engine/connectors.h"
+
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "gtest/gtest.h"
+#include "engine/errors.h"
+
+namespace spikeserve::engine {
+namespace {
+
+std::vector<uint64_t> Gids(uint64_t first, uint64_t n) {
+  std::vector<uint64_t> g(n);
+  for (uint64_t i = 0; i < n; ++i) g[i] = first + i;
+  return g;
+}
+
+ConnectionList Make(const std::string& name, std::map<std::string, double> params, uint64_t n_pre,
+                    uint64_t n_post, bool same_population = true) {
+  ConnectorSpec spec;
+  spec.name = name;
+  spec.params = params;
+  auto c = Connect(spec, Gids(1, n_pre), Gids(same_population ? 1 : 1 + n_pre, n_post), 1234);
+  EXPECT_TRUE(c.ok()) << c.status();
+  return c.ok() ? *c : ConnectionList{};
+}
+
+void ExpectCanonical(const ConnectionList& c) {
+  for (size_t k = 1; k < c.pre.size(); ++k)
+    EXPECT_LE(std::make_pair(c.pre[k - 1], c.post[k - 1]), std::make_pair(c.pre[k], c.post[k]));
+}
+
+TEST(ConnectorsTest, FixedProbabilityCountInBinomialInterval) {
+  const double p = 0.1;
+  const uint64_t n = 300;
+  const auto c = Make("FixedProbabilityConnector", {{"p_connect", p}}, n, n, false);
+  const double trials = n * n, mean = trials * p, sd = std::sqrt(trials * p * (1 - p));
+  EXPECT_NEAR(static_cast<double>(c.pre.size()), mean, 3.29 * sd);  // 99.9% two-sided
+  ExpectCanonical(c);
+}
+
+TEST(ConnectorsTest, FixedProbabilityWithoutSelfConnections) {
+  const auto c = Make("FixedProbabilityConnector", {{"p_connect", 1.0}, {"allow_self_connections", 0}}, 20, 20);
+  EXPECT_EQ(c.pre.size(), 20u * 19u);
+  for (size_t k = 0; k < c.pre.size(); ++k) EXPECT_NE(c.pre[k], c.post[k]);
+}
+
+TEST(ConnectorsTest, FixedNumberPreGivesExactInDegree) {
+  const auto c = Make("FixedNumberPreConnector", {{"n", 7}, {"allow_self_connections", 0}}, 30, 30);
+  std::map<uint32_t, std::set<uint32_t>> in;
+  for (size_t k = 0; k < c.pre.size(); ++k) {
+    EXPECT_NE(c.pre[k], c.post[k]);
+    in[c.post[k]].insert(c.pre[k]);
+  }
+  ASSERT_EQ(in.size(), 30u);
+  for (const auto& [post, pres] : in) EXPECT_EQ(pres.size(), 7u) << post;  // distinct: no replacement
+  ExpectCanonical(c);
+}
+
+TEST(ConnectorsTest, FixedNumberPostGivesExactOutDegree) {
+  const auto c = Make("FixedNumberPostConnector", {{"n", 5}, {"with_replacement", 1}}, 12, 40, false);
+  std::map<uint32_t, int> out;
+  for (uint32_t p : c.pre) ++out[p];
+  ASSERT_EQ(out.size(), 12u);
+  for (const auto& [pre, n] : out) EXPECT_EQ(n, 5);
+  ExpectCanonical(c);
+}
+
+TEST(ConnectorsTest, FixedTotalNumberIsExact) {
+  EXPECT_EQ(Make("FixedTotalNumberConnector", {{"n", 123}}, 10, 20).pre.size(), 123u);
+  const auto c = Make("FixedTotalNumberConnector", {{"n", 90}, {"with_replacement", 0},
+                                                   {"allow_self_connections", 0}}, 10, 10);
+  std::set<std::pair<uint32_t, uint32_t>> pairs;
+  for (size_t k = 0; k < c.pre.size(); ++k) {
+    EXPECT_NE(c.pre[k], c.post[k]);
+    pairs.emplace(c.pre[k], c.post[k]);
+  }
+  EXPECT_EQ(pairs.size(), 90u);  // every non-self pair exactly once
+}
+
+TEST(ConnectorsTest, AllToAllAndOneToOne) {
+  EXPECT_EQ(Make("AllToAllConnector", {}, 4, 6, false).pre.size(), 24u);
+  EXPECT_EQ(Make("AllToAllConnector", {{"allow_self_connections", 0}}, 5, 5).pre.size(), 20u);
+  EXPECT_EQ(Make("OneToOneConnector", {}, 5, 3, false).pre.size(), 3u);
+}
+
+TEST(ConnectorsTest, ValidationNamesTheField) {
+  ConnectorSpec spec{"FixedProbabilityConnector", {{"p_connect", 1.5}}};
+  auto c = Connect(spec, Gids(1, 3), Gids(1, 3), 1);
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ErrorField(c.status()), "connector.p_connect");
+  spec = {"FixedNumberPreConnector", {{"n", 5}}};
+  c = Connect(spec, Gids(1, 3), Gids(4, 3), 1);
+  EXPECT_EQ(ErrorField(c.status()), "connector.n");
+  spec = {"FixedNumberPreConnector", {{"n", 2.5}}};
+  EXPECT_EQ(ErrorReason(Connect(spec, Gids(1, 3), Gids(4, 3), 1).status()), "OUT_OF_RANGE");
+  spec = {"FromListConnector", {}, {}, {{0, 5, 1.0, 1.0}}};
+  c = Connect(spec, Gids(1, 3), Gids(4, 3), 1);
+  EXPECT_EQ(ErrorReason(c.status()), "INDEX_OUT_OF_RANGE");
+  EXPECT_EQ(ErrorField(c.status()), "connector.rows[0]");
+  spec = {"NoSuchConnector"};
+  EXPECT_EQ(ErrorReason(Connect(spec, Gids(1, 3), Gids(4, 3), 1).status()), "UNKNOWN_CONNECTOR");
+  spec = {"AllToAllConnector", {{"p_connect", 0.5}}};
+  EXPECT_EQ(ErrorReason(Connect(spec, Gids(1, 3), Gids(4, 3), 1).status()), "UNKNOWN_PARAMETER");
+}
+
+}  // namespace
+}  // namespace spikeserve::engine

@@ -1,0 +1,90 @@
+#include "engine/random_distribution.h"
+
+#include <cmath>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "engine/errors.h"
+
+namespace spikeserve::engine {
+namespace {
+
+constexpr int kN = 200000;
+
+struct Moments {
+  double mean = 0, var = 0, min = INFINITY, max = -INFINITY;
+};
+
+Moments Sample(const std::string& name, std::map<std::string, double> params) {
+  auto d = Distribution::Create(RandomSpec{name, params, 0}, "x");
+  EXPECT_TRUE(d.ok()) << d.status();
+  std::vector<double> x(kN);
+  for (int i = 0; i < kN; ++i) {
+    CounterRng rng(42, RngPurpose::kTest, i);
+    x[i] = d->Sample(rng);
+  }
+  Moments m;
+  for (double v : x) {
+    m.mean += v / kN;
+    m.min = std::min(m.min, v);
+    m.max = std::max(m.max, v);
+  }
+  for (double v : x) m.var += (v - m.mean) * (v - m.mean) / (kN - 1);
+  return m;
+}
+
+// Tolerance: 5 standard errors of the mean, and 5% on the variance.
+void ExpectMoments(const Moments& m, double mean, double var) {
+  EXPECT_NEAR(m.mean, mean, 5 * std::sqrt(var / kN));
+  EXPECT_NEAR(m.var, var, 0.05 * var);
+}
+
+TEST(RandomDistributionTest, Moments) {
+  ExpectMoments(Sample("normal", {{"mu", 3}, {"sigma", 2}}), 3, 4);
+  ExpectMoments(Sample("uniform", {{"low", -1}, {"high", 3}}), 1, 16.0 / 12);
+  ExpectMoments(Sample("exponential", {{"beta", 2.5}}), 2.5, 6.25);
+  ExpectMoments(Sample("poisson", {{"lambda_", 3.5}}), 3.5, 3.5);
+  ExpectMoments(Sample("poisson", {{"lambda_", 250}}), 250, 250);
+  ExpectMoments(Sample("gamma", {{"k", 2.0}, {"theta", 1.5}}), 3.0, 4.5);
+  ExpectMoments(Sample("gamma", {{"k", 0.5}, {"theta", 2.0}}), 1.0, 2.0);
+  ExpectMoments(Sample("binomial", {{"n", 1000}, {"p", 0.3}}), 300, 210);
+  ExpectMoments(Sample("lognormal", {{"mu", 0.0}, {"sigma", 0.5}}), std::exp(0.125),
+                (std::exp(0.25) - 1) * std::exp(0.25));
+  ExpectMoments(Sample("uniform_int", {{"low", 2}, {"high", 6}}), 3.5, 1.25);
+}
+
+TEST(RandomDistributionTest, ClippedStaysInBounds) {
+  const Moments m = Sample("normal_clipped", {{"mu", 0}, {"sigma", 1}, {"low", -0.5}, {"high", 2}});
+  EXPECT_GE(m.min, -0.5);
+  EXPECT_LE(m.max, 2.0);
+  EXPECT_GT(m.mean, 0.1);  // conditioned on [-0.5, 2], not clamped
+  const Moments b = Sample("normal_clipped_to_boundary", {{"mu", 0}, {"sigma", 1}, {"low", -0.5}, {"high", 2}});
+  EXPECT_EQ(b.min, -0.5);
+  EXPECT_LE(b.max, 2.0);
+  const Moments v = Sample("vonmises", {{"mu", 1.0}, {"kappa", 4.0}});
+  EXPECT_GE(v.min, -M_PI);
+  EXPECT_LE(v.max, M_PI);
+  EXPECT_NEAR(v.mean, 1.0, 0.01);
+}
+
+TEST(RandomDistributionTest, ValidationNamesTheField) {
+  auto bad = Distribution::Create(RandomSpec{"normal", {{"mu", 0}}, 0}, "weight");
+  EXPECT_EQ(ErrorField(bad.status()), "weight.parameters.sigma");
+  EXPECT_EQ(ErrorReason(bad.status()), "MISSING");
+  bad = Distribution::Create(RandomSpec{"gamma", {{"k", -1}, {"theta", 1}}, 0}, "w");
+  EXPECT_EQ(ErrorReason(bad.status()), "OUT_OF_RANGE");
+  bad = Distribution::Create(RandomSpec{"cauchy", {}, 0}, "w");
+  EXPECT_EQ(ErrorReason(bad.status()), "UNKNOWN_DISTRIBUTION");
+}
+
+TEST(CounterRngTest, StreamsArePureFunctionsOfTheirKeys) {
+  CounterRng a(7, RngPurpose::kTest, 5, 9), b(7, RngPurpose::kTest, 5, 9), c(7, RngPurpose::kTest, 6, 9);
+  for (int i = 0; i < 10; ++i) {
+    const uint32_t x = a.NextU32();
+    EXPECT_EQ(x, b.NextU32());
+    EXPECT_NE(x, c.NextU32());
+  }
+}
+
+}  // namespace
+}  // namespace spikeserve::engine

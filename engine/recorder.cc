@@ -1,0 +1,209 @@
+#include "engine/recorder.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "engine/errors.h"
+
+namespace spikeserve::engine {
+namespace {
+
+std::vector<uint32_t> OnList(const std::vector<char>& on) {
+  std::vector<uint32_t> out;
+  for (uint32_t i = 0; i < on.size(); ++i)
+    if (on[i]) out.push_back(i);
+  return out;
+}
+
+}  // namespace
+
+Recorder::Recorder(const TimeGrid& grid) : grid_(grid) { segments_.emplace_back(); }
+
+void Recorder::AddPopulation(PopulationId id, const CellTypeInfo& type, uint32_t size) {
+  State& s = states_[id];
+  s.type = &type;
+  s.size = size;
+  s.spikes_on.assign(size, 0);
+}
+
+PopulationRecording& Recorder::Open(PopulationId id) {
+  auto& pops = segments_.back().populations;
+  auto it = std::lower_bound(pops.begin(), pops.end(), id,
+                             [](const PopulationRecording& r, PopulationId v) { return r.population < v; });
+  if (it == pops.end() || it->population != id) {
+    it = pops.insert(it, PopulationRecording{});
+    it->population = id;
+  }
+  return *it;
+}
+
+absl::Status Recorder::Record(PopulationId id, const std::vector<uint32_t>& cells,
+                              const std::vector<std::string>& variables, uint64_t interval_steps,
+                              uint64_t now_step) {
+  State& s = states_.at(id);
+  bool any_signal = false;
+  for (size_t k = 0; k < variables.size(); ++k) {
+    const auto& rec = s.type->recordables;
+    if (std::find(rec.begin(), rec.end(), variables[k]) == rec.end())
+      return InvalidArgument(absl::StrCat("variables[", k, "]"), reason::kNotRecordable,
+                             absl::StrCat("'", variables[k], "' is not recordable for ", s.type->name,
+                                          "; recordable: ", absl::StrJoin(rec, ", ")));
+    any_signal |= variables[k] != "spikes";
+  }
+  if (any_signal && s.interval_steps != 0 && s.interval_steps != interval_steps)
+    return InvalidArgument("sampling_interval_ms", reason::kConflict,
+                           absl::StrCat("population already records with a sampling interval of ",
+                                        grid_.Time(s.interval_steps),
+                                        " ms; PyNN allows one interval per population"));
+  if (any_signal && s.interval_steps == 0) {
+    s.interval_steps = interval_steps;
+    const uint64_t i = interval_steps;
+    s.next_sample = s.origin_step + (now_step - s.origin_step + i - 1) / i * i;
+  }
+  for (const auto& var : variables) {
+    if (var == "spikes") {
+      for (uint32_t c : cells) s.spikes_on[c] = 1;
+      continue;
+    }
+    auto it = std::find_if(s.signals.begin(), s.signals.end(),
+                           [&](const Signal& g) { return g.variable == var; });
+    if (it == s.signals.end()) {
+      std::string units;
+      for (const auto& sv : s.type->state_variables)
+        if (sv.name == var) units = sv.units;
+      s.signals.push_back({var, units, std::vector<char>(s.size, 0)});
+      it = s.signals.end() - 1;
+    }
+    for (uint32_t c : cells) it->on[c] = 1;
+  }
+  SyncChannels(id);
+  return absl::OkStatus();
+}
+
+// Brings the open segment's channel lists up to the union of everything
+// recorded in it; samples taken before a channel joined are NaN.
+void Recorder::SyncChannels(PopulationId id) {
+  State& s = states_.at(id);
+  PopulationRecording& r = Open(id);
+  const auto spike_cells = OnList(s.spikes_on);
+  if (!spike_cells.empty()) {
+    r.spikes_recorded = true;
+    std::vector<uint32_t> merged;
+    std::set_union(r.spikes.recorded.begin(), r.spikes.recorded.end(), spike_cells.begin(),
+                   spike_cells.end(), std::back_inserter(merged));
+    r.spikes.recorded = std::move(merged);
+  }
+  for (const Signal& g : s.signals) {
+    const auto on = OnList(g.on);
+    if (on.empty()) continue;
+    auto it = std::find_if(r.signals.begin(), r.signals.end(),
+                           [&](const SignalData& d) { return d.variable == g.variable; });
+    if (it == r.signals.end()) {
+      SignalData d;
+      d.variable = g.variable;
+      d.units = g.units;
+      d.sampling_period_ms = grid_.Time(s.interval_steps);
+      d.t_start_ms = grid_.Time(s.next_sample);
+      r.signals.push_back(std::move(d));
+      it = r.signals.end() - 1;
+    }
+    std::vector<uint32_t> merged;
+    std::set_union(it->channels.begin(), it->channels.end(), on.begin(), on.end(),
+                   std::back_inserter(merged));
+    if (merged.size() == it->channels.size()) continue;
+    const uint64_t n = it->num_samples();
+    std::vector<double> samples(n * merged.size(), std::numeric_limits<double>::quiet_NaN());
+    for (uint64_t k = 0; k < n; ++k)
+      for (size_t c = 0, m = 0; c < it->channels.size(); ++c) {
+        while (merged[m] != it->channels[c]) ++m;
+        samples[k * merged.size() + m] = it->samples[k * it->channels.size() + c];
+      }
+    it->channels = std::move(merged);
+    it->samples = std::move(samples);
+  }
+}
+
+absl::Status Recorder::Stop(PopulationId id, const std::vector<uint32_t>& cells,
+                            const std::vector<std::string>& variables) {
+  State& s = states_.at(id);
+  for (size_t k = 0; k < variables.size(); ++k) {
+    const auto& rec = s.type->recordables;
+    if (std::find(rec.begin(), rec.end(), variables[k]) == rec.end())
+      return InvalidArgument(absl::StrCat("variables[", k, "]"), reason::kNotRecordable,
+                             absl::StrCat("'", variables[k], "' is not recordable for ", s.type->name,
+                                          "; recordable: ", absl::StrJoin(rec, ", ")));
+  }
+  auto stops = [&](const std::string& v) {
+    return variables.empty() || std::find(variables.begin(), variables.end(), v) != variables.end();
+  };
+  if (stops("spikes"))
+    for (uint32_t c : cells) s.spikes_on[c] = 0;
+  for (Signal& g : s.signals)
+    if (stops(g.variable))
+      for (uint32_t c : cells) g.on[c] = 0;
+  return absl::OkStatus();
+}
+
+void Recorder::Restart(PopulationId id, uint64_t now_step) {
+  State& s = states_.at(id);
+  auto& pops = segments_.back().populations;
+  pops.erase(std::remove_if(pops.begin(), pops.end(),
+                            [&](const PopulationRecording& r) { return r.population == id; }),
+             pops.end());
+  s.origin_step = now_step;
+  s.next_sample = now_step;
+  bool any = std::find(s.spikes_on.begin(), s.spikes_on.end(), 1) != s.spikes_on.end();
+  for (const Signal& g : s.signals) any |= std::find(g.on.begin(), g.on.end(), 1) != g.on.end();
+  if (any) SyncChannels(id);
+}
+
+void Recorder::Clear(PopulationId id, uint64_t now_step) { Restart(id, now_step); }
+
+void Recorder::SampleIfDue(PopulationId id, uint64_t step, const CellGroup& cells) {
+  State& s = states_.at(id);
+  if (s.interval_steps == 0 || step != s.next_sample) return;
+  s.next_sample += s.interval_steps;
+  PopulationRecording& r = Open(id);
+  for (SignalData& d : r.signals) {
+    const std::vector<double>& values = *cells.Variable(d.variable);
+    const Signal* g = nullptr;
+    for (const Signal& q : s.signals)
+      if (q.variable == d.variable) g = &q;
+    for (uint32_t c : d.channels)
+      d.samples.push_back(g->on[c] ? values[c] : std::numeric_limits<double>::quiet_NaN());
+  }
+}
+
+bool Recorder::RecordsSpikes(PopulationId id) const {
+  const auto& on = states_.at(id).spikes_on;
+  return std::find(on.begin(), on.end(), 1) != on.end();
+}
+
+void Recorder::AddSpikes(PopulationId id, uint64_t spike_step, const std::vector<SpikeEvent>& spikes) {
+  const State& s = states_.at(id);
+  SpikeData* data = nullptr;
+  const double t = grid_.Time(spike_step);
+  for (const SpikeEvent& e : spikes) {
+    if (!s.spikes_on[e.index]) continue;
+    if (data == nullptr) data = &Open(id).spikes;
+    for (uint32_t m = 0; m < e.multiplicity; ++m) {
+      data->index.push_back(e.index);
+      data->time_ms.push_back(t);
+    }
+  }
+}
+
+void Recorder::Reset(const std::map<std::string, std::string>& annotations, bool time_advanced) {
+  for (const auto& [k, v] : annotations) segments_.back().annotations[k] = v;
+  if (!time_advanced) return;
+  segments_.back().closed = true;
+  Segment next;
+  next.index = segments_.back().index + 1;
+  segments_.push_back(std::move(next));
+  for (auto& [id, s] : states_) Restart(id, 0);
+}
+
+}  // namespace spikeserve::engine

@@ -1,0 +1,81 @@
+// Recorded data, organised as PyNN/Neo segments (one per period between
+// resets), plus what each population is asked to record.
+//
+// Sampling rule: a population has one sampling interval I (a multiple of dt)
+// for all its signals; samples are taken at the grid times origin + k I up to
+// and including the current time, where origin is the segment start (or the
+// last ClearRecording). So a 50 ms run at dt = 0.1 gives 501 samples, the
+// first being the initial value, and a following run continues without
+// duplicating the sample at the boundary.
+#ifndef SPIKESERVE_ENGINE_RECORDER_H_
+#define SPIKESERVE_ENGINE_RECORDER_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "engine/cell_group.h"
+#include "engine/simulation.h"
+#include "engine/time_grid.h"
+
+namespace spikeserve::engine {
+
+class Recorder {
+ public:
+  explicit Recorder(const TimeGrid& grid);
+
+  void AddPopulation(PopulationId id, const CellTypeInfo& type, uint32_t size);
+
+  // `cells` are validated indices; errors name "variables[k]" or "sampling_interval_ms".
+  absl::Status Record(PopulationId id, const std::vector<uint32_t>& cells,
+                      const std::vector<std::string>& variables, uint64_t interval_steps,
+                      uint64_t now_step);
+  absl::Status Stop(PopulationId id, const std::vector<uint32_t>& cells,
+                    const std::vector<std::string>& variables);
+  void Clear(PopulationId id, uint64_t now_step);
+
+  // Called before the first step of a run and after every step (`step` is
+  // then the number of steps done): samples if `step` is a sampling time.
+  void SampleIfDue(PopulationId id, uint64_t step, const CellGroup& cells);
+  bool RecordsSpikes(PopulationId id) const;
+  // Spikes of one step; their time is spike_step * dt.
+  void AddSpikes(PopulationId id, uint64_t spike_step, const std::vector<SpikeEvent>& spikes);
+
+  // Reset: closes the open segment (if time had advanced) and opens a new one
+  // with the same recording settings; otherwise merges the annotations.
+  void Reset(const std::map<std::string, std::string>& annotations, bool time_advanced);
+  void SetTime(double t_ms) { segments_.back().t_stop_ms = t_ms; }
+
+  const std::vector<Segment>& segments() const { return segments_; }
+
+ private:
+  struct Signal {
+    std::string variable;
+    std::string units;
+    std::vector<char> on;  // per cell
+  };
+  struct State {
+    const CellTypeInfo* type = nullptr;
+    uint32_t size = 0;
+    std::vector<char> spikes_on;
+    std::vector<Signal> signals;  // in the order variables were first recorded
+    uint64_t interval_steps = 0;  // 0: not fixed yet
+    uint64_t origin_step = 0;
+    uint64_t next_sample = 0;
+  };
+
+  PopulationRecording& Open(PopulationId id);
+  // Fresh entry of `id` in the open segment, starting at `now_step`.
+  void Restart(PopulationId id, uint64_t now_step);
+  void SyncChannels(PopulationId id);
+
+  TimeGrid grid_;
+  std::map<PopulationId, State> states_;
+  std::vector<Segment> segments_;
+};
+
+}  // namespace spikeserve::engine
+
+#endif  // SPIKESERVE_ENGINE_RECORDER_H_

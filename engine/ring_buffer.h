@@ -1,0 +1,43 @@
+// Input that synapses deliver to a cell group, summed per (receptor, arrival
+// step, cell). Slots are indexed by step mod length, so a buffer of
+// max_delay_steps + 2 slots holds everything in flight; the owner consumes and
+// clears a slot at the beginning of its step.
+#ifndef SPIKESERVE_ENGINE_RING_BUFFER_H_
+#define SPIKESERVE_ENGINE_RING_BUFFER_H_
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace spikeserve::engine {
+
+class RingBuffer {
+ public:
+  void Resize(size_t cells, size_t receptors, size_t slots) {
+    cells_ = cells;
+    slots_ = slots;
+    data_.assign(cells * receptors * slots, 0.0);
+  }
+
+  void Add(size_t receptor, uint64_t step, size_t cell, double value) {
+    data_[(receptor * slots_ + step % slots_) * cells_ + cell] += value;
+  }
+
+  // The contiguous per-cell sums arriving at `step` on `receptor`; the caller
+  // zeroes each entry after reading it.
+  double* Slot(size_t receptor, uint64_t step) {
+    return data_.data() + (receptor * slots_ + step % slots_) * cells_;
+  }
+
+  void Clear() { std::fill(data_.begin(), data_.end(), 0.0); }
+
+ private:
+  size_t cells_ = 0;
+  size_t slots_ = 1;
+  std::vector<double> data_;  // [receptor][slot][cell]
+};
+
+}  // namespace spikeserve::engine
+
+#endif  // SPIKESERVE_ENGINE_RING_BUFFER_H_

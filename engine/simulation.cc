@@ -1,0 +1,731 @@
+#include "engine/simulation.h"
+
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <random>
+#include <unordered_set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "engine/cell_group.h"
+#include "engine/connectors.h"
+#include "engine/counter_rng.h"
+#include "engine/current_source.h"
+#include "engine/errors.h"
+#include "engine/projection.h"
+#include "engine/recorder.h"
+#include "engine/structure.h"
+#include "engine/time_grid.h"
+#include "engine/value_resolution.h"
+
+namespace spikeserve::engine {
+namespace {
+
+template <class Info>
+std::string Names(const std::vector<Info>& items) {
+  std::vector<std::string> names;
+  for (const auto& i : items) names.push_back(i.name);
+  return absl::StrJoin(names, ", ");
+}
+
+// Receptor channels of the LIF cell groups: the index into their ring buffer.
+int ReceptorIndex(const CellTypeInfo& type, const std::string& name) {
+  for (size_t k = 0; k < type.receptor_types.size(); ++k)
+    if (type.receptor_types[k] == name) return static_cast<int>(k);
+  return -1;
+}
+
+}  // namespace
+
+class Simulation::Impl {
+ public:
+  Impl(const SimulationConfig& config, uint64_t seed, int64_t min_delay_steps, int64_t max_delay_steps)
+      : config_(config),
+        grid_(config.timestep_ms),
+        seed_(seed),
+        min_delay_steps_(min_delay_steps),
+        max_delay_steps_(max_delay_steps),
+        recorder_(grid_) {}
+
+  // A population and what hangs off it: the unit a shard will own.
+  struct Population {
+    PopulationInfo info;
+    std::unique_ptr<CellGroup> cells;
+    std::vector<std::array<double, 3>> positions;
+    std::vector<double> injected;  // nA per cell, this step; empty: no electrode
+    // Outgoing projections with the CSR row of each cell (-1: not a pre cell).
+    std::vector<std::pair<Projection*, std::vector<int32_t>>> outgoing;
+  };
+
+  struct ProjectionRecord {
+    std::unique_ptr<Projection> synapses;
+    uint32_t n_pre = 0, n_post = 0;
+    bool conductance_target = false;
+  };
+
+  // A spike waiting for the end of the epoch to be delivered.
+  struct PendingSpike {
+    PopulationId population;
+    uint32_t index;
+    uint32_t multiplicity;
+    uint64_t spike_step;
+  };
+
+  SimulationConfig config_;
+  TimeGrid grid_;
+  uint64_t seed_;
+  int64_t min_delay_steps_, max_delay_steps_;
+  uint64_t step_ = 0;
+  uint64_t trial_ = 0;  // number of resets that moved time back
+  double biological_ms_ = 0.0;
+  uint64_t num_neurons_ = 0, num_synapses_ = 0;
+  std::vector<Population> populations_;
+  std::vector<ProjectionRecord> projections_;
+  std::vector<CurrentSource> sources_;
+  Recorder recorder_;
+
+  absl::StatusOr<Population*> Find(PopulationId id, const std::string& field) {
+    if (id >= populations_.size())
+      return NotFound(field, reason::kUnknownPopulation,
+                      absl::StrCat("no population with id ", id, " (", populations_.size(), " exist)"));
+    return &populations_[id];
+  }
+
+  absl::StatusOr<std::vector<uint32_t>> Cells(const Selector& sel, const std::string& prefix) {
+    auto pop = Find(sel.population, prefix.empty() ? "population" : prefix + ".population");
+    if (!pop.ok()) return pop.status();
+    const uint32_t n = static_cast<uint32_t>((*pop)->info.size);
+    std::vector<uint32_t> cells;
+    if (sel.all && sel.indices.empty()) {
+      cells.resize(n);
+      for (uint32_t i = 0; i < n; ++i) cells[i] = i;
+      return cells;
+    }
+    for (size_t k = 0; k < sel.indices.size(); ++k) {
+      const std::string field = absl::StrCat(prefix.empty() ? "" : prefix + ".", "indices[", k, "]");
+      if (sel.indices[k] >= n)
+        return InvalidArgument(field, reason::kIndexOutOfRange,
+                               absl::StrCat("index ", sel.indices[k], " is out of range for population ",
+                                            sel.population, " of size ", n));
+      if (k > 0 && sel.indices[k] <= sel.indices[k - 1])
+        return InvalidArgument(field, reason::kNotSorted, "indices must be sorted and unique");
+    }
+    return sel.indices;
+  }
+
+  // Validates and applies cell parameters; nothing changes on error.
+  absl::Status ApplyParameters(Population& pop, const std::vector<uint32_t>& cells, const ParameterMap& values,
+                               const std::string& prefix) {
+    CellGroup& group = *pop.cells;
+    std::vector<std::pair<int, std::vector<double>>> numbers;
+    std::vector<std::pair<int, std::vector<std::vector<double>>>> sequences;
+    std::vector<uint64_t> gids(cells.size());
+    for (size_t k = 0; k < cells.size(); ++k) gids[k] = pop.info.first_id + cells[k];
+    for (const auto& [name, value] : values) {
+      const std::string field = absl::StrCat(prefix, name);
+      const int idx = group.ParameterIndex(name);
+      if (idx < 0)
+        return InvalidArgument(field, reason::kUnknownParameter,
+                               absl::StrCat(group.type().name, " has no parameter '", name,
+                                            "'; parameters: ", Names(group.type().parameters)));
+      if (group.type().parameters[idx].kind == ValueKind::kSequence) {
+        std::vector<std::vector<double>> seqs;
+        if (const auto* s = std::get_if<Sequence>(&value)) {
+          seqs.assign(cells.size(), s->values);
+        } else if (const auto* l = std::get_if<SequenceList>(&value)) {
+          if (l->values.size() != cells.size())
+            return InvalidArgument(field, reason::kWrongLength,
+                                   absl::StrCat("expected ", cells.size(), " values, got ", l->values.size()));
+          seqs = l->values;
+        } else {
+          return InvalidArgument(field, reason::kWrongType,
+                                 absl::StrCat(name, " takes a Sequence or one Sequence per cell"));
+        }
+        for (size_t c = 0; c < seqs.size(); ++c)
+          for (size_t k = 0; k < seqs[c].size(); ++k) {
+            if (!std::isfinite(seqs[c][k]))
+              return InvalidArgument(field, reason::kNotFinite, absl::StrCat(name, " of cell ", cells[c],
+                                                                             " has a non-finite value"));
+            if (k > 0 && seqs[c][k] < seqs[c][k - 1])
+              return InvalidArgument(field, reason::kNotSorted,
+                                     absl::StrCat(name, " of cell ", cells[c], " must be sorted"));
+          }
+        sequences.emplace_back(idx, std::move(seqs));
+        continue;
+      }
+      auto resolved = ResolveNumbers(value, field, gids,
+                                     {seed_, RngPurpose::kCellParameter, Fnv1a(name), 0});
+      if (!resolved.ok()) return resolved.status();
+      for (double v : *resolved) {
+        auto s = CheckParameterValue(name, v, field);
+        if (!s.ok()) return s;
+      }
+      numbers.emplace_back(idx, std::move(*resolved));
+    }
+    for (auto& [idx, v] : numbers)
+      for (size_t k = 0; k < cells.size(); ++k) group.parameter(idx)[cells[k]] = v[k];
+    for (auto& [idx, s] : sequences)
+      for (size_t k = 0; k < cells.size(); ++k) group.sequences(idx)[cells[k]] = std::move(s[k]);
+    return absl::OkStatus();
+  }
+
+  absl::Status ApplyInitialValues(Population& pop, const std::vector<uint32_t>& cells,
+                                  const ParameterMap& values, const std::string& prefix) {
+    CellGroup& group = *pop.cells;
+    std::vector<uint64_t> gids(cells.size());
+    for (size_t k = 0; k < cells.size(); ++k) gids[k] = pop.info.first_id + cells[k];
+    std::vector<std::pair<int, std::vector<double>>> staged;
+    for (const auto& [name, value] : values) {
+      const std::string field = absl::StrCat(prefix, name);
+      const int idx = group.StateIndex(name);
+      if (idx < 0)
+        return InvalidArgument(field, reason::kUnknownVariable,
+                               absl::StrCat(group.type().name, " has no state variable '", name, "'; variables: ",
+                                            group.type().state_variables.empty()
+                                                ? "(none)"
+                                                : Names(group.type().state_variables)));
+      auto resolved = ResolveNumbers(value, field, gids, {seed_, RngPurpose::kCellParameter, Fnv1a(name), 1});
+      if (!resolved.ok()) return resolved.status();
+      staged.emplace_back(idx, std::move(*resolved));
+    }
+    for (auto& [idx, v] : staged)
+      for (size_t k = 0; k < cells.size(); ++k) group.initial_value(idx)[cells[k]] = v[k];
+    // Before the first step the state *is* the initial value.
+    if (step_ == 0 && !staged.empty()) group.Reset(trial_);
+    return absl::OkStatus();
+  }
+
+  // Positions of a CellSet as (population, index) and global ids.
+  absl::Status ResolveCellSet(const CellSet& set, const std::string& prefix,
+                              std::vector<std::pair<PopulationId, uint32_t>>* cells, std::vector<uint64_t>* gids) {
+    std::unordered_set<uint64_t> seen;
+    for (size_t p = 0; p < set.parts.size(); ++p) {
+      auto idx = Cells(set.parts[p], absl::StrCat(prefix, ".parts[", p, "]"));
+      if (!idx.ok()) return idx.status();
+      const uint64_t first = populations_[set.parts[p].population].info.first_id;
+      for (uint32_t i : *idx) {
+        if (!seen.insert(first + i).second)
+          return InvalidArgument(absl::StrCat(prefix, ".parts[", p, "]"), reason::kConflict,
+                                 absl::StrCat("cell ", first + i, " appears twice in the cell set"));
+        cells->emplace_back(set.parts[p].population, i);
+        gids->push_back(first + i);
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<double>> SynapseValues(const std::string& name, const ParameterValue& value,
+                                                    ProjectionId id, uint64_t n) {
+    std::vector<uint64_t> ids(n);
+    for (uint64_t k = 0; k < n; ++k) ids[k] = k;
+    return ResolveNumbers(value, "synapse.parameters." + name, ids,
+                          {seed_, RngPurpose::kSynapseParameter, Fnv1a(name), id});
+  }
+
+  absl::Status CheckWeights(const std::vector<double>& w, bool conductance, const std::string& field) {
+    for (size_t k = 0; k < w.size(); ++k) {
+      if (std::fabs(w[k]) > FLT_MAX)
+        return InvalidArgument(field, reason::kOutOfRange, absl::StrCat("weight ", k, " is too large"));
+      if (conductance && w[k] < 0)
+        return InvalidArgument(field, reason::kOutOfRange,
+                               absl::StrCat("weight ", k, " is ", w[k],
+                                            "; conductance-based targets need weights >= 0 (uS)"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<uint16_t>> DelaySteps(const std::vector<double>& d, const std::string& field) {
+    std::vector<uint16_t> steps(d.size());
+    for (size_t k = 0; k < d.size(); ++k) {
+      if (grid_.BelowOneStep(d[k]))
+        return InvalidArgument(field, reason::kBelowTimeStep,
+                               absl::StrCat("delay ", k, " is ", d[k], " ms, below the time step ", grid_.dt(), " ms"));
+      const int64_t s = grid_.Steps(d[k]);
+      if (s > max_delay_steps_)
+        return InvalidArgument(field, reason::kAboveMaxDelay,
+                               absl::StrCat("delay ", k, " is ", d[k], " ms, above max_delay ",
+                                            grid_.Time(max_delay_steps_), " ms"));
+      if (s < min_delay_steps_)
+        return InvalidArgument(field, reason::kOutOfRange,
+                               absl::StrCat("delay ", k, " is ", d[k], " ms, below min_delay ",
+                                            grid_.Time(min_delay_steps_), " ms"));
+      steps[k] = static_cast<uint16_t>(s);
+    }
+    return steps;
+  }
+
+  // Weights and delays from (in priority order) FromList columns, `values`,
+  // and, when `defaults`, PyNN's defaults (weight 0, delay min_delay).
+  absl::Status AssignSynapses(ProjectionRecord& rec, const ParameterMap& values,
+                              const std::map<std::string, std::vector<double>>& columns, bool defaults) {
+    for (const auto& [name, v] : values)
+      if (name != "weight" && name != "delay")
+        return InvalidArgument("synapse.parameters." + name, reason::kUnknownParameter,
+                               absl::StrCat("StaticSynapse has no parameter '", name, "'; parameters: weight, delay"));
+    auto& syn = rec.synapses->synapses();
+    const uint64_t n = syn.size();
+    auto column = [&](const std::string& name, double def) -> absl::StatusOr<std::optional<std::vector<double>>> {
+      auto c = columns.find(name);
+      if (c != columns.end()) return std::optional<std::vector<double>>(c->second);
+      auto v = values.find(name);
+      if (v != values.end()) {
+        auto r = SynapseValues(name, v->second, rec.synapses->id(), n);
+        if (!r.ok()) return r.status();
+        return std::optional<std::vector<double>>(std::move(*r));
+      }
+      if (defaults) return std::optional<std::vector<double>>(std::vector<double>(n, def));
+      return std::optional<std::vector<double>>();
+    };
+    auto weights = column("weight", 0.0);
+    if (!weights.ok()) return weights.status();
+    auto delays = column("delay", grid_.Time(min_delay_steps_));
+    if (!delays.ok()) return delays.status();
+    if (*weights) {
+      auto s = CheckWeights(**weights, rec.conductance_target, "synapse.parameters.weight");
+      if (!s.ok()) return s;
+    }
+    std::vector<uint16_t> steps;
+    if (*delays) {
+      auto s = DelaySteps(**delays, "synapse.parameters.delay");
+      if (!s.ok()) return s.status();
+      steps = std::move(*s);
+    }
+    for (uint64_t k = 0; k < n; ++k) {
+      if (*weights) syn[k].weight = static_cast<float>((**weights)[k]);
+      if (*delays) syn[k].delay = steps[k];
+    }
+    return absl::OkStatus();
+  }
+
+  void UpdateInjection(uint64_t step, std::vector<double>& amplitudes, bool force) {
+    bool changed = force;
+    for (size_t s = 0; s < sources_.size(); ++s) {
+      const double a = sources_[s].AmplitudeAt(step);
+      if (a != amplitudes[s]) changed = true;
+      amplitudes[s] = a;
+    }
+    if (!changed) return;
+    for (auto& p : populations_) std::fill(p.injected.begin(), p.injected.end(), 0.0);
+    for (size_t s = 0; s < sources_.size(); ++s) {
+      if (amplitudes[s] == 0.0) continue;
+      for (const auto& [pop, cells] : sources_[s].targets())
+        for (uint32_t c : cells) populations_[pop].injected[c] += amplitudes[s];
+    }
+  }
+
+  absl::StatusOr<RunResult> RunTo(uint64_t target, const RunControl& control) {
+    const double span = grid_.Time(target - step_);
+    if (biological_ms_ + span > config_.limits.max_biological_time_ms * (1 + kGridTolerance))
+      return ResourceExhausted("duration_ms", reason::kLimitExceeded,
+                               absl::StrCat("the session may simulate at most ", config_.limits.max_biological_time_ms,
+                                            " ms in total; ", biological_ms_, " ms used"));
+    RunResult result;
+    result.requested_ms = grid_.Time(target);
+    for (auto& p : populations_) p.cells->Prepare(grid_, step_);
+    for (auto& s : sources_) s.Prepare(grid_);
+    std::vector<double> amplitudes(sources_.size(), 0.0);
+    for (auto& p : populations_) recorder_.SampleIfDue(p.info.id, step_, *p.cells);
+
+    std::vector<SpikeEvent> spikes;
+    std::vector<PendingSpike> pending;
+    double last_report = grid_.Time(step_);
+    bool first = true;
+    while (step_ < target) {
+      const uint64_t epoch_end = std::min<uint64_t>(step_ + min_delay_steps_, target);
+      while (step_ < epoch_end) {
+        UpdateInjection(step_, amplitudes, first);
+        first = false;
+        for (auto& p : populations_) {
+          spikes.clear();
+          p.cells->Update({step_, p.injected.empty() ? nullptr : p.injected.data()}, spikes);
+          if (spikes.empty()) continue;
+          recorder_.AddSpikes(p.info.id, step_ + 1, spikes);
+          if (p.outgoing.empty()) continue;
+          for (const SpikeEvent& e : spikes) pending.push_back({p.info.id, e.index, e.multiplicity, step_ + 1});
+        }
+        ++step_;
+        ++result.steps;
+        for (auto& p : populations_) recorder_.SampleIfDue(p.info.id, step_, *p.cells);
+      }
+      // Every spike of the epoch arrives after it (delays >= min_delay), so
+      // delivery can wait until here: the exchange point between shards.
+      for (const PendingSpike& s : pending)
+        for (const auto& [proj, rows] : populations_[s.population].outgoing)
+          if (rows[s.index] >= 0) proj->Deliver(static_cast<uint32_t>(rows[s.index]), s.spike_step, s.multiplicity);
+      pending.clear();
+      const double now = grid_.Time(step_);
+      if (control.keep_going && step_ < target &&
+          now - last_report >= control.report_every_ms - kGridTolerance * std::fmax(1.0, now)) {
+        last_report = now;
+        if (!control.keep_going(now)) {
+          result.stopped = true;
+          break;
+        }
+      }
+    }
+    biological_ms_ += grid_.Time(result.steps);
+    result.t_ms = grid_.Time(step_);
+    recorder_.SetTime(result.t_ms);
+    return result;
+  }
+};
+
+Simulation::Simulation(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Simulation::~Simulation() = default;
+
+absl::StatusOr<std::unique_ptr<Simulation>> Simulation::Create(const SimulationConfig& config) {
+  if (config.threads > 1)
+    return Unimplemented("threads", "threads > 1 is not implemented yet; use 1");
+  if (config.threads < 1)
+    return InvalidArgument("threads", reason::kOutOfRange, absl::StrCat("threads must be >= 1, got ", config.threads));
+  if (!std::isfinite(config.timestep_ms) || !(config.timestep_ms > 0))
+    return InvalidArgument("timestep_ms", reason::kOutOfRange,
+                           absl::StrCat("timestep_ms must be > 0, got ", config.timestep_ms));
+  const TimeGrid grid(config.timestep_ms);
+  for (auto [name, v] : {std::pair<const char*, double>{"min_delay_ms", config.min_delay_ms},
+                         {"max_delay_ms", config.max_delay_ms}})
+    if (!std::isfinite(v) || v < 0)
+      return InvalidArgument(name, reason::kOutOfRange, absl::StrCat(name, " must be finite and >= 0, got ", v));
+  const double min_delay = config.min_delay_ms == 0 ? config.timestep_ms : config.min_delay_ms;
+  if (grid.BelowOneStep(min_delay))
+    return InvalidArgument("min_delay_ms", reason::kBelowTimeStep,
+                           absl::StrCat("min_delay ", min_delay, " ms is below the time step ", grid.dt(), " ms"));
+  const int64_t min_steps = grid.Steps(min_delay);
+  const int64_t max_steps = grid.Steps(config.max_delay_ms);
+  if (max_steps < min_steps)
+    return InvalidArgument("max_delay_ms", reason::kOutOfRange,
+                           absl::StrCat("max_delay ", config.max_delay_ms, " ms is below min_delay ", min_delay, " ms"));
+  if (max_steps > 65535)
+    return InvalidArgument("max_delay_ms", reason::kOutOfRange,
+                           absl::StrCat("max_delay may be at most 65535 time steps, got ", max_steps));
+  uint64_t seed = config.seed;
+  if (seed == 0) {
+    std::random_device rd;
+    while (seed == 0) seed = uint64_t{rd()} << 32 | rd();
+  }
+  SimulationConfig resolved = config;
+  resolved.min_delay_ms = grid.Time(min_steps);
+  resolved.seed = seed;
+  return std::unique_ptr<Simulation>(
+      new Simulation(std::make_unique<Impl>(resolved, seed, min_steps, max_steps)));
+}
+
+const SimulationConfig& Simulation::config() const { return impl_->config_; }
+uint64_t Simulation::seed() const { return impl_->seed_; }
+double Simulation::time_ms() const { return impl_->grid_.Time(impl_->step_); }
+uint64_t Simulation::num_neurons() const { return impl_->num_neurons_; }
+uint64_t Simulation::num_synapses() const { return impl_->num_synapses_; }
+
+absl::StatusOr<PopulationInfo> Simulation::AddPopulation(const PopulationSpec& spec) {
+  Impl& m = *impl_;
+  if (spec.size <= 0 || spec.size > 0xFFFFFFFFll)
+    return InvalidArgument("size", reason::kOutOfRange, absl::StrCat("size must be in [1, 2^32), got ", spec.size));
+  if (m.num_neurons_ + spec.size > m.config_.limits.max_neurons)
+    return ResourceExhausted("size", reason::kLimitExceeded,
+                             absl::StrCat("the session may hold at most ", m.config_.limits.max_neurons,
+                                          " neurons; it has ", m.num_neurons_, ", ", spec.size, " more requested"));
+  const CellTypeInfo* type = FindCellType(spec.cell_type);
+  if (type == nullptr)
+    return InvalidArgument("cell_type", reason::kUnknownCellType,
+                           absl::StrCat("unknown cell type '", spec.cell_type, "'; known: ", Names(CellTypes())));
+  auto positions = GeneratePositions(spec.structure, spec.size);
+  if (!positions.ok()) return positions.status();
+
+  Impl::Population pop;
+  pop.info.id = static_cast<PopulationId>(m.populations_.size());
+  pop.info.first_id = m.num_neurons_ + 1;
+  pop.info.size = static_cast<uint64_t>(spec.size);
+  pop.info.label = spec.label.empty() ? absl::StrCat("population", pop.info.id) : spec.label;
+  pop.info.cell_type = type->name;
+  pop.positions = std::move(*positions);
+  pop.cells = MakeCellGroup(*type, static_cast<uint32_t>(spec.size), {m.seed_, pop.info.first_id});
+  pop.cells->input().Resize(spec.size, type->receptor_types.size(), m.max_delay_steps_ + 2);
+  std::vector<uint32_t> all(spec.size);
+  for (uint32_t i = 0; i < all.size(); ++i) all[i] = i;
+  if (auto s = m.ApplyParameters(pop, all, spec.parameters, "parameters."); !s.ok()) return s;
+  if (auto s = m.ApplyInitialValues(pop, all, spec.initial_values, "initial_values."); !s.ok()) return s;
+  pop.cells->Reset(m.trial_);
+  m.num_neurons_ += spec.size;
+  m.recorder_.AddPopulation(pop.info.id, *type, static_cast<uint32_t>(spec.size));
+  m.populations_.push_back(std::move(pop));
+  return m.populations_.back().info;
+}
+
+absl::StatusOr<PopulationInfo> Simulation::DescribePopulation(PopulationId id) const {
+  auto p = impl_->Find(id, "population");
+  if (!p.ok()) return p.status();
+  return (*p)->info;
+}
+
+std::vector<PopulationInfo> Simulation::Populations() const {
+  std::vector<PopulationInfo> out;
+  for (const auto& p : impl_->populations_) out.push_back(p.info);
+  return out;
+}
+
+absl::StatusOr<std::vector<std::array<double, 3>>> Simulation::Positions(const Selector& cells) const {
+  auto idx = impl_->Cells(cells, "");
+  if (!idx.ok()) return idx.status();
+  std::vector<std::array<double, 3>> out;
+  for (uint32_t i : *idx) out.push_back(impl_->populations_[cells.population].positions[i]);
+  return out;
+}
+
+absl::Status Simulation::SetParameters(const Selector& cells, const ParameterMap& values) {
+  auto idx = impl_->Cells(cells, "");
+  if (!idx.ok()) return idx.status();
+  return impl_->ApplyParameters(impl_->populations_[cells.population], *idx, values, "parameters.");
+}
+
+absl::StatusOr<ParameterValue> Simulation::GetParameter(const Selector& cells, const std::string& name) const {
+  auto idx = impl_->Cells(cells, "");
+  if (!idx.ok()) return idx.status();
+  const CellGroup& group = *impl_->populations_[cells.population].cells;
+  const int k = group.ParameterIndex(name);
+  if (k < 0)
+    return InvalidArgument("name", reason::kUnknownParameter,
+                           absl::StrCat(group.type().name, " has no parameter '", name,
+                                        "'; parameters: ", Names(group.type().parameters)));
+  if (group.type().parameters[k].kind == ValueKind::kSequence) {
+    SequenceList out;
+    for (uint32_t i : *idx) out.values.push_back(group.sequences(k)[i]);
+    return ParameterValue(std::move(out));
+  }
+  std::vector<double> out;
+  for (uint32_t i : *idx) out.push_back(group.parameter(k)[i]);
+  return ParameterValue(std::move(out));
+}
+
+absl::Status Simulation::Initialize(const Selector& cells, const ParameterMap& values) {
+  auto idx = impl_->Cells(cells, "");
+  if (!idx.ok()) return idx.status();
+  return impl_->ApplyInitialValues(impl_->populations_[cells.population], *idx, values, "initial_values.");
+}
+
+absl::StatusOr<ParameterValue> Simulation::GetInitialValue(const Selector& cells, const std::string& name) const {
+  auto idx = impl_->Cells(cells, "");
+  if (!idx.ok()) return idx.status();
+  const CellGroup& group = *impl_->populations_[cells.population].cells;
+  const int k = group.StateIndex(name);
+  if (k < 0)
+    return InvalidArgument("name", reason::kUnknownVariable,
+                           absl::StrCat(group.type().name, " has no state variable '", name, "'"));
+  std::vector<double> out;
+  for (uint32_t i : *idx) out.push_back(group.initial_value(k)[i]);
+  return ParameterValue(std::move(out));
+}
+
+absl::StatusOr<ProjectionInfo> Simulation::AddProjection(const ProjectionSpec& spec) {
+  Impl& m = *impl_;
+  const ProjectionId id = static_cast<ProjectionId>(m.projections_.size());
+  std::vector<std::pair<PopulationId, uint32_t>> pre, post;
+  std::vector<uint64_t> pre_gids, post_gids;
+  if (auto s = m.ResolveCellSet(spec.pre, "pre", &pre, &pre_gids); !s.ok()) return s;
+  if (auto s = m.ResolveCellSet(spec.post, "post", &post, &post_gids); !s.ok()) return s;
+  if (spec.synapse.type != "StaticSynapse")
+    return InvalidArgument("synapse.type", reason::kUnknownSynapseType,
+                           absl::StrCat("unknown synapse type '", spec.synapse.type, "'; known: ", Names(SynapseTypes())));
+  Impl::ProjectionRecord rec;
+  std::vector<PopulationId> post_pops;
+  int receptor = -1;
+  for (const auto& [pid, i] : post) {
+    if (std::find(post_pops.begin(), post_pops.end(), pid) != post_pops.end()) continue;
+    const CellTypeInfo& type = m.populations_[pid].cells->type();
+    const int r = ReceptorIndex(type, spec.receptor_type);
+    if (r < 0)
+      return InvalidArgument("receptor_type", reason::kUnknownReceptorType,
+                             absl::StrCat("'", spec.receptor_type, "' is not a receptor type of ", type.name,
+                                          "; receptor types: ",
+                                          type.receptor_types.empty() ? "(none)" : absl::StrJoin(type.receptor_types, ", ")));
+    receptor = r;
+    rec.conductance_target |= type.conductance_based;
+    post_pops.push_back(pid);
+  }
+  const uint64_t connector_seed = spec.connector.seed != 0
+                                      ? spec.connector.seed
+                                      : HashCombine(HashCombine(m.seed_, static_cast<uint64_t>(RngPurpose::kSeedDerivation)), id);
+  auto conns = Connect(spec.connector, pre_gids, post_gids, connector_seed);
+  if (!conns.ok()) return conns.status();
+  if (m.num_synapses_ + conns->pre.size() > m.config_.limits.max_synapses)
+    return ResourceExhausted("connector", reason::kLimitExceeded,
+                             absl::StrCat("the session may hold at most ", m.config_.limits.max_synapses,
+                                          " synapses; it has ", m.num_synapses_, ", ", conns->pre.size(), " more requested"));
+  std::vector<PostTarget> targets(post.size());
+  std::vector<RingBuffer*> rings;
+  for (PopulationId pid : post_pops) rings.push_back(&m.populations_[pid].cells->input());
+  for (size_t k = 0; k < post.size(); ++k) {
+    const uint32_t part = static_cast<uint32_t>(
+        std::find(post_pops.begin(), post_pops.end(), post[k].first) - post_pops.begin());
+    targets[k] = {part, post[k].second};
+  }
+  rec.n_pre = static_cast<uint32_t>(pre.size());
+  rec.n_post = static_cast<uint32_t>(post.size());
+  rec.synapses = std::make_unique<Projection>(id, spec.label.empty() ? absl::StrCat("projection", id) : spec.label,
+                                              receptor < 0 ? 0 : receptor, rec.n_pre, conns->pre, conns->post,
+                                              std::move(targets), std::move(rings));
+  if (auto s = m.AssignSynapses(rec, spec.synapse.parameters, conns->columns, true); !s.ok()) return s;
+  // Only now that nothing can fail is the network changed.
+  Projection* proj = rec.synapses.get();
+  for (size_t k = 0; k < pre.size(); ++k) {
+    auto& outgoing = m.populations_[pre[k].first].outgoing;
+    if (outgoing.empty() || outgoing.back().first != proj)
+      outgoing.emplace_back(proj, std::vector<int32_t>(m.populations_[pre[k].first].info.size, -1));
+    outgoing.back().second[pre[k].second] = static_cast<int32_t>(k);
+  }
+  m.num_synapses_ += proj->size();
+  m.projections_.push_back(std::move(rec));
+  return ProjectionInfo{id, proj->size(), proj->label()};
+}
+
+absl::StatusOr<ProjectionInfo> Simulation::DescribeProjection(ProjectionId id) const {
+  if (id >= impl_->projections_.size())
+    return NotFound("projection", reason::kUnknownProjection, absl::StrCat("no projection with id ", id));
+  const Projection& p = *impl_->projections_[id].synapses;
+  return ProjectionInfo{id, p.size(), p.label()};
+}
+
+absl::StatusOr<ConnectionTable> Simulation::GetConnections(ProjectionId id,
+                                                           const std::vector<std::string>& names) const {
+  if (id >= impl_->projections_.size())
+    return NotFound("projection", reason::kUnknownProjection, absl::StrCat("no projection with id ", id));
+  const Projection& p = *impl_->projections_[id].synapses;
+  ConnectionTable table;
+  for (size_t k = 0; k < names.size(); ++k)
+    if (names[k] != "weight" && names[k] != "delay")
+      return InvalidArgument(absl::StrCat("names[", k, "]"), reason::kUnknownParameter,
+                             absl::StrCat("StaticSynapse has no parameter '", names[k], "'; parameters: weight, delay"));
+  table.pre = p.PrePositions();
+  for (const Synapse& s : p.synapses()) table.post.push_back(s.post);
+  for (const auto& name : names) {
+    auto& col = table.values[name];
+    for (const Synapse& s : p.synapses())
+      col.push_back(name == "weight" ? static_cast<double>(s.weight) : impl_->grid_.Time(s.delay));
+  }
+  return table;
+}
+
+absl::Status Simulation::SetSynapseParameters(ProjectionId id, const ParameterMap& values) {
+  if (id >= impl_->projections_.size())
+    return NotFound("projection", reason::kUnknownProjection, absl::StrCat("no projection with id ", id));
+  return impl_->AssignSynapses(impl_->projections_[id], values, {}, false);
+}
+
+namespace {
+absl::Status ApplySourceParameters(CurrentSource& source, const ParameterMap& values) {
+  std::map<std::string, double> staged = source.parameters();
+  for (const auto& [name, value] : values) {
+    const std::string field = "parameters." + name;
+    if (staged.count(name) == 0)
+      return InvalidArgument(field, reason::kUnknownParameter,
+                             absl::StrCat(source.info().name, " has no parameter '", name,
+                                          "'; parameters: ", Names(source.info().parameters)));
+    const double* d = std::get_if<double>(&value);
+    if (d == nullptr) return InvalidArgument(field, reason::kWrongType, absl::StrCat(name, " takes a number"));
+    if (!std::isfinite(*d)) return InvalidArgument(field, reason::kNotFinite, absl::StrCat(name, " must be finite"));
+    staged[name] = *d;
+  }
+  source.parameters() = std::move(staged);
+  return absl::OkStatus();
+}
+}  // namespace
+
+absl::StatusOr<CurrentSourceId> Simulation::AddCurrentSource(const CurrentSourceSpec& spec) {
+  const CurrentSourceInfo* info = nullptr;
+  for (const auto& c : CurrentSources())
+    if (c.name == spec.type) info = &c;
+  if (info == nullptr)
+    return InvalidArgument("type", reason::kUnknownCurrentSource,
+                           absl::StrCat("unknown current source '", spec.type, "'; known: ", Names(CurrentSources())));
+  CurrentSource source(*info);
+  if (auto s = ApplySourceParameters(source, spec.parameters); !s.ok()) return s;
+  impl_->sources_.push_back(std::move(source));
+  return static_cast<CurrentSourceId>(impl_->sources_.size() - 1);
+}
+
+absl::Status Simulation::SetCurrentSourceParameters(CurrentSourceId id, const ParameterMap& values) {
+  if (id >= impl_->sources_.size())
+    return NotFound("current_source", reason::kUnknownCurrentSource, absl::StrCat("no current source with id ", id));
+  return ApplySourceParameters(impl_->sources_[id], values);
+}
+
+absl::Status Simulation::Inject(CurrentSourceId id, const Selector& cells) {
+  if (id >= impl_->sources_.size())
+    return NotFound("current_source", reason::kUnknownCurrentSource, absl::StrCat("no current source with id ", id));
+  auto idx = impl_->Cells(cells, "cells");
+  if (!idx.ok()) return idx.status();
+  auto& pop = impl_->populations_[cells.population];
+  if (!pop.cells->type().injectable)
+    return InvalidArgument("cells", reason::kNotInjectable,
+                           absl::StrCat(pop.cells->type().name, " cells cannot receive injected current"));
+  if (pop.injected.empty()) pop.injected.assign(pop.info.size, 0.0);
+  impl_->sources_[id].targets().emplace_back(cells.population, std::move(*idx));
+  return absl::OkStatus();
+}
+
+absl::Status Simulation::Record(const Selector& cells, const std::vector<std::string>& variables,
+                                double sampling_interval_ms) {
+  auto idx = impl_->Cells(cells, "cells");
+  if (!idx.ok()) return idx.status();
+  const TimeGrid& grid = impl_->grid_;
+  uint64_t interval = 1;
+  if (sampling_interval_ms != 0) {
+    if (!std::isfinite(sampling_interval_ms) || sampling_interval_ms < 0 || grid.BelowOneStep(sampling_interval_ms))
+      return InvalidArgument("sampling_interval_ms", reason::kOutOfRange,
+                             absl::StrCat("sampling interval must be >= the time step ", grid.dt(), " ms"));
+    if (!grid.OnGrid(sampling_interval_ms))
+      return InvalidArgument("sampling_interval_ms", reason::kNotOnTimeGrid,
+                             absl::StrCat("sampling interval ", sampling_interval_ms,
+                                          " ms is not a multiple of the time step ", grid.dt(), " ms"));
+    interval = static_cast<uint64_t>(grid.Steps(sampling_interval_ms));
+  }
+  return impl_->recorder_.Record(cells.population, *idx, variables, interval, impl_->step_);
+}
+
+absl::Status Simulation::StopRecording(const Selector& cells, const std::vector<std::string>& variables) {
+  auto idx = impl_->Cells(cells, "cells");
+  if (!idx.ok()) return idx.status();
+  return impl_->recorder_.Stop(cells.population, *idx, variables);
+}
+
+absl::Status Simulation::ClearRecording(const std::vector<PopulationId>& populations) {
+  for (size_t k = 0; k < populations.size(); ++k)
+    if (auto p = impl_->Find(populations[k], absl::StrCat("populations[", k, "]")); !p.ok()) return p.status();
+  for (PopulationId id : populations) impl_->recorder_.Clear(id, impl_->step_);
+  return absl::OkStatus();
+}
+
+const std::vector<Segment>& Simulation::segments() const { return impl_->recorder_.segments(); }
+
+absl::StatusOr<RunResult> Simulation::Run(double duration_ms, const RunControl& control) {
+  if (!std::isfinite(duration_ms) || duration_ms < 0)
+    return InvalidArgument("duration_ms", reason::kOutOfRange,
+                           absl::StrCat("duration must be finite and >= 0, got ", duration_ms));
+  return impl_->RunTo(impl_->step_ + impl_->grid_.Steps(duration_ms), control);
+}
+
+absl::StatusOr<RunResult> Simulation::RunUntil(double t_ms, const RunControl& control) {
+  if (!std::isfinite(t_ms))
+    return InvalidArgument("t_ms", reason::kNotFinite, "target time must be finite");
+  const int64_t target = impl_->grid_.Steps(t_ms);
+  if (target < static_cast<int64_t>(impl_->step_))
+    return InvalidArgument("t_ms", reason::kOutOfRange,
+                           absl::StrCat("target time ", t_ms, " ms is before the current time ", time_ms(), " ms"));
+  return impl_->RunTo(static_cast<uint64_t>(target), control);
+}
+
+absl::Status Simulation::Reset(const std::map<std::string, std::string>& annotations) {
+  Impl& m = *impl_;
+  const bool advanced = m.step_ > 0;
+  m.recorder_.Reset(annotations, advanced);
+  if (advanced) {
+    ++m.trial_;
+    m.step_ = 0;
+    for (auto& p : m.populations_) p.cells->Reset(m.trial_);
+  }
+  m.recorder_.SetTime(0.0);
+  return absl::OkStatus();
+}
+
+}  // namespace spikeserve::engine

@@ -1,0 +1,265 @@
+#include "engine/simulation.h"
+
+#include <chrono>
+#include <cmath>
+
+#include "gtest/gtest.h"
+#include "engine/errors.h"
+
+namespace spikeserve::engine {
+namespace {
+
+std::unique_ptr<Simulation> NewSim(uint64_t seed = 5) {
+  SimulationConfig config;
+  config.seed = seed;
+  return *Simulation::Create(config);
+}
+
+PopulationId Add(Simulation& sim, const std::string& type, int64_t n, ParameterMap params = {}) {
+  PopulationSpec spec;
+  spec.size = n;
+  spec.cell_type = type;
+  spec.parameters = std::move(params);
+  auto info = sim.AddPopulation(spec);
+  EXPECT_TRUE(info.ok()) << info.status();
+  return info.ok() ? info->id : 0;
+}
+
+ProjectionSpec Proj(PopulationId pre, PopulationId post, ConnectorSpec connector, double weight, double delay) {
+  ProjectionSpec p;
+  p.pre.parts = {Selector{pre}};
+  p.post.parts = {Selector{post}};
+  p.connector = std::move(connector);
+  p.synapse.parameters = {{"weight", weight}, {"delay", delay}};
+  return p;
+}
+
+// Poisson drive into a randomly connected IF_cond_exp network.
+std::vector<double> PoissonNetworkSpikes(uint64_t seed) {
+  auto sim = NewSim(seed);
+  const PopulationId in = Add(*sim, "SpikeSourcePoisson", 50, {{"rate", 50.0}});
+  const PopulationId net = Add(*sim, "IF_cond_exp", 100);
+  EXPECT_TRUE(sim->AddProjection(Proj(in, net, {"FixedProbabilityConnector", {{"p_connect", 0.2}}}, 0.02, 1.0)).ok());
+  EXPECT_TRUE(sim->AddProjection(Proj(net, net, {"FixedProbabilityConnector", {{"p_connect", 0.1}}}, 0.005, 1.5)).ok());
+  EXPECT_TRUE(sim->Record(Selector{net}, {"spikes"}, 0).ok());
+  EXPECT_TRUE(sim->Run(200.0).ok());
+  std::vector<double> out;
+  const auto& s = sim->segments().back().populations[0].spikes;
+  for (size_t k = 0; k < s.index.size(); ++k) {
+    out.push_back(s.index[k]);
+    out.push_back(s.time_ms[k]);
+  }
+  return out;
+}
+
+TEST(SimulationTest, SameSeedSameSpikesDifferentSeedDifferent) {
+  const auto a = PoissonNetworkSpikes(11), b = PoissonNetworkSpikes(11), c = PoissonNetworkSpikes(12);
+  EXPECT_GT(a.size(), 100u);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+}
+
+TEST(SimulationTest, RecordingSampleCountsAndContinuation) {
+  auto sim = NewSim();
+  const PopulationId p = Add(*sim, "IF_cond_exp", 3, {{"i_offset", 1.0}});
+  ASSERT_TRUE(sim->Initialize(Selector{p}, {{"v", -70.0}}).ok());
+  ASSERT_TRUE(sim->Record(Selector{p}, {"v", "gsyn_exc", "spikes"}, 0).ok());
+  auto r = sim->Run(50.0);
+  ASSERT_TRUE(r.ok());
+  EXPECT_DOUBLE_EQ(r->requested_ms, 50.0);
+  const SignalData* v = &sim->segments().back().populations[0].signals[0];
+  EXPECT_EQ(v->variable, "v");
+  EXPECT_EQ(v->units, "mV");
+  EXPECT_EQ(v->num_samples(), 501u);
+  EXPECT_EQ(v->samples[0], -70.0);  // first sample = initial value
+  EXPECT_EQ(v->channels, (std::vector<uint32_t>{0, 1, 2}));
+  ASSERT_TRUE(sim->Run(50.0).ok());
+  v = &sim->segments().back().populations[0].signals[0];
+  EXPECT_EQ(v->num_samples(), 1001u);
+  EXPECT_DOUBLE_EQ(sim->segments().back().t_stop_ms, 100.0);
+  EXPECT_FALSE(sim->segments().back().populations[0].spikes.time_ms.empty());
+}
+
+TEST(SimulationTest, ResetRerunGivesSameSpikesAndNewSegment) {
+  auto sim = NewSim();
+  const PopulationId src = Add(*sim, "SpikeSourceArray", 2);
+  ASSERT_TRUE(sim->SetParameters(Selector{src}, {{"spike_times", SequenceList{{{5, 10, 15, 20}, {7, 8, 9}}}}}).ok());
+  const PopulationId net = Add(*sim, "IF_curr_exp", 4, {{"v_thresh", -64.0}});
+  ASSERT_TRUE(sim->AddProjection(Proj(src, net, {"AllToAllConnector"}, 1.0, 2.0)).ok());
+  auto dc = sim->AddCurrentSource({"DCSource", {{"amplitude", 0.5}, {"start", 30.0}, {"stop", 40.0}}});
+  ASSERT_TRUE(dc.ok());
+  ASSERT_TRUE(sim->Inject(*dc, Selector{net, false, {1, 3}}).ok());
+  ASSERT_TRUE(sim->Record(Selector{net}, {"spikes", "v"}, 1.0).ok());
+  ASSERT_TRUE(sim->Run(60.0).ok());
+  ASSERT_TRUE(sim->Reset({{"trial", "1"}}).ok());
+  EXPECT_EQ(sim->time_ms(), 0.0);
+  ASSERT_TRUE(sim->Run(60.0).ok());
+  const auto& segs = sim->segments();
+  ASSERT_EQ(segs.size(), 2u);
+  EXPECT_TRUE(segs[0].closed);
+  EXPECT_EQ(segs[0].annotations.at("trial"), "1");
+  EXPECT_DOUBLE_EQ(segs[0].t_stop_ms, 60.0);
+  const auto& s0 = segs[0].populations[0].spikes;
+  const auto& s1 = segs[1].populations[0].spikes;
+  EXPECT_GT(s0.time_ms.size(), 4u);
+  EXPECT_EQ(s0.time_ms, s1.time_ms);
+  EXPECT_EQ(s0.index, s1.index);
+  EXPECT_EQ(segs[0].populations[0].signals[0].samples, segs[1].populations[0].signals[0].samples);
+  EXPECT_EQ(segs[1].populations[0].signals[0].num_samples(), 61u);
+  // Electrode: cells 1 and 3 depolarise only from step 30 on (v changes at 30 + dt).
+  const auto& v = segs[0].populations[0].signals[0];
+  EXPECT_EQ(v.samples[30 * 4 + 1], v.samples[30 * 4 + 0]);
+  EXPECT_GT(v.samples[31 * 4 + 1], v.samples[31 * 4 + 0]);
+}
+
+TEST(SimulationTest, FromListRoundTripAndCanonicalOrder) {
+  auto sim = NewSim();
+  const PopulationId a = Add(*sim, "IF_curr_exp", 3), b = Add(*sim, "IF_curr_exp", 2);
+  ConnectorSpec conn{"FromListConnector"};
+  conn.rows = {{2, 1, 0.25, 1.5}, {0, 1, -0.5, 0.3}, {0, 0, 0.125, 2.0}};
+  auto p = sim->AddProjection(Proj(a, b, conn, 0, 1));
+  ASSERT_TRUE(p.ok()) << p.status();
+  auto t = sim->GetConnections(p->id, {"weight", "delay"});
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->pre, (std::vector<uint32_t>{0, 0, 2}));
+  EXPECT_EQ(t->post, (std::vector<uint32_t>{0, 1, 1}));
+  EXPECT_EQ(t->values["weight"], (std::vector<double>{0.125, -0.5, 0.25}));
+  const auto& d = t->values["delay"];
+  EXPECT_NEAR(d[0], 2.0, 1e-12);
+  EXPECT_NEAR(d[1], 0.3, 1e-12);
+  EXPECT_NEAR(d[2], 1.5, 1e-12);
+  ASSERT_TRUE(sim->Run(5).ok());
+  ASSERT_TRUE(sim->SetSynapseParameters(p->id, {{"weight", std::vector<double>{1, 2, 3}}}).ok());
+  EXPECT_EQ(sim->GetConnections(p->id, {"weight"})->values["weight"], (std::vector<double>{1, 2, 3}));
+  EXPECT_EQ(sim->num_synapses(), 3u);
+}
+
+TEST(SimulationTest, GlobalIdsAndPositions) {
+  auto sim = NewSim();
+  Add(*sim, "IF_curr_exp", 10);
+  PopulationSpec spec;
+  spec.size = 6;
+  spec.cell_type = "IF_cond_alpha";
+  spec.structure = {"Grid2D", {{"aspect_ratio", 1.5}, {"dx", 2.0}}};
+  auto info = sim->AddPopulation(spec);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->first_id, 11u);
+  auto pos = sim->Positions(Selector{info->id, false, {1, 2}});
+  ASSERT_TRUE(pos.ok());
+  EXPECT_EQ((*pos)[0], (std::array<double, 3>{0, 1, 0}));  // nx = 3, ny = 2, y fastest
+  EXPECT_EQ((*pos)[1], (std::array<double, 3>{2, 0, 0}));
+}
+
+TEST(SimulationTest, StopsWhenAskedAndKeepsData) {
+  auto sim = NewSim();
+  const PopulationId p = Add(*sim, "IF_curr_exp", 1);
+  ASSERT_TRUE(sim->Record(Selector{p}, {"v"}, 0).ok());
+  RunControl control;
+  control.report_every_ms = 10.0;
+  int calls = 0;
+  control.keep_going = [&](double t) { return ++calls < 3 && t < 1000; };
+  auto r = sim->Run(100.0, control);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->stopped);
+  EXPECT_NEAR(r->t_ms, 30.0, 1e-9);
+  EXPECT_EQ(sim->segments().back().populations[0].signals[0].num_samples(), 301u);
+}
+
+void ExpectError(const absl::Status& s, absl::StatusCode code, const std::string& field, const std::string& reason) {
+  EXPECT_EQ(s.code(), code) << s;
+  EXPECT_EQ(ErrorField(s), field) << s;
+  EXPECT_EQ(ErrorReason(s), reason) << s;
+}
+
+TEST(SimulationTest, BadInputs) {
+  using C = absl::StatusCode;
+  auto sim = NewSim();
+  ExpectError(sim->AddPopulation({0, "IF_curr_exp"}).status(), C::kInvalidArgument, "size", "OUT_OF_RANGE");
+  ExpectError(sim->AddPopulation({-3, "IF_curr_exp"}).status(), C::kInvalidArgument, "size", "OUT_OF_RANGE");
+  auto s = sim->AddPopulation({2, "IF_foo"}).status();
+  ExpectError(s, C::kInvalidArgument, "cell_type", "UNKNOWN_CELL_TYPE");
+  EXPECT_NE(std::string(s.message()).find("IF_cond_exp"), std::string::npos);
+  ExpectError(sim->AddPopulation({2, "IF_curr_exp", {{"tau_x", 1.0}}}).status(), C::kInvalidArgument,
+              "parameters.tau_x", "UNKNOWN_PARAMETER");
+  s = sim->AddPopulation({2, "IF_curr_exp", {{"tau_m", std::vector<double>{1, 2, 3}}}}).status();
+  ExpectError(s, C::kInvalidArgument, "parameters.tau_m", "WRONG_LENGTH");
+  EXPECT_NE(std::string(s.message()).find("expected 2 values, got 3"), std::string::npos);
+  ExpectError(sim->AddPopulation({2, "IF_curr_exp", {{"cm", -1.0}}}).status(), C::kInvalidArgument,
+              "parameters.cm", "OUT_OF_RANGE");
+  ExpectError(sim->AddPopulation({2, "IF_curr_exp", {{"v_rest", NAN}}}).status(), C::kInvalidArgument,
+              "parameters.v_rest", "NOT_FINITE");
+  ExpectError(sim->AddPopulation({1, "SpikeSourceArray", {{"spike_times", Sequence{{3, 1}}}}}).status(),
+              C::kInvalidArgument, "parameters.spike_times", "NOT_SORTED");
+  const PopulationId cur = Add(*sim, "IF_curr_exp", 4);
+  const PopulationId cond = Add(*sim, "IF_cond_exp", 4);
+  const PopulationId src = Add(*sim, "SpikeSourcePoisson", 4);
+  EXPECT_EQ(sim->num_neurons(), 12u);
+  ExpectError(sim->SetParameters(Selector{9}, {}), C::kNotFound, "population", "UNKNOWN_POPULATION");
+  s = sim->SetParameters(Selector{cur, false, {1, 4}}, {});
+  ExpectError(s, C::kInvalidArgument, "indices[1]", "INDEX_OUT_OF_RANGE");
+  EXPECT_NE(std::string(s.message()).find("size 4"), std::string::npos);
+  ExpectError(sim->AddProjection(Proj(src, cur, {"AllToAllConnector"}, 1.0, 0.05)).status(), C::kInvalidArgument,
+              "synapse.parameters.delay", "BELOW_TIME_STEP");
+  ExpectError(sim->AddProjection(Proj(src, cur, {"AllToAllConnector"}, 1.0, 20.0)).status(), C::kInvalidArgument,
+              "synapse.parameters.delay", "ABOVE_MAX_DELAY");
+  ExpectError(sim->AddProjection(Proj(src, cond, {"AllToAllConnector"}, -0.1, 1.0)).status(), C::kInvalidArgument,
+              "synapse.parameters.weight", "OUT_OF_RANGE");
+  ExpectError(sim->AddProjection(Proj(cur, src, {"AllToAllConnector"}, 0.1, 1.0)).status(), C::kInvalidArgument,
+              "receptor_type", "UNKNOWN_RECEPTOR_TYPE");
+  ExpectError(sim->AddProjection(Proj(src, cur, {"FixedProbabilityConnector", {{"p_connect", -0.1}}}, 0.1, 1.0))
+                  .status(),
+              C::kInvalidArgument, "connector.p_connect", "OUT_OF_RANGE");
+  EXPECT_EQ(sim->num_synapses(), 0u);  // nothing half-built
+  ExpectError(sim->Record(Selector{cur}, {"gsyn_exc"}, 0), C::kInvalidArgument, "variables[0]", "NOT_RECORDABLE");
+  ExpectError(sim->Record(Selector{cur}, {"v"}, 0.25), C::kInvalidArgument, "sampling_interval_ms",
+              "NOT_ON_TIME_GRID");
+  ASSERT_TRUE(sim->Record(Selector{cur}, {"v"}, 0.5).ok());
+  ExpectError(sim->Record(Selector{cur}, {"v"}, 1.0), C::kInvalidArgument, "sampling_interval_ms", "CONFLICT");
+  auto dc = sim->AddCurrentSource({"DCSource", {}});
+  ASSERT_TRUE(dc.ok());
+  ExpectError(sim->Inject(*dc, Selector{src}), C::kInvalidArgument, "cells", "NOT_INJECTABLE");
+  ExpectError(sim->Run(-1.0).status(), C::kInvalidArgument, "duration_ms", "OUT_OF_RANGE");
+  ASSERT_TRUE(sim->Run(10.0).ok());
+  ExpectError(sim->RunUntil(5.0).status(), C::kInvalidArgument, "t_ms", "OUT_OF_RANGE");
+  EXPECT_EQ(Simulation::Create({0.1, 0.1, 10.0, 1, 2}).status().code(), C::kUnimplemented);
+
+  SimulationConfig small;
+  small.limits.max_neurons = 5;
+  small.limits.max_synapses = 10;
+  auto lim = *Simulation::Create(small);
+  ExpectError(lim->AddPopulation({6, "IF_curr_exp"}).status(), C::kResourceExhausted, "size", "LIMIT_EXCEEDED");
+  const PopulationId x = Add(*lim, "IF_curr_exp", 4);
+  ExpectError(lim->AddProjection(Proj(x, x, {"AllToAllConnector"}, 0.1, 1.0)).status(), C::kResourceExhausted,
+              "connector", "LIMIT_EXCEEDED");
+  EXPECT_EQ(lim->num_synapses(), 0u);
+}
+
+TEST(SimulationTest, RunRoundsToTheGrid) {
+  auto sim = NewSim();
+  Add(*sim, "IF_curr_exp", 1);
+  auto r = sim->Run(0.3);  // 2.9999999999999996 steps
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->steps, 3u);
+  r = sim->Run(0.04);
+  EXPECT_EQ(r->steps, 0u);
+  EXPECT_NEAR(r->requested_ms, 0.3, 1e-12);
+}
+
+// Timing, not a correctness check: 1000 IF_cond_exp with FixedProbability 0.1
+// and Poisson drive for 1 s of biological time.
+TEST(SimulationTest, DISABLED_Benchmark1000CondExp) {
+  auto sim = NewSim();
+  const PopulationId in = Add(*sim, "SpikeSourcePoisson", 1000, {{"rate", 20.0}});
+  const PopulationId net = Add(*sim, "IF_cond_exp", 1000, {{"tau_refrac", 2.0}});
+  ASSERT_TRUE(sim->AddProjection(Proj(in, net, {"FixedProbabilityConnector", {{"p_connect", 0.1}}}, 0.003, 1.0)).ok());
+  ASSERT_TRUE(sim->AddProjection(Proj(net, net, {"FixedProbabilityConnector", {{"p_connect", 0.1}}}, 0.001, 1.0)).ok());
+  ASSERT_TRUE(sim->Record(Selector{net}, {"spikes"}, 0).ok());
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(sim->Run(1000.0).ok());
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  printf("1000 IF_cond_exp, %lu synapses, 1 s: %.3f s wall, %zu spikes\n", (unsigned long)sim->num_synapses(), s,
+         sim->segments().back().populations[0].spikes.index.size());
+}
+
+}  // namespace
+}  // namespace spikeserve::engine

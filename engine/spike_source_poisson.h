@@ -1,0 +1,38 @@
+// SpikeSourcePoisson: in every step [t, t+dt) with start <= t < start+duration
+// (both rounded to the grid), a cell emits a Poisson(rate dt / 1000) number of
+// spikes at t+dt, delivered with that multiplicity.
+//
+// The count of cell g in step k of trial r is drawn from the counter stream
+// (session seed, purpose, g, k, r), where r counts resets: the same seed gives
+// the same spikes whatever else happens, and every reset starts a fresh,
+// equally reproducible trial (PyNN backends also give new spikes after reset).
+#ifndef SPIKESERVE_ENGINE_SPIKE_SOURCE_POISSON_H_
+#define SPIKESERVE_ENGINE_SPIKE_SOURCE_POISSON_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/cell_group.h"
+
+namespace spikeserve::engine {
+
+class SpikeSourcePoisson : public CellGroup {
+ public:
+  SpikeSourcePoisson(const CellTypeInfo& type, uint32_t size, const CellGroupContext& context);
+  void Prepare(const TimeGrid& grid, uint64_t step) override;
+  void Reset(uint64_t trial) override;
+  void Update(const StepContext& ctx, std::vector<SpikeEvent>& spikes) override;
+  const std::vector<double>* Variable(const std::string&) const override { return nullptr; }
+
+ private:
+  const CellGroupContext context_;
+  uint64_t trial_ = 0;
+  std::vector<double> mean_;          // expected spikes per step
+  std::vector<int64_t> first_step_;   // first active step
+  std::vector<int64_t> end_step_;     // first inactive step after the window
+};
+
+}  // namespace spikeserve::engine
+
+#endif  // SPIKESERVE_ENGINE_SPIKE_SOURCE_POISSON_H_

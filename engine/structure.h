@@ -1,0 +1,20 @@
+// Cell positions (µm) from a PyNN structure (pyNN.space): Line, Grid2D, Grid3D.
+#ifndef SPIKESERVE_ENGINE_STRUCTURE_H_
+#define SPIKESERVE_ENGINE_STRUCTURE_H_
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "engine/simulation.h"
+
+namespace spikeserve::engine {
+
+// Errors name fields under "structure".
+absl::StatusOr<std::vector<std::array<double, 3>>> GeneratePositions(const StructureSpec& spec,
+                                                                     uint64_t n);
+
+}  // namespace spikeserve::engine
+
+#endif  // SPIKESERVE_ENGINE_STRUCTURE_H_

@@ -1,0 +1,83 @@
+// Post-synaptic current or conductance kernels, shared by the current- and
+// conductance-based LIF models. Both evolve exactly between spikes.
+//
+// Exponential: s' = -s/tau; a weight w makes s jump by w.
+// Alpha (PyNN): a weight w gives s(t) = w (t/tau) e^{1 - t/tau}, peak w at
+// t = tau. It is the linear system  y' = -y/tau,  s' = y - s/tau  with a jump
+// of w e / tau in y, whose exact propagator over h is
+//   y(h) = y e^{-h/tau},  s(h) = (s + h y) e^{-h/tau}.
+#ifndef SPIKESERVE_ENGINE_SYNAPTIC_KERNEL_H_
+#define SPIKESERVE_ENGINE_SYNAPTIC_KERNEL_H_
+
+#include <cmath>
+#include <cstddef>
+#include <vector>
+
+namespace spikeserve::engine {
+
+struct ExpKernel {
+  static constexpr bool kAlpha = false;
+};
+struct AlphaKernel {
+  static constexpr bool kAlpha = true;
+};
+
+// One receptor's synaptic variable over a whole cell group.
+template <class Kernel>
+struct SynapticState {
+  std::vector<double> value;       // nA (current) or uS (conductance): what is recorded
+  std::vector<double> slope;       // alpha only: nA/ms or uS/ms
+  std::vector<double> decay;       // e^{-h/tau}, dimensionless
+  std::vector<double> half_decay;  // e^{-h/(2 tau)}, dimensionless
+  std::vector<double> jump;        // alpha: e/tau (1/ms); exp: unused
+  double h = 0.0;                  // ms
+
+  void Resize(size_t n) {
+    value.assign(n, 0.0);
+    slope.assign(Kernel::kAlpha ? n : 0, 0.0);
+    decay.assign(n, 0.0);
+    half_decay.assign(n, 0.0);
+    jump.assign(Kernel::kAlpha ? n : 0, 0.0);
+  }
+
+  void Prepare(const std::vector<double>& tau, double dt) {
+    h = dt;
+    for (size_t i = 0; i < tau.size(); ++i) {
+      decay[i] = std::exp(-dt / tau[i]);
+      half_decay[i] = std::exp(-0.5 * dt / tau[i]);
+      if constexpr (Kernel::kAlpha) jump[i] = std::exp(1.0) / tau[i];
+    }
+  }
+
+  void SetValue(size_t i, double v) {
+    value[i] = v;
+    if constexpr (Kernel::kAlpha) slope[i] = 0.0;
+  }
+
+  void Receive(size_t i, double weight) {
+    if constexpr (Kernel::kAlpha) {
+      slope[i] += weight * jump[i];
+    } else {
+      value[i] += weight;
+    }
+  }
+
+  // Exact value at the middle of the step.
+  double Midpoint(size_t i) const {
+    if constexpr (Kernel::kAlpha) return (value[i] + 0.5 * h * slope[i]) * half_decay[i];
+    return value[i] * half_decay[i];
+  }
+
+  void Advance(size_t i) {
+    if constexpr (Kernel::kAlpha) {
+      value[i] = (value[i] + h * slope[i]) * decay[i];
+      slope[i] *= decay[i];
+    } else {
+      value[i] *= decay[i];
+    }
+  }
+};
+
+}  // namespace spikeserve::engine
+
+#endif  // SPIKESERVE_ENGINE_SYNAPTIC_KERNEL_H_

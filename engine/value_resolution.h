@@ -1,0 +1,41 @@
+// Turns a client's ParameterValue (scalar, array, random distribution) into
+// one number per element, drawing random values from counter streams keyed by
+// each element's stable id, so a value never depends on which other elements
+// were drawn in the same call.
+#ifndef SPIKESERVE_ENGINE_VALUE_RESOLUTION_H_
+#define SPIKESERVE_ENGINE_VALUE_RESOLUTION_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "engine/counter_rng.h"
+#include "engine/parameter_value.h"
+
+namespace spikeserve::engine {
+
+// Stable across platforms and builds (std::hash is not), so that names can key streams.
+inline uint64_t Fnv1a(const std::string& s) {
+  uint64_t h = 0xCBF29CE484222325ull;
+  for (unsigned char c : s) h = (h ^ c) * 0x100000001B3ull;
+  return h;
+}
+
+// Where the random draws of one parameter come from: element k uses the
+// stream (spec seed or `default_seed`, purpose, ids[k], stream, substream).
+struct DrawKeys {
+  uint64_t default_seed;
+  RngPurpose purpose;
+  uint64_t stream;
+  uint64_t substream;
+};
+
+// One finite number per element; errors name `field` (WRONG_LENGTH,
+// WRONG_TYPE, NOT_FINITE, distribution errors).
+absl::StatusOr<std::vector<double>> ResolveNumbers(const ParameterValue& value, const std::string& field,
+                                                   const std::vector<uint64_t>& ids, const DrawKeys& keys);
+
+}  // namespace spikeserve::engine
+
+#endif  // SPIKESERVE_ENGINE_VALUE_RESOLUTION_H_

@@ -1,0 +1,119 @@
+// spikeserve: a gRPC server hosting PyNN-style spiking network simulations.
+//
+//   spikeserve --listen=127.0.0.1:50051
+//
+// SIGTERM or SIGINT shuts down gracefully: health turns NOT_SERVING, running
+// simulations stop at a step boundary, open calls finish, the process exits 0.
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "server/server_options.h"
+#include "server/simulator_service.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "Address to serve on, host:port. Port 0 picks a free port (see --port_file). "
+          "Use 0.0.0.0:PORT to accept connections from other hosts (inside a container).");
+ABSL_FLAG(std::string, port_file, "",
+          "If set, the port actually bound is written to this file once the server serves.");
+ABSL_FLAG(int, max_sessions, 64, "Maximum number of sessions open at once.");
+ABSL_FLAG(absl::Duration, session_idle_timeout, absl::Minutes(30),
+          "A session with no call for this long is closed and its memory freed (e.g. 30m, 90s).");
+ABSL_FLAG(uint64_t, max_neurons_per_session, 10'000'000, "Neurons one session may create.");
+ABSL_FLAG(uint64_t, max_synapses_per_session, 2'000'000'000, "Synapses one session may create.");
+ABSL_FLAG(double, max_biological_time_ms, 1e9,
+          "Biological time (ms) one session may simulate, summed over runs.");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
+          "On SIGTERM, how long open calls may take to finish before they are cancelled.");
+
+namespace spikeserve::server {
+namespace {
+
+sigset_t ShutdownSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  return signals;
+}
+
+ServerOptions OptionsFromFlags() {
+  ServerOptions options;
+  options.listen = absl::GetFlag(FLAGS_listen);
+  options.port_file = absl::GetFlag(FLAGS_port_file);
+  options.sessions.max_sessions = absl::GetFlag(FLAGS_max_sessions);
+  options.sessions.idle_timeout = absl::GetFlag(FLAGS_session_idle_timeout);
+  options.sessions.limits.max_neurons = absl::GetFlag(FLAGS_max_neurons_per_session);
+  options.sessions.limits.max_synapses = absl::GetFlag(FLAGS_max_synapses_per_session);
+  options.sessions.limits.max_biological_time_ms = absl::GetFlag(FLAGS_max_biological_time_ms);
+  options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  return options;
+}
+
+int Serve(const ServerOptions& options) {
+  // Block the shutdown signals in every thread (gRPC's included), so that
+  // only the sigwait below receives them.
+  const sigset_t signals = ShutdownSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  SessionManager sessions(options.sessions);
+  SimulatorService service(&sessions);
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  // Clients keep idle channels alive with pings every 30 s or more; accept them.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10'000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    std::fprintf(stderr, "spikeserve: cannot listen on %s\n", options.listen.c_str());
+    return 1;
+  }
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  health->SetServingStatus(true);
+  health->SetServingStatus("spikeserve.v1.Simulator", true);
+  if (!options.port_file.empty()) {
+    std::ofstream(options.port_file) << port << "\n";
+  }
+  std::fprintf(stderr, "spikeserve %s serving on %s (port %d), max %d sessions, idle timeout %s\n",
+               SPIKESERVE_VERSION, options.listen.c_str(), port, options.sessions.max_sessions,
+               absl::FormatDuration(options.sessions.idle_timeout).c_str());
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  std::fprintf(stderr, "spikeserve: signal %d, shutting down\n", signal_number);
+  health->SetServingStatus(false);
+  health->SetServingStatus("spikeserve.v1.Simulator", false);
+  sessions.BeginShutdown();
+  server->Shutdown(std::chrono::system_clock::now() +
+                   absl::ToChronoSeconds(options.shutdown_grace));
+  std::fprintf(stderr, "spikeserve: stopped\n");
+  return 0;
+}
+
+}  // namespace
+}  // namespace spikeserve::server
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "spikeserve: hosts PyNN-style spiking neural network simulation sessions over gRPC "
+      "(service spikeserve.v1.Simulator, grpc.health.v1, server reflection).\n"
+      "Usage: spikeserve [--listen=127.0.0.1:50051] [--max_sessions=64] "
+      "[--session_idle_timeout=30m]");
+  absl::ParseCommandLine(argc, argv);
+  return spikeserve::server::Serve(spikeserve::server::OptionsFromFlags());
+}

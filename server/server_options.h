@@ -1,0 +1,21 @@
+// Everything that configures a running server, filled from flags by main.cc.
+#ifndef SPIKESERVE_SERVER_SERVER_OPTIONS_H_
+#define SPIKESERVE_SERVER_SERVER_OPTIONS_H_
+
+#include <string>
+
+#include "absl/time/time.h"
+#include "server/session_manager.h"
+
+namespace spikeserve::server {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:50051";  // host:port; port 0 picks a free one
+  std::string port_file;                   // if set, the bound port is written there
+  SessionManager::Options sessions;
+  absl::Duration shutdown_grace = absl::Seconds(10);
+};
+
+}  // namespace spikeserve::server
+
+#endif  // SPIKESERVE_SERVER_SERVER_OPTIONS_H_

@@ -1,0 +1,655 @@
+#include "server/simulator_service.h"
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "engine/errors.h"
+#include "server/data_stream.h"
+#include "server/grpc_status.h"
+#include "server/proto_convert.h"
+#include "server/wire_format.h"
+
+namespace spikeserve::server {
+namespace {
+
+// Bulk bytes per streamed message (parameters, positions, connections).
+constexpr size_t kStreamChunkBytes = 1 << 20;
+
+// Runs `body(session, simulation)` with the session's lock held: this is what
+// serialises calls on one session while other sessions proceed.
+template <typename Body>
+absl::Status WithSession(SessionManager* sessions, const std::string& session_id, Body&& body) {
+  absl::StatusOr<std::shared_ptr<Session>> session = sessions->Find(session_id);
+  if (!session.ok()) return session.status();
+  absl::MutexLock lock(&(*session)->mutex());
+  absl::Status status = body(**session, (*session)->simulation());
+  (*session)->Touch();
+  return status;
+}
+
+TakeUpload UploadsOf(Session& session) {
+  return [&session](uint64_t upload_id) { return session.TakeUpload(upload_id); };
+}
+
+void Describe(const Session& session, const engine::Simulation& simulation,
+              double idle_timeout_s, v1::SessionDescription* out) {
+  const engine::SimulationConfig& config = simulation.config();
+  out->set_session_id(session.id());
+  out->set_label(session.label());
+  out->set_timestep_ms(config.timestep_ms);
+  out->set_min_delay_ms(config.min_delay_ms);
+  out->set_max_delay_ms(config.max_delay_ms);
+  out->set_seed(simulation.seed());
+  out->set_threads(config.threads);
+  out->set_t_ms(simulation.time_ms());
+  out->set_num_segments(simulation.segments().size());
+  out->set_num_neurons(simulation.num_neurons());
+  out->set_num_synapses(simulation.num_synapses());
+  out->set_idle_timeout_s(idle_timeout_s);
+  *out->mutable_limits() = ToProto(config.limits);
+  for (const engine::PopulationInfo& population : simulation.Populations()) {
+    *out->add_populations() = ToProto(population);
+  }
+  for (engine::ProjectionId id = 0;; ++id) {
+    absl::StatusOr<engine::ProjectionInfo> projection = simulation.DescribeProjection(id);
+    if (!projection.ok()) break;
+    *out->add_projections() = ToProto(*projection);
+  }
+}
+
+// Sends `values` (one per element) as chunks of at most kStreamChunkBytes.
+template <typename Chunk, typename Fill>
+bool StreamInPieces(size_t count, size_t bytes_per_element, grpc::ServerWriter<Chunk>* writer,
+                    Fill&& fill) {
+  const size_t per_chunk = std::max<size_t>(1, kStreamChunkBytes / bytes_per_element);
+  size_t first = 0;
+  do {
+    const size_t n = std::min(per_chunk, count - first);
+    Chunk chunk;
+    fill(first, n, &chunk);
+    if (!writer->Write(chunk)) return false;
+    first += n;
+  } while (first < count);
+  return true;
+}
+
+// Number of cells in a CellSet whose parts were already validated.
+uint64_t CellCount(const engine::CellSet& cells, const engine::Simulation& simulation) {
+  uint64_t count = 0;
+  for (const engine::Selector& part : cells.parts) {
+    count += part.all ? simulation.DescribePopulation(part.population)->size : part.indices.size();
+  }
+  return count;
+}
+
+const absl::Status kClientGone(absl::StatusCode::kCancelled, "the client stopped reading");
+
+}  // namespace
+
+grpc::Status SimulatorService::CreateSession(grpc::ServerContext* context,
+                                             const v1::CreateSessionRequest* request,
+                                             v1::SessionDescription* response) {
+  RpcLog log("CreateSession", "");
+  absl::StatusOr<engine::SimulationConfig> config =
+      FromProto(*request, sessions_->options().limits);
+  if (!config.ok()) return log.Finish(config.status(), context);
+  absl::StatusOr<std::shared_ptr<Session>> session =
+      sessions_->Create(*config, request->label());
+  if (!session.ok()) return log.Finish(session.status(), context);
+  absl::MutexLock lock(&(*session)->mutex());
+  Describe(**session, (*session)->simulation(),
+           absl::ToDoubleSeconds(sessions_->options().idle_timeout), response);
+  log.set_session_id((*session)->id());
+  return log.Finish(absl::OkStatus(), context);
+}
+
+grpc::Status SimulatorService::CloseSession(grpc::ServerContext* context,
+                                            const v1::CloseSessionRequest* request,
+                                            v1::CloseSessionResponse*) {
+  RpcLog log("CloseSession", request->session_id());
+  return log.Finish(sessions_->Close(request->session_id()), context);
+}
+
+grpc::Status SimulatorService::ListSessions(grpc::ServerContext* context,
+                                            const v1::ListSessionsRequest*,
+                                            v1::ListSessionsResponse* response) {
+  RpcLog log("ListSessions", "");
+  for (const std::shared_ptr<Session>& session : sessions_->List()) {
+    v1::ListSessionsResponse::Entry* entry = response->add_sessions();
+    // Ids are credentials: a listing shows only the prefix that logs use.
+    entry->set_session_id(session->id().substr(0, 8));
+    entry->set_label(session->label());
+    entry->set_idle_s(absl::ToDoubleSeconds(session->idle()));
+  }
+  response->set_max_sessions(sessions_->options().max_sessions);
+  return log.Finish(absl::OkStatus(), context);
+}
+
+grpc::Status SimulatorService::DescribeSession(grpc::ServerContext* context,
+                                               const v1::DescribeSessionRequest* request,
+                                               v1::SessionDescription* response) {
+  RpcLog log("DescribeSession", request->session_id());
+  const double idle_timeout_s = absl::ToDoubleSeconds(sessions_->options().idle_timeout);
+  return log.Finish(WithSession(sessions_, request->session_id(),
+                                [&](Session& session, engine::Simulation& simulation) {
+                                  Describe(session, simulation, idle_timeout_s, response);
+                                  return absl::OkStatus();
+                                }),
+                    context);
+}
+
+grpc::Status SimulatorService::GetCapabilities(grpc::ServerContext* context,
+                                               const v1::GetCapabilitiesRequest*,
+                                               v1::Capabilities* response) {
+  RpcLog log("GetCapabilities", "");
+  static const v1::Capabilities* const kCapabilities = new v1::Capabilities(CapabilitiesProto());
+  *response = *kCapabilities;
+  response->set_server_version(SPIKESERVE_VERSION);
+  return log.Finish(absl::OkStatus(), context);
+}
+
+grpc::Status SimulatorService::Upload(grpc::ServerContext* context,
+                                      grpc::ServerReader<v1::UploadChunk>* reader,
+                                      v1::UploadResponse* response) {
+  v1::UploadChunk chunk;
+  std::string session_id;
+  std::string bytes;
+  bool first = true;
+  const uint64_t limit = sessions_->options().max_upload_bytes_per_session;
+  absl::Status status;
+  while (reader->Read(&chunk)) {
+    if (first) {
+      session_id = chunk.session_id();
+      first = false;
+      // Fail fast on a bad session rather than after receiving everything.
+      absl::StatusOr<std::shared_ptr<Session>> session = sessions_->Find(session_id);
+      if (!session.ok()) {
+        status = session.status();
+        break;
+      }
+    } else if (!chunk.session_id().empty() && chunk.session_id() != session_id) {
+      status = engine::InvalidArgument("session_id", engine::reason::kConflict,
+                                       "every chunk of one upload must name the same session");
+      break;
+    }
+    if (bytes.size() + chunk.data().size() > limit) {
+      status = engine::ResourceExhausted(
+          "data", engine::reason::kLimitExceeded,
+          absl::StrCat("an upload may hold at most ", limit, " bytes"));
+      break;
+    }
+    bytes += chunk.data();
+  }
+  RpcLog log("Upload", session_id);
+  if (!status.ok()) return log.Finish(status, context);
+  if (first) {
+    return log.Finish(engine::InvalidArgument("session_id", engine::reason::kMissing,
+                                              "an upload needs at least one chunk"),
+                      context);
+  }
+  return log.Finish(WithSession(sessions_, session_id,
+                                [&](Session& session, engine::Simulation&) -> absl::Status {
+                                  const uint64_t size = bytes.size();
+                                  absl::StatusOr<uint64_t> id = session.AddUpload(std::move(bytes));
+                                  if (!id.ok()) return id.status();
+                                  response->set_upload_id(*id);
+                                  response->set_num_bytes(size);
+                                  return absl::OkStatus();
+                                }),
+                    context);
+}
+
+grpc::Status SimulatorService::CreatePopulation(grpc::ServerContext* context,
+                                                const v1::CreatePopulationRequest* request,
+                                                v1::PopulationInfo* response) {
+  RpcLog log("CreatePopulation", request->session_id());
+  return log.Finish(
+      WithSession(sessions_, request->session_id(),
+                  [&](Session& session, engine::Simulation& simulation) -> absl::Status {
+                    engine::PopulationSpec spec;
+                    spec.size = request->size();
+                    spec.cell_type = request->cell_type();
+                    spec.label = request->label();
+                    spec.structure.name = request->structure().name();
+                    spec.structure.params.insert(request->structure().parameters().begin(),
+                                                 request->structure().parameters().end());
+                    absl::StatusOr<engine::ParameterMap> parameters =
+                        FromProto(request->parameters(), "parameters", UploadsOf(session));
+                    if (!parameters.ok()) return parameters.status();
+                    spec.parameters = *std::move(parameters);
+                    absl::StatusOr<engine::ParameterMap> initial = FromProto(
+                        request->initial_values(), "initial_values", UploadsOf(session));
+                    if (!initial.ok()) return initial.status();
+                    spec.initial_values = *std::move(initial);
+                    absl::StatusOr<engine::PopulationInfo> info = simulation.AddPopulation(spec);
+                    if (!info.ok()) return info.status();
+                    *response = ToProto(*info);
+                    return absl::OkStatus();
+                  }),
+      context);
+}
+
+grpc::Status SimulatorService::SetParameters(grpc::ServerContext* context,
+                                             const v1::SetParametersRequest* request,
+                                             v1::SetParametersResponse*) {
+  RpcLog log("SetParameters", request->session_id());
+  return log.Finish(
+      WithSession(sessions_, request->session_id(),
+                  [&](Session& session, engine::Simulation& simulation) -> absl::Status {
+                    absl::StatusOr<engine::Selector> cells =
+                        FromProto(request->cells(), "cells", simulation);
+                    if (!cells.ok()) return cells.status();
+                    absl::StatusOr<engine::ParameterMap> values =
+                        FromProto(request->parameters(), "parameters", UploadsOf(session));
+                    if (!values.ok()) return values.status();
+                    return engine::PrefixField(simulation.SetParameters(*cells, *values),
+                                               "parameters");
+                  }),
+      context);
+}
+
+grpc::Status SimulatorService::GetParameters(grpc::ServerContext* context,
+                                             const v1::GetParametersRequest* request,
+                                             grpc::ServerWriter<v1::ParameterChunk>* writer) {
+  RpcLog log("GetParameters", request->session_id());
+  return log.Finish(
+      WithSession(
+          sessions_, request->session_id(),
+          [&](Session&, engine::Simulation& simulation) -> absl::Status {
+            absl::StatusOr<engine::Selector> cells =
+                FromProto(request->cells(), "cells", simulation);
+            if (!cells.ok()) return cells.status();
+            for (const std::string& name : request->names()) {
+              absl::StatusOr<engine::ParameterValue> value =
+                  request->initial_values() ? simulation.GetInitialValue(*cells, name)
+                                            : simulation.GetParameter(*cells, name);
+              if (!value.ok()) return engine::PrefixField(value.status(), "names");
+              bool written = true;
+              if (const auto* numbers = std::get_if<std::vector<double>>(&*value)) {
+                written = StreamInPieces(
+                    numbers->size(), sizeof(double), writer,
+                    [&](size_t first, size_t n, v1::ParameterChunk* chunk) {
+                      chunk->set_name(name);
+                      chunk->set_first_element(first);
+                      AppendLittleEndian<double>(numbers->data() + first, n,
+                                                 chunk->mutable_array()->mutable_f64le());
+                    });
+              } else if (const auto* lists = std::get_if<engine::SequenceList>(&*value)) {
+                size_t longest = 1;
+                for (const auto& sequence : lists->values) longest = std::max(longest, sequence.size());
+                written = StreamInPieces(
+                    lists->values.size(), longest * sizeof(double) + 8, writer,
+                    [&](size_t first, size_t n, v1::ParameterChunk* chunk) {
+                      chunk->set_name(name);
+                      chunk->set_first_element(first);
+                      for (size_t i = first; i < first + n; ++i) {
+                        chunk->mutable_sequence_list()->add_sequences()->mutable_values()->Add(
+                            lists->values[i].begin(), lists->values[i].end());
+                      }
+                    });
+              } else {
+                return absl::InternalError(
+                    absl::StrCat("the engine returned an unexpected value kind for '", name, "'"));
+              }
+              if (!written) return kClientGone;
+            }
+            return absl::OkStatus();
+          }),
+      context);
+}
+
+grpc::Status SimulatorService::Initialize(grpc::ServerContext* context,
+                                          const v1::InitializeRequest* request,
+                                          v1::InitializeResponse*) {
+  RpcLog log("Initialize", request->session_id());
+  return log.Finish(
+      WithSession(sessions_, request->session_id(),
+                  [&](Session& session, engine::Simulation& simulation) -> absl::Status {
+                    absl::StatusOr<engine::Selector> cells =
+                        FromProto(request->cells(), "cells", simulation);
+                    if (!cells.ok()) return cells.status();
+                    absl::StatusOr<engine::ParameterMap> values = FromProto(
+                        request->initial_values(), "initial_values", UploadsOf(session));
+                    if (!values.ok()) return values.status();
+                    return engine::PrefixField(simulation.Initialize(*cells, *values),
+                                               "initial_values");
+                  }),
+      context);
+}
+
+grpc::Status SimulatorService::GetPositions(grpc::ServerContext* context,
+                                            const v1::GetPositionsRequest* request,
+                                            grpc::ServerWriter<v1::PositionsChunk>* writer) {
+  RpcLog log("GetPositions", request->session_id());
+  return log.Finish(
+      WithSession(sessions_, request->session_id(),
+                  [&](Session&, engine::Simulation& simulation) -> absl::Status {
+                    absl::StatusOr<engine::Selector> cells =
+                        FromProto(request->cells(), "cells", simulation);
+                    if (!cells.ok()) return cells.status();
+                    absl::StatusOr<std::vector<std::array<double, 3>>> positions =
+                        simulation.Positions(*cells);
+                    if (!positions.ok()) return positions.status();
+                    const bool written = StreamInPieces(
+                        positions->size(), 3 * sizeof(double), writer,
+                        [&](size_t first, size_t n, v1::PositionsChunk* chunk) {
+                          chunk->set_first_element(first);
+                          AppendLittleEndian<double>((*positions)[first].data(), 3 * n,
+                                                     chunk->mutable_xyz_f64le());
+                        });
+                    return written ? absl::OkStatus() : kClientGone;
+                  }),
+      context);
+}
+
+grpc::Status SimulatorService::CreateProjection(grpc::ServerContext* context,
+                                                const v1::CreateProjectionRequest* request,
+                                                v1::ProjectionInfo* response) {
+  RpcLog log("CreateProjection", request->session_id());
+  return log.Finish(
+      WithSession(
+          sessions_, request->session_id(),
+          [&](Session& session, engine::Simulation& simulation) -> absl::Status {
+            engine::ProjectionSpec spec;
+            absl::StatusOr<engine::CellSet> pre = FromProto(request->pre(), "pre", simulation);
+            if (!pre.ok()) return pre.status();
+            absl::StatusOr<engine::CellSet> post = FromProto(request->post(), "post", simulation);
+            if (!post.ok()) return post.status();
+            absl::StatusOr<engine::ConnectorSpec> connector =
+                FromProto(request->connector(), "connector", UploadsOf(session));
+            if (!connector.ok()) return connector.status();
+            absl::StatusOr<engine::ParameterMap> synapse_parameters = FromProto(
+                request->synapse().parameters(), "synapse.parameters", UploadsOf(session));
+            if (!synapse_parameters.ok()) return synapse_parameters.status();
+            const v1::Space& space = request->space();
+            if (!space.axes().empty() || space.scale_factor() != 0 || space.offset() != 0 ||
+                space.periodic_min_size() > 0 || space.periodic_max_size() > 0) {
+              return engine::Unimplemented(
+                  "space", "Space options (axes, scale_factor, offset, periodic boundaries) are "
+                           "not implemented yet; leave space unset");
+            }
+            spec.pre = *std::move(pre);
+            spec.post = *std::move(post);
+            spec.connector = *std::move(connector);
+            if (!request->synapse().type().empty()) spec.synapse.type = request->synapse().type();
+            spec.synapse.parameters = *std::move(synapse_parameters);
+            if (!request->receptor_type().empty()) spec.receptor_type = request->receptor_type();
+            spec.label = request->label();
+            absl::StatusOr<engine::ProjectionInfo> info = simulation.AddProjection(spec);
+            if (!info.ok()) return info.status();
+            *response = ToProto(*info);
+            response->set_pre_size(CellCount(spec.pre, simulation));
+            response->set_post_size(CellCount(spec.post, simulation));
+            return absl::OkStatus();
+          }),
+      context);
+}
+
+grpc::Status SimulatorService::GetConnections(grpc::ServerContext* context,
+                                              const v1::GetConnectionsRequest* request,
+                                              grpc::ServerWriter<v1::ConnectionChunk>* writer) {
+  RpcLog log("GetConnections", request->session_id());
+  return log.Finish(
+      WithSession(
+          sessions_, request->session_id(),
+          [&](Session&, engine::Simulation& simulation) -> absl::Status {
+            const std::vector<std::string> names(request->names().begin(), request->names().end());
+            absl::StatusOr<engine::ConnectionTable> table =
+                simulation.GetConnections(request->projection_id(), names);
+            if (!table.ok()) return table.status();
+            const size_t bytes_per_connection = 8 + 8 * table->values.size();
+            const bool written = StreamInPieces(
+                table->pre.size(), bytes_per_connection, writer,
+                [&](size_t first, size_t n, v1::ConnectionChunk* chunk) {
+                  chunk->set_first_connection(first);
+                  chunk->set_num_connections(n);
+                  AppendLittleEndian<uint32_t>(table->pre.data() + first, n,
+                                               chunk->mutable_pre_u32le());
+                  AppendLittleEndian<uint32_t>(table->post.data() + first, n,
+                                               chunk->mutable_post_u32le());
+                  for (const auto& [name, values] : table->values) {
+                    AppendLittleEndian<double>(values.data() + first, n,
+                                               (*chunk->mutable_values())[name].mutable_f64le());
+                  }
+                });
+            return written ? absl::OkStatus() : kClientGone;
+          }),
+      context);
+}
+
+grpc::Status SimulatorService::SetSynapseParameters(
+    grpc::ServerContext* context, const v1::SetSynapseParametersRequest* request,
+    v1::SetSynapseParametersResponse*) {
+  RpcLog log("SetSynapseParameters", request->session_id());
+  return log.Finish(
+      WithSession(sessions_, request->session_id(),
+                  [&](Session& session, engine::Simulation& simulation) -> absl::Status {
+                    absl::StatusOr<engine::ParameterMap> values =
+                        FromProto(request->parameters(), "parameters", UploadsOf(session));
+                    if (!values.ok()) return values.status();
+                    return engine::PrefixField(
+                        simulation.SetSynapseParameters(request->projection_id(), *values),
+                        "parameters");
+                  }),
+      context);
+}
+
+grpc::Status SimulatorService::SaveProjection(grpc::ServerContext* context,
+                                              const v1::SaveProjectionRequest* request,
+                                              v1::SaveProjectionResponse*) {
+  RpcLog log("SaveProjection", request->session_id());
+  return log.Finish(engine::Unimplemented("", "SaveProjection (server-side files) is not "
+                                              "implemented yet; read the connections with "
+                                              "GetConnections and write them on the client"),
+                    context);
+}
+
+grpc::Status SimulatorService::CreateCurrentSource(grpc::ServerContext* context,
+                                                   const v1::CreateCurrentSourceRequest* request,
+                                                   v1::CurrentSourceInfo* response) {
+  RpcLog log("CreateCurrentSource", request->session_id());
+  return log.Finish(
+      WithSession(sessions_, request->session_id(),
+                  [&](Session& session, engine::Simulation& simulation) -> absl::Status {
+                    engine::CurrentSourceSpec spec;
+                    spec.type = request->type();
+                    absl::StatusOr<engine::ParameterMap> values =
+                        FromProto(request->parameters(), "parameters", UploadsOf(session));
+                    if (!values.ok()) return values.status();
+                    spec.parameters = *std::move(values);
+                    absl::StatusOr<engine::CurrentSourceId> id =
+                        simulation.AddCurrentSource(spec);
+                    if (!id.ok()) return id.status();
+                    response->set_source_id(*id);
+                    response->set_type(spec.type);
+                    return absl::OkStatus();
+                  }),
+      context);
+}
+
+grpc::Status SimulatorService::SetCurrentSourceParameters(
+    grpc::ServerContext* context, const v1::SetCurrentSourceParametersRequest* request,
+    v1::SetCurrentSourceParametersResponse*) {
+  RpcLog log("SetCurrentSourceParameters", request->session_id());
+  return log.Finish(
+      WithSession(sessions_, request->session_id(),
+                  [&](Session& session, engine::Simulation& simulation) -> absl::Status {
+                    absl::StatusOr<engine::ParameterMap> values =
+                        FromProto(request->parameters(), "parameters", UploadsOf(session));
+                    if (!values.ok()) return values.status();
+                    return simulation.SetCurrentSourceParameters(request->source_id(), *values);
+                  }),
+      context);
+}
+
+grpc::Status SimulatorService::Inject(grpc::ServerContext* context,
+                                      const v1::InjectRequest* request, v1::InjectResponse*) {
+  RpcLog log("Inject", request->session_id());
+  return log.Finish(
+      WithSession(sessions_, request->session_id(),
+                  [&](Session&, engine::Simulation& simulation) -> absl::Status {
+                    absl::StatusOr<engine::CellSet> cells =
+                        FromProto(request->cells(), "cells", simulation);
+                    if (!cells.ok()) return cells.status();
+                    for (const engine::Selector& part : cells->parts) {
+                      absl::Status status = simulation.Inject(request->source_id(), part);
+                      if (!status.ok()) return status;
+                    }
+                    return absl::OkStatus();
+                  }),
+      context);
+}
+
+grpc::Status SimulatorService::Record(grpc::ServerContext* context,
+                                      const v1::RecordRequest* request, v1::RecordResponse*) {
+  RpcLog log("Record", request->session_id());
+  return log.Finish(
+      WithSession(sessions_, request->session_id(),
+                  [&](Session&, engine::Simulation& simulation) -> absl::Status {
+                    absl::StatusOr<engine::CellSet> cells =
+                        FromProto(request->cells(), "cells", simulation);
+                    if (!cells.ok()) return cells.status();
+                    const std::vector<std::string> variables(request->variables().begin(),
+                                                             request->variables().end());
+                    for (const engine::Selector& part : cells->parts) {
+                      absl::Status status =
+                          simulation.Record(part, variables, request->sampling_interval_ms());
+                      if (!status.ok()) return status;
+                    }
+                    return absl::OkStatus();
+                  }),
+      context);
+}
+
+grpc::Status SimulatorService::StopRecording(grpc::ServerContext* context,
+                                             const v1::StopRecordingRequest* request,
+                                             v1::StopRecordingResponse*) {
+  RpcLog log("StopRecording", request->session_id());
+  return log.Finish(
+      WithSession(sessions_, request->session_id(),
+                  [&](Session&, engine::Simulation& simulation) -> absl::Status {
+                    absl::StatusOr<engine::CellSet> cells =
+                        FromProto(request->cells(), "cells", simulation);
+                    if (!cells.ok()) return cells.status();
+                    const std::vector<std::string> variables(request->variables().begin(),
+                                                             request->variables().end());
+                    for (const engine::Selector& part : cells->parts) {
+                      absl::Status status = simulation.StopRecording(part, variables);
+                      if (!status.ok()) return status;
+                    }
+                    return absl::OkStatus();
+                  }),
+      context);
+}
+
+grpc::Status SimulatorService::Run(grpc::ServerContext* context, const v1::RunRequest* request,
+                                   grpc::ServerWriter<v1::RunEvent>* writer) {
+  RpcLog log("Run", request->session_id());
+  return log.Finish(
+      WithSession(
+          sessions_, request->session_id(),
+          [&](Session& session, engine::Simulation& simulation) -> absl::Status {
+            if (request->target_case() == v1::RunRequest::TARGET_NOT_SET) {
+              return engine::InvalidArgument("target", engine::reason::kMissing,
+                                             "set duration_ms (run) or until_ms (run_until)");
+            }
+            if (request->progress_interval_ms() < 0) {
+              return engine::InvalidArgument("progress_interval_ms", engine::reason::kOutOfRange,
+                                             "progress_interval_ms must be >= 0 (0 means 100 ms)");
+            }
+            const double target = request->target_case() == v1::RunRequest::kDurationMs
+                                      ? simulation.time_ms() + request->duration_ms()
+                                      : request->until_ms();
+            const absl::Time started = absl::Now();
+            engine::RunControl control;
+            if (request->progress_interval_ms() > 0) {
+              control.report_every_ms = request->progress_interval_ms();
+            }
+            bool client_gone = false;
+            control.keep_going = [&](double t_ms) {
+              if (context->IsCancelled() || session.stop_requested()) return false;
+              v1::RunEvent event;
+              v1::RunProgress* progress = event.mutable_progress();
+              progress->set_t_ms(t_ms);
+              progress->set_target_ms(target);
+              progress->set_wall_s(absl::ToDoubleSeconds(absl::Now() - started));
+              if (!writer->Write(event)) {
+                client_gone = true;
+                return false;
+              }
+              return true;
+            };
+            absl::StatusOr<engine::RunResult> result =
+                request->target_case() == v1::RunRequest::kDurationMs
+                    ? simulation.Run(request->duration_ms(), control)
+                    : simulation.RunUntil(request->until_ms(), control);
+            if (!result.ok()) return result.status();
+            if (client_gone || context->IsCancelled()) return kClientGone;
+            v1::RunEvent event;
+            v1::RunFinished* finished = event.mutable_finished();
+            finished->set_t_ms(result->t_ms);
+            finished->set_requested_ms(result->requested_ms);
+            finished->set_steps(result->steps);
+            finished->set_stopped(result->stopped);
+            finished->set_wall_s(absl::ToDoubleSeconds(absl::Now() - started));
+            writer->Write(event);
+            return absl::OkStatus();
+          }),
+      context);
+}
+
+grpc::Status SimulatorService::Reset(grpc::ServerContext* context,
+                                     const v1::ResetRequest* request,
+                                     v1::ResetResponse* response) {
+  RpcLog log("Reset", request->session_id());
+  return log.Finish(
+      WithSession(sessions_, request->session_id(),
+                  [&](Session&, engine::Simulation& simulation) -> absl::Status {
+                    absl::Status status =
+                        simulation.Reset(EncodeAnnotations(request->annotations()));
+                    response->set_num_segments(simulation.segments().size());
+                    return status;
+                  }),
+      context);
+}
+
+grpc::Status SimulatorService::GetData(grpc::ServerContext* context,
+                                       const v1::GetDataRequest* request,
+                                       grpc::ServerWriter<v1::DataChunk>* writer) {
+  RpcLog log("GetData", request->session_id());
+  return log.Finish(
+      WithSession(sessions_, request->session_id(),
+                  [&](Session&, engine::Simulation& simulation) -> absl::Status {
+                    absl::StatusOr<engine::CellSet> cells =
+                        FromProto(request->cells(), "cells", simulation);
+                    if (!cells.ok()) return cells.status();
+                    DataRequest data;
+                    data.cells = *std::move(cells);
+                    data.variables.insert(request->variables().begin(),
+                                          request->variables().end());
+                    data.segments.assign(request->segments().begin(), request->segments().end());
+                    data.dtype = request->dtype();
+                    data.max_chunk_bytes = request->max_chunk_bytes() == 0
+                                               ? kDefaultChunkBytes
+                                               : request->max_chunk_bytes();
+                    data.block_name = request->block_name();
+                    absl::Status status =
+                        StreamData(simulation, data, [&](const v1::DataChunk& chunk) {
+                          return !context->IsCancelled() && writer->Write(chunk);
+                        });
+                    if (!status.ok() || !request->clear()) return status;
+                    std::vector<engine::PopulationId> populations;
+                    for (const engine::Selector& part : data.cells.parts) {
+                      populations.push_back(part.population);
+                    }
+                    return simulation.ClearRecording(populations);
+                  }),
+      context);
+}
+
+}  // namespace spikeserve::server

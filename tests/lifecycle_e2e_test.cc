@@ -1,0 +1,151 @@
+// Session lifecycle and server lifecycle against real server processes:
+// idle expiry, the session cap, concurrent sessions, cancellation, SIGTERM.
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "clients/cpp/client.h"
+#include "gtest/gtest.h"
+#include "tests/server_process.h"
+
+namespace spikeserve {
+namespace {
+
+using client::CallResult;
+using client::Client;
+
+std::unique_ptr<Client> ConnectTo(const testing::ServerProcess& server) {
+  auto client = Client::Connect(server.address(), std::chrono::seconds(10));
+  EXPECT_NE(client, nullptr);
+  return client;
+}
+
+std::string NewSession(Client& client) {
+  v1::SessionDescription session;
+  CallResult result =
+      client.Call(&v1::Simulator::Stub::CreateSession, v1::CreateSessionRequest(), &session);
+  EXPECT_TRUE(result.ok()) << result.message();
+  return session.session_id();
+}
+
+// A session with a network big enough that a long run takes a while.
+void BuildBusyNetwork(Client& client, const std::string& session) {
+  v1::CreatePopulationRequest request;
+  request.set_session_id(session);
+  request.set_size(2000);
+  request.set_cell_type("IF_cond_exp");
+  (*request.mutable_parameters())["i_offset"] = client::Scalar(1.0);
+  v1::PopulationInfo info;
+  ASSERT_TRUE(client.Call(&v1::Simulator::Stub::CreatePopulation, request, &info).ok());
+}
+
+bool SessionExists(Client& client, const std::string& session, v1::SessionDescription* out) {
+  v1::DescribeSessionRequest request;
+  request.set_session_id(session);
+  return client.Call(&v1::Simulator::Stub::DescribeSession, request, out).ok();
+}
+
+TEST(LifecycleTest, IdleSessionsExpire) {
+  testing::ServerProcess server("server/spikeserve", {"--session_idle_timeout=1s"});
+  auto client = ConnectTo(server);
+  const std::string session = NewSession(*client);
+  v1::SessionDescription description;
+  ASSERT_TRUE(SessionExists(*client, session, &description));
+  EXPECT_DOUBLE_EQ(description.idle_timeout_s(), 1.0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(3000));
+  EXPECT_FALSE(SessionExists(*client, session, &description));
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
+}
+
+TEST(LifecycleTest, SessionCapIsEnforcedAndClosingFreesASlot) {
+  testing::ServerProcess server("server/spikeserve", {"--max_sessions=2"});
+  auto client = ConnectTo(server);
+  const std::string first = NewSession(*client);
+  NewSession(*client);
+  v1::SessionDescription third;
+  CallResult refused =
+      client->Call(&v1::Simulator::Stub::CreateSession, v1::CreateSessionRequest(), &third);
+  EXPECT_EQ(refused.code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(refused.error.reason(), "LIMIT_EXCEEDED");
+
+  v1::CloseSessionRequest close;
+  close.set_session_id(first);
+  v1::CloseSessionResponse closed;
+  ASSERT_TRUE(client->Call(&v1::Simulator::Stub::CloseSession, close, &closed).ok());
+  EXPECT_TRUE(
+      client->Call(&v1::Simulator::Stub::CreateSession, v1::CreateSessionRequest(), &third).ok());
+}
+
+TEST(LifecycleTest, SessionsRunConcurrentlyAndCancellationKeepsTheSessionUsable) {
+  testing::ServerProcess server("server/spikeserve");
+  auto client = ConnectTo(server);
+  const std::string busy = NewSession(*client);
+  BuildBusyNetwork(*client, busy);
+  const std::string other = NewSession(*client);
+
+  grpc::ClientContext run_context;
+  v1::RunRequest run;
+  run.set_session_id(busy);
+  run.set_duration_ms(1e7);  // hours of wall time: only cancellation ends it
+  run.set_progress_interval_ms(10.0);
+  auto reader = client->stub().Run(&run_context, run);
+  v1::RunEvent event;
+  ASSERT_TRUE(reader->Read(&event));
+  ASSERT_TRUE(event.has_progress());
+
+  // The busy session's lock is held by its run; another session is not
+  // affected.
+  v1::SessionDescription description;
+  EXPECT_TRUE(SessionExists(*client, other, &description));
+
+  run_context.TryCancel();
+  while (reader->Read(&event)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+
+  // The run stopped at a step boundary; the session is usable and keeps its time.
+  ASSERT_TRUE(SessionExists(*client, busy, &description));
+  EXPECT_GT(description.t_ms(), 0.0);
+  EXPECT_LT(description.t_ms(), 1e7);
+  const double steps = description.t_ms() / 0.1;
+  EXPECT_NEAR(steps, std::round(steps), 1e-6);
+  v1::RunRequest more;
+  more.set_session_id(busy);
+  more.set_duration_ms(1.0);
+  v1::RunFinished finished;
+  ASSERT_TRUE(client->Run(more, &finished).ok());
+  EXPECT_NEAR(finished.t_ms(), description.t_ms() + 1.0, 1e-9);
+}
+
+TEST(LifecycleTest, SigtermStopsARunningSimulationAndExitsZero) {
+  testing::ServerProcess server("server/spikeserve", {"--shutdown_grace=20s"});
+  auto client = ConnectTo(server);
+  const std::string session = NewSession(*client);
+  BuildBusyNetwork(*client, session);
+
+  grpc::ClientContext run_context;
+  v1::RunRequest run;
+  run.set_session_id(session);
+  run.set_duration_ms(1e7);
+  run.set_progress_interval_ms(10.0);
+  auto reader = client->stub().Run(&run_context, run);
+  v1::RunEvent event;
+  ASSERT_TRUE(reader->Read(&event));
+
+  const int status = server.Stop(SIGTERM, 30.0);
+  ASSERT_TRUE(WIFEXITED(status)) << server.Log();
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  bool stopped = false;
+  while (reader->Read(&event)) {
+    if (event.has_finished()) stopped = event.finished().stopped();
+  }
+  EXPECT_TRUE(reader->Finish().ok());
+  EXPECT_TRUE(stopped) << "the run should report that it stopped early";
+  EXPECT_NE(server.Log().find("shutting down"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace spikeserve

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds everything and runs the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/setup.sh
+bazel test //... "$@"
