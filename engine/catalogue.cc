@@ -77,18 +77,21 @@ const std::vector<CellTypeInfo>& CellTypes() {
                  "Leaky integrate and fire model with fixed threshold and decaying-exponential "
                  "post-synaptic current.",
                  5.0),
-      ConductanceLif("IF_cond_alpha",
-                     "Leaky integrate and fire model with fixed threshold and alpha-function-shaped "
-                     "post-synaptic conductance.",
-                     0.3, 0.5),
+      ConductanceLif(
+          "IF_cond_alpha",
+          "Leaky integrate and fire model with fixed threshold and alpha-function-shaped "
+          "post-synaptic conductance.",
+          0.3, 0.5),
       ConductanceLif("IF_cond_exp",
                      "Leaky integrate and fire model with fixed threshold and decaying-exponential "
                      "post-synaptic conductance.",
                      5.0, 5.0),
-      Source("SpikeSourcePoisson", "Spike source, generating spikes according to a Poisson process.",
+      Source("SpikeSourcePoisson",
+             "Spike source, generating spikes according to a Poisson process.",
              {Num("rate", 1.0, "Hz", "mean firing rate"), Num("start", 0.0, "ms", "start time"),
               Num("duration", 1e10, "ms", "duration of spike sequence")}),
-      Source("SpikeSourceArray", "Spike source generating spikes at the times given in the spike_times array.",
+      Source("SpikeSourceArray",
+             "Spike source generating spikes at the times given in the spike_times array.",
              {ParameterInfo{"spike_times", 0.0, "ms", ValueKind::kSequence,
                             "sorted spike times of each cell"}}),
   };
@@ -98,7 +101,8 @@ const std::vector<CellTypeInfo>& CellTypes() {
 const std::vector<SynapseTypeInfo>& SynapseTypes() {
   static const auto* types = new std::vector<SynapseTypeInfo>{
       {"StaticSynapse",
-       {Num("weight", 0.0, "nA or uS", "nA for current-based targets, uS for conductance-based ones"),
+       {Num("weight", 0.0, "nA or uS",
+            "nA for current-based targets, uS for conductance-based ones"),
         Num("delay", 0.0, "ms", "transmission delay; default (not given) is min_delay")},
        "Synaptic connection with fixed weight and delay."},
   };
@@ -125,7 +129,8 @@ const std::vector<ConnectorInfo>& Connectors() {
        {Num("n", 0.0, "dimensionless", "total number of connections"), self,
         Num("with_replacement", 1.0, "dimensionless", "0 or 1")},
        "Exactly n connections between randomly chosen (pre, post) pairs."},
-      {"FromListConnector", {},
+      {"FromListConnector",
+       {},
        "Explicit rows (pre, post, values of column_names...); 4 columns default to weight, delay."},
   };
   return *connectors;
@@ -134,8 +139,8 @@ const std::vector<ConnectorInfo>& Connectors() {
 const std::vector<CurrentSourceInfo>& CurrentSources() {
   static const auto* sources = new std::vector<CurrentSourceInfo>{
       {"DCSource",
-       {Num("amplitude", 1.0, "nA", "current amplitude"),
-        Num("start", 0.0, "ms", "onset time"), Num("stop", 1e12, "ms", "offset time")},
+       {Num("amplitude", 1.0, "nA", "current amplitude"), Num("start", 0.0, "ms", "onset time"),
+        Num("stop", 1e12, "ms", "offset time")},
        "Constant current between start and stop."},
   };
   return *sources;

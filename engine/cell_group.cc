@@ -35,15 +35,19 @@ int CellGroup::StateIndex(const std::string& name) const {
 
 absl::Status CheckParameterValue(const std::string& name, double value, const std::string& field) {
   if (!std::isfinite(value))
-    return InvalidArgument(field, reason::kNotFinite, absl::StrCat(name, " must be finite, got ", value));
+    return InvalidArgument(field, reason::kNotFinite,
+                           absl::StrCat(name, " must be finite, got ", value));
   // Time constants and capacitance divide in the propagators; the rest only
   // need to be physically meaningful.
-  const bool positive = name == "tau_m" || name == "cm" || name == "tau_syn_E" || name == "tau_syn_I";
+  const bool positive =
+      name == "tau_m" || name == "cm" || name == "tau_syn_E" || name == "tau_syn_I";
   const bool non_negative = name == "tau_refrac" || name == "rate" || name == "duration";
   if (positive && !(value > 0))
-    return InvalidArgument(field, reason::kOutOfRange, absl::StrCat(name, " must be > 0, got ", value));
+    return InvalidArgument(field, reason::kOutOfRange,
+                           absl::StrCat(name, " must be > 0, got ", value));
   if (non_negative && !(value >= 0))
-    return InvalidArgument(field, reason::kOutOfRange, absl::StrCat(name, " must be >= 0, got ", value));
+    return InvalidArgument(field, reason::kOutOfRange,
+                           absl::StrCat(name, " must be >= 0, got ", value));
   return absl::OkStatus();
 }
 
@@ -52,8 +56,10 @@ std::unique_ptr<CellGroup> MakeCellGroup(const CellTypeInfo& type, uint32_t size
   if (type.name == "IF_curr_exp") return std::make_unique<LifCurrent<ExpKernel>>(type, size);
   if (type.name == "IF_curr_alpha") return std::make_unique<LifCurrent<AlphaKernel>>(type, size);
   if (type.name == "IF_cond_exp") return std::make_unique<LifConductance<ExpKernel>>(type, size);
-  if (type.name == "IF_cond_alpha") return std::make_unique<LifConductance<AlphaKernel>>(type, size);
-  if (type.name == "SpikeSourcePoisson") return std::make_unique<SpikeSourcePoisson>(type, size, context);
+  if (type.name == "IF_cond_alpha")
+    return std::make_unique<LifConductance<AlphaKernel>>(type, size);
+  if (type.name == "SpikeSourcePoisson")
+    return std::make_unique<SpikeSourcePoisson>(type, size, context);
   if (type.name == "SpikeSourceArray") return std::make_unique<SpikeSourceArray>(type, size);
   return nullptr;
 }

@@ -25,8 +25,8 @@ struct SpikeEvent {
 };
 
 struct StepContext {
-  uint64_t step;            // the step [step dt, (step+1) dt) being computed
-  const double* injected;   // nA per cell, constant over the step; nullptr: none
+  uint64_t step;           // the step [step dt, (step+1) dt) being computed
+  const double* injected;  // nA per cell, constant over the step; nullptr: none
 };
 
 // What a group needs to know about its place in the session.

@@ -86,7 +86,8 @@ std::unordered_map<uint64_t, uint32_t> PositionByGid(const std::vector<uint64_t>
 // Reorders per-owner output into canonical order. `by_post` pairs were
 // generated post-major (ascending post, any pre order), so a counting sort by
 // pre keeps the posts ascending inside each pre row when pres are sorted per post.
-void CanonicalFromPostMajor(uint32_t n_pre, const std::vector<std::pair<uint32_t, uint32_t>>& by_post,
+void CanonicalFromPostMajor(uint32_t n_pre,
+                            const std::vector<std::pair<uint32_t, uint32_t>>& by_post,
                             ConnectionList* out) {
   std::vector<uint64_t> start(n_pre + 1, 0);
   for (const auto& [pre, post] : by_post) ++start[pre + 1];
@@ -121,9 +122,9 @@ std::vector<uint64_t> Choose(CounterRng& rng, uint64_t m, uint64_t n, bool with_
 }
 
 absl::Status TooFew(const std::string& what, uint64_t n, uint64_t m) {
-  return InvalidArgument("connector.n", reason::kOutOfRange,
-                         absl::StrCat("n = ", n, " exceeds the ", m, " candidate ", what,
-                                      " (without replacement)"));
+  return InvalidArgument(
+      "connector.n", reason::kOutOfRange,
+      absl::StrCat("n = ", n, " exceeds the ", m, " candidate ", what, " (without replacement)"));
 }
 
 // FixedNumberPre (owner = post, chosen from pre) and FixedNumberPost (owner =
@@ -143,20 +144,24 @@ absl::Status FixedNumber(const Params& p, const std::vector<uint64_t>& owners,
       return TooFew(owner_is_post ? "pre cells" : "post cells", p.n, m);
     CounterRng rng(seed, RngPurpose::kConnectivity, o, owner_is_post ? 1 : 2);
     for (uint64_t c : Choose(rng, m, p.n, p.with_replacement)) {
-      const uint32_t other = static_cast<uint32_t>(self >= 0 && c >= static_cast<uint64_t>(self) ? c + 1 : c);
+      const uint32_t other =
+          static_cast<uint32_t>(self >= 0 && c >= static_cast<uint64_t>(self) ? c + 1 : c);
       owner_major->emplace_back(o, other);
     }
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<ConnectionList> FromList(const ConnectorSpec& spec, uint64_t n_pre, uint64_t n_post) {
+absl::StatusOr<ConnectionList> FromList(const ConnectorSpec& spec, uint64_t n_pre,
+                                        uint64_t n_post) {
   std::vector<std::string> columns = spec.column_names;
   for (const auto& c : columns)
     if (c != "weight" && c != "delay")
-      return InvalidArgument("connector.column_names", reason::kUnknownParameter,
-                             absl::StrCat("unknown column '", c, "'; StaticSynapse has: weight, delay"));
-  if (columns.empty() && !spec.rows.empty() && spec.rows[0].size() == 4) columns = {"weight", "delay"};
+      return InvalidArgument(
+          "connector.column_names", reason::kUnknownParameter,
+          absl::StrCat("unknown column '", c, "'; StaticSynapse has: weight, delay"));
+  if (columns.empty() && !spec.rows.empty() && spec.rows[0].size() == 4)
+    columns = {"weight", "delay"};
   const size_t width = 2 + columns.size();
   std::vector<size_t> order(spec.rows.size());
   for (size_t r = 0; r < spec.rows.size(); ++r) {
@@ -175,24 +180,28 @@ absl::StatusOr<ConnectionList> FromList(const ConnectorSpec& spec, uint64_t n_pr
     }
     for (size_t c = 2; c < width; ++c)
       if (!std::isfinite(row[c]))
-        return InvalidArgument(field, reason::kNotFinite, absl::StrCat(columns[c - 2], " must be finite"));
+        return InvalidArgument(field, reason::kNotFinite,
+                               absl::StrCat(columns[c - 2], " must be finite"));
     order[r] = r;
   }
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return std::make_pair(spec.rows[a][0], spec.rows[a][1]) < std::make_pair(spec.rows[b][0], spec.rows[b][1]);
+    return std::make_pair(spec.rows[a][0], spec.rows[a][1]) <
+           std::make_pair(spec.rows[b][0], spec.rows[b][1]);
   });
   ConnectionList out;
   for (size_t r : order) {
     out.pre.push_back(static_cast<uint32_t>(spec.rows[r][0]));
     out.post.push_back(static_cast<uint32_t>(spec.rows[r][1]));
-    for (size_t c = 0; c < columns.size(); ++c) out.columns[columns[c]].push_back(spec.rows[r][2 + c]);
+    for (size_t c = 0; c < columns.size(); ++c)
+      out.columns[columns[c]].push_back(spec.rows[r][2 + c]);
   }
   return out;
 }
 
 }  // namespace
 
-absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec, const std::vector<uint64_t>& pre_gids,
+absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec,
+                                       const std::vector<uint64_t>& pre_gids,
                                        const std::vector<uint64_t>& post_gids, uint64_t seed) {
   const ConnectorInfo* info = nullptr;
   for (const auto& c : Connectors())
@@ -200,8 +209,9 @@ absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec, const std::vec
   if (info == nullptr) {
     std::vector<std::string> names;
     for (const auto& c : Connectors()) names.push_back(c.name);
-    return InvalidArgument("connector.name", reason::kUnknownConnector,
-                           absl::StrCat("unknown connector '", spec.name, "'; known: ", absl::StrJoin(names, ", ")));
+    return InvalidArgument(
+        "connector.name", reason::kUnknownConnector,
+        absl::StrCat("unknown connector '", spec.name, "'; known: ", absl::StrJoin(names, ", ")));
   }
   auto params = ReadParams(spec, *info);
   if (!params.ok()) return params.status();
@@ -211,7 +221,8 @@ absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec, const std::vec
   ConnectionList out;
   if (spec.name == "FromListConnector") return FromList(spec, n_pre, n_post);
   if (!spec.rows.empty() || !spec.column_names.empty())
-    return InvalidArgument("connector.rows", reason::kConflict, "rows are only for FromListConnector");
+    return InvalidArgument("connector.rows", reason::kConflict,
+                           "rows are only for FromListConnector");
 
   if (spec.name == "AllToAllConnector") {
     for (uint32_t i = 0; i < n_pre; ++i)

@@ -29,7 +29,8 @@ struct ConnectionList {
 // `pre_gids` / `post_gids` are the global ids of the CellSets' cells, used to
 // recognise self-connections (same cell on both sides). `seed` is the
 // resolved connector seed. Errors name fields under "connector".
-absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec, const std::vector<uint64_t>& pre_gids,
+absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec,
+                                       const std::vector<uint64_t>& pre_gids,
                                        const std::vector<uint64_t>& post_gids, uint64_t seed);
 
 }  // namespace spikeserve::engine

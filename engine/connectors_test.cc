@@ -4,8 +4,8 @@
 #include <map>
 #include <set>
 
-#include "gtest/gtest.h"
 #include "engine/errors.h"
+#include "gtest/gtest.h"
 
 namespace spikeserve::engine {
 namespace {
@@ -41,7 +41,8 @@ TEST(ConnectorsTest, FixedProbabilityCountInBinomialInterval) {
 }
 
 TEST(ConnectorsTest, FixedProbabilityWithoutSelfConnections) {
-  const auto c = Make("FixedProbabilityConnector", {{"p_connect", 1.0}, {"allow_self_connections", 0}}, 20, 20);
+  const auto c = Make("FixedProbabilityConnector",
+                      {{"p_connect", 1.0}, {"allow_self_connections", 0}}, 20, 20);
   EXPECT_EQ(c.pre.size(), 20u * 19u);
   for (size_t k = 0; k < c.pre.size(); ++k) EXPECT_NE(c.pre[k], c.post[k]);
 }
@@ -54,12 +55,14 @@ TEST(ConnectorsTest, FixedNumberPreGivesExactInDegree) {
     in[c.post[k]].insert(c.pre[k]);
   }
   ASSERT_EQ(in.size(), 30u);
-  for (const auto& [post, pres] : in) EXPECT_EQ(pres.size(), 7u) << post;  // distinct: no replacement
+  for (const auto& [post, pres] : in)
+    EXPECT_EQ(pres.size(), 7u) << post;  // distinct: no replacement
   ExpectCanonical(c);
 }
 
 TEST(ConnectorsTest, FixedNumberPostGivesExactOutDegree) {
-  const auto c = Make("FixedNumberPostConnector", {{"n", 5}, {"with_replacement", 1}}, 12, 40, false);
+  const auto c =
+      Make("FixedNumberPostConnector", {{"n", 5}, {"with_replacement", 1}}, 12, 40, false);
   std::map<uint32_t, int> out;
   for (uint32_t p : c.pre) ++out[p];
   ASSERT_EQ(out.size(), 12u);
@@ -69,8 +72,8 @@ TEST(ConnectorsTest, FixedNumberPostGivesExactOutDegree) {
 
 TEST(ConnectorsTest, FixedTotalNumberIsExact) {
   EXPECT_EQ(Make("FixedTotalNumberConnector", {{"n", 123}}, 10, 20).pre.size(), 123u);
-  const auto c = Make("FixedTotalNumberConnector", {{"n", 90}, {"with_replacement", 0},
-                                                   {"allow_self_connections", 0}}, 10, 10);
+  const auto c = Make("FixedTotalNumberConnector",
+                      {{"n", 90}, {"with_replacement", 0}, {"allow_self_connections", 0}}, 10, 10);
   std::set<std::pair<uint32_t, uint32_t>> pairs;
   for (size_t k = 0; k < c.pre.size(); ++k) {
     EXPECT_NE(c.pre[k], c.post[k]);

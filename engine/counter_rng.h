@@ -39,8 +39,8 @@ class CounterRng {
   // `a` and `b` go into the counter (collision-free for a < 2^32, any b);
   // `c` and the high half of `a` are hashed into the key with seed and purpose.
   CounterRng(uint64_t seed, RngPurpose purpose, uint64_t a, uint64_t b = 0, uint64_t c = 0) {
-    const uint64_t key = HashCombine(HashCombine(HashCombine(seed, static_cast<uint32_t>(purpose)), c),
-                                     a >> 32);
+    const uint64_t key =
+        HashCombine(HashCombine(HashCombine(seed, static_cast<uint32_t>(purpose)), c), a >> 32);
     key_ = {static_cast<uint32_t>(key), static_cast<uint32_t>(key >> 32)};
     ctr_ = {0, static_cast<uint32_t>(a), static_cast<uint32_t>(b), static_cast<uint32_t>(b >> 32)};
   }

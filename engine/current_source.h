@@ -31,7 +31,9 @@ class CurrentSource {
 
   // Targets as (population, cell indices).
   std::vector<std::pair<PopulationId, std::vector<uint32_t>>>& targets() { return targets_; }
-  const std::vector<std::pair<PopulationId, std::vector<uint32_t>>>& targets() const { return targets_; }
+  const std::vector<std::pair<PopulationId, std::vector<uint32_t>>>& targets() const {
+    return targets_;
+  }
 
  private:
   const CurrentSourceInfo& info_;

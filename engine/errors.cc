@@ -10,8 +10,8 @@ namespace {
 absl::string_view Av(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 }  // namespace
 
-absl::Status MakeError(absl::StatusCode code, std::string_view field,
-                       std::string_view reason_code, std::string_view message) {
+absl::Status MakeError(absl::StatusCode code, std::string_view field, std::string_view reason_code,
+                       std::string_view message) {
   absl::Status status(code, Av(message));
   if (!field.empty()) status.SetPayload(Av(kFieldPayload), absl::Cord(Av(field)));
   if (!reason_code.empty()) status.SetPayload(Av(kReasonPayload), absl::Cord(Av(reason_code)));

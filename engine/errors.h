@@ -53,8 +53,8 @@ inline constexpr std::string_view kFieldPayload = "spikeserve.dev/field";
 inline constexpr std::string_view kReasonPayload = "spikeserve.dev/reason";
 
 // Builds a status of `code` with `message` and the two payloads attached.
-absl::Status MakeError(absl::StatusCode code, std::string_view field,
-                       std::string_view reason_code, std::string_view message);
+absl::Status MakeError(absl::StatusCode code, std::string_view field, std::string_view reason_code,
+                       std::string_view message);
 
 absl::Status InvalidArgument(std::string_view field, std::string_view reason_code,
                              std::string_view message);

@@ -73,7 +73,8 @@ void LifConductance<Kernel>::Update(const StepContext& ctx, std::vector<SpikeEve
       const double g_e = exc_.Midpoint(i), g_i = inh_.Midpoint(i), g_l = constants_.g_leak[i];
       const double current = i_offset[i] + (ctx.injected ? ctx.injected[i] : 0.0);
       const double g_total = g_l + g_e + g_i;
-      const double v_inf = (g_l * v_rest[i] + g_e * e_rev_e[i] + g_i * e_rev_i[i] + current) / g_total;
+      const double v_inf =
+          (g_l * v_rest[i] + g_e * e_rev_e[i] + g_i * e_rev_i[i] + current) / g_total;
       double v = v_inf + (v_[i] - v_inf) * std::exp(-constants_.h_over_cm[i] * g_total);
       if (v >= v_thresh[i]) {
         spikes.push_back({i, 1});

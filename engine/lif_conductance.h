@@ -23,8 +23,8 @@ namespace spikeserve::engine {
 
 // Lowered constants for one step h, one entry per cell.
 struct LifConductanceConstants {
-  std::vector<double> g_leak;        // uS: cm / tau_m
-  std::vector<double> h_over_cm;     // ms/nF
+  std::vector<double> g_leak;     // uS: cm / tau_m
+  std::vector<double> h_over_cm;  // ms/nF
   std::vector<int32_t> refractory_steps;
 };
 
@@ -40,7 +40,7 @@ class LifConductance : public CellGroup {
  private:
   int v_rest_, cm_, tau_m_, tau_refrac_, tau_syn_e_, tau_syn_i_, e_rev_e_, e_rev_i_, v_thresh_,
       v_reset_, i_offset_;
-  std::vector<double> v_;  // mV
+  std::vector<double> v_;            // mV
   SynapticState<Kernel> exc_, inh_;  // uS
   std::vector<int32_t> refractory_left_;
   LifConductanceConstants constants_;

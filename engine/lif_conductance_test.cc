@@ -3,8 +3,8 @@
 #include <cmath>
 #include <memory>
 
-#include "gtest/gtest.h"
 #include "engine/simulation.h"
+#include "gtest/gtest.h"
 
 namespace spikeserve::engine {
 namespace {
@@ -23,8 +23,9 @@ std::vector<double> Simulate(const std::string& type, const Params& q, double dt
   PopulationSpec cell;
   cell.size = 1;
   cell.cell_type = type;
-  cell.parameters = {{"cm", q.cm}, {"tau_m", q.tau_m}, {"v_rest", q.v_rest}, {"e_rev_E", q.e_rev_e},
-                     {"i_offset", q.i_offset}, {"tau_syn_E", q.tau}, {"v_thresh", 1000.0}};
+  cell.parameters = {{"cm", q.cm},           {"tau_m", q.tau_m},       {"v_rest", q.v_rest},
+                     {"e_rev_E", q.e_rev_e}, {"i_offset", q.i_offset}, {"tau_syn_E", q.tau},
+                     {"v_thresh", 1000.0}};
   const PopulationId c = sim->AddPopulation(cell)->id;
   PopulationSpec src;
   src.size = 1;
@@ -60,8 +61,8 @@ std::vector<double> Reference(bool alpha, const Params& q, double t_end) {
     if (k % every == 0) out.push_back(v);
     const double t = k * h;
     // The exp kernel jumps at t0, a grid point of the substeps, so RK4 stays 4th order.
-    const double k1 = f(t + 1e-12, v), k2 = f(t + h / 2, v + h / 2 * k1), k3 = f(t + h / 2, v + h / 2 * k2),
-                 k4 = f(t + h, v + h * k3);
+    const double k1 = f(t + 1e-12, v), k2 = f(t + h / 2, v + h / 2 * k1),
+                 k3 = f(t + h / 2, v + h / 2 * k2), k4 = f(t + h, v + h * k3);
     v += h / 6 * (k1 + 2 * k2 + 2 * k3 + k4);
   }
   return out;
@@ -103,7 +104,8 @@ TEST(LifConductanceTest, ConstantConductanceIsExact) {
   q.i_offset = 0.4;
   const auto v = Simulate("IF_cond_exp", q, 0.1, 10.0);
   for (size_t k = 0; k < v.size(); ++k)
-    EXPECT_NEAR(v[k], q.v_rest + q.i_offset * q.tau_m / q.cm * (1 - std::exp(-0.1 * k / q.tau_m)), 1e-9);
+    EXPECT_NEAR(v[k], q.v_rest + q.i_offset * q.tau_m / q.cm * (1 - std::exp(-0.1 * k / q.tau_m)),
+                1e-9);
 }
 
 }  // namespace

@@ -9,9 +9,7 @@ namespace {
 constexpr double kSeriesLimit = 0.1;
 }  // namespace
 
-double KernelIntegral0(double c, double h) {
-  return c == 0.0 ? h : std::expm1(c * h) / c;
-}
+double KernelIntegral0(double c, double h) { return c == 0.0 ? h : std::expm1(c * h) / c; }
 
 double KernelIntegral1(double c, double h) {
   const double x = c * h;

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <memory>
 
-#include "gtest/gtest.h"
 #include "engine/simulation.h"
+#include "gtest/gtest.h"
 
 namespace spikeserve::engine {
 namespace {
@@ -47,18 +47,22 @@ Probe MakeProbe(const std::string& type, ParameterMap params, double weight) {
   return p;
 }
 
-const SignalData& V(const Simulation& sim) { return sim.segments().back().populations[0].signals[0]; }
+const SignalData& V(const Simulation& sim) {
+  return sim.segments().back().populations[0].signals[0];
+}
 
 TEST(LifCurrentTest, StepOfOffsetCurrentMatchesClosedForm) {
   const double tau_m = 15.0, cm = 0.5, i = 0.3, v_rest = -60.0;
-  Probe p = MakeProbe("IF_curr_exp", {{"tau_m", tau_m}, {"cm", cm}, {"i_offset", i}, {"v_rest", v_rest}}, 0);
+  Probe p = MakeProbe("IF_curr_exp",
+                      {{"tau_m", tau_m}, {"cm", cm}, {"i_offset", i}, {"v_rest", v_rest}}, 0);
   ASSERT_TRUE(p.sim->Initialize(Selector{p.cell}, {{"v", v_rest}}).ok());
   ASSERT_TRUE(p.sim->Run(50.0).ok());
   const SignalData& v = V(*p.sim);
   ASSERT_EQ(v.num_samples(), 501u);
   for (int k : {0, 1, 7, 100, 333, 500}) {
     const double t = k * kDt;
-    EXPECT_NEAR(v.samples[k], v_rest + i * tau_m / cm * (1 - std::exp(-t / tau_m)), 1e-9) << "t=" << t;
+    EXPECT_NEAR(v.samples[k], v_rest + i * tau_m / cm * (1 - std::exp(-t / tau_m)), 1e-9)
+        << "t=" << t;
   }
 }
 
@@ -97,9 +101,7 @@ TEST(LifCurrentTest, ExpSynapseSpikeMatchesClosedForm) {
   CheckPsp("IF_curr_exp", 5.0, 0.5, ExpPsp);
 }
 
-TEST(LifCurrentTest, ExpSynapseWithTauSynEqualTauM) {
-  CheckPsp("IF_curr_exp", 20.0, 0.5, ExpPsp);
-}
+TEST(LifCurrentTest, ExpSynapseWithTauSynEqualTauM) { CheckPsp("IF_curr_exp", 20.0, 0.5, ExpPsp); }
 
 TEST(LifCurrentTest, AlphaSynapseSpikeMatchesClosedForm) {
   CheckPsp("IF_curr_alpha", 0.5, 1.0, AlphaPsp);
@@ -136,8 +138,9 @@ TEST(LifCurrentTest, FiringRateMatchesAnalyticLifRate) {
   PopulationSpec spec;
   spec.size = 1;
   spec.cell_type = "IF_curr_exp";
-  spec.parameters = {{"tau_m", tau_m}, {"cm", cm}, {"i_offset", i}, {"tau_refrac", tau_refrac},
-                     {"v_rest", v_rest}, {"v_reset", v_rest}, {"v_thresh", v_thresh}};
+  spec.parameters = {{"tau_m", tau_m},           {"cm", cm},         {"i_offset", i},
+                     {"tau_refrac", tau_refrac}, {"v_rest", v_rest}, {"v_reset", v_rest},
+                     {"v_thresh", v_thresh}};
   spec.initial_values = {{"v", v_rest}};
   const PopulationId id = sim->AddPopulation(spec)->id;
   ASSERT_TRUE(sim->Record(Selector{id}, {"spikes"}, 0).ok());

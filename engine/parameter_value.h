@@ -41,8 +41,8 @@ struct DistanceExpression {
 };
 
 // Scalar: the same value for every element. Array: one value per element.
-using ParameterValue = std::variant<double, std::vector<double>, RandomSpec,
-                                    Sequence, SequenceList, DistanceExpression>;
+using ParameterValue = std::variant<double, std::vector<double>, RandomSpec, Sequence, SequenceList,
+                                    DistanceExpression>;
 
 // Name -> value, as in PyNN's `Population.set(tau_m=..., cm=...)`.
 using ParameterMap = std::map<std::string, ParameterValue>;

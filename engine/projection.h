@@ -16,9 +16,9 @@ namespace spikeserve::engine {
 
 // 12 bytes per static synapse, all included (rows cost 8 bytes per pre cell).
 struct Synapse {
-  uint32_t post;    // position in the post CellSet
-  float weight;     // nA (current-based target) or uS (conductance-based)
-  uint16_t delay;   // steps, >= 1
+  uint32_t post;   // position in the post CellSet
+  float weight;    // nA (current-based target) or uS (conductance-based)
+  uint16_t delay;  // steps, >= 1
 };
 static_assert(sizeof(Synapse) <= 12, "synapse must stay compact");
 

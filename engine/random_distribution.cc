@@ -109,7 +109,8 @@ uint64_t PoissonCount(CounterRng& rng, double mean) {
   return mean > 0.0 ? result + PoissonInversion(rng, mean) : result;
 }
 
-absl::StatusOr<Distribution> Distribution::Create(const RandomSpec& spec, const std::string& field) {
+absl::StatusOr<Distribution> Distribution::Create(const RandomSpec& spec,
+                                                  const std::string& field) {
   const DistributionInfo* info = nullptr;
   for (const auto& d : Distributions())
     if (d.name == spec.distribution) info = &d;
@@ -124,9 +125,10 @@ absl::StatusOr<Distribution> Distribution::Create(const RandomSpec& spec, const 
     bool known = false;
     for (const auto& p : info->parameters) known |= p == name;
     if (!known)
-      return InvalidArgument(absl::StrCat(field, ".parameters.", name), reason::kUnknownParameter,
-                             absl::StrCat("distribution '", info->name, "' has no parameter '", name,
-                                          "'; parameters: ", absl::StrJoin(info->parameters, ", ")));
+      return InvalidArgument(
+          absl::StrCat(field, ".parameters.", name), reason::kUnknownParameter,
+          absl::StrCat("distribution '", info->name, "' has no parameter '", name,
+                       "'; parameters: ", absl::StrJoin(info->parameters, ", ")));
   }
   double p[4] = {0, 0, 0, 0};
   for (size_t i = 0; i < info->parameters.size(); ++i) {

@@ -16,8 +16,17 @@ namespace spikeserve::engine {
 class Distribution {
  public:
   enum class Kind {
-    kUniform, kNormal, kNormalClipped, kNormalClippedToBoundary, kExponential,
-    kUniformInt, kPoisson, kGamma, kLognormal, kBinomial, kVonMises,
+    kUniform,
+    kNormal,
+    kNormalClipped,
+    kNormalClippedToBoundary,
+    kExponential,
+    kUniformInt,
+    kPoisson,
+    kGamma,
+    kLognormal,
+    kBinomial,
+    kVonMises,
   };
 
   // Checks the name against the catalogue and every parameter's presence and

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <vector>
 
-#include "gtest/gtest.h"
 #include "engine/errors.h"
+#include "gtest/gtest.h"
 
 namespace spikeserve::engine {
 namespace {
@@ -58,7 +58,8 @@ TEST(RandomDistributionTest, ClippedStaysInBounds) {
   EXPECT_GE(m.min, -0.5);
   EXPECT_LE(m.max, 2.0);
   EXPECT_GT(m.mean, 0.1);  // conditioned on [-0.5, 2], not clamped
-  const Moments b = Sample("normal_clipped_to_boundary", {{"mu", 0}, {"sigma", 1}, {"low", -0.5}, {"high", 2}});
+  const Moments b =
+      Sample("normal_clipped_to_boundary", {{"mu", 0}, {"sigma", 1}, {"low", -0.5}, {"high", 2}});
   EXPECT_EQ(b.min, -0.5);
   EXPECT_LE(b.max, 2.0);
   const Moments v = Sample("vonmises", {{"mu", 1.0}, {"kappa", 4.0}});
@@ -78,7 +79,8 @@ TEST(RandomDistributionTest, ValidationNamesTheField) {
 }
 
 TEST(CounterRngTest, StreamsArePureFunctionsOfTheirKeys) {
-  CounterRng a(7, RngPurpose::kTest, 5, 9), b(7, RngPurpose::kTest, 5, 9), c(7, RngPurpose::kTest, 6, 9);
+  CounterRng a(7, RngPurpose::kTest, 5, 9), b(7, RngPurpose::kTest, 5, 9),
+      c(7, RngPurpose::kTest, 6, 9);
   for (int i = 0; i < 10; ++i) {
     const uint32_t x = a.NextU32();
     EXPECT_EQ(x, b.NextU32());

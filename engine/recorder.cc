@@ -31,8 +31,9 @@ void Recorder::AddPopulation(PopulationId id, const CellTypeInfo& type, uint32_t
 
 PopulationRecording& Recorder::Open(PopulationId id) {
   auto& pops = segments_.back().populations;
-  auto it = std::lower_bound(pops.begin(), pops.end(), id,
-                             [](const PopulationRecording& r, PopulationId v) { return r.population < v; });
+  auto it = std::lower_bound(
+      pops.begin(), pops.end(), id,
+      [](const PopulationRecording& r, PopulationId v) { return r.population < v; });
   if (it == pops.end() || it->population != id) {
     it = pops.insert(it, PopulationRecording{});
     it->population = id;
@@ -48,16 +49,17 @@ absl::Status Recorder::Record(PopulationId id, const std::vector<uint32_t>& cell
   for (size_t k = 0; k < variables.size(); ++k) {
     const auto& rec = s.type->recordables;
     if (std::find(rec.begin(), rec.end(), variables[k]) == rec.end())
-      return InvalidArgument(absl::StrCat("variables[", k, "]"), reason::kNotRecordable,
-                             absl::StrCat("'", variables[k], "' is not recordable for ", s.type->name,
-                                          "; recordable: ", absl::StrJoin(rec, ", ")));
+      return InvalidArgument(
+          absl::StrCat("variables[", k, "]"), reason::kNotRecordable,
+          absl::StrCat("'", variables[k], "' is not recordable for ", s.type->name,
+                       "; recordable: ", absl::StrJoin(rec, ", ")));
     any_signal |= variables[k] != "spikes";
   }
   if (any_signal && s.interval_steps != 0 && s.interval_steps != interval_steps)
-    return InvalidArgument("sampling_interval_ms", reason::kConflict,
-                           absl::StrCat("population already records with a sampling interval of ",
-                                        grid_.Time(s.interval_steps),
-                                        " ms; PyNN allows one interval per population"));
+    return InvalidArgument(
+        "sampling_interval_ms", reason::kConflict,
+        absl::StrCat("population already records with a sampling interval of ",
+                     grid_.Time(s.interval_steps), " ms; PyNN allows one interval per population"));
   if (any_signal && s.interval_steps == 0) {
     s.interval_steps = interval_steps;
     const uint64_t i = interval_steps;
@@ -132,9 +134,10 @@ absl::Status Recorder::Stop(PopulationId id, const std::vector<uint32_t>& cells,
   for (size_t k = 0; k < variables.size(); ++k) {
     const auto& rec = s.type->recordables;
     if (std::find(rec.begin(), rec.end(), variables[k]) == rec.end())
-      return InvalidArgument(absl::StrCat("variables[", k, "]"), reason::kNotRecordable,
-                             absl::StrCat("'", variables[k], "' is not recordable for ", s.type->name,
-                                          "; recordable: ", absl::StrJoin(rec, ", ")));
+      return InvalidArgument(
+          absl::StrCat("variables[", k, "]"), reason::kNotRecordable,
+          absl::StrCat("'", variables[k], "' is not recordable for ", s.type->name,
+                       "; recordable: ", absl::StrJoin(rec, ", ")));
   }
   auto stops = [&](const std::string& v) {
     return variables.empty() || std::find(variables.begin(), variables.end(), v) != variables.end();
@@ -182,7 +185,8 @@ bool Recorder::RecordsSpikes(PopulationId id) const {
   return std::find(on.begin(), on.end(), 1) != on.end();
 }
 
-void Recorder::AddSpikes(PopulationId id, uint64_t spike_step, const std::vector<SpikeEvent>& spikes) {
+void Recorder::AddSpikes(PopulationId id, uint64_t spike_step,
+                         const std::vector<SpikeEvent>& spikes) {
   const State& s = states_.at(id);
   SpikeData* data = nullptr;
   const double t = grid_.Time(spike_step);

@@ -41,7 +41,8 @@ int ReceptorIndex(const CellTypeInfo& type, const std::string& name) {
 
 class Simulation::Impl {
  public:
-  Impl(const SimulationConfig& config, uint64_t seed, int64_t min_delay_steps, int64_t max_delay_steps)
+  Impl(const SimulationConfig& config, uint64_t seed, int64_t min_delay_steps,
+       int64_t max_delay_steps)
       : config_(config),
         grid_(config.timestep_ms),
         seed_(seed),
@@ -88,8 +89,9 @@ class Simulation::Impl {
 
   absl::StatusOr<Population*> Find(PopulationId id, const std::string& field) {
     if (id >= populations_.size())
-      return NotFound(field, reason::kUnknownPopulation,
-                      absl::StrCat("no population with id ", id, " (", populations_.size(), " exist)"));
+      return NotFound(
+          field, reason::kUnknownPopulation,
+          absl::StrCat("no population with id ", id, " (", populations_.size(), " exist)"));
     return &populations_[id];
   }
 
@@ -104,11 +106,13 @@ class Simulation::Impl {
       return cells;
     }
     for (size_t k = 0; k < sel.indices.size(); ++k) {
-      const std::string field = absl::StrCat(prefix.empty() ? "" : prefix + ".", "indices[", k, "]");
+      const std::string field =
+          absl::StrCat(prefix.empty() ? "" : prefix + ".", "indices[", k, "]");
       if (sel.indices[k] >= n)
-        return InvalidArgument(field, reason::kIndexOutOfRange,
-                               absl::StrCat("index ", sel.indices[k], " is out of range for population ",
-                                            sel.population, " of size ", n));
+        return InvalidArgument(
+            field, reason::kIndexOutOfRange,
+            absl::StrCat("index ", sel.indices[k], " is out of range for population ",
+                         sel.population, " of size ", n));
       if (k > 0 && sel.indices[k] <= sel.indices[k - 1])
         return InvalidArgument(field, reason::kNotSorted, "indices must be sorted and unique");
     }
@@ -116,8 +120,8 @@ class Simulation::Impl {
   }
 
   // Validates and applies cell parameters; nothing changes on error.
-  absl::Status ApplyParameters(Population& pop, const std::vector<uint32_t>& cells, const ParameterMap& values,
-                               const std::string& prefix) {
+  absl::Status ApplyParameters(Population& pop, const std::vector<uint32_t>& cells,
+                               const ParameterMap& values, const std::string& prefix) {
     CellGroup& group = *pop.cells;
     std::vector<std::pair<int, std::vector<double>>> numbers;
     std::vector<std::pair<int, std::vector<std::vector<double>>>> sequences;
@@ -136,8 +140,9 @@ class Simulation::Impl {
           seqs.assign(cells.size(), s->values);
         } else if (const auto* l = std::get_if<SequenceList>(&value)) {
           if (l->values.size() != cells.size())
-            return InvalidArgument(field, reason::kWrongLength,
-                                   absl::StrCat("expected ", cells.size(), " values, got ", l->values.size()));
+            return InvalidArgument(
+                field, reason::kWrongLength,
+                absl::StrCat("expected ", cells.size(), " values, got ", l->values.size()));
           seqs = l->values;
         } else {
           return InvalidArgument(field, reason::kWrongType,
@@ -146,8 +151,9 @@ class Simulation::Impl {
         for (size_t c = 0; c < seqs.size(); ++c)
           for (size_t k = 0; k < seqs[c].size(); ++k) {
             if (!std::isfinite(seqs[c][k]))
-              return InvalidArgument(field, reason::kNotFinite, absl::StrCat(name, " of cell ", cells[c],
-                                                                             " has a non-finite value"));
+              return InvalidArgument(
+                  field, reason::kNotFinite,
+                  absl::StrCat(name, " of cell ", cells[c], " has a non-finite value"));
             if (k > 0 && seqs[c][k] < seqs[c][k - 1])
               return InvalidArgument(field, reason::kNotSorted,
                                      absl::StrCat(name, " of cell ", cells[c], " must be sorted"));
@@ -155,8 +161,8 @@ class Simulation::Impl {
         sequences.emplace_back(idx, std::move(seqs));
         continue;
       }
-      auto resolved = ResolveNumbers(value, field, gids,
-                                     {seed_, RngPurpose::kCellParameter, Fnv1a(name), 0});
+      auto resolved =
+          ResolveNumbers(value, field, gids, {seed_, RngPurpose::kCellParameter, Fnv1a(name), 0});
       if (!resolved.ok()) return resolved.status();
       for (double v : *resolved) {
         auto s = CheckParameterValue(name, v, field);
@@ -181,12 +187,14 @@ class Simulation::Impl {
       const std::string field = absl::StrCat(prefix, name);
       const int idx = group.StateIndex(name);
       if (idx < 0)
-        return InvalidArgument(field, reason::kUnknownVariable,
-                               absl::StrCat(group.type().name, " has no state variable '", name, "'; variables: ",
-                                            group.type().state_variables.empty()
-                                                ? "(none)"
-                                                : Names(group.type().state_variables)));
-      auto resolved = ResolveNumbers(value, field, gids, {seed_, RngPurpose::kCellParameter, Fnv1a(name), 1});
+        return InvalidArgument(
+            field, reason::kUnknownVariable,
+            absl::StrCat(group.type().name, " has no state variable '", name, "'; variables: ",
+                         group.type().state_variables.empty()
+                             ? "(none)"
+                             : Names(group.type().state_variables)));
+      auto resolved =
+          ResolveNumbers(value, field, gids, {seed_, RngPurpose::kCellParameter, Fnv1a(name), 1});
       if (!resolved.ok()) return resolved.status();
       staged.emplace_back(idx, std::move(*resolved));
     }
@@ -199,7 +207,8 @@ class Simulation::Impl {
 
   // Positions of a CellSet as (population, index) and global ids.
   absl::Status ResolveCellSet(const CellSet& set, const std::string& prefix,
-                              std::vector<std::pair<PopulationId, uint32_t>>* cells, std::vector<uint64_t>* gids) {
+                              std::vector<std::pair<PopulationId, uint32_t>>* cells,
+                              std::vector<uint64_t>* gids) {
     std::unordered_set<uint64_t> seen;
     for (size_t p = 0; p < set.parts.size(); ++p) {
       auto idx = Cells(set.parts[p], absl::StrCat(prefix, ".parts[", p, "]"));
@@ -207,8 +216,9 @@ class Simulation::Impl {
       const uint64_t first = populations_[set.parts[p].population].info.first_id;
       for (uint32_t i : *idx) {
         if (!seen.insert(first + i).second)
-          return InvalidArgument(absl::StrCat(prefix, ".parts[", p, "]"), reason::kConflict,
-                                 absl::StrCat("cell ", first + i, " appears twice in the cell set"));
+          return InvalidArgument(
+              absl::StrCat(prefix, ".parts[", p, "]"), reason::kConflict,
+              absl::StrCat("cell ", first + i, " appears twice in the cell set"));
         cells->emplace_back(set.parts[p].population, i);
         gids->push_back(first + i);
       }
@@ -216,18 +226,21 @@ class Simulation::Impl {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<std::vector<double>> SynapseValues(const std::string& name, const ParameterValue& value,
-                                                    ProjectionId id, uint64_t n) {
+  absl::StatusOr<std::vector<double>> SynapseValues(const std::string& name,
+                                                    const ParameterValue& value, ProjectionId id,
+                                                    uint64_t n, const std::string& field) {
     std::vector<uint64_t> ids(n);
     for (uint64_t k = 0; k < n; ++k) ids[k] = k;
-    return ResolveNumbers(value, "synapse.parameters." + name, ids,
+    return ResolveNumbers(value, field, ids,
                           {seed_, RngPurpose::kSynapseParameter, Fnv1a(name), id});
   }
 
-  absl::Status CheckWeights(const std::vector<double>& w, bool conductance, const std::string& field) {
+  absl::Status CheckWeights(const std::vector<double>& w, bool conductance,
+                            const std::string& field) {
     for (size_t k = 0; k < w.size(); ++k) {
       if (std::fabs(w[k]) > FLT_MAX)
-        return InvalidArgument(field, reason::kOutOfRange, absl::StrCat("weight ", k, " is too large"));
+        return InvalidArgument(field, reason::kOutOfRange,
+                               absl::StrCat("weight ", k, " is too large"));
       if (conductance && w[k] < 0)
         return InvalidArgument(field, reason::kOutOfRange,
                                absl::StrCat("weight ", k, " is ", w[k],
@@ -236,12 +249,14 @@ class Simulation::Impl {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<std::vector<uint16_t>> DelaySteps(const std::vector<double>& d, const std::string& field) {
+  absl::StatusOr<std::vector<uint16_t>> DelaySteps(const std::vector<double>& d,
+                                                   const std::string& field) {
     std::vector<uint16_t> steps(d.size());
     for (size_t k = 0; k < d.size(); ++k) {
       if (grid_.BelowOneStep(d[k]))
         return InvalidArgument(field, reason::kBelowTimeStep,
-                               absl::StrCat("delay ", k, " is ", d[k], " ms, below the time step ", grid_.dt(), " ms"));
+                               absl::StrCat("delay ", k, " is ", d[k], " ms, below the time step ",
+                                            grid_.dt(), " ms"));
       const int64_t s = grid_.Steps(d[k]);
       if (s > max_delay_steps_)
         return InvalidArgument(field, reason::kAboveMaxDelay,
@@ -258,20 +273,24 @@ class Simulation::Impl {
 
   // Weights and delays from (in priority order) FromList columns, `values`,
   // and, when `defaults`, PyNN's defaults (weight 0, delay min_delay).
+  // `prefix` is where the values sit in the request ("synapse.parameters.").
   absl::Status AssignSynapses(ProjectionRecord& rec, const ParameterMap& values,
-                              const std::map<std::string, std::vector<double>>& columns, bool defaults) {
+                              const std::map<std::string, std::vector<double>>& columns,
+                              bool defaults, const std::string& prefix) {
     for (const auto& [name, v] : values)
       if (name != "weight" && name != "delay")
-        return InvalidArgument("synapse.parameters." + name, reason::kUnknownParameter,
-                               absl::StrCat("StaticSynapse has no parameter '", name, "'; parameters: weight, delay"));
+        return InvalidArgument(
+            prefix + name, reason::kUnknownParameter,
+            absl::StrCat("StaticSynapse has no parameter '", name, "'; parameters: weight, delay"));
     auto& syn = rec.synapses->synapses();
     const uint64_t n = syn.size();
-    auto column = [&](const std::string& name, double def) -> absl::StatusOr<std::optional<std::vector<double>>> {
+    auto column = [&](const std::string& name,
+                      double def) -> absl::StatusOr<std::optional<std::vector<double>>> {
       auto c = columns.find(name);
       if (c != columns.end()) return std::optional<std::vector<double>>(c->second);
       auto v = values.find(name);
       if (v != values.end()) {
-        auto r = SynapseValues(name, v->second, rec.synapses->id(), n);
+        auto r = SynapseValues(name, v->second, rec.synapses->id(), n, prefix + name);
         if (!r.ok()) return r.status();
         return std::optional<std::vector<double>>(std::move(*r));
       }
@@ -283,12 +302,12 @@ class Simulation::Impl {
     auto delays = column("delay", grid_.Time(min_delay_steps_));
     if (!delays.ok()) return delays.status();
     if (*weights) {
-      auto s = CheckWeights(**weights, rec.conductance_target, "synapse.parameters.weight");
+      auto s = CheckWeights(**weights, rec.conductance_target, prefix + "weight");
       if (!s.ok()) return s;
     }
     std::vector<uint16_t> steps;
     if (*delays) {
-      auto s = DelaySteps(**delays, "synapse.parameters.delay");
+      auto s = DelaySteps(**delays, prefix + "delay");
       if (!s.ok()) return s.status();
       steps = std::move(*s);
     }
@@ -318,9 +337,10 @@ class Simulation::Impl {
   absl::StatusOr<RunResult> RunTo(uint64_t target, const RunControl& control) {
     const double span = grid_.Time(target - step_);
     if (biological_ms_ + span > config_.limits.max_biological_time_ms * (1 + kGridTolerance))
-      return ResourceExhausted("duration_ms", reason::kLimitExceeded,
-                               absl::StrCat("the session may simulate at most ", config_.limits.max_biological_time_ms,
-                                            " ms in total; ", biological_ms_, " ms used"));
+      return ResourceExhausted(
+          "duration_ms", reason::kLimitExceeded,
+          absl::StrCat("the session may simulate at most ", config_.limits.max_biological_time_ms,
+                       " ms in total; ", biological_ms_, " ms used"));
     RunResult result;
     result.requested_ms = grid_.Time(target);
     for (auto& p : populations_) p.cells->Prepare(grid_, step_);
@@ -343,7 +363,8 @@ class Simulation::Impl {
           if (spikes.empty()) continue;
           recorder_.AddSpikes(p.info.id, step_ + 1, spikes);
           if (p.outgoing.empty()) continue;
-          for (const SpikeEvent& e : spikes) pending.push_back({p.info.id, e.index, e.multiplicity, step_ + 1});
+          for (const SpikeEvent& e : spikes)
+            pending.push_back({p.info.id, e.index, e.multiplicity, step_ + 1});
         }
         ++step_;
         ++result.steps;
@@ -353,7 +374,8 @@ class Simulation::Impl {
       // delivery can wait until here: the exchange point between shards.
       for (const PendingSpike& s : pending)
         for (const auto& [proj, rows] : populations_[s.population].outgoing)
-          if (rows[s.index] >= 0) proj->Deliver(static_cast<uint32_t>(rows[s.index]), s.spike_step, s.multiplicity);
+          if (rows[s.index] >= 0)
+            proj->Deliver(static_cast<uint32_t>(rows[s.index]), s.spike_step, s.multiplicity);
       pending.clear();
       const double now = grid_.Time(step_);
       if (control.keep_going && step_ < target &&
@@ -379,7 +401,8 @@ absl::StatusOr<std::unique_ptr<Simulation>> Simulation::Create(const SimulationC
   if (config.threads > 1)
     return Unimplemented("threads", "threads > 1 is not implemented yet; use 1");
   if (config.threads < 1)
-    return InvalidArgument("threads", reason::kOutOfRange, absl::StrCat("threads must be >= 1, got ", config.threads));
+    return InvalidArgument("threads", reason::kOutOfRange,
+                           absl::StrCat("threads must be >= 1, got ", config.threads));
   if (!std::isfinite(config.timestep_ms) || !(config.timestep_ms > 0))
     return InvalidArgument("timestep_ms", reason::kOutOfRange,
                            absl::StrCat("timestep_ms must be > 0, got ", config.timestep_ms));
@@ -387,19 +410,23 @@ absl::StatusOr<std::unique_ptr<Simulation>> Simulation::Create(const SimulationC
   for (auto [name, v] : {std::pair<const char*, double>{"min_delay_ms", config.min_delay_ms},
                          {"max_delay_ms", config.max_delay_ms}})
     if (!std::isfinite(v) || v < 0)
-      return InvalidArgument(name, reason::kOutOfRange, absl::StrCat(name, " must be finite and >= 0, got ", v));
+      return InvalidArgument(name, reason::kOutOfRange,
+                             absl::StrCat(name, " must be finite and >= 0, got ", v));
   const double min_delay = config.min_delay_ms == 0 ? config.timestep_ms : config.min_delay_ms;
   if (grid.BelowOneStep(min_delay))
-    return InvalidArgument("min_delay_ms", reason::kBelowTimeStep,
-                           absl::StrCat("min_delay ", min_delay, " ms is below the time step ", grid.dt(), " ms"));
+    return InvalidArgument(
+        "min_delay_ms", reason::kBelowTimeStep,
+        absl::StrCat("min_delay ", min_delay, " ms is below the time step ", grid.dt(), " ms"));
   const int64_t min_steps = grid.Steps(min_delay);
   const int64_t max_steps = grid.Steps(config.max_delay_ms);
   if (max_steps < min_steps)
     return InvalidArgument("max_delay_ms", reason::kOutOfRange,
-                           absl::StrCat("max_delay ", config.max_delay_ms, " ms is below min_delay ", min_delay, " ms"));
+                           absl::StrCat("max_delay ", config.max_delay_ms,
+                                        " ms is below min_delay ", min_delay, " ms"));
   if (max_steps > 65535)
-    return InvalidArgument("max_delay_ms", reason::kOutOfRange,
-                           absl::StrCat("max_delay may be at most 65535 time steps, got ", max_steps));
+    return InvalidArgument(
+        "max_delay_ms", reason::kOutOfRange,
+        absl::StrCat("max_delay may be at most 65535 time steps, got ", max_steps));
   uint64_t seed = config.seed;
   if (seed == 0) {
     std::random_device rd;
@@ -421,15 +448,18 @@ uint64_t Simulation::num_synapses() const { return impl_->num_synapses_; }
 absl::StatusOr<PopulationInfo> Simulation::AddPopulation(const PopulationSpec& spec) {
   Impl& m = *impl_;
   if (spec.size <= 0 || spec.size > 0xFFFFFFFFll)
-    return InvalidArgument("size", reason::kOutOfRange, absl::StrCat("size must be in [1, 2^32), got ", spec.size));
+    return InvalidArgument("size", reason::kOutOfRange,
+                           absl::StrCat("size must be in [1, 2^32), got ", spec.size));
   if (m.num_neurons_ + spec.size > m.config_.limits.max_neurons)
-    return ResourceExhausted("size", reason::kLimitExceeded,
-                             absl::StrCat("the session may hold at most ", m.config_.limits.max_neurons,
-                                          " neurons; it has ", m.num_neurons_, ", ", spec.size, " more requested"));
+    return ResourceExhausted(
+        "size", reason::kLimitExceeded,
+        absl::StrCat("the session may hold at most ", m.config_.limits.max_neurons,
+                     " neurons; it has ", m.num_neurons_, ", ", spec.size, " more requested"));
   const CellTypeInfo* type = FindCellType(spec.cell_type);
   if (type == nullptr)
-    return InvalidArgument("cell_type", reason::kUnknownCellType,
-                           absl::StrCat("unknown cell type '", spec.cell_type, "'; known: ", Names(CellTypes())));
+    return InvalidArgument(
+        "cell_type", reason::kUnknownCellType,
+        absl::StrCat("unknown cell type '", spec.cell_type, "'; known: ", Names(CellTypes())));
   auto positions = GeneratePositions(spec.structure, spec.size);
   if (!positions.ok()) return positions.status();
 
@@ -445,7 +475,8 @@ absl::StatusOr<PopulationInfo> Simulation::AddPopulation(const PopulationSpec& s
   std::vector<uint32_t> all(spec.size);
   for (uint32_t i = 0; i < all.size(); ++i) all[i] = i;
   if (auto s = m.ApplyParameters(pop, all, spec.parameters, "parameters."); !s.ok()) return s;
-  if (auto s = m.ApplyInitialValues(pop, all, spec.initial_values, "initial_values."); !s.ok()) return s;
+  if (auto s = m.ApplyInitialValues(pop, all, spec.initial_values, "initial_values."); !s.ok())
+    return s;
   pop.cells->Reset(m.trial_);
   m.num_neurons_ += spec.size;
   m.recorder_.AddPopulation(pop.info.id, *type, static_cast<uint32_t>(spec.size));
@@ -465,7 +496,8 @@ std::vector<PopulationInfo> Simulation::Populations() const {
   return out;
 }
 
-absl::StatusOr<std::vector<std::array<double, 3>>> Simulation::Positions(const Selector& cells) const {
+absl::StatusOr<std::vector<std::array<double, 3>>> Simulation::Positions(
+    const Selector& cells) const {
   auto idx = impl_->Cells(cells, "");
   if (!idx.ok()) return idx.status();
   std::vector<std::array<double, 3>> out;
@@ -479,7 +511,8 @@ absl::Status Simulation::SetParameters(const Selector& cells, const ParameterMap
   return impl_->ApplyParameters(impl_->populations_[cells.population], *idx, values, "parameters.");
 }
 
-absl::StatusOr<ParameterValue> Simulation::GetParameter(const Selector& cells, const std::string& name) const {
+absl::StatusOr<ParameterValue> Simulation::GetParameter(const Selector& cells,
+                                                        const std::string& name) const {
   auto idx = impl_->Cells(cells, "");
   if (!idx.ok()) return idx.status();
   const CellGroup& group = *impl_->populations_[cells.population].cells;
@@ -501,10 +534,12 @@ absl::StatusOr<ParameterValue> Simulation::GetParameter(const Selector& cells, c
 absl::Status Simulation::Initialize(const Selector& cells, const ParameterMap& values) {
   auto idx = impl_->Cells(cells, "");
   if (!idx.ok()) return idx.status();
-  return impl_->ApplyInitialValues(impl_->populations_[cells.population], *idx, values, "initial_values.");
+  return impl_->ApplyInitialValues(impl_->populations_[cells.population], *idx, values,
+                                   "initial_values.");
 }
 
-absl::StatusOr<ParameterValue> Simulation::GetInitialValue(const Selector& cells, const std::string& name) const {
+absl::StatusOr<ParameterValue> Simulation::GetInitialValue(const Selector& cells,
+                                                           const std::string& name) const {
   auto idx = impl_->Cells(cells, "");
   if (!idx.ok()) return idx.status();
   const CellGroup& group = *impl_->populations_[cells.population].cells;
@@ -526,7 +561,8 @@ absl::StatusOr<ProjectionInfo> Simulation::AddProjection(const ProjectionSpec& s
   if (auto s = m.ResolveCellSet(spec.post, "post", &post, &post_gids); !s.ok()) return s;
   if (spec.synapse.type != "StaticSynapse")
     return InvalidArgument("synapse.type", reason::kUnknownSynapseType,
-                           absl::StrCat("unknown synapse type '", spec.synapse.type, "'; known: ", Names(SynapseTypes())));
+                           absl::StrCat("unknown synapse type '", spec.synapse.type,
+                                        "'; known: ", Names(SynapseTypes())));
   Impl::ProjectionRecord rec;
   std::vector<PopulationId> post_pops;
   int receptor = -1;
@@ -535,23 +571,29 @@ absl::StatusOr<ProjectionInfo> Simulation::AddProjection(const ProjectionSpec& s
     const CellTypeInfo& type = m.populations_[pid].cells->type();
     const int r = ReceptorIndex(type, spec.receptor_type);
     if (r < 0)
-      return InvalidArgument("receptor_type", reason::kUnknownReceptorType,
-                             absl::StrCat("'", spec.receptor_type, "' is not a receptor type of ", type.name,
-                                          "; receptor types: ",
-                                          type.receptor_types.empty() ? "(none)" : absl::StrJoin(type.receptor_types, ", ")));
+      return InvalidArgument(
+          "receptor_type", reason::kUnknownReceptorType,
+          absl::StrCat(
+              "'", spec.receptor_type, "' is not a receptor type of ", type.name,
+              "; receptor types: ",
+              type.receptor_types.empty() ? "(none)" : absl::StrJoin(type.receptor_types, ", ")));
     receptor = r;
     rec.conductance_target |= type.conductance_based;
     post_pops.push_back(pid);
   }
-  const uint64_t connector_seed = spec.connector.seed != 0
-                                      ? spec.connector.seed
-                                      : HashCombine(HashCombine(m.seed_, static_cast<uint64_t>(RngPurpose::kSeedDerivation)), id);
+  const uint64_t connector_seed =
+      spec.connector.seed != 0
+          ? spec.connector.seed
+          : HashCombine(HashCombine(m.seed_, static_cast<uint64_t>(RngPurpose::kSeedDerivation)),
+                        id);
   auto conns = Connect(spec.connector, pre_gids, post_gids, connector_seed);
   if (!conns.ok()) return conns.status();
   if (m.num_synapses_ + conns->pre.size() > m.config_.limits.max_synapses)
-    return ResourceExhausted("connector", reason::kLimitExceeded,
-                             absl::StrCat("the session may hold at most ", m.config_.limits.max_synapses,
-                                          " synapses; it has ", m.num_synapses_, ", ", conns->pre.size(), " more requested"));
+    return ResourceExhausted(
+        "connector", reason::kLimitExceeded,
+        absl::StrCat("the session may hold at most ", m.config_.limits.max_synapses,
+                     " synapses; it has ", m.num_synapses_, ", ", conns->pre.size(),
+                     " more requested"));
   std::vector<PostTarget> targets(post.size());
   std::vector<RingBuffer*> rings;
   for (PopulationId pid : post_pops) rings.push_back(&m.populations_[pid].cells->input());
@@ -562,10 +604,14 @@ absl::StatusOr<ProjectionInfo> Simulation::AddProjection(const ProjectionSpec& s
   }
   rec.n_pre = static_cast<uint32_t>(pre.size());
   rec.n_post = static_cast<uint32_t>(post.size());
-  rec.synapses = std::make_unique<Projection>(id, spec.label.empty() ? absl::StrCat("projection", id) : spec.label,
-                                              receptor < 0 ? 0 : receptor, rec.n_pre, conns->pre, conns->post,
-                                              std::move(targets), std::move(rings));
-  if (auto s = m.AssignSynapses(rec, spec.synapse.parameters, conns->columns, true); !s.ok()) return s;
+  rec.synapses = std::make_unique<Projection>(
+      id, spec.label.empty() ? absl::StrCat("projection", id) : spec.label,
+      receptor < 0 ? 0 : receptor, rec.n_pre, conns->pre, conns->post, std::move(targets),
+      std::move(rings));
+  if (auto s = m.AssignSynapses(rec, spec.synapse.parameters, conns->columns, true,
+                                "synapse.parameters.");
+      !s.ok())
+    return s;
   // Only now that nothing can fail is the network changed.
   Projection* proj = rec.synapses.get();
   for (size_t k = 0; k < pre.size(); ++k) {
@@ -581,21 +627,24 @@ absl::StatusOr<ProjectionInfo> Simulation::AddProjection(const ProjectionSpec& s
 
 absl::StatusOr<ProjectionInfo> Simulation::DescribeProjection(ProjectionId id) const {
   if (id >= impl_->projections_.size())
-    return NotFound("projection", reason::kUnknownProjection, absl::StrCat("no projection with id ", id));
+    return NotFound("projection", reason::kUnknownProjection,
+                    absl::StrCat("no projection with id ", id));
   const Projection& p = *impl_->projections_[id].synapses;
   return ProjectionInfo{id, p.size(), p.label()};
 }
 
-absl::StatusOr<ConnectionTable> Simulation::GetConnections(ProjectionId id,
-                                                           const std::vector<std::string>& names) const {
+absl::StatusOr<ConnectionTable> Simulation::GetConnections(
+    ProjectionId id, const std::vector<std::string>& names) const {
   if (id >= impl_->projections_.size())
-    return NotFound("projection", reason::kUnknownProjection, absl::StrCat("no projection with id ", id));
+    return NotFound("projection", reason::kUnknownProjection,
+                    absl::StrCat("no projection with id ", id));
   const Projection& p = *impl_->projections_[id].synapses;
   ConnectionTable table;
   for (size_t k = 0; k < names.size(); ++k)
     if (names[k] != "weight" && names[k] != "delay")
       return InvalidArgument(absl::StrCat("names[", k, "]"), reason::kUnknownParameter,
-                             absl::StrCat("StaticSynapse has no parameter '", names[k], "'; parameters: weight, delay"));
+                             absl::StrCat("StaticSynapse has no parameter '", names[k],
+                                          "'; parameters: weight, delay"));
   table.pre = p.PrePositions();
   for (const Synapse& s : p.synapses()) table.post.push_back(s.post);
   for (const auto& name : names) {
@@ -608,8 +657,9 @@ absl::StatusOr<ConnectionTable> Simulation::GetConnections(ProjectionId id,
 
 absl::Status Simulation::SetSynapseParameters(ProjectionId id, const ParameterMap& values) {
   if (id >= impl_->projections_.size())
-    return NotFound("projection", reason::kUnknownProjection, absl::StrCat("no projection with id ", id));
-  return impl_->AssignSynapses(impl_->projections_[id], values, {}, false);
+    return NotFound("projection", reason::kUnknownProjection,
+                    absl::StrCat("no projection with id ", id));
+  return impl_->AssignSynapses(impl_->projections_[id], values, {}, false, "parameters.");
 }
 
 namespace {
@@ -622,8 +672,10 @@ absl::Status ApplySourceParameters(CurrentSource& source, const ParameterMap& va
                              absl::StrCat(source.info().name, " has no parameter '", name,
                                           "'; parameters: ", Names(source.info().parameters)));
     const double* d = std::get_if<double>(&value);
-    if (d == nullptr) return InvalidArgument(field, reason::kWrongType, absl::StrCat(name, " takes a number"));
-    if (!std::isfinite(*d)) return InvalidArgument(field, reason::kNotFinite, absl::StrCat(name, " must be finite"));
+    if (d == nullptr)
+      return InvalidArgument(field, reason::kWrongType, absl::StrCat(name, " takes a number"));
+    if (!std::isfinite(*d))
+      return InvalidArgument(field, reason::kNotFinite, absl::StrCat(name, " must be finite"));
     staged[name] = *d;
   }
   source.parameters() = std::move(staged);
@@ -636,29 +688,34 @@ absl::StatusOr<CurrentSourceId> Simulation::AddCurrentSource(const CurrentSource
   for (const auto& c : CurrentSources())
     if (c.name == spec.type) info = &c;
   if (info == nullptr)
-    return InvalidArgument("type", reason::kUnknownCurrentSource,
-                           absl::StrCat("unknown current source '", spec.type, "'; known: ", Names(CurrentSources())));
+    return InvalidArgument(
+        "type", reason::kUnknownCurrentSource,
+        absl::StrCat("unknown current source '", spec.type, "'; known: ", Names(CurrentSources())));
   CurrentSource source(*info);
   if (auto s = ApplySourceParameters(source, spec.parameters); !s.ok()) return s;
   impl_->sources_.push_back(std::move(source));
   return static_cast<CurrentSourceId>(impl_->sources_.size() - 1);
 }
 
-absl::Status Simulation::SetCurrentSourceParameters(CurrentSourceId id, const ParameterMap& values) {
+absl::Status Simulation::SetCurrentSourceParameters(CurrentSourceId id,
+                                                    const ParameterMap& values) {
   if (id >= impl_->sources_.size())
-    return NotFound("current_source", reason::kUnknownCurrentSource, absl::StrCat("no current source with id ", id));
+    return NotFound("current_source", reason::kUnknownCurrentSource,
+                    absl::StrCat("no current source with id ", id));
   return ApplySourceParameters(impl_->sources_[id], values);
 }
 
 absl::Status Simulation::Inject(CurrentSourceId id, const Selector& cells) {
   if (id >= impl_->sources_.size())
-    return NotFound("current_source", reason::kUnknownCurrentSource, absl::StrCat("no current source with id ", id));
+    return NotFound("current_source", reason::kUnknownCurrentSource,
+                    absl::StrCat("no current source with id ", id));
   auto idx = impl_->Cells(cells, "cells");
   if (!idx.ok()) return idx.status();
   auto& pop = impl_->populations_[cells.population];
   if (!pop.cells->type().injectable)
-    return InvalidArgument("cells", reason::kNotInjectable,
-                           absl::StrCat(pop.cells->type().name, " cells cannot receive injected current"));
+    return InvalidArgument(
+        "cells", reason::kNotInjectable,
+        absl::StrCat(pop.cells->type().name, " cells cannot receive injected current"));
   if (pop.injected.empty()) pop.injected.assign(pop.info.size, 0.0);
   impl_->sources_[id].targets().emplace_back(cells.population, std::move(*idx));
   return absl::OkStatus();
@@ -671,19 +728,23 @@ absl::Status Simulation::Record(const Selector& cells, const std::vector<std::st
   const TimeGrid& grid = impl_->grid_;
   uint64_t interval = 1;
   if (sampling_interval_ms != 0) {
-    if (!std::isfinite(sampling_interval_ms) || sampling_interval_ms < 0 || grid.BelowOneStep(sampling_interval_ms))
-      return InvalidArgument("sampling_interval_ms", reason::kOutOfRange,
-                             absl::StrCat("sampling interval must be >= the time step ", grid.dt(), " ms"));
+    if (!std::isfinite(sampling_interval_ms) || sampling_interval_ms < 0 ||
+        grid.BelowOneStep(sampling_interval_ms))
+      return InvalidArgument(
+          "sampling_interval_ms", reason::kOutOfRange,
+          absl::StrCat("sampling interval must be >= the time step ", grid.dt(), " ms"));
     if (!grid.OnGrid(sampling_interval_ms))
-      return InvalidArgument("sampling_interval_ms", reason::kNotOnTimeGrid,
-                             absl::StrCat("sampling interval ", sampling_interval_ms,
-                                          " ms is not a multiple of the time step ", grid.dt(), " ms"));
+      return InvalidArgument(
+          "sampling_interval_ms", reason::kNotOnTimeGrid,
+          absl::StrCat("sampling interval ", sampling_interval_ms,
+                       " ms is not a multiple of the time step ", grid.dt(), " ms"));
     interval = static_cast<uint64_t>(grid.Steps(sampling_interval_ms));
   }
   return impl_->recorder_.Record(cells.population, *idx, variables, interval, impl_->step_);
 }
 
-absl::Status Simulation::StopRecording(const Selector& cells, const std::vector<std::string>& variables) {
+absl::Status Simulation::StopRecording(const Selector& cells,
+                                       const std::vector<std::string>& variables) {
   auto idx = impl_->Cells(cells, "cells");
   if (!idx.ok()) return idx.status();
   return impl_->recorder_.Stop(cells.population, *idx, variables);
@@ -691,7 +752,8 @@ absl::Status Simulation::StopRecording(const Selector& cells, const std::vector<
 
 absl::Status Simulation::ClearRecording(const std::vector<PopulationId>& populations) {
   for (size_t k = 0; k < populations.size(); ++k)
-    if (auto p = impl_->Find(populations[k], absl::StrCat("populations[", k, "]")); !p.ok()) return p.status();
+    if (auto p = impl_->Find(populations[k], absl::StrCat("populations[", k, "]")); !p.ok())
+      return p.status();
   for (PopulationId id : populations) impl_->recorder_.Clear(id, impl_->step_);
   return absl::OkStatus();
 }
@@ -710,8 +772,9 @@ absl::StatusOr<RunResult> Simulation::RunUntil(double t_ms, const RunControl& co
     return InvalidArgument("t_ms", reason::kNotFinite, "target time must be finite");
   const int64_t target = impl_->grid_.Steps(t_ms);
   if (target < static_cast<int64_t>(impl_->step_))
-    return InvalidArgument("t_ms", reason::kOutOfRange,
-                           absl::StrCat("target time ", t_ms, " ms is before the current time ", time_ms(), " ms"));
+    return InvalidArgument(
+        "t_ms", reason::kOutOfRange,
+        absl::StrCat("target time ", t_ms, " ms is before the current time ", time_ms(), " ms"));
   return impl_->RunTo(static_cast<uint64_t>(target), control);
 }
 

@@ -159,8 +159,8 @@ struct PopulationRecording {
 struct Segment {
   uint32_t index = 0;  // 0, 1, ... ; name "segment%03d"
   double t_start_ms = 0.0;
-  double t_stop_ms = 0.0;  // current time for the open segment
-  bool closed = false;     // true once a reset ended it
+  double t_stop_ms = 0.0;                          // current time for the open segment
+  bool closed = false;                             // true once a reset ended it
   std::map<std::string, std::string> annotations;  // from reset(annotations=...)
   std::vector<PopulationRecording> populations;
 };
@@ -174,9 +174,9 @@ struct RunControl {
 };
 
 struct RunResult {
-  double t_ms = 0.0;       // time reached
-  uint64_t steps = 0;      // steps taken in this call
-  bool stopped = false;    // keep_going returned false before the target
+  double t_ms = 0.0;          // time reached
+  uint64_t steps = 0;         // steps taken in this call
+  bool stopped = false;       // keep_going returned false before the target
   double requested_ms = 0.0;  // target after rounding to the time grid
 };
 
@@ -206,7 +206,8 @@ class Simulation {
   // Sets initial values of state variables (used at the next reset and, before
   // the first run, immediately).
   absl::Status Initialize(const Selector& cells, const ParameterMap& values);
-  absl::StatusOr<ParameterValue> GetInitialValue(const Selector& cells, const std::string& name) const;
+  absl::StatusOr<ParameterValue> GetInitialValue(const Selector& cells,
+                                                 const std::string& name) const;
 
   absl::StatusOr<ProjectionInfo> AddProjection(const ProjectionSpec& spec);
   absl::StatusOr<ProjectionInfo> DescribeProjection(ProjectionId id) const;

@@ -3,8 +3,8 @@
 #include <chrono>
 #include <cmath>
 
-#include "gtest/gtest.h"
 #include "engine/errors.h"
+#include "gtest/gtest.h"
 
 namespace spikeserve::engine {
 namespace {
@@ -25,7 +25,8 @@ PopulationId Add(Simulation& sim, const std::string& type, int64_t n, ParameterM
   return info.ok() ? info->id : 0;
 }
 
-ProjectionSpec Proj(PopulationId pre, PopulationId post, ConnectorSpec connector, double weight, double delay) {
+ProjectionSpec Proj(PopulationId pre, PopulationId post, ConnectorSpec connector, double weight,
+                    double delay) {
   ProjectionSpec p;
   p.pre.parts = {Selector{pre}};
   p.post.parts = {Selector{post}};
@@ -39,8 +40,12 @@ std::vector<double> PoissonNetworkSpikes(uint64_t seed) {
   auto sim = NewSim(seed);
   const PopulationId in = Add(*sim, "SpikeSourcePoisson", 50, {{"rate", 50.0}});
   const PopulationId net = Add(*sim, "IF_cond_exp", 100);
-  EXPECT_TRUE(sim->AddProjection(Proj(in, net, {"FixedProbabilityConnector", {{"p_connect", 0.2}}}, 0.02, 1.0)).ok());
-  EXPECT_TRUE(sim->AddProjection(Proj(net, net, {"FixedProbabilityConnector", {{"p_connect", 0.1}}}, 0.005, 1.5)).ok());
+  EXPECT_TRUE(sim->AddProjection(
+                     Proj(in, net, {"FixedProbabilityConnector", {{"p_connect", 0.2}}}, 0.02, 1.0))
+                  .ok());
+  EXPECT_TRUE(sim->AddProjection(Proj(net, net, {"FixedProbabilityConnector", {{"p_connect", 0.1}}},
+                                      0.005, 1.5))
+                  .ok());
   EXPECT_TRUE(sim->Record(Selector{net}, {"spikes"}, 0).ok());
   EXPECT_TRUE(sim->Run(200.0).ok());
   std::vector<double> out;
@@ -53,7 +58,8 @@ std::vector<double> PoissonNetworkSpikes(uint64_t seed) {
 }
 
 TEST(SimulationTest, SameSeedSameSpikesDifferentSeedDifferent) {
-  const auto a = PoissonNetworkSpikes(11), b = PoissonNetworkSpikes(11), c = PoissonNetworkSpikes(12);
+  const auto a = PoissonNetworkSpikes(11), b = PoissonNetworkSpikes(11),
+             c = PoissonNetworkSpikes(12);
   EXPECT_GT(a.size(), 100u);
   EXPECT_EQ(a, b);
   EXPECT_NE(a, c);
@@ -83,10 +89,13 @@ TEST(SimulationTest, RecordingSampleCountsAndContinuation) {
 TEST(SimulationTest, ResetRerunGivesSameSpikesAndNewSegment) {
   auto sim = NewSim();
   const PopulationId src = Add(*sim, "SpikeSourceArray", 2);
-  ASSERT_TRUE(sim->SetParameters(Selector{src}, {{"spike_times", SequenceList{{{5, 10, 15, 20}, {7, 8, 9}}}}}).ok());
+  ASSERT_TRUE(sim->SetParameters(Selector{src},
+                                 {{"spike_times", SequenceList{{{5, 10, 15, 20}, {7, 8, 9}}}}})
+                  .ok());
   const PopulationId net = Add(*sim, "IF_curr_exp", 4, {{"v_thresh", -64.0}});
   ASSERT_TRUE(sim->AddProjection(Proj(src, net, {"AllToAllConnector"}, 1.0, 2.0)).ok());
-  auto dc = sim->AddCurrentSource({"DCSource", {{"amplitude", 0.5}, {"start", 30.0}, {"stop", 40.0}}});
+  auto dc =
+      sim->AddCurrentSource({"DCSource", {{"amplitude", 0.5}, {"start", 30.0}, {"stop", 40.0}}});
   ASSERT_TRUE(dc.ok());
   ASSERT_TRUE(sim->Inject(*dc, Selector{net, false, {1, 3}}).ok());
   ASSERT_TRUE(sim->Record(Selector{net}, {"spikes", "v"}, 1.0).ok());
@@ -130,7 +139,8 @@ TEST(SimulationTest, FromListRoundTripAndCanonicalOrder) {
   EXPECT_NEAR(d[2], 1.5, 1e-12);
   ASSERT_TRUE(sim->Run(5).ok());
   ASSERT_TRUE(sim->SetSynapseParameters(p->id, {{"weight", std::vector<double>{1, 2, 3}}}).ok());
-  EXPECT_EQ(sim->GetConnections(p->id, {"weight"})->values["weight"], (std::vector<double>{1, 2, 3}));
+  EXPECT_EQ(sim->GetConnections(p->id, {"weight"})->values["weight"],
+            (std::vector<double>{1, 2, 3}));
   EXPECT_EQ(sim->num_synapses(), 3u);
 }
 
@@ -165,7 +175,8 @@ TEST(SimulationTest, StopsWhenAskedAndKeepsData) {
   EXPECT_EQ(sim->segments().back().populations[0].signals[0].num_samples(), 301u);
 }
 
-void ExpectError(const absl::Status& s, absl::StatusCode code, const std::string& field, const std::string& reason) {
+void ExpectError(const absl::Status& s, absl::StatusCode code, const std::string& field,
+                 const std::string& reason) {
   EXPECT_EQ(s.code(), code) << s;
   EXPECT_EQ(ErrorField(s), field) << s;
   EXPECT_EQ(ErrorReason(s), reason) << s;
@@ -174,47 +185,54 @@ void ExpectError(const absl::Status& s, absl::StatusCode code, const std::string
 TEST(SimulationTest, BadInputs) {
   using C = absl::StatusCode;
   auto sim = NewSim();
-  ExpectError(sim->AddPopulation({0, "IF_curr_exp"}).status(), C::kInvalidArgument, "size", "OUT_OF_RANGE");
-  ExpectError(sim->AddPopulation({-3, "IF_curr_exp"}).status(), C::kInvalidArgument, "size", "OUT_OF_RANGE");
+  ExpectError(sim->AddPopulation({0, "IF_curr_exp"}).status(), C::kInvalidArgument, "size",
+              "OUT_OF_RANGE");
+  ExpectError(sim->AddPopulation({-3, "IF_curr_exp"}).status(), C::kInvalidArgument, "size",
+              "OUT_OF_RANGE");
   auto s = sim->AddPopulation({2, "IF_foo"}).status();
   ExpectError(s, C::kInvalidArgument, "cell_type", "UNKNOWN_CELL_TYPE");
   EXPECT_NE(std::string(s.message()).find("IF_cond_exp"), std::string::npos);
-  ExpectError(sim->AddPopulation({2, "IF_curr_exp", {{"tau_x", 1.0}}}).status(), C::kInvalidArgument,
-              "parameters.tau_x", "UNKNOWN_PARAMETER");
+  ExpectError(sim->AddPopulation({2, "IF_curr_exp", {{"tau_x", 1.0}}}).status(),
+              C::kInvalidArgument, "parameters.tau_x", "UNKNOWN_PARAMETER");
   s = sim->AddPopulation({2, "IF_curr_exp", {{"tau_m", std::vector<double>{1, 2, 3}}}}).status();
   ExpectError(s, C::kInvalidArgument, "parameters.tau_m", "WRONG_LENGTH");
   EXPECT_NE(std::string(s.message()).find("expected 2 values, got 3"), std::string::npos);
   ExpectError(sim->AddPopulation({2, "IF_curr_exp", {{"cm", -1.0}}}).status(), C::kInvalidArgument,
               "parameters.cm", "OUT_OF_RANGE");
-  ExpectError(sim->AddPopulation({2, "IF_curr_exp", {{"v_rest", NAN}}}).status(), C::kInvalidArgument,
-              "parameters.v_rest", "NOT_FINITE");
-  ExpectError(sim->AddPopulation({1, "SpikeSourceArray", {{"spike_times", Sequence{{3, 1}}}}}).status(),
-              C::kInvalidArgument, "parameters.spike_times", "NOT_SORTED");
+  ExpectError(sim->AddPopulation({2, "IF_curr_exp", {{"v_rest", NAN}}}).status(),
+              C::kInvalidArgument, "parameters.v_rest", "NOT_FINITE");
+  ExpectError(
+      sim->AddPopulation({1, "SpikeSourceArray", {{"spike_times", Sequence{{3, 1}}}}}).status(),
+      C::kInvalidArgument, "parameters.spike_times", "NOT_SORTED");
   const PopulationId cur = Add(*sim, "IF_curr_exp", 4);
   const PopulationId cond = Add(*sim, "IF_cond_exp", 4);
   const PopulationId src = Add(*sim, "SpikeSourcePoisson", 4);
   EXPECT_EQ(sim->num_neurons(), 12u);
-  ExpectError(sim->SetParameters(Selector{9}, {}), C::kNotFound, "population", "UNKNOWN_POPULATION");
+  ExpectError(sim->SetParameters(Selector{9}, {}), C::kNotFound, "population",
+              "UNKNOWN_POPULATION");
   s = sim->SetParameters(Selector{cur, false, {1, 4}}, {});
   ExpectError(s, C::kInvalidArgument, "indices[1]", "INDEX_OUT_OF_RANGE");
   EXPECT_NE(std::string(s.message()).find("size 4"), std::string::npos);
-  ExpectError(sim->AddProjection(Proj(src, cur, {"AllToAllConnector"}, 1.0, 0.05)).status(), C::kInvalidArgument,
-              "synapse.parameters.delay", "BELOW_TIME_STEP");
-  ExpectError(sim->AddProjection(Proj(src, cur, {"AllToAllConnector"}, 1.0, 20.0)).status(), C::kInvalidArgument,
-              "synapse.parameters.delay", "ABOVE_MAX_DELAY");
-  ExpectError(sim->AddProjection(Proj(src, cond, {"AllToAllConnector"}, -0.1, 1.0)).status(), C::kInvalidArgument,
-              "synapse.parameters.weight", "OUT_OF_RANGE");
-  ExpectError(sim->AddProjection(Proj(cur, src, {"AllToAllConnector"}, 0.1, 1.0)).status(), C::kInvalidArgument,
-              "receptor_type", "UNKNOWN_RECEPTOR_TYPE");
-  ExpectError(sim->AddProjection(Proj(src, cur, {"FixedProbabilityConnector", {{"p_connect", -0.1}}}, 0.1, 1.0))
+  ExpectError(sim->AddProjection(Proj(src, cur, {"AllToAllConnector"}, 1.0, 0.05)).status(),
+              C::kInvalidArgument, "synapse.parameters.delay", "BELOW_TIME_STEP");
+  ExpectError(sim->AddProjection(Proj(src, cur, {"AllToAllConnector"}, 1.0, 20.0)).status(),
+              C::kInvalidArgument, "synapse.parameters.delay", "ABOVE_MAX_DELAY");
+  ExpectError(sim->AddProjection(Proj(src, cond, {"AllToAllConnector"}, -0.1, 1.0)).status(),
+              C::kInvalidArgument, "synapse.parameters.weight", "OUT_OF_RANGE");
+  ExpectError(sim->AddProjection(Proj(cur, src, {"AllToAllConnector"}, 0.1, 1.0)).status(),
+              C::kInvalidArgument, "receptor_type", "UNKNOWN_RECEPTOR_TYPE");
+  ExpectError(sim->AddProjection(
+                     Proj(src, cur, {"FixedProbabilityConnector", {{"p_connect", -0.1}}}, 0.1, 1.0))
                   .status(),
               C::kInvalidArgument, "connector.p_connect", "OUT_OF_RANGE");
   EXPECT_EQ(sim->num_synapses(), 0u);  // nothing half-built
-  ExpectError(sim->Record(Selector{cur}, {"gsyn_exc"}, 0), C::kInvalidArgument, "variables[0]", "NOT_RECORDABLE");
+  ExpectError(sim->Record(Selector{cur}, {"gsyn_exc"}, 0), C::kInvalidArgument, "variables[0]",
+              "NOT_RECORDABLE");
   ExpectError(sim->Record(Selector{cur}, {"v"}, 0.25), C::kInvalidArgument, "sampling_interval_ms",
               "NOT_ON_TIME_GRID");
   ASSERT_TRUE(sim->Record(Selector{cur}, {"v"}, 0.5).ok());
-  ExpectError(sim->Record(Selector{cur}, {"v"}, 1.0), C::kInvalidArgument, "sampling_interval_ms", "CONFLICT");
+  ExpectError(sim->Record(Selector{cur}, {"v"}, 1.0), C::kInvalidArgument, "sampling_interval_ms",
+              "CONFLICT");
   auto dc = sim->AddCurrentSource({"DCSource", {}});
   ASSERT_TRUE(dc.ok());
   ExpectError(sim->Inject(*dc, Selector{src}), C::kInvalidArgument, "cells", "NOT_INJECTABLE");
@@ -227,10 +245,11 @@ TEST(SimulationTest, BadInputs) {
   small.limits.max_neurons = 5;
   small.limits.max_synapses = 10;
   auto lim = *Simulation::Create(small);
-  ExpectError(lim->AddPopulation({6, "IF_curr_exp"}).status(), C::kResourceExhausted, "size", "LIMIT_EXCEEDED");
+  ExpectError(lim->AddPopulation({6, "IF_curr_exp"}).status(), C::kResourceExhausted, "size",
+              "LIMIT_EXCEEDED");
   const PopulationId x = Add(*lim, "IF_curr_exp", 4);
-  ExpectError(lim->AddProjection(Proj(x, x, {"AllToAllConnector"}, 0.1, 1.0)).status(), C::kResourceExhausted,
-              "connector", "LIMIT_EXCEEDED");
+  ExpectError(lim->AddProjection(Proj(x, x, {"AllToAllConnector"}, 0.1, 1.0)).status(),
+              C::kResourceExhausted, "connector", "LIMIT_EXCEEDED");
   EXPECT_EQ(lim->num_synapses(), 0u);
 }
 
@@ -251,13 +270,18 @@ TEST(SimulationTest, DISABLED_Benchmark1000CondExp) {
   auto sim = NewSim();
   const PopulationId in = Add(*sim, "SpikeSourcePoisson", 1000, {{"rate", 20.0}});
   const PopulationId net = Add(*sim, "IF_cond_exp", 1000, {{"tau_refrac", 2.0}});
-  ASSERT_TRUE(sim->AddProjection(Proj(in, net, {"FixedProbabilityConnector", {{"p_connect", 0.1}}}, 0.003, 1.0)).ok());
-  ASSERT_TRUE(sim->AddProjection(Proj(net, net, {"FixedProbabilityConnector", {{"p_connect", 0.1}}}, 0.001, 1.0)).ok());
+  ASSERT_TRUE(sim->AddProjection(
+                     Proj(in, net, {"FixedProbabilityConnector", {{"p_connect", 0.1}}}, 0.003, 1.0))
+                  .ok());
+  ASSERT_TRUE(sim->AddProjection(Proj(net, net, {"FixedProbabilityConnector", {{"p_connect", 0.1}}},
+                                      0.001, 1.0))
+                  .ok());
   ASSERT_TRUE(sim->Record(Selector{net}, {"spikes"}, 0).ok());
   const auto t0 = std::chrono::steady_clock::now();
   ASSERT_TRUE(sim->Run(1000.0).ok());
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  printf("1000 IF_cond_exp, %lu synapses, 1 s: %.3f s wall, %zu spikes\n", (unsigned long)sim->num_synapses(), s,
+  printf("1000 IF_cond_exp, %lu synapses, 1 s: %.3f s wall, %zu spikes\n",
+         (unsigned long)sim->num_synapses(), s,
          sim->segments().back().populations[0].spikes.index.size());
 }
 

@@ -31,7 +31,8 @@ void SpikeSourcePoisson::Update(const StepContext& ctx, std::vector<SpikeEvent>&
   const int64_t step = static_cast<int64_t>(ctx.step);
   for (uint32_t i = 0; i < size_; ++i) {
     if (mean_[i] <= 0.0 || step < first_step_[i] || step >= end_step_[i]) continue;
-    CounterRng rng(context_.seed, RngPurpose::kPoissonSource, context_.first_gid + i, ctx.step, trial_);
+    CounterRng rng(context_.seed, RngPurpose::kPoissonSource, context_.first_gid + i, ctx.step,
+                   trial_);
     const uint64_t count = PoissonCount(rng, mean_[i]);
     if (count > 0) spikes.push_back({i, static_cast<uint32_t>(count)});
   }

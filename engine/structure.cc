@@ -31,8 +31,9 @@ absl::StatusOr<std::map<std::string, double>> WithDefaults(const StructureSpec& 
 }
 
 absl::Status NotFactorisable(const std::string& name, uint64_t n) {
-  return InvalidArgument("structure", reason::kOutOfRange,
-                         absl::StrCat(name, ": ", n, " cells cannot fill the grid with the given aspect ratio"));
+  return InvalidArgument(
+      "structure", reason::kOutOfRange,
+      absl::StrCat(name, ": ", n, " cells cannot fill the grid with the given aspect ratio"));
 }
 
 }  // namespace
@@ -44,28 +45,38 @@ absl::StatusOr<std::vector<std::array<double, 3>>> GeneratePositions(const Struc
     auto p = WithDefaults(spec, {{"dx", 1.0}, {"x0", 0.0}, {"y", 0.0}, {"z", 0.0}});
     if (!p.ok()) return p.status();
     auto& q = *p;
-    for (uint64_t i = 0; i < n; ++i) pos[i] = {q["x0"] + q["dx"] * static_cast<double>(i), q["y"], q["z"]};
+    for (uint64_t i = 0; i < n; ++i)
+      pos[i] = {q["x0"] + q["dx"] * static_cast<double>(i), q["y"], q["z"]};
     return pos;
   }
   if (spec.name == "Grid2D") {
-    auto p = WithDefaults(spec, {{"aspect_ratio", 1.0}, {"dx", 1.0}, {"dy", 1.0}, {"x0", 0.0},
-                                 {"y0", 0.0}, {"z", 0.0}});
+    auto p = WithDefaults(
+        spec,
+        {{"aspect_ratio", 1.0}, {"dx", 1.0}, {"dy", 1.0}, {"x0", 0.0}, {"y0", 0.0}, {"z", 0.0}});
     if (!p.ok()) return p.status();
     auto& q = *p;
     if (!(q["aspect_ratio"] > 0))
-      return InvalidArgument("structure.params.aspect_ratio", reason::kOutOfRange, "aspect_ratio must be > 0");
+      return InvalidArgument("structure.params.aspect_ratio", reason::kOutOfRange,
+                             "aspect_ratio must be > 0");
     const uint64_t nx = static_cast<uint64_t>(std::llround(std::sqrt(n * q["aspect_ratio"])));
-    const uint64_t ny = nx == 0 ? 0 : static_cast<uint64_t>(std::llround(static_cast<double>(n) / nx));
+    const uint64_t ny =
+        nx == 0 ? 0 : static_cast<uint64_t>(std::llround(static_cast<double>(n) / nx));
     if (nx * ny != n) return NotFactorisable(spec.name, n);
     // Filled y fastest, as numpy.indices((nx, ny, 1)) in pyNN.space.
     for (uint64_t i = 0; i < n; ++i)
-      pos[i] = {q["x0"] + q["dx"] * static_cast<double>(i / ny), q["y0"] + q["dy"] * static_cast<double>(i % ny),
-                q["z"]};
+      pos[i] = {q["x0"] + q["dx"] * static_cast<double>(i / ny),
+                q["y0"] + q["dy"] * static_cast<double>(i % ny), q["z"]};
     return pos;
   }
   if (spec.name == "Grid3D") {
-    auto p = WithDefaults(spec, {{"aspect_ratioXY", 1.0}, {"aspect_ratioXZ", 1.0}, {"dx", 1.0}, {"dy", 1.0},
-                                 {"dz", 1.0}, {"x0", 0.0}, {"y0", 0.0}, {"z0", 0.0}});
+    auto p = WithDefaults(spec, {{"aspect_ratioXY", 1.0},
+                                 {"aspect_ratioXZ", 1.0},
+                                 {"dx", 1.0},
+                                 {"dy", 1.0},
+                                 {"dz", 1.0},
+                                 {"x0", 0.0},
+                                 {"y0", 0.0},
+                                 {"z0", 0.0}});
     if (!p.ok()) return p.status();
     auto& q = *p;
     const double a = q["aspect_ratioXY"], b = q["aspect_ratioXZ"];
@@ -82,8 +93,9 @@ absl::StatusOr<std::vector<std::array<double, 3>>> GeneratePositions(const Struc
                 q["z0"] + q["dz"] * static_cast<double>(i % nz)};
     return pos;
   }
-  return InvalidArgument("structure.name", reason::kUnknownParameter,
-                         absl::StrCat("unknown structure '", spec.name, "'; known: Line, Grid2D, Grid3D"));
+  return InvalidArgument(
+      "structure.name", reason::kUnknownParameter,
+      absl::StrCat("unknown structure '", spec.name, "'; known: Line, Grid2D, Grid3D"));
 }
 
 }  // namespace spikeserve::engine

@@ -8,8 +8,10 @@
 
 namespace spikeserve::engine {
 
-absl::StatusOr<std::vector<double>> ResolveNumbers(const ParameterValue& value, const std::string& field,
-                                                   const std::vector<uint64_t>& ids, const DrawKeys& keys) {
+absl::StatusOr<std::vector<double>> ResolveNumbers(const ParameterValue& value,
+                                                   const std::string& field,
+                                                   const std::vector<uint64_t>& ids,
+                                                   const DrawKeys& keys) {
   std::vector<double> out;
   if (const double* d = std::get_if<double>(&value)) {
     out.assign(ids.size(), *d);
@@ -33,7 +35,8 @@ absl::StatusOr<std::vector<double>> ResolveNumbers(const ParameterValue& value, 
   }
   for (size_t k = 0; k < out.size(); ++k)
     if (!std::isfinite(out[k]))
-      return InvalidArgument(field, reason::kNotFinite, absl::StrCat("value ", k, " is not finite: ", out[k]));
+      return InvalidArgument(field, reason::kNotFinite,
+                             absl::StrCat("value ", k, " is not finite: ", out[k]));
   return out;
 }
 

@@ -33,8 +33,10 @@ struct DrawKeys {
 
 // One finite number per element; errors name `field` (WRONG_LENGTH,
 // WRONG_TYPE, NOT_FINITE, distribution errors).
-absl::StatusOr<std::vector<double>> ResolveNumbers(const ParameterValue& value, const std::string& field,
-                                                   const std::vector<uint64_t>& ids, const DrawKeys& keys);
+absl::StatusOr<std::vector<double>> ResolveNumbers(const ParameterValue& value,
+                                                   const std::string& field,
+                                                   const std::vector<uint64_t>& ids,
+                                                   const DrawKeys& keys);
 
 }  // namespace spikeserve::engine
 

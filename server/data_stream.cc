@@ -120,8 +120,9 @@ class Streamer {
     // Whole rows per chunk when a row fits; otherwise one row, split by channel.
     const size_t rows_per_chunk = std::max<size_t>(1, request_.max_chunk_bytes / row_bytes);
     const size_t channels_per_chunk =
-        row_bytes <= request_.max_chunk_bytes ? columns.size()
-                                              : std::max<size_t>(1, request_.max_chunk_bytes / value_bytes);
+        row_bytes <= request_.max_chunk_bytes
+            ? columns.size()
+            : std::max<size_t>(1, request_.max_chunk_bytes / value_bytes);
     const size_t stride = signal.channels.size();
     std::vector<double> gathered;
     for (uint64_t row = 0; row < num_samples; row += rows_per_chunk) {
@@ -217,7 +218,8 @@ absl::Status StreamData(const engine::Simulation& simulation, const DataRequest&
     if (recordable.count(variable) == 0) {
       return engine::InvalidArgument(
           "variables", engine::reason::kNotRecordable,
-          absl::StrCat("variable '", variable, "' is not recordable by the selected cells; allowed: ",
+          absl::StrCat("variable '", variable,
+                       "' is not recordable by the selected cells; allowed: ",
                        absl::StrJoin(recordable, ", ")));
     }
   }

@@ -24,8 +24,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status, grpc::ServerContext* conte
     context->AddTrailingMetadata(kErrorDetailKey, detail.SerializeAsString());
   }
   // absl and gRPC share the canonical code numbering.
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
 RpcLog::RpcLog(const std::string& method, const std::string& session_id)
@@ -40,10 +39,10 @@ RpcLog::~RpcLog() {
   const double ms = (absl::GetCurrentTimeNanos() - start_ns_) / 1e6;
   // Session ids are credentials: log only a prefix that identifies them.
   const std::string session = session_id_.empty() ? "-" : session_id_.substr(0, 8);
-  std::string line = absl::StrFormat(
-      "%s rpc=%s session=%s status=%s duration_ms=%.3f",
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()), method_,
-      session, absl::StatusCodeToString(status_.code()), ms);
+  std::string line =
+      absl::StrFormat("%s rpc=%s session=%s status=%s duration_ms=%.3f",
+                      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
+                      method_, session, absl::StatusCodeToString(status_.code()), ms);
   if (!status_.ok()) {
     absl::StrAppendFormat(&line, " field=%s message=\"%s\"", engine::ErrorField(status_),
                           status_.message());

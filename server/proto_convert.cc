@@ -72,8 +72,9 @@ absl::StatusOr<engine::ParameterValue> FromProto(const v1::ParameterValue& value
   }
   return engine::InvalidArgument(
       field, engine::reason::kMissing,
-      absl::StrCat(field, " has no value: set one of scalar, array, random, sequence, "
-                          "sequence_list, distance_expression, upload_id"));
+      absl::StrCat(field,
+                   " has no value: set one of scalar, array, random, sequence, "
+                   "sequence_list, distance_expression, upload_id"));
 }
 
 absl::StatusOr<engine::ParameterMap> FromProto(
@@ -109,11 +110,10 @@ absl::StatusOr<engine::Selector> FromProto(const v1::Selector& selector, const s
       for (int k = 0; k < indices.size(); ++k) {
         if (indices[k] >= size) {
           return engine::InvalidArgument(
-              absl::StrCat(Field(field, "indices"), "[", k, "]"),
-              engine::reason::kIndexOutOfRange,
+              absl::StrCat(Field(field, "indices"), "[", k, "]"), engine::reason::kIndexOutOfRange,
               absl::StrCat("index ", indices[k], " is out of range for population ",
-                           selector.population_id(), " ('", population->label, "') of size ",
-                           size, "; allowed 0..", size - 1));
+                           selector.population_id(), " ('", population->label, "') of size ", size,
+                           "; allowed 0..", size - 1));
         }
       }
       // PyNN normalises views to sorted, unique indices; so do we.
@@ -162,8 +162,9 @@ absl::StatusOr<engine::Selector> FromProto(const v1::Selector& selector, const s
 absl::StatusOr<engine::CellSet> FromProto(const v1::CellSet& cells, const std::string& field,
                                           const engine::Simulation& simulation) {
   if (cells.parts_size() == 0) {
-    return engine::InvalidArgument(field, engine::reason::kMissing,
-                                   absl::StrCat(field, " selects no cells: give at least one part"));
+    return engine::InvalidArgument(
+        field, engine::reason::kMissing,
+        absl::StrCat(field, " selects no cells: give at least one part"));
   }
   engine::CellSet result;
   for (int k = 0; k < cells.parts_size(); ++k) {
@@ -199,8 +200,8 @@ absl::StatusOr<engine::ConnectorSpec> FromProto(const v1::Connector& connector,
   if (flat->size() % width != 0) {
     return engine::InvalidArgument(
         Field(field, "rows_f64le"), engine::reason::kWrongLength,
-        absl::StrCat("rows hold ", flat->size(), " values, not a multiple of the row width ",
-                     width, " (pre, post + ", spec.column_names.size(), " column_names)"));
+        absl::StrCat("rows hold ", flat->size(), " values, not a multiple of the row width ", width,
+                     " (pre, post + ", spec.column_names.size(), " column_names)"));
   }
   spec.rows.reserve(flat->size() / width);
   for (size_t r = 0; r < flat->size(); r += width) {

@@ -8,8 +8,8 @@
 
 namespace spikeserve::server {
 
-Session::Session(std::string id, std::string label,
-                 std::unique_ptr<engine::Simulation> simulation, uint64_t max_upload_bytes)
+Session::Session(std::string id, std::string label, std::unique_ptr<engine::Simulation> simulation,
+                 uint64_t max_upload_bytes)
     : id_(std::move(id)),
       label_(std::move(label)),
       simulation_(std::move(simulation)),

@@ -53,8 +53,7 @@ absl::StatusOr<std::shared_ptr<Session>> SessionManager::Create(
   absl::StatusOr<std::unique_ptr<engine::Simulation>> simulation =
       engine::Simulation::Create(config);
   if (!simulation.ok()) return simulation.status();
-  auto session = std::make_shared<Session>(NewSessionId(), std::move(label),
-                                           *std::move(simulation),
+  auto session = std::make_shared<Session>(NewSessionId(), std::move(label), *std::move(simulation),
                                            options_.max_upload_bytes_per_session);
   absl::MutexLock lock(&mutex_);
   if (static_cast<int>(sessions_.size()) >= options_.max_sessions) {
@@ -70,8 +69,9 @@ absl::StatusOr<std::shared_ptr<Session>> SessionManager::Find(const std::string&
   auto it = sessions_.find(id);
   if (it == sessions_.end()) {
     return engine::NotFound("session_id", engine::reason::kUnknownSession,
-                            id.empty() ? "session_id is empty; create a session first"
-                                       : "no session with this id (closed, expired or never created)");
+                            id.empty()
+                                ? "session_id is empty; create a session first"
+                                : "no session with this id (closed, expired or never created)");
   }
   it->second->Touch();
   return it->second;

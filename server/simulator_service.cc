@@ -20,6 +20,9 @@ namespace {
 // Bulk bytes per streamed message (parameters, positions, connections).
 constexpr size_t kStreamChunkBytes = 1 << 20;
 
+// Biological time between Run progress events when the request leaves it 0.
+constexpr double kDefaultProgressIntervalMs = 100.0;
+
 // Runs `body(session, simulation)` with the session's lock held: this is what
 // serialises calls on one session while other sessions proceed.
 template <typename Body>
@@ -36,8 +39,8 @@ TakeUpload UploadsOf(Session& session) {
   return [&session](uint64_t upload_id) { return session.TakeUpload(upload_id); };
 }
 
-void Describe(const Session& session, const engine::Simulation& simulation,
-              double idle_timeout_s, v1::SessionDescription* out) {
+void Describe(const Session& session, const engine::Simulation& simulation, double idle_timeout_s,
+              v1::SessionDescription* out) {
   const engine::SimulationConfig& config = simulation.config();
   out->set_session_id(session.id());
   out->set_label(session.label());
@@ -78,6 +81,35 @@ bool StreamInPieces(size_t count, size_t bytes_per_element, grpc::ServerWriter<C
   return true;
 }
 
+// Converts the selector and the values of a set/initialize request, then
+// hands both to `apply`.
+template <typename Apply>
+absl::Status ApplyToSelection(Session& session, engine::Simulation& simulation,
+                              const v1::Selector& selector,
+                              const google::protobuf::Map<std::string, v1::ParameterValue>& values,
+                              const std::string& values_field, Apply&& apply) {
+  absl::StatusOr<engine::Selector> cells = FromProto(selector, "cells", simulation);
+  if (!cells.ok()) return cells.status();
+  absl::StatusOr<engine::ParameterMap> converted =
+      FromProto(values, values_field, UploadsOf(session));
+  if (!converted.ok()) return converted.status();
+  return apply(*cells, *converted);
+}
+
+// Calls `per_part` for every part of a CellSet (an Assembly), stopping at the
+// first error.
+template <typename PerPart>
+absl::Status ForEachPart(const v1::CellSet& cells, const engine::Simulation& simulation,
+                         PerPart&& per_part) {
+  absl::StatusOr<engine::CellSet> set = FromProto(cells, "cells", simulation);
+  if (!set.ok()) return set.status();
+  for (const engine::Selector& part : set->parts) {
+    absl::Status status = per_part(part);
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
 // Number of cells in a CellSet whose parts were already validated.
 uint64_t CellCount(const engine::CellSet& cells, const engine::Simulation& simulation) {
   uint64_t count = 0;
@@ -98,8 +130,7 @@ grpc::Status SimulatorService::CreateSession(grpc::ServerContext* context,
   absl::StatusOr<engine::SimulationConfig> config =
       FromProto(*request, sessions_->options().limits);
   if (!config.ok()) return log.Finish(config.status(), context);
-  absl::StatusOr<std::shared_ptr<Session>> session =
-      sessions_->Create(*config, request->label());
+  absl::StatusOr<std::shared_ptr<Session>> session = sessions_->Create(*config, request->label());
   if (!session.ok()) return log.Finish(session.status(), context);
   absl::MutexLock lock(&(*session)->mutex());
   Describe(**session, (*session)->simulation(),
@@ -178,9 +209,9 @@ grpc::Status SimulatorService::Upload(grpc::ServerContext* context,
       break;
     }
     if (bytes.size() + chunk.data().size() > limit) {
-      status = engine::ResourceExhausted(
-          "data", engine::reason::kLimitExceeded,
-          absl::StrCat("an upload may hold at most ", limit, " bytes"));
+      status =
+          engine::ResourceExhausted("data", engine::reason::kLimitExceeded,
+                                    absl::StrCat("an upload may hold at most ", limit, " bytes"));
       break;
     }
     bytes += chunk.data();
@@ -222,8 +253,8 @@ grpc::Status SimulatorService::CreatePopulation(grpc::ServerContext* context,
                         FromProto(request->parameters(), "parameters", UploadsOf(session));
                     if (!parameters.ok()) return parameters.status();
                     spec.parameters = *std::move(parameters);
-                    absl::StatusOr<engine::ParameterMap> initial = FromProto(
-                        request->initial_values(), "initial_values", UploadsOf(session));
+                    absl::StatusOr<engine::ParameterMap> initial =
+                        FromProto(request->initial_values(), "initial_values", UploadsOf(session));
                     if (!initial.ok()) return initial.status();
                     spec.initial_values = *std::move(initial);
                     absl::StatusOr<engine::PopulationInfo> info = simulation.AddPopulation(spec);
@@ -238,19 +269,15 @@ grpc::Status SimulatorService::SetParameters(grpc::ServerContext* context,
                                              const v1::SetParametersRequest* request,
                                              v1::SetParametersResponse*) {
   RpcLog log("SetParameters", request->session_id());
-  return log.Finish(
-      WithSession(sessions_, request->session_id(),
-                  [&](Session& session, engine::Simulation& simulation) -> absl::Status {
-                    absl::StatusOr<engine::Selector> cells =
-                        FromProto(request->cells(), "cells", simulation);
-                    if (!cells.ok()) return cells.status();
-                    absl::StatusOr<engine::ParameterMap> values =
-                        FromProto(request->parameters(), "parameters", UploadsOf(session));
-                    if (!values.ok()) return values.status();
-                    return engine::PrefixField(simulation.SetParameters(*cells, *values),
-                                               "parameters");
-                  }),
-      context);
+  return log.Finish(WithSession(sessions_, request->session_id(),
+                                [&](Session& session, engine::Simulation& simulation) {
+                                  return ApplyToSelection(
+                                      session, simulation, request->cells(), request->parameters(),
+                                      "parameters", [&](const auto& cells, const auto& values) {
+                                        return simulation.SetParameters(cells, values);
+                                      });
+                                }),
+                    context);
 }
 
 grpc::Status SimulatorService::GetParameters(grpc::ServerContext* context,
@@ -264,24 +291,30 @@ grpc::Status SimulatorService::GetParameters(grpc::ServerContext* context,
             absl::StatusOr<engine::Selector> cells =
                 FromProto(request->cells(), "cells", simulation);
             if (!cells.ok()) return cells.status();
-            for (const std::string& name : request->names()) {
+            for (int k = 0; k < request->names_size(); ++k) {
+              const std::string& name = request->names(k);
               absl::StatusOr<engine::ParameterValue> value =
                   request->initial_values() ? simulation.GetInitialValue(*cells, name)
                                             : simulation.GetParameter(*cells, name);
-              if (!value.ok()) return engine::PrefixField(value.status(), "names");
+              if (!value.ok()) {
+                return engine::MakeError(value.status().code(), absl::StrCat("names[", k, "]"),
+                                         engine::ErrorReason(value.status()),
+                                         std::string(value.status().message()));
+              }
               bool written = true;
               if (const auto* numbers = std::get_if<std::vector<double>>(&*value)) {
-                written = StreamInPieces(
-                    numbers->size(), sizeof(double), writer,
-                    [&](size_t first, size_t n, v1::ParameterChunk* chunk) {
-                      chunk->set_name(name);
-                      chunk->set_first_element(first);
-                      AppendLittleEndian<double>(numbers->data() + first, n,
-                                                 chunk->mutable_array()->mutable_f64le());
-                    });
+                written = StreamInPieces(numbers->size(), sizeof(double), writer,
+                                         [&](size_t first, size_t n, v1::ParameterChunk* chunk) {
+                                           chunk->set_name(name);
+                                           chunk->set_first_element(first);
+                                           AppendLittleEndian<double>(
+                                               numbers->data() + first, n,
+                                               chunk->mutable_array()->mutable_f64le());
+                                         });
               } else if (const auto* lists = std::get_if<engine::SequenceList>(&*value)) {
                 size_t longest = 1;
-                for (const auto& sequence : lists->values) longest = std::max(longest, sequence.size());
+                for (const auto& sequence : lists->values)
+                  longest = std::max(longest, sequence.size());
                 written = StreamInPieces(
                     lists->values.size(), longest * sizeof(double) + 8, writer,
                     [&](size_t first, size_t n, v1::ParameterChunk* chunk) {
@@ -307,44 +340,41 @@ grpc::Status SimulatorService::Initialize(grpc::ServerContext* context,
                                           const v1::InitializeRequest* request,
                                           v1::InitializeResponse*) {
   RpcLog log("Initialize", request->session_id());
-  return log.Finish(
-      WithSession(sessions_, request->session_id(),
-                  [&](Session& session, engine::Simulation& simulation) -> absl::Status {
-                    absl::StatusOr<engine::Selector> cells =
-                        FromProto(request->cells(), "cells", simulation);
-                    if (!cells.ok()) return cells.status();
-                    absl::StatusOr<engine::ParameterMap> values = FromProto(
-                        request->initial_values(), "initial_values", UploadsOf(session));
-                    if (!values.ok()) return values.status();
-                    return engine::PrefixField(simulation.Initialize(*cells, *values),
-                                               "initial_values");
-                  }),
-      context);
+  return log.Finish(WithSession(sessions_, request->session_id(),
+                                [&](Session& session, engine::Simulation& simulation) {
+                                  return ApplyToSelection(
+                                      session, simulation, request->cells(),
+                                      request->initial_values(), "initial_values",
+                                      [&](const auto& cells, const auto& values) {
+                                        return simulation.Initialize(cells, values);
+                                      });
+                                }),
+                    context);
 }
 
 grpc::Status SimulatorService::GetPositions(grpc::ServerContext* context,
                                             const v1::GetPositionsRequest* request,
                                             grpc::ServerWriter<v1::PositionsChunk>* writer) {
   RpcLog log("GetPositions", request->session_id());
-  return log.Finish(
-      WithSession(sessions_, request->session_id(),
-                  [&](Session&, engine::Simulation& simulation) -> absl::Status {
-                    absl::StatusOr<engine::Selector> cells =
-                        FromProto(request->cells(), "cells", simulation);
-                    if (!cells.ok()) return cells.status();
-                    absl::StatusOr<std::vector<std::array<double, 3>>> positions =
-                        simulation.Positions(*cells);
-                    if (!positions.ok()) return positions.status();
-                    const bool written = StreamInPieces(
-                        positions->size(), 3 * sizeof(double), writer,
-                        [&](size_t first, size_t n, v1::PositionsChunk* chunk) {
-                          chunk->set_first_element(first);
-                          AppendLittleEndian<double>((*positions)[first].data(), 3 * n,
-                                                     chunk->mutable_xyz_f64le());
-                        });
-                    return written ? absl::OkStatus() : kClientGone;
-                  }),
-      context);
+  return log.Finish(WithSession(sessions_, request->session_id(),
+                                [&](Session&, engine::Simulation& simulation) -> absl::Status {
+                                  absl::StatusOr<engine::Selector> cells =
+                                      FromProto(request->cells(), "cells", simulation);
+                                  if (!cells.ok()) return cells.status();
+                                  absl::StatusOr<std::vector<std::array<double, 3>>> positions =
+                                      simulation.Positions(*cells);
+                                  if (!positions.ok()) return positions.status();
+                                  const bool written = StreamInPieces(
+                                      positions->size(), 3 * sizeof(double), writer,
+                                      [&](size_t first, size_t n, v1::PositionsChunk* chunk) {
+                                        chunk->set_first_element(first);
+                                        AppendLittleEndian<double>((*positions)[first].data(),
+                                                                   3 * n,
+                                                                   chunk->mutable_xyz_f64le());
+                                      });
+                                  return written ? absl::OkStatus() : kClientGone;
+                                }),
+                    context);
 }
 
 grpc::Status SimulatorService::CreateProjection(grpc::ServerContext* context,
@@ -352,41 +382,45 @@ grpc::Status SimulatorService::CreateProjection(grpc::ServerContext* context,
                                                 v1::ProjectionInfo* response) {
   RpcLog log("CreateProjection", request->session_id());
   return log.Finish(
-      WithSession(
-          sessions_, request->session_id(),
-          [&](Session& session, engine::Simulation& simulation) -> absl::Status {
-            engine::ProjectionSpec spec;
-            absl::StatusOr<engine::CellSet> pre = FromProto(request->pre(), "pre", simulation);
-            if (!pre.ok()) return pre.status();
-            absl::StatusOr<engine::CellSet> post = FromProto(request->post(), "post", simulation);
-            if (!post.ok()) return post.status();
-            absl::StatusOr<engine::ConnectorSpec> connector =
-                FromProto(request->connector(), "connector", UploadsOf(session));
-            if (!connector.ok()) return connector.status();
-            absl::StatusOr<engine::ParameterMap> synapse_parameters = FromProto(
-                request->synapse().parameters(), "synapse.parameters", UploadsOf(session));
-            if (!synapse_parameters.ok()) return synapse_parameters.status();
-            const v1::Space& space = request->space();
-            if (!space.axes().empty() || space.scale_factor() != 0 || space.offset() != 0 ||
-                space.periodic_min_size() > 0 || space.periodic_max_size() > 0) {
-              return engine::Unimplemented(
-                  "space", "Space options (axes, scale_factor, offset, periodic boundaries) are "
-                           "not implemented yet; leave space unset");
-            }
-            spec.pre = *std::move(pre);
-            spec.post = *std::move(post);
-            spec.connector = *std::move(connector);
-            if (!request->synapse().type().empty()) spec.synapse.type = request->synapse().type();
-            spec.synapse.parameters = *std::move(synapse_parameters);
-            if (!request->receptor_type().empty()) spec.receptor_type = request->receptor_type();
-            spec.label = request->label();
-            absl::StatusOr<engine::ProjectionInfo> info = simulation.AddProjection(spec);
-            if (!info.ok()) return info.status();
-            *response = ToProto(*info);
-            response->set_pre_size(CellCount(spec.pre, simulation));
-            response->set_post_size(CellCount(spec.post, simulation));
-            return absl::OkStatus();
-          }),
+      WithSession(sessions_, request->session_id(),
+                  [&](Session& session, engine::Simulation& simulation) -> absl::Status {
+                    engine::ProjectionSpec spec;
+                    absl::StatusOr<engine::CellSet> pre =
+                        FromProto(request->pre(), "pre", simulation);
+                    if (!pre.ok()) return pre.status();
+                    absl::StatusOr<engine::CellSet> post =
+                        FromProto(request->post(), "post", simulation);
+                    if (!post.ok()) return post.status();
+                    absl::StatusOr<engine::ConnectorSpec> connector =
+                        FromProto(request->connector(), "connector", UploadsOf(session));
+                    if (!connector.ok()) return connector.status();
+                    absl::StatusOr<engine::ParameterMap> synapse_parameters = FromProto(
+                        request->synapse().parameters(), "synapse.parameters", UploadsOf(session));
+                    if (!synapse_parameters.ok()) return synapse_parameters.status();
+                    const v1::Space& space = request->space();
+                    if (!space.axes().empty() || space.scale_factor() != 0 || space.offset() != 0 ||
+                        space.periodic_min_size() > 0 || space.periodic_max_size() > 0) {
+                      return engine::Unimplemented(
+                          "space",
+                          "Space options (axes, scale_factor, offset, periodic boundaries) are "
+                          "not implemented yet; leave space unset");
+                    }
+                    spec.pre = *std::move(pre);
+                    spec.post = *std::move(post);
+                    spec.connector = *std::move(connector);
+                    if (!request->synapse().type().empty())
+                      spec.synapse.type = request->synapse().type();
+                    spec.synapse.parameters = *std::move(synapse_parameters);
+                    if (!request->receptor_type().empty())
+                      spec.receptor_type = request->receptor_type();
+                    spec.label = request->label();
+                    absl::StatusOr<engine::ProjectionInfo> info = simulation.AddProjection(spec);
+                    if (!info.ok()) return info.status();
+                    *response = ToProto(*info);
+                    response->set_pre_size(CellCount(spec.pre, simulation));
+                    response->set_post_size(CellCount(spec.post, simulation));
+                    return absl::OkStatus();
+                  }),
       context);
 }
 
@@ -394,37 +428,37 @@ grpc::Status SimulatorService::GetConnections(grpc::ServerContext* context,
                                               const v1::GetConnectionsRequest* request,
                                               grpc::ServerWriter<v1::ConnectionChunk>* writer) {
   RpcLog log("GetConnections", request->session_id());
-  return log.Finish(
-      WithSession(
-          sessions_, request->session_id(),
-          [&](Session&, engine::Simulation& simulation) -> absl::Status {
-            const std::vector<std::string> names(request->names().begin(), request->names().end());
-            absl::StatusOr<engine::ConnectionTable> table =
-                simulation.GetConnections(request->projection_id(), names);
-            if (!table.ok()) return table.status();
-            const size_t bytes_per_connection = 8 + 8 * table->values.size();
-            const bool written = StreamInPieces(
-                table->pre.size(), bytes_per_connection, writer,
-                [&](size_t first, size_t n, v1::ConnectionChunk* chunk) {
-                  chunk->set_first_connection(first);
-                  chunk->set_num_connections(n);
-                  AppendLittleEndian<uint32_t>(table->pre.data() + first, n,
-                                               chunk->mutable_pre_u32le());
-                  AppendLittleEndian<uint32_t>(table->post.data() + first, n,
-                                               chunk->mutable_post_u32le());
-                  for (const auto& [name, values] : table->values) {
-                    AppendLittleEndian<double>(values.data() + first, n,
-                                               (*chunk->mutable_values())[name].mutable_f64le());
-                  }
-                });
-            return written ? absl::OkStatus() : kClientGone;
-          }),
-      context);
+  return log.Finish(WithSession(sessions_, request->session_id(),
+                                [&](Session&, engine::Simulation& simulation) -> absl::Status {
+                                  const std::vector<std::string> names(request->names().begin(),
+                                                                       request->names().end());
+                                  absl::StatusOr<engine::ConnectionTable> table =
+                                      simulation.GetConnections(request->projection_id(), names);
+                                  if (!table.ok()) return table.status();
+                                  const size_t bytes_per_connection = 8 + 8 * table->values.size();
+                                  const bool written = StreamInPieces(
+                                      table->pre.size(), bytes_per_connection, writer,
+                                      [&](size_t first, size_t n, v1::ConnectionChunk* chunk) {
+                                        chunk->set_first_connection(first);
+                                        chunk->set_num_connections(n);
+                                        AppendLittleEndian<uint32_t>(table->pre.data() + first, n,
+                                                                     chunk->mutable_pre_u32le());
+                                        AppendLittleEndian<uint32_t>(table->post.data() + first, n,
+                                                                     chunk->mutable_post_u32le());
+                                        for (const auto& [name, values] : table->values) {
+                                          AppendLittleEndian<double>(
+                                              values.data() + first, n,
+                                              (*chunk->mutable_values())[name].mutable_f64le());
+                                        }
+                                      });
+                                  return written ? absl::OkStatus() : kClientGone;
+                                }),
+                    context);
 }
 
-grpc::Status SimulatorService::SetSynapseParameters(
-    grpc::ServerContext* context, const v1::SetSynapseParametersRequest* request,
-    v1::SetSynapseParametersResponse*) {
+grpc::Status SimulatorService::SetSynapseParameters(grpc::ServerContext* context,
+                                                    const v1::SetSynapseParametersRequest* request,
+                                                    v1::SetSynapseParametersResponse*) {
   RpcLog log("SetSynapseParameters", request->session_id());
   return log.Finish(
       WithSession(sessions_, request->session_id(),
@@ -432,9 +466,7 @@ grpc::Status SimulatorService::SetSynapseParameters(
                     absl::StatusOr<engine::ParameterMap> values =
                         FromProto(request->parameters(), "parameters", UploadsOf(session));
                     if (!values.ok()) return values.status();
-                    return engine::PrefixField(
-                        simulation.SetSynapseParameters(request->projection_id(), *values),
-                        "parameters");
+                    return simulation.SetSynapseParameters(request->projection_id(), *values);
                   }),
       context);
 }
@@ -443,9 +475,10 @@ grpc::Status SimulatorService::SaveProjection(grpc::ServerContext* context,
                                               const v1::SaveProjectionRequest* request,
                                               v1::SaveProjectionResponse*) {
   RpcLog log("SaveProjection", request->session_id());
-  return log.Finish(engine::Unimplemented("", "SaveProjection (server-side files) is not "
-                                              "implemented yet; read the connections with "
-                                              "GetConnections and write them on the client"),
+  return log.Finish(engine::Unimplemented("",
+                                          "SaveProjection (server-side files) is not "
+                                          "implemented yet; read the connections with "
+                                          "GetConnections and write them on the client"),
                     context);
 }
 
@@ -462,8 +495,7 @@ grpc::Status SimulatorService::CreateCurrentSource(grpc::ServerContext* context,
                         FromProto(request->parameters(), "parameters", UploadsOf(session));
                     if (!values.ok()) return values.status();
                     spec.parameters = *std::move(values);
-                    absl::StatusOr<engine::CurrentSourceId> id =
-                        simulation.AddCurrentSource(spec);
+                    absl::StatusOr<engine::CurrentSourceId> id = simulation.AddCurrentSource(spec);
                     if (!id.ok()) return id.status();
                     response->set_source_id(*id);
                     response->set_type(spec.type);
@@ -490,19 +522,14 @@ grpc::Status SimulatorService::SetCurrentSourceParameters(
 grpc::Status SimulatorService::Inject(grpc::ServerContext* context,
                                       const v1::InjectRequest* request, v1::InjectResponse*) {
   RpcLog log("Inject", request->session_id());
-  return log.Finish(
-      WithSession(sessions_, request->session_id(),
-                  [&](Session&, engine::Simulation& simulation) -> absl::Status {
-                    absl::StatusOr<engine::CellSet> cells =
-                        FromProto(request->cells(), "cells", simulation);
-                    if (!cells.ok()) return cells.status();
-                    for (const engine::Selector& part : cells->parts) {
-                      absl::Status status = simulation.Inject(request->source_id(), part);
-                      if (!status.ok()) return status;
-                    }
-                    return absl::OkStatus();
-                  }),
-      context);
+  return log.Finish(WithSession(sessions_, request->session_id(),
+                                [&](Session&, engine::Simulation& simulation) {
+                                  return ForEachPart(
+                                      request->cells(), simulation, [&](const auto& part) {
+                                        return simulation.Inject(request->source_id(), part);
+                                      });
+                                }),
+                    context);
 }
 
 grpc::Status SimulatorService::Record(grpc::ServerContext* context,
@@ -510,18 +537,12 @@ grpc::Status SimulatorService::Record(grpc::ServerContext* context,
   RpcLog log("Record", request->session_id());
   return log.Finish(
       WithSession(sessions_, request->session_id(),
-                  [&](Session&, engine::Simulation& simulation) -> absl::Status {
-                    absl::StatusOr<engine::CellSet> cells =
-                        FromProto(request->cells(), "cells", simulation);
-                    if (!cells.ok()) return cells.status();
+                  [&](Session&, engine::Simulation& simulation) {
                     const std::vector<std::string> variables(request->variables().begin(),
                                                              request->variables().end());
-                    for (const engine::Selector& part : cells->parts) {
-                      absl::Status status =
-                          simulation.Record(part, variables, request->sampling_interval_ms());
-                      if (!status.ok()) return status;
-                    }
-                    return absl::OkStatus();
+                    return ForEachPart(request->cells(), simulation, [&](const auto& part) {
+                      return simulation.Record(part, variables, request->sampling_interval_ms());
+                    });
                   }),
       context);
 }
@@ -530,21 +551,16 @@ grpc::Status SimulatorService::StopRecording(grpc::ServerContext* context,
                                              const v1::StopRecordingRequest* request,
                                              v1::StopRecordingResponse*) {
   RpcLog log("StopRecording", request->session_id());
-  return log.Finish(
-      WithSession(sessions_, request->session_id(),
-                  [&](Session&, engine::Simulation& simulation) -> absl::Status {
-                    absl::StatusOr<engine::CellSet> cells =
-                        FromProto(request->cells(), "cells", simulation);
-                    if (!cells.ok()) return cells.status();
-                    const std::vector<std::string> variables(request->variables().begin(),
-                                                             request->variables().end());
-                    for (const engine::Selector& part : cells->parts) {
-                      absl::Status status = simulation.StopRecording(part, variables);
-                      if (!status.ok()) return status;
-                    }
-                    return absl::OkStatus();
-                  }),
-      context);
+  return log.Finish(WithSession(sessions_, request->session_id(),
+                                [&](Session&, engine::Simulation& simulation) {
+                                  const std::vector<std::string> variables(
+                                      request->variables().begin(), request->variables().end());
+                                  return ForEachPart(
+                                      request->cells(), simulation, [&](const auto& part) {
+                                        return simulation.StopRecording(part, variables);
+                                      });
+                                }),
+                    context);
 }
 
 grpc::Status SimulatorService::Run(grpc::ServerContext* context, const v1::RunRequest* request,
@@ -566,13 +582,20 @@ grpc::Status SimulatorService::Run(grpc::ServerContext* context, const v1::RunRe
                                       ? simulation.time_ms() + request->duration_ms()
                                       : request->until_ms();
             const absl::Time started = absl::Now();
-            engine::RunControl control;
-            if (request->progress_interval_ms() > 0) {
-              control.report_every_ms = request->progress_interval_ms();
-            }
+            const double progress_interval_ms = request->progress_interval_ms() > 0
+                                                    ? request->progress_interval_ms()
+                                                    : kDefaultProgressIntervalMs;
+            double last_progress_ms = simulation.time_ms();
             bool client_gone = false;
+            // The engine asks at every min_delay epoch, so cancellation and
+            // shutdown take effect within one epoch; progress goes out only
+            // every progress_interval_ms of biological time.
+            engine::RunControl control;
+            control.report_every_ms = 0;
             control.keep_going = [&](double t_ms) {
               if (context->IsCancelled() || session.stop_requested()) return false;
+              if (t_ms - last_progress_ms < progress_interval_ms - 1e-9) return true;
+              last_progress_ms = t_ms;
               v1::RunEvent event;
               v1::RunProgress* progress = event.mutable_progress();
               progress->set_t_ms(t_ms);
@@ -603,19 +626,17 @@ grpc::Status SimulatorService::Run(grpc::ServerContext* context, const v1::RunRe
       context);
 }
 
-grpc::Status SimulatorService::Reset(grpc::ServerContext* context,
-                                     const v1::ResetRequest* request,
+grpc::Status SimulatorService::Reset(grpc::ServerContext* context, const v1::ResetRequest* request,
                                      v1::ResetResponse* response) {
   RpcLog log("Reset", request->session_id());
-  return log.Finish(
-      WithSession(sessions_, request->session_id(),
-                  [&](Session&, engine::Simulation& simulation) -> absl::Status {
-                    absl::Status status =
-                        simulation.Reset(EncodeAnnotations(request->annotations()));
-                    response->set_num_segments(simulation.segments().size());
-                    return status;
-                  }),
-      context);
+  return log.Finish(WithSession(sessions_, request->session_id(),
+                                [&](Session&, engine::Simulation& simulation) -> absl::Status {
+                                  absl::Status status =
+                                      simulation.Reset(EncodeAnnotations(request->annotations()));
+                                  response->set_num_segments(simulation.segments().size());
+                                  return status;
+                                }),
+                    context);
 }
 
 grpc::Status SimulatorService::GetData(grpc::ServerContext* context,
@@ -630,8 +651,7 @@ grpc::Status SimulatorService::GetData(grpc::ServerContext* context,
                     if (!cells.ok()) return cells.status();
                     DataRequest data;
                     data.cells = *std::move(cells);
-                    data.variables.insert(request->variables().begin(),
-                                          request->variables().end());
+                    data.variables.insert(request->variables().begin(), request->variables().end());
                     data.segments.assign(request->segments().begin(), request->segments().end());
                     data.dtype = request->dtype();
                     data.max_chunk_bytes = request->max_chunk_bytes() == 0

@@ -58,9 +58,9 @@ class SimulatorService final : public v1::Simulator::Service {
   grpc::Status CreateCurrentSource(grpc::ServerContext* context,
                                    const v1::CreateCurrentSourceRequest* request,
                                    v1::CurrentSourceInfo* response) override;
-  grpc::Status SetCurrentSourceParameters(grpc::ServerContext* context,
-                                          const v1::SetCurrentSourceParametersRequest* request,
-                                          v1::SetCurrentSourceParametersResponse* response) override;
+  grpc::Status SetCurrentSourceParameters(
+      grpc::ServerContext* context, const v1::SetCurrentSourceParametersRequest* request,
+      v1::SetCurrentSourceParametersResponse* response) override;
   grpc::Status Inject(grpc::ServerContext* context, const v1::InjectRequest* request,
                       v1::InjectResponse* response) override;
 

@@ -5,7 +5,8 @@
 
 namespace spikeserve::server {
 
-absl::StatusOr<std::vector<double>> DecodeFloat64(const std::string& bytes, const std::string& field) {
+absl::StatusOr<std::vector<double>> DecodeFloat64(const std::string& bytes,
+                                                  const std::string& field) {
   if (bytes.size() % sizeof(double) != 0) {
     return engine::InvalidArgument(
         field, engine::reason::kWrongLength,

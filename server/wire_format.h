@@ -37,7 +37,8 @@ void AppendLittleEndian(const T* values, size_t count, std::string* out) {
 
 // Decodes little-endian float64s; INVALID_ARGUMENT naming `field` when the
 // length is not a whole number of values.
-absl::StatusOr<std::vector<double>> DecodeFloat64(const std::string& bytes, const std::string& field);
+absl::StatusOr<std::vector<double>> DecodeFloat64(const std::string& bytes,
+                                                  const std::string& field);
 
 }  // namespace spikeserve::server
 

@@ -57,9 +57,10 @@ TEST_F(NetworkTest, HealthIsServing) {
 
 TEST_F(NetworkTest, CapabilitiesListTheModelsWithPyNNDefaults) {
   v1::Capabilities capabilities;
-  ASSERT_TRUE(client_->Call(&v1::Simulator::Stub::GetCapabilities, v1::GetCapabilitiesRequest(),
-                            &capabilities)
-                  .ok());
+  ASSERT_TRUE(
+      client_
+          ->Call(&v1::Simulator::Stub::GetCapabilities, v1::GetCapabilitiesRequest(), &capabilities)
+          .ok());
   EXPECT_EQ(capabilities.api_version(), "spikeserve.v1");
   std::set<std::string> names;
   for (const v1::CellTypeInfo& cell : capabilities.cell_types()) {

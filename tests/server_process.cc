@@ -22,7 +22,8 @@ std::string TempDir() {
 
 }  // namespace
 
-ServerProcess::ServerProcess(const std::string& binary, const std::vector<std::string>& extra_flags) {
+ServerProcess::ServerProcess(const std::string& binary,
+                             const std::vector<std::string>& extra_flags) {
   static int instance = 0;
   const std::string stem =
       TempDir() + "/spikeserve-" + std::to_string(getpid()) + "-" + std::to_string(instance++);
@@ -76,8 +77,7 @@ bool ServerProcess::running() {
 int ServerProcess::Stop(int signal, double timeout_s) {
   if (pid_ <= 0) return -1;
   kill(pid_, signal);
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
   while (std::chrono::steady_clock::now() < deadline) {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {

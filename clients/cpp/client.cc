@@ -26,17 +26,13 @@ void AppendFromLittleEndian(const std::string& bytes, std::vector<T>* out) {
 }  // namespace
 
 Client::Client(std::shared_ptr<grpc::Channel> channel, ClientOptions options)
-    : channel_(std::move(channel)),
-      stub_(v1::Simulator::NewStub(channel_)),
-      options_(options) {}
+    : channel_(std::move(channel)), stub_(v1::Simulator::NewStub(channel_)), options_(options) {}
 
 std::unique_ptr<Client> Client::Connect(const std::string& address,
-                                        std::chrono::milliseconds timeout,
-                                        ClientOptions options) {
+                                        std::chrono::milliseconds timeout, ClientOptions options) {
   grpc::ChannelArguments arguments;
   arguments.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 60'000);
-  auto channel =
-      grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments);
+  auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments);
   if (!channel->WaitForConnected(std::chrono::system_clock::now() + timeout)) return nullptr;
   return std::make_unique<Client>(std::move(channel), options);
 }

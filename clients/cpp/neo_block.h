@@ -18,7 +18,9 @@ struct AnalogSignal {
 
   size_t num_channels() const { return header.source_ids_size(); }
   size_t num_samples() const { return header.num_samples(); }
-  double at(size_t sample, size_t channel) const { return values[sample * num_channels() + channel]; }
+  double at(size_t sample, size_t channel) const {
+    return values[sample * num_channels() + channel];
+  }
   double time_ms(size_t sample) const {
     return header.t_start_ms() + sample * header.sampling_period_ms();
   }
