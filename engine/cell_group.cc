@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/errors.h"
+#include "engine/integrate_and_fire.h"
 #include "engine/lif_conductance.h"
 #include "engine/lif_current.h"
 #include "engine/spike_source_array.h"
@@ -51,13 +52,23 @@ absl::Status CheckParameterValue(const std::string& name, double value, const st
   return absl::OkStatus();
 }
 
+namespace {
+template <class Membrane, class Kernel>
+std::unique_ptr<CellGroup> Iaf(const CellTypeInfo& type, uint32_t size,
+                               const CellGroupContext& context) {
+  return std::make_unique<IntegrateAndFire<Membrane, Kernel>>(type, size, context);
+}
+}  // namespace
+
 std::unique_ptr<CellGroup> MakeCellGroup(const CellTypeInfo& type, uint32_t size,
                                          const CellGroupContext& context) {
-  if (type.name == "IF_curr_exp") return std::make_unique<LifCurrent<ExpKernel>>(type, size);
-  if (type.name == "IF_curr_alpha") return std::make_unique<LifCurrent<AlphaKernel>>(type, size);
-  if (type.name == "IF_cond_exp") return std::make_unique<LifConductance<ExpKernel>>(type, size);
-  if (type.name == "IF_cond_alpha")
-    return std::make_unique<LifConductance<AlphaKernel>>(type, size);
+  const std::string& name = type.name;
+  if (name == "IF_curr_exp") return Iaf<LifCurrentMembrane, ExpKernel>(type, size, context);
+  if (name == "IF_curr_alpha") return Iaf<LifCurrentMembrane, AlphaKernel>(type, size, context);
+  if (name == "IF_curr_delta") return Iaf<LifCurrentMembrane, DeltaKernel>(type, size, context);
+  if (name == "IF_cond_exp" || name == "IF_facets_hardware1")
+    return Iaf<LifConductanceMembrane, ExpKernel>(type, size, context);
+  if (name == "IF_cond_alpha") return Iaf<LifConductanceMembrane, AlphaKernel>(type, size, context);
   if (type.name == "SpikeSourcePoisson")
     return std::make_unique<SpikeSourcePoisson>(type, size, context);
   if (type.name == "SpikeSourceArray") return std::make_unique<SpikeSourceArray>(type, size);

@@ -21,6 +21,11 @@ enum class RngPurpose : uint32_t {
   kPoissonSource = 4,
   kSeedDerivation = 5,
   kTest = 6,
+  kEscapeNoise = 7,
+  kPoissonRefractorySource = 8,
+  kGammaSource = 9,
+  kInhGammaSource = 10,
+  kNoisyCurrent = 11,
 };
 
 // SplitMix64 finaliser: a bijective 64-bit mixer, used to fold stream ids into

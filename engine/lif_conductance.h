@@ -1,17 +1,25 @@
-// IF_cond_exp and IF_cond_alpha: LIF with conductance-based synapses.
+// The conductance-based LIF membrane (IF_cond_exp, IF_cond_alpha,
+// IF_facets_hardware1, and the base of the gsfa_grr and GIF membranes).
 //
 // The conductances evolve exactly (synaptic_kernel.h). v obeys
-//   cm v' = g_L (v_rest - v) + g_e (E_e - v) + g_i (E_i - v) + I,  g_L = cm / tau_m,
-// which is linear in v but with time-varying coefficients. Scheme: exponential
+//   cm v' = g_L (v_rest - v) + g_e (E_e - v) + g_i (E_i - v) + g_x (E_x - v) + I,
+// g_L = cm / tau_m, g_x any extra conductance a derived membrane adds, which
+// is linear in v but with time-varying coefficients. Scheme: exponential
 // midpoint integrator. Over a step the conductances are frozen at their exact
 // values at t + h/2, and the resulting linear ODE is solved exactly:
-//   G = g_L + g_e(t+h/2) + g_i(t+h/2),  v_inf = (g_L v_rest + g_e E_e + g_i E_i + I) / G,
+//   G = g_L + g_e(t+h/2) + g_i(t+h/2) + g_x(t+h/2),
+//   v_inf = (g_L v_rest + g_e E_e + g_i E_i + g_x E_x + I) / G,
 //   v(t+h) = v_inf + (v(t) - v_inf) e^{-h G / cm}.
 // Local error O(h^3), global error O(h^2) (second order); it is exact for
 // constant conductances and unconditionally stable.
+//
+// IF_facets_hardware1 gives g_leak in nS and has no cm, tau_m, tau_refrac,
+// e_rev_E or i_offset: PyNN's NEST translation fixes cm = 0.2 nF,
+// t_ref = 1 ms, E_e = 0 mV and no offset current, which is what is used here.
 #ifndef SPIKESERVE_ENGINE_LIF_CONDUCTANCE_H_
 #define SPIKESERVE_ENGINE_LIF_CONDUCTANCE_H_
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -23,27 +31,50 @@ namespace spikeserve::engine {
 
 // Lowered constants for one step h, one entry per cell.
 struct LifConductanceConstants {
-  std::vector<double> g_leak;     // uS: cm / tau_m
-  std::vector<double> h_over_cm;  // ms/nF
-  std::vector<int32_t> refractory_steps;
+  std::vector<double> g_leak;      // uS
+  std::vector<double> h_over_cm;   // ms/nF
+  std::vector<double> e_rev_e;     // mV
+  std::vector<double> i_offset;    // nA
+  std::vector<double> tau_refrac;  // ms
 };
 
-template <class Kernel>
-class LifConductance : public CellGroup {
+class LifConductanceMembrane {
  public:
-  LifConductance(const CellTypeInfo& type, uint32_t size);
-  void Prepare(const TimeGrid& grid, uint64_t step) override;
-  void Reset(uint64_t trial) override;
-  void Update(const StepContext& ctx, std::vector<SpikeEvent>& spikes) override;
-  const std::vector<double>* Variable(const std::string& name) const override;
+  static constexpr const char* kSynapseVariables[2] = {"gsyn_exc", "gsyn_inh"};
+  static constexpr bool kEscapeNoise = false;
+
+  void Resize(uint32_t n);
+  void Prepare(const CellGroup& group, const TimeGrid& grid);
+  void Reset(const CellGroup&) {}
+  const std::vector<double>& RefractoryMs(const CellGroup&) const { return c_.tau_refrac; }
+
+  template <class Kernel>
+  double Step(uint32_t i, double v, double injected, const SynapticState<Kernel>& exc,
+              const SynapticState<Kernel>& inh) const {
+    return Relax(i, v, exc.Midpoint(i), inh.Midpoint(i), 0.0, 0.0, injected);
+  }
+
+  // v at the end of the step with synaptic conductances g_e, g_i (uS), an
+  // extra conductance g_x (uS) times its reversal potential g_x_e (uS mV) and
+  // an extra current (nA), all frozen at the step's midpoint.
+  double Relax(uint32_t i, double v, double g_e, double g_i, double g_x, double g_x_e,
+               double injected) const {
+    const double g_l = c_.g_leak[i];
+    const double current = c_.i_offset[i] + injected;
+    const double g_total = g_l + g_e + g_i + g_x;
+    const double v_inf =
+        (g_l * v_rest_[i] + g_e * c_.e_rev_e[i] + g_i * e_rev_i_[i] + g_x_e + current) / g_total;
+    return v_inf + (v - v_inf) * std::exp(-c_.h_over_cm[i] * g_total);
+  }
+
+  void OnSpike(uint32_t) {}
+  void Advance(uint32_t) {}
+  const std::vector<double>* Variable(const std::string&) const { return nullptr; }
 
  private:
-  int v_rest_, cm_, tau_m_, tau_refrac_, tau_syn_e_, tau_syn_i_, e_rev_e_, e_rev_i_, v_thresh_,
-      v_reset_, i_offset_;
-  std::vector<double> v_;            // mV
-  SynapticState<Kernel> exc_, inh_;  // uS
-  std::vector<int32_t> refractory_left_;
-  LifConductanceConstants constants_;
+  const double* v_rest_ = nullptr;   // mV, the group's column
+  const double* e_rev_i_ = nullptr;  // mV, the group's column
+  LifConductanceConstants c_;
 };
 
 }  // namespace spikeserve::engine

@@ -1,7 +1,10 @@
-// IF_curr_exp and IF_curr_alpha: LIF with current-based synapses, integrated
-// exactly (Rotter & Diesmann 1999): the subthreshold system is linear with
-// constant coefficients, so one step is a multiplication by precomputed
-// propagators and the result is exact up to rounding for any dt.
+// The current-based LIF membrane (IF_curr_exp, IF_curr_alpha, IF_curr_delta),
+// integrated exactly (Rotter & Diesmann 1999): the subthreshold system
+//   cm v' = cm (v_rest - v) / tau_m + I_syn + i_offset + I_inj
+// is linear with constant coefficients, so one step is a multiplication by
+// precomputed propagators and the result is exact up to rounding for any dt.
+// With the delta kernel the weight (mV) jumps v at the start of the step and
+// the jump then relaxes with the membrane, which is again exact.
 #ifndef SPIKESERVE_ENGINE_LIF_CURRENT_H_
 #define SPIKESERVE_ENGINE_LIF_CURRENT_H_
 
@@ -20,9 +23,8 @@ struct LifCurrentPropagators {
   std::vector<double> p_vi;           // mV/nA: response of v to a current held for h
   std::vector<double> p_v_exc;        // mV/nA: response of v to isyn_exc
   std::vector<double> p_v_inh;        // mV/nA
-  std::vector<double> p_v_exc_slope;  // mV/(nA/ms): alpha only
-  std::vector<double> p_v_inh_slope;  // mV/(nA/ms): alpha only
-  std::vector<int32_t> refractory_steps;
+  std::vector<double> p_v_exc_slope;  // mV/(nA/ms): used by alpha only
+  std::vector<double> p_v_inh_slope;  // mV/(nA/ms): used by alpha only
 };
 
 // v's response over h to a synaptic kernel, with b = 1/tau_m, a = 1/tau_syn,
@@ -34,21 +36,37 @@ struct LifCurrentPropagators {
 double KernelIntegral0(double c, double h);
 double KernelIntegral1(double c, double h);
 
-template <class Kernel>
-class LifCurrent : public CellGroup {
+class LifCurrentMembrane {
  public:
-  LifCurrent(const CellTypeInfo& type, uint32_t size);
-  void Prepare(const TimeGrid& grid, uint64_t step) override;
-  void Reset(uint64_t trial) override;
-  void Update(const StepContext& ctx, std::vector<SpikeEvent>& spikes) override;
-  const std::vector<double>* Variable(const std::string& name) const override;
+  static constexpr const char* kSynapseVariables[2] = {"isyn_exc", "isyn_inh"};
+  static constexpr bool kEscapeNoise = false;
+
+  void Resize(uint32_t n);
+  void Prepare(const CellGroup& group, const TimeGrid& grid);
+  void Reset(const CellGroup&) {}
+  const std::vector<double>& RefractoryMs(const CellGroup& group) const;  // ms per cell
+
+  template <class Kernel>
+  double Step(uint32_t i, double v, double injected, const SynapticState<Kernel>& exc,
+              const SynapticState<Kernel>& inh) const {
+    const double current = i_offset_[i] + injected;
+    if constexpr (Kernel::kDelta)
+      return v_rest_[i] + (v + exc.value[i] + inh.value[i] - v_rest_[i]) * prop_.p_vv[i] +
+             current * prop_.p_vi[i];
+    double u = v_rest_[i] + (v - v_rest_[i]) * prop_.p_vv[i] + current * prop_.p_vi[i] +
+               exc.value[i] * prop_.p_v_exc[i] + inh.value[i] * prop_.p_v_inh[i];
+    if constexpr (Kernel::kAlpha)
+      u += exc.slope[i] * prop_.p_v_exc_slope[i] + inh.slope[i] * prop_.p_v_inh_slope[i];
+    return u;
+  }
+
+  void OnSpike(uint32_t) {}
+  void Advance(uint32_t) {}
+  const std::vector<double>* Variable(const std::string&) const { return nullptr; }
 
  private:
-  // Parameter columns, resolved once from the catalogue order.
-  int v_rest_, cm_, tau_m_, tau_refrac_, tau_syn_e_, tau_syn_i_, i_offset_, v_reset_, v_thresh_;
-  std::vector<double> v_;  // mV
-  SynapticState<Kernel> exc_, inh_;
-  std::vector<int32_t> refractory_left_;
+  const double* v_rest_ = nullptr;    // mV, the group's column
+  const double* i_offset_ = nullptr;  // nA, the group's column
   LifCurrentPropagators prop_;
 };
 

@@ -1,5 +1,9 @@
 // Post-synaptic current or conductance kernels, shared by the current- and
-// conductance-based LIF models. Both evolve exactly between spikes.
+// conductance-based LIF models. All evolve exactly between spikes.
+//
+// Delta (IF_curr_delta): a weight w (mV) is a jump of v; the state holds the
+// jump arriving in the current step and is cleared by Advance, so input that
+// arrives while the cell is refractory is dropped, as NEST's iaf_psc_delta does.
 //
 // Exponential: s' = -s/tau; a weight w makes s jump by w.
 // Alpha (PyNN): a weight w gives s(t) = w (t/tau) e^{1 - t/tau}, peak w at
@@ -17,15 +21,21 @@ namespace spikeserve::engine {
 
 struct ExpKernel {
   static constexpr bool kAlpha = false;
+  static constexpr bool kDelta = false;
 };
 struct AlphaKernel {
   static constexpr bool kAlpha = true;
+  static constexpr bool kDelta = false;
+};
+struct DeltaKernel {
+  static constexpr bool kAlpha = false;
+  static constexpr bool kDelta = true;
 };
 
 // One receptor's synaptic variable over a whole cell group.
 template <class Kernel>
 struct SynapticState {
-  std::vector<double> value;       // nA (current) or uS (conductance): what is recorded
+  std::vector<double> value;       // nA (current), uS (conductance) or mV (delta jump)
   std::vector<double> slope;       // alpha only: nA/ms or uS/ms
   std::vector<double> decay;       // e^{-h/tau}, dimensionless
   std::vector<double> half_decay;  // e^{-h/(2 tau)}, dimensionless
@@ -69,7 +79,9 @@ struct SynapticState {
   }
 
   void Advance(size_t i) {
-    if constexpr (Kernel::kAlpha) {
+    if constexpr (Kernel::kDelta) {
+      value[i] = 0.0;
+    } else if constexpr (Kernel::kAlpha) {
       value[i] = (value[i] + h * slope[i]) * decay[i];
       slope[i] *= decay[i];
     } else {

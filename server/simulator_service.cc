@@ -658,18 +658,24 @@ grpc::Status SimulatorService::GetData(grpc::ServerContext* context,
                                                ? kDefaultChunkBytes
                                                : request->max_chunk_bytes();
                     data.block_name = request->block_name();
-                    absl::Status status =
-                        StreamData(simulation, data, [&](const v1::DataChunk& chunk) {
-                          return !context->IsCancelled() && writer->Write(chunk);
-                        });
-                    if (!status.ok() || !request->clear()) return status;
-                    std::vector<engine::PopulationId> populations;
-                    for (const engine::Selector& part : data.cells.parts) {
-                      populations.push_back(part.population);
-                    }
-                    return simulation.ClearRecording(populations);
+                    return StreamData(simulation, data, [&](const v1::DataChunk& chunk) {
+                      return !context->IsCancelled() && writer->Write(chunk);
+                    });
                   }),
       context);
+}
+
+grpc::Status SimulatorService::ClearData(grpc::ServerContext* context,
+                                         const v1::ClearDataRequest* request,
+                                         v1::ClearDataResponse*) {
+  RpcLog log("ClearData", request->session_id());
+  return log.Finish(WithSession(sessions_, request->session_id(),
+                                [&](Session&, engine::Simulation& simulation) {
+                                  return simulation.ClearRecording(
+                                      {request->population_ids().begin(),
+                                       request->population_ids().end()});
+                                }),
+                    context);
 }
 
 }  // namespace spikeserve::server

@@ -75,6 +75,8 @@ class SimulatorService final : public v1::Simulator::Service {
                      v1::ResetResponse* response) override;
   grpc::Status GetData(grpc::ServerContext* context, const v1::GetDataRequest* request,
                        grpc::ServerWriter<v1::DataChunk>* writer) override;
+  grpc::Status ClearData(grpc::ServerContext* context, const v1::ClearDataRequest* request,
+                         v1::ClearDataResponse* response) override;
 
  private:
   SessionManager* const sessions_;

@@ -1,0 +1,92 @@
+"""PyNN values and cell collections as spikeserve requests.
+
+Cell parameters are evaluated here, with PyNN's own random streams, so a
+population gets exactly the values any other PyNN backend would give it.
+Synapse parameters that are numbers or random distributions go to the server
+as specs (drawn there, per connection); anything else makes the projection
+fall back to client-side expansion (see projections.py).
+"""
+
+import hashlib
+import numbers
+import os
+import weakref
+
+import numpy as np
+from pyNN.parameters import ArrayParameter, LazyArray
+from pyNN.random import RandomDistribution
+
+from spikeserve import values
+
+# How often each RNG object has seeded a server-side draw, so that two draws
+# from one seeded RNG differ (as consecutive draws from a stream do) while
+# the whole script stays reproducible.
+_rng_uses = weakref.WeakKeyDictionary()
+
+
+def server_seed(rng):
+    """A 64-bit seed for a server-side stream standing in for `rng`."""
+    seed = getattr(rng, "seed", None)
+    if seed is None:
+        # An unseeded PyNN RNG is meant to differ from run to run.
+        return int.from_bytes(os.urandom(8), "little") | 1
+    uses = _rng_uses.get(rng, 0)
+    _rng_uses[rng] = uses + 1
+    digest = hashlib.sha256(f"{seed}:{uses}".encode()).digest()
+    return int.from_bytes(digest[:8], "little") | 1
+
+
+def evaluated_value(value):
+    """A spikeserve value for an evaluated ParameterSpace entry."""
+    if isinstance(value, ArrayParameter):
+        return values.SequenceValue(np.asarray(value.value, dtype=float))
+    if isinstance(value, np.ndarray) and value.dtype == object:
+        return values.SequenceListValue([np.asarray(item.value, dtype=float) for item in value])
+    if isinstance(value, (numbers.Real, np.bool_)):
+        return float(value)
+    return np.asarray(value, dtype=float)
+
+
+def cell_values(parameter_space, mask=None):
+    """Evaluates a ParameterSpace of native (here: standard) names for sending."""
+    parameter_space.evaluate(mask=mask, simplify=True)
+    return {name: evaluated_value(value) for name, value in parameter_space.items()}
+
+
+def synapse_value(lazy_array):
+    """A server-side spec for a synapse parameter, or None when the value can
+    only be computed per connection on the client (callables, expressions,
+    arrays of the connection matrix, queued arithmetic)."""
+    if not isinstance(lazy_array, LazyArray):
+        lazy_array = LazyArray(lazy_array)
+    if lazy_array.operations:
+        return None
+    base = lazy_array.base_value
+    if isinstance(base, (numbers.Real, np.bool_)):
+        return float(base)
+    if isinstance(base, RandomDistribution):
+        return values.RandomValue(base.name, dict(base.parameters), server_seed(base.rng))
+    return None
+
+
+def root_cells(view_or_population):
+    """values.Cells for a Population or PopulationView (in its root population)."""
+    if hasattr(view_or_population, "parent"):
+        root = view_or_population.grandparent
+        indices = view_or_population.index_in_grandparent(np.arange(view_or_population.size))
+        return values.Cells(root._population_id, np.asarray(indices, dtype=np.uint32))
+    return values.Cells(view_or_population._population_id)
+
+
+def cell_parts(cells):
+    """values.Cells parts for a Population, PopulationView, Assembly or list of IDs."""
+    if hasattr(cells, "populations"):  # Assembly
+        return [root_cells(p) for p in cells.populations]
+    if hasattr(cells, "_population_id") or hasattr(cells, "parent") and hasattr(cells, "mask"):
+        return [root_cells(cells)]
+    parts = {}
+    for cell in cells:  # a list of IDs
+        population = cell.parent
+        parts.setdefault(population, []).append(population.id_to_index(cell))
+    return [values.Cells(p._population_id, np.unique(np.asarray(i, dtype=np.uint32)))
+            for p, i in parts.items()]

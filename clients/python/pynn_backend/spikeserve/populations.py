@@ -1,0 +1,100 @@
+"""Populations, views and assemblies of pyNN.spikeserve.
+
+A Population is created on the server, which assigns a contiguous block of
+global ids; those are the PyNN ids shown here. Views address their root
+population by index, so nothing is copied on the server.
+"""
+
+import numpy as np
+from pyNN import common
+from pyNN.parameters import LazyArray, ParameterSpace, simplify
+from pyNN.standardmodels import StandardCellType
+
+from . import conversion, simulator
+from .recording import Recorder
+from .server_errors import translated
+
+
+class Assembly(common.Assembly):
+    _simulator = simulator
+
+
+class _ServerCells:
+    """Parameter access shared by Population and PopulationView."""
+
+    def _cells(self):
+        return conversion.root_cells(self)
+
+    @translated
+    def _get_parameters(self, *names):
+        fetched = simulator.state.session.get_parameters(self._cells(), names)
+        parameters = {}
+        for name in names:
+            value = fetched[name]
+            if isinstance(value, list):  # one sequence per cell
+                sequence_class = self.celltype.get_schema()[name]
+                items = np.empty(len(value), dtype=object)
+                items[:] = [sequence_class(v) for v in value]
+                parameters[name] = simplify(items) if len(items) else items
+            else:
+                parameters[name] = simplify(value)
+        return ParameterSpace(parameters, shape=(self.size,))
+
+    @translated
+    def _set_parameters(self, parameter_space):
+        simulator.state.session.set_parameters(
+            self._cells(), conversion.cell_values(parameter_space, mask=self._mask_local))
+
+    @translated
+    def _set_initial_value_array(self, variable, initial_values):
+        if not isinstance(initial_values, LazyArray):
+            initial_values = LazyArray(initial_values, shape=(self.size,))
+        initial_values.shape = (self.size,)
+        value = initial_values.evaluate(simplify=True)
+        simulator.state.session.initialize(self._cells(),
+                                           {variable: conversion.evaluated_value(value)})
+
+    def _get_view(self, selector, label=None):
+        return PopulationView(self, selector, label)
+
+
+class PopulationView(_ServerCells, common.PopulationView):
+    _assembly_class = Assembly
+    _simulator = simulator
+
+    @property
+    def initial_values(self):
+        # PyNN 0.10.1 leaves this unimplemented for views; the server knows.
+        fetched = translated(simulator.state.session.get_parameters)(
+            self._cells(), list(self.celltype.default_initial_values), initial_values=True)
+        return {name: LazyArray(value, shape=(self.size,)) for name, value in fetched.items()}
+
+    def initialize(self, **initial_values):
+        for variable, value in initial_values.items():
+            self._set_initial_value_array(variable, LazyArray(value, shape=(self.size,),
+                                                              dtype=float))
+
+
+class Population(_ServerCells, common.Population):
+    __doc__ = common.Population.__doc__
+    _simulator = simulator
+    _recorder_class = Recorder
+    _assembly_class = Assembly
+
+    @translated
+    def _create_cells(self):
+        if not isinstance(self.celltype, StandardCellType):
+            raise NotImplementedError(
+                f"spikeserve runs PyNN's standard cell types only, not {type(self.celltype)}")
+        parameter_space = self.celltype.native_parameters
+        parameter_space.shape = (self.size,)
+        info = simulator.state.session.create_population(
+            self.size, type(self.celltype).__name__, conversion.cell_values(parameter_space),
+            label=self.label or "")
+        self._population_id = info.population_id
+        self.all_cells = np.array([simulator.ID(i) for i in
+                                   range(info.first_id, info.first_id + self.size)],
+                                  dtype=simulator.ID)
+        self._mask_local = np.ones((self.size,), bool)
+        for cell in self.all_cells:
+            cell.parent = self

@@ -1,0 +1,202 @@
+"""Projections of pyNN.spikeserve.
+
+Connectors the server knows are sent as one spec and the connectivity is
+generated there (no per-connection traffic). Any other connector, or synapse
+values that only the client can compute (functions of distance, arrays of the
+connection matrix), runs PyNN's own connector code here and the connections
+go up in bounded chunks as a FromListConnector.
+"""
+
+import numpy as np
+from pyNN import common, connectors
+from pyNN.space import Space
+
+from . import conversion, simulator
+from .server_errors import translated
+from .standardmodels import StaticSynapse
+
+_MULTI_SYNAPSE_UFUNCS = {"sum": np.add, "min": np.minimum, "max": np.maximum}
+
+
+def _server_connector(connector):
+    """The server's spec for `connector`, or None if it must be expanded here."""
+    self_connections = getattr(connector, "allow_self_connections", True)
+    if self_connections not in (True, False):  # 'NoMutual'
+        return None
+    parameters = {"allow_self_connections": float(self_connections)}
+    rng = getattr(connector, "rng", None)
+    seed = conversion.server_seed(rng) if rng is not None else 0
+    kind = type(connector)
+    if kind is connectors.AllToAllConnector:
+        return {"name": "AllToAllConnector", "parameters": parameters}
+    if kind is connectors.OneToOneConnector:
+        return {"name": "OneToOneConnector", "parameters": {}}
+    if kind is connectors.FixedProbabilityConnector:
+        parameters["p_connect"] = connector.p_connect
+        return {"name": "FixedProbabilityConnector", "parameters": parameters, "seed": seed}
+    if kind in (connectors.FixedNumberPreConnector, connectors.FixedNumberPostConnector,
+                connectors.FixedTotalNumberConnector):
+        if not isinstance(connector.n, (int, np.integer)):
+            return None  # n drawn from a distribution: PyNN draws it per cell
+        parameters["n"] = connector.n
+        parameters["with_replacement"] = float(connector.with_replacement)
+        return {"name": kind.__name__, "parameters": parameters, "seed": seed}
+    return None
+
+
+def _from_list_spec(connector, synapse_names):
+    """FromList/FromFile connections as a server spec (they are data already)."""
+    conn_list = np.asarray(connector.conn_list, dtype=float)
+    if conn_list.ndim != 2 or conn_list.shape[0] == 0:
+        conn_list = conn_list.reshape(0, 2 + len(connector.column_names or []))
+    columns = list(connector.column_names or [])
+    return {"name": "FromListConnector", "parameters": {}, "column_names": columns,
+            "rows": conn_list}
+
+
+class Connection(common.Connection):
+    """One connection, as read back from the server."""
+
+    def __init__(self, pre, post, **attributes):
+        self.presynaptic_index = pre
+        self.postsynaptic_index = post
+        for name, value in attributes.items():
+            setattr(self, name, value)
+
+    def as_tuple(self, *attribute_names):
+        return tuple(getattr(self, name) for name in attribute_names)
+
+
+class _ConnectionCollector:
+    """Stands in for the projection while PyNN's connector code runs, and
+    gathers what it produces."""
+
+    def __init__(self):
+        self.pre, self.post, self.columns = [], [], {}
+
+    def _convergent_connect(self, presynaptic_indices, postsynaptic_index, **parameters):
+        n = len(presynaptic_indices)
+        if n == 0:
+            return
+        self.pre.append(np.asarray(presynaptic_indices, dtype=float))
+        self.post.append(np.full(n, postsynaptic_index, dtype=float))
+        for name, value in parameters.items():
+            self.columns.setdefault(name, []).append(np.broadcast_to(
+                np.asarray(value, dtype=float), (n,)))
+
+    def spec(self):
+        names = sorted(self.columns)
+        if not self.pre:
+            return {"name": "FromListConnector", "column_names": names,
+                    "rows": np.empty((0, 2 + len(names)))}
+        rows = np.column_stack([np.concatenate(self.pre), np.concatenate(self.post)]
+                               + [np.concatenate(self.columns[n]) for n in names])
+        return {"name": "FromListConnector", "column_names": names, "rows": rows}
+
+
+class Projection(common.Projection):
+    __doc__ = common.Projection.__doc__
+    _simulator = simulator
+    _static_synapse_class = StaticSynapse
+
+    @translated
+    def __init__(self, presynaptic_population, postsynaptic_population, connector,
+                 synapse_type=None, source=None, receptor_type=None, space=Space(), label=None):
+        common.Projection.__init__(self, presynaptic_population, postsynaptic_population,
+                                   connector, synapse_type, source, receptor_type, space, label)
+        synapse_parameters = self.synapse_type.native_parameters
+        server_values = {name: conversion.synapse_value(value)
+                         for name, value in synapse_parameters.items()}
+        spec = None
+        if isinstance(connector, connectors.FromListConnector):
+            spec = _from_list_spec(connector, list(server_values))
+        elif all(v is not None for v in server_values.values()):
+            spec = _server_connector(connector)
+        if spec is None:
+            collector = _ConnectionCollector()
+            self._convergent_connect = collector._convergent_connect
+            connector.connect(self)
+            del self._convergent_connect
+            spec = collector.spec()
+            server_values = {}
+        # Values given as columns win; the others apply to every connection.
+        given = {name: value for name, value in server_values.items()
+                 if name not in spec.get("column_names", ()) and value is not None}
+        info = simulator.state.session.create_projection(
+            conversion.cell_parts(self.pre), conversion.cell_parts(self.post), spec,
+            synapse_type=type(self.synapse_type).__name__, synapse_parameters=given,
+            receptor_type=self.receptor_type or "excitatory", label=self.label or "")
+        self._projection_id = info.projection_id
+        self._size = info.num_connections
+
+    def __len__(self):
+        return self._size
+
+    def _fetch(self, names):
+        names = [n for n in names if n not in ("presynaptic_index", "postsynaptic_index")]
+        return translated(simulator.state.session.get_connections)(self._projection_id, names)
+
+    @property
+    def connections(self):
+        pre, post, columns = self._fetch(self.synapse_type.get_parameter_names())
+        for k in range(len(pre)):
+            yield Connection(int(pre[k]), int(post[k]),
+                             **{name: float(values[k]) for name, values in columns.items()})
+
+    def __getitem__(self, i):
+        pre, post, columns = self._fetch(self.synapse_type.get_parameter_names())
+        return Connection(int(pre[i]), int(post[i]),
+                          **{name: float(values[i]) for name, values in columns.items()})
+
+    def _get_attributes_as_list(self, names):
+        pre, post, columns = self._fetch(names)
+        series = []
+        for name in names:
+            if name == "presynaptic_index":
+                series.append(pre.astype(int))
+            elif name == "postsynaptic_index":
+                series.append(post.astype(int))
+            else:
+                series.append(columns[name])
+        return [tuple(row) for row in zip(*(s.tolist() for s in series))]
+
+    def _get_attributes_as_arrays(self, names, multiple_synapses="sum"):
+        names = [n[:-1] if n.endswith("s") and n[:-1] in ("weight", "delay") else n
+                 for n in names]
+        pre, post, columns = self._fetch(names)
+        arrays = []
+        for name in names:
+            result = np.full((self.pre.size, self.post.size), np.nan)
+            values = columns[name]
+            if multiple_synapses in ("first", "last"):
+                order = slice(None, None, -1) if multiple_synapses == "first" else slice(None)
+                result[pre[order], post[order]] = values[order]
+            else:
+                seen = np.zeros_like(result, dtype=bool)
+                seen[pre, post] = True
+                accumulated = np.zeros_like(result) if multiple_synapses == "sum" else \
+                    np.full_like(result, np.inf if multiple_synapses == "min" else -np.inf)
+                _MULTI_SYNAPSE_UFUNCS[multiple_synapses].at(accumulated, (pre, post), values)
+                result[seen] = accumulated[seen]
+            arrays.append(result)
+        return arrays
+
+    @translated
+    def _set_attributes(self, parameter_space):
+        session = simulator.state.session
+        per_connection = {}
+        for name, value in parameter_space.items():
+            spec = conversion.synapse_value(value)
+            if spec is not None:
+                per_connection[name] = spec
+                continue
+            pre, post, _ = session.get_connections(self._projection_id)
+            value.shape = (self.pre.size, self.post.size)
+            per_connection[name] = np.asarray(value[pre.astype(int), post.astype(int)],
+                                              dtype=float)
+        session.set_synapse_parameters(self._projection_id, per_connection)
+
+    def _set_initial_value_array(self, variable, value):
+        raise NotImplementedError(
+            f"spikeserve: {type(self.synapse_type).__name__} has no state variable '{variable}' "
+            "that can be initialised")

@@ -1,0 +1,84 @@
+"""Recording for pyNN.spikeserve: PyNN's Recorder over the server's data stream.
+
+PyNN's own Recorder builds the neo objects, so the output has exactly the
+names, units and annotations of every other backend; the hooks here fetch
+the raw arrays of the current segment with one GetData stream each.
+"""
+
+import numpy as np
+from pyNN import recording
+
+from spikeserve import values
+
+from . import simulator
+from .server_errors import translated
+
+
+class Recorder(recording.Recorder):
+    _simulator = simulator
+
+    def _population_cells(self, ids=None):
+        population = self.population
+        if ids is None:
+            return [values.Cells(population._population_id)]
+        indices = population.id_to_index(np.asarray(sorted(ids), dtype=np.int64))
+        return [values.Cells(population._population_id, np.asarray(indices, dtype=np.uint32))]
+
+    def _current_segment(self, variable, ids):
+        session = simulator.state.session
+        block = session.get_data(self._population_cells(ids), [variable],
+                                 segments=[session.num_segments - 1])
+        return block.segments[0]
+
+    @translated
+    def _record(self, variable, new_ids, sampling_interval=None):
+        if sampling_interval is not None:
+            self.sampling_interval = sampling_interval
+        if not new_ids:
+            return
+        simulator.state.session.record(self._population_cells(new_ids), [variable],
+                                       self.sampling_interval)
+
+    @translated
+    def _get_spiketimes(self, ids, clear=False):
+        if len(ids) == 0:
+            return np.empty(0, dtype=int), np.empty(0)
+        segment = self._current_segment("spikes", ids)
+        if not segment.spike_trains:
+            return np.empty(0, dtype=int), np.empty(0)
+        trains = segment.spike_trains[0]
+        return trains.ids, trains.times_ms.copy()
+
+    @translated
+    def _get_all_signals(self, variable, ids, clear=False):
+        if len(ids) == 0:
+            return np.empty((0, 0)), None
+        segment = self._current_segment(variable, ids)
+        signal = segment.signal(variable)
+        if len(signal.source_ids) != len(ids):
+            # Cells asked for but not recorded on the server: not a state
+            # PyNN's Recorder can produce, so say so rather than guess.
+            raise RuntimeError(f"spikeserve: the server recorded {variable} of "
+                               f"{len(signal.source_ids)} of the {len(ids)} cells asked for")
+        return signal.values, None
+
+    @translated
+    def _local_count(self, variable, filter_ids=None):
+        ids = self.filter_recorded(variable, filter_ids)
+        counts = {int(i): 0 for i in ids}
+        if not ids:
+            return counts
+        segment = self._current_segment("spikes", ids)
+        if segment.spike_trains:
+            trains = segment.spike_trains[0]
+            numbers = np.bincount(trains.train, minlength=len(trains.source_ids))
+            counts.update({int(i): int(n) for i, n in zip(trains.source_ids, numbers)})
+        return counts
+
+    @translated
+    def _clear_simulator(self):
+        simulator.state.session.clear_data([self.population._population_id])
+
+    @translated
+    def _reset(self):
+        simulator.state.session.stop_recording(self._population_cells())

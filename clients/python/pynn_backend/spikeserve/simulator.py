@@ -1,0 +1,111 @@
+"""Simulator state of pyNN.spikeserve: one server session per Python process."""
+
+import atexit
+import sys
+
+from pyNN import common
+
+from spikeserve.session import Session
+
+name = "spikeserve"
+
+
+class ID(int, common.IDMixin):
+    """A cell's PyNN id: the global id the server assigned."""
+
+    def __init__(self, n):
+        int.__init__(n)
+        common.IDMixin.__init__(self)
+
+
+class ProgressBar:
+    """A one-line progress bar for long runs, on terminals only."""
+
+    def __init__(self, stream=sys.stderr, width=40):
+        self.stream = stream
+        self.width = width
+        self.shown = False
+
+    def enabled(self):
+        return hasattr(self.stream, "isatty") and self.stream.isatty()
+
+    def __call__(self, t_ms, target_ms):
+        if target_ms <= 0:
+            return
+        done = min(1.0, t_ms / target_ms)
+        filled = int(done * self.width)
+        self.stream.write("\r[%s%s] %5.1f%%  t = %.1f ms" % (
+            "#" * filled, "." * (self.width - filled), 100 * done, t_ms))
+        self.stream.flush()
+        self.shown = True
+
+    def finish(self):
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.shown = False
+
+
+class State(common.control.BaseState):
+    """PyNN's simulator state, backed by a server session."""
+
+    def __init__(self):
+        super().__init__()
+        self.session = None
+        self.mpi_rank = 0
+        self.num_processes = 1
+        self.dt = 0.1
+        self.min_delay = 0.1
+        self.max_delay = 10.0
+        self.progress = ProgressBar()
+        self.clear()
+
+    @property
+    def t(self):
+        return self.session.t if self.session is not None else 0.0
+
+    def open(self, address, timestep, min_delay, max_delay, seed, label):
+        self.close()
+        self.session = Session(address, timestep=timestep, min_delay=min_delay,
+                               max_delay=max_delay, seed=seed, label=label)
+        description = self.session.description
+        self.dt = description.timestep_ms
+        self.min_delay = description.min_delay_ms
+        self.max_delay = description.max_delay_ms
+        self.seed = description.seed
+
+    def close(self):
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+
+    def run(self, simtime):
+        self.run_until(self.t + simtime)
+
+    def run_until(self, tstop):
+        bar = self.progress if self.progress.enabled() else None
+        try:
+            self.session.run_until(tstop, progress=bar)
+        finally:
+            self.progress.finish()
+        self.running = True
+
+    def clear(self):
+        self.recorders = set([])
+        self.segment_counter = -1
+        self.reset_counters()
+
+    def reset_counters(self):
+        self.running = False
+        self.t_start = 0
+        self.segment_counter += 1
+
+    def reset(self):
+        """Back to t = 0 with initial values; a new segment begins."""
+        if self.session is not None:
+            self.session.reset()
+        self.reset_counters()
+
+
+state = State()
+atexit.register(state.close)

@@ -1,0 +1,264 @@
+"""A session on a spikeserve server: PyNN's setup() ... end() as an object.
+
+Every method is one RPC (or one stream); failures raise
+spikeserve.errors.SpikeserveError with the server's field and reason code.
+"""
+
+import os
+
+import grpc
+import numpy as np
+
+from spikeserve import ADDRESS_VARIABLE, DEFAULT_ADDRESS, data, values
+from spikeserve.errors import from_rpc_error
+from spikeserve.v1 import data_pb2, network_pb2, simulator_pb2, simulator_pb2_grpc
+
+# Unary calls that take longer than this have gone wrong; streams (Run,
+# GetData, ...) have no deadline and rely on cancellation.
+UNARY_TIMEOUT_S = 300.0
+UPLOAD_CHUNK_BYTES = 1 << 20
+
+
+def resolve_address(address=None):
+    """The address to use: the argument, else $SPIKESERVE_ADDRESS, else localhost:50051."""
+    return address or os.environ.get(ADDRESS_VARIABLE) or DEFAULT_ADDRESS
+
+
+
+class Session:
+    """One simulation session. Use as a context manager, or call close()."""
+
+    def __init__(self, address=None, timestep=0.1, min_delay=0.0, max_delay=0.0, seed=0, label="",
+                 connect_timeout_s=10.0):
+        self.address = resolve_address(address)
+        self._channel = grpc.insecure_channel(
+            self.address, options=[("grpc.keepalive_time_ms", 60_000)])
+        try:
+            grpc.channel_ready_future(self._channel).result(timeout=connect_timeout_s)
+        except grpc.FutureTimeoutError:
+            self._channel.close()
+            raise ConnectionError(
+                f"no spikeserve server answers at {self.address} (start one with "
+                f"tools/run_server.sh, or set {ADDRESS_VARIABLE})") from None
+        self._stub = simulator_pb2_grpc.SimulatorStub(self._channel)
+        description = self._call(self._stub.CreateSession, simulator_pb2.CreateSessionRequest(
+            timestep_ms=timestep, min_delay_ms=min_delay, max_delay_ms=max_delay, seed=seed,
+            label=label))
+        self.id = description.session_id
+        self.description = description
+        self.t = 0.0
+        self.num_segments = description.num_segments
+        self._closed = False
+
+    # --- plumbing ----------------------------------------------------------
+
+    def _call(self, method, request):
+        try:
+            return method(request, timeout=UNARY_TIMEOUT_S)
+        except grpc.RpcError as error:
+            raise from_rpc_error(error) from None
+
+    def _stream(self, method, request):
+        try:
+            yield from method(request)
+        except grpc.RpcError as error:
+            raise from_rpc_error(error) from None
+
+    def upload(self, payload):
+        """Sends `payload` (bytes) in chunks; returns its upload id."""
+        session_id = self.id
+
+        def chunks():
+            for offset in range(0, max(len(payload), 1), UPLOAD_CHUNK_BYTES):
+                yield simulator_pb2.UploadChunk(session_id=session_id,
+                                                data=payload[offset:offset + UPLOAD_CHUNK_BYTES])
+        try:
+            return self._stub.Upload(chunks(), timeout=UNARY_TIMEOUT_S).upload_id
+        except grpc.RpcError as error:
+            raise from_rpc_error(error) from None
+
+    def _fill(self, message_map, parameters):
+        """Copies {name: Python value} into a map<string, ParameterValue> field."""
+        for name, value in (parameters or {}).items():
+            message_map[name].CopyFrom(values.to_proto(value, upload=self.upload))
+
+    # --- session -----------------------------------------------------------
+
+    def close(self):
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._stub.CloseSession(simulator_pb2.CloseSessionRequest(session_id=self.id),
+                                    timeout=10.0)
+        except grpc.RpcError:
+            pass  # the server may already be gone; the session expires there anyway
+        self._channel.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def describe(self):
+        return self._call(self._stub.DescribeSession,
+                          simulator_pb2.DescribeSessionRequest(session_id=self.id))
+
+    def capabilities(self):
+        return self._call(self._stub.GetCapabilities, simulator_pb2.GetCapabilitiesRequest())
+
+    # --- populations -------------------------------------------------------
+
+    def create_population(self, size, cell_type, parameters=None, initial_values=None,
+                          label="", structure=None):
+        """Returns PopulationInfo (population_id, first_id, size, label)."""
+        request = simulator_pb2.CreatePopulationRequest(
+            session_id=self.id, size=size, cell_type=cell_type, label=label)
+        self._fill(request.parameters, parameters)
+        self._fill(request.initial_values, initial_values)
+        if structure is not None:
+            name, structure_parameters = structure
+            request.structure.name = name
+            request.structure.parameters.update(structure_parameters)
+        return self._call(self._stub.CreatePopulation, request)
+
+    def set_parameters(self, cells, parameters):
+        request = simulator_pb2.SetParametersRequest(session_id=self.id, cells=cells.to_proto())
+        self._fill(request.parameters, parameters)
+        self._call(self._stub.SetParameters, request)
+
+    def initialize(self, cells, initial_values):
+        request = simulator_pb2.InitializeRequest(session_id=self.id, cells=cells.to_proto())
+        self._fill(request.initial_values, initial_values)
+        self._call(self._stub.Initialize, request)
+
+    def get_parameters(self, cells, names, initial_values=False):
+        """{name: float64 array, or list of arrays for sequence parameters}."""
+        request = simulator_pb2.GetParametersRequest(session_id=self.id, cells=cells.to_proto(),
+                                                     names=list(names),
+                                                     initial_values=initial_values)
+        numbers, sequences = {}, {}
+        for chunk in self._stream(self._stub.GetParameters, request):
+            if chunk.WhichOneof("values") == "array":
+                numbers.setdefault(chunk.name, []).append(
+                    np.frombuffer(chunk.array.f64le, dtype="<f8"))
+            else:
+                sequences.setdefault(chunk.name, []).extend(
+                    np.array(s.values, dtype=float) for s in chunk.sequence_list.sequences)
+        result = {name: np.concatenate(parts) for name, parts in numbers.items()}
+        result.update(sequences)
+        return result
+
+    # --- projections -------------------------------------------------------
+
+    def create_projection(self, pre, post, connector, synapse_type="StaticSynapse",
+                          synapse_parameters=None, receptor_type="excitatory", label=""):
+        """`pre` and `post` are sequences of values.Cells; `connector` a dict:
+        {"name": ..., "parameters": {...}, "column_names": [...], "rows": 2-D array, "seed": int}.
+        Returns ProjectionInfo."""
+        message = network_pb2.Connector(name=connector["name"], seed=connector.get("seed", 0))
+        message.parameters.update({k: float(v) for k, v in connector.get("parameters", {}).items()})
+        rows = connector.get("rows")
+        if rows is not None:
+            message.column_names.extend(connector.get("column_names", []))
+            payload = values.float64_bytes(rows)
+            if len(payload) > values.UPLOAD_THRESHOLD_BYTES:
+                message.rows_upload_id = self.upload(payload)
+            else:
+                message.rows_f64le = payload
+        request = simulator_pb2.CreateProjectionRequest(
+            session_id=self.id, pre=values.cell_set(pre), post=values.cell_set(post),
+            connector=message, receptor_type=receptor_type, label=label)
+        request.synapse.type = synapse_type
+        self._fill(request.synapse.parameters, synapse_parameters)
+        return self._call(self._stub.CreateProjection, request)
+
+    def get_connections(self, projection_id, names=()):
+        """(pre indices, post indices, {name: values}) in canonical order."""
+        request = simulator_pb2.GetConnectionsRequest(session_id=self.id,
+                                                      projection_id=projection_id,
+                                                      names=list(names))
+        pre, post, columns = [], [], {name: [] for name in names}
+        for chunk in self._stream(self._stub.GetConnections, request):
+            pre.append(np.frombuffer(chunk.pre_u32le, dtype="<u4"))
+            post.append(np.frombuffer(chunk.post_u32le, dtype="<u4"))
+            for name, array in chunk.values.items():
+                columns[name].append(np.frombuffer(array.f64le, dtype="<f8"))
+
+        def joined(parts, dtype):
+            return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
+        return (joined(pre, np.uint32), joined(post, np.uint32),
+                {name: joined(parts, np.float64) for name, parts in columns.items()})
+
+    def set_synapse_parameters(self, projection_id, parameters):
+        request = simulator_pb2.SetSynapseParametersRequest(session_id=self.id,
+                                                            projection_id=projection_id)
+        self._fill(request.parameters, parameters)
+        self._call(self._stub.SetSynapseParameters, request)
+
+    # --- current sources ---------------------------------------------------
+
+    def create_current_source(self, source_type, parameters):
+        request = simulator_pb2.CreateCurrentSourceRequest(session_id=self.id, type=source_type)
+        self._fill(request.parameters, parameters)
+        return self._call(self._stub.CreateCurrentSource, request).source_id
+
+    def set_current_source_parameters(self, source_id, parameters):
+        request = simulator_pb2.SetCurrentSourceParametersRequest(session_id=self.id,
+                                                                  source_id=source_id)
+        self._fill(request.parameters, parameters)
+        self._call(self._stub.SetCurrentSourceParameters, request)
+
+    def inject(self, source_id, cells):
+        self._call(self._stub.Inject, simulator_pb2.InjectRequest(
+            session_id=self.id, source_id=source_id, cells=values.cell_set(cells)))
+
+    # --- recording ---------------------------------------------------------
+
+    def record(self, cells, variables, sampling_interval=0.0):
+        self._call(self._stub.Record, simulator_pb2.RecordRequest(
+            session_id=self.id, cells=values.cell_set(cells), variables=list(variables),
+            sampling_interval_ms=sampling_interval or 0.0))
+
+    def stop_recording(self, cells, variables=()):
+        self._call(self._stub.StopRecording, simulator_pb2.StopRecordingRequest(
+            session_id=self.id, cells=values.cell_set(cells), variables=list(variables)))
+
+    def get_data(self, cells, variables=(), segments=(), dtype="float64",
+                 max_chunk_bytes=0, block_name=""):
+        """The recorded data of `cells` (a sequence of values.Cells) as a data.Block."""
+        request = simulator_pb2.GetDataRequest(
+            session_id=self.id, cells=values.cell_set(cells), variables=list(variables),
+            segments=list(segments), max_chunk_bytes=max_chunk_bytes, block_name=block_name,
+            dtype=data_pb2.FLOAT32 if dtype == "float32" else data_pb2.FLOAT64)
+        return data.assemble(self._stream(self._stub.GetData, request))
+
+    def clear_data(self, population_ids):
+        self._call(self._stub.ClearData, simulator_pb2.ClearDataRequest(
+            session_id=self.id, population_ids=list(population_ids)))
+
+    # --- time --------------------------------------------------------------
+
+    def run_until(self, t_ms, progress=None, progress_interval_ms=0.0):
+        """Advances to `t_ms`; `progress(t_ms, target_ms)` sees the progress events.
+        Returns the RunFinished message."""
+        request = simulator_pb2.RunRequest(session_id=self.id, until_ms=t_ms,
+                                           progress_interval_ms=progress_interval_ms)
+        finished = None
+        for event in self._stream(self._stub.Run, request):
+            if event.HasField("progress"):
+                self.t = event.progress.t_ms
+                if progress is not None:
+                    progress(event.progress.t_ms, event.progress.target_ms)
+            else:
+                finished = event.finished
+        self.t = finished.t_ms
+        return finished
+
+    def reset(self, annotations=None):
+        request = simulator_pb2.ResetRequest(session_id=self.id)
+        for key, value in (annotations or {}).items():
+            request.annotations[key].CopyFrom(data.annotation_message(value))
+        self.num_segments = self._call(self._stub.Reset, request).num_segments
+        self.t = 0.0

@@ -1,0 +1,144 @@
+// The integrate-and-fire cell group: one loop for every LIF-like model, with
+// what differs between them factored into two compile-time policies:
+//
+//  - Kernel (synaptic_kernel.h): how synaptic input evolves (exp, alpha, delta);
+//  - Membrane: how v moves over one step given that input (exact propagator,
+//    exponential midpoint, ...), plus any extra state it carries (adaptation
+//    conductances, spike-triggered currents) and, optionally, escape noise.
+//
+// Refractoriness, threshold, reset and spike emission exist only here. Per
+// step and cell: synaptic input arriving in this step is received (time
+// grid: input applies from the start of the step), then either the cell is
+// refractory and v is held at v_reset, or the membrane advances v over the
+// step and the cell fires if v >= v_thresh (or, for escape-noise membranes,
+// with the membrane's hazard). A spike resets v to v_reset, starts
+// tau_refrac of clamping and is emitted at the end of the step.
+//
+// A Membrane provides:
+//   kSynapseVariables        names of the two synaptic state variables, or ""
+//   kEscapeNoise             true: Fires(i, v, uniform) decides, not v_thresh
+//   Resize(n), Prepare(group, grid), Reset(group)
+//   RefractoryMs(group)      refractory period of every cell (ms)
+//   Step<Kernel>(i, v, injected, exc, inh) -> v at the end of the step
+//   Advance(i)               extra state to the end of the step (every step)
+//   OnSpike(i)               extra state's jump at a spike, after Advance
+//   Fires(i, v, u)           escape noise only: spike if u (uniform) < hazard
+//   Variable(name)           extra recordables
+#ifndef SPIKESERVE_ENGINE_INTEGRATE_AND_FIRE_H_
+#define SPIKESERVE_ENGINE_INTEGRATE_AND_FIRE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/cell_group.h"
+#include "engine/counter_rng.h"
+#include "engine/synaptic_kernel.h"
+
+namespace spikeserve::engine {
+
+template <class Membrane, class Kernel>
+class IntegrateAndFire : public CellGroup {
+ public:
+  IntegrateAndFire(const CellTypeInfo& type, uint32_t size, const CellGroupContext& context)
+      : CellGroup(type, size),
+        context_(context),
+        v_reset_(ParameterIndex("v_reset")),
+        v_thresh_(ParameterIndex("v_thresh")) {
+    input_.Resize(size, 2, 1);
+    exc_.Resize(size);
+    inh_.Resize(size);
+    v_.assign(size, 0.0);
+    refractory_left_.assign(size, 0);
+    refractory_steps_.assign(size, 0);
+    membrane_.Resize(size);
+    Reset(0);
+  }
+
+  void Prepare(const TimeGrid& grid, uint64_t) override {
+    if constexpr (!Kernel::kDelta) {
+      exc_.Prepare(parameters_[ParameterIndex("tau_syn_E")], grid.dt());
+      inh_.Prepare(parameters_[ParameterIndex("tau_syn_I")], grid.dt());
+    }
+    membrane_.Prepare(*this, grid);
+    const std::vector<double>& tau_refrac = membrane_.RefractoryMs(*this);
+    for (uint32_t i = 0; i < size_; ++i)
+      refractory_steps_[i] = static_cast<int32_t>(grid.Steps(tau_refrac[i]));
+  }
+
+  void Reset(uint64_t trial) override {
+    trial_ = trial;
+    const int v = StateIndex("v");
+    const int e = StateIndex(Membrane::kSynapseVariables[0]);
+    const int in = StateIndex(Membrane::kSynapseVariables[1]);
+    for (uint32_t i = 0; i < size_; ++i) {
+      v_[i] = initial_values_[v][i];
+      exc_.SetValue(i, e < 0 ? 0.0 : initial_values_[e][i]);
+      inh_.SetValue(i, in < 0 ? 0.0 : initial_values_[in][i]);
+      refractory_left_[i] = 0;
+    }
+    membrane_.Reset(*this);
+    input_.Clear();
+  }
+
+  void Update(const StepContext& ctx, std::vector<SpikeEvent>& spikes) override {
+    double* in_exc = input_.Slot(0, ctx.step);
+    double* in_inh = input_.Slot(1, ctx.step);
+    const double* v_reset = parameters_[v_reset_].data();
+    const double* v_thresh = Membrane::kEscapeNoise ? nullptr : parameters_[v_thresh_].data();
+    for (uint32_t i = 0; i < size_; ++i) {
+      exc_.Receive(i, in_exc[i]);
+      inh_.Receive(i, in_inh[i]);
+      in_exc[i] = in_inh[i] = 0.0;
+      const bool refractory = refractory_left_[i] > 0;
+      if (refractory) {
+        --refractory_left_[i];
+        v_[i] = v_reset[i];
+      } else {
+        const double injected = ctx.injected ? ctx.injected[i] : 0.0;
+        v_[i] = membrane_.template Step<Kernel>(i, v_[i], injected, exc_, inh_);
+      }
+      // Extra state reaches the end of the step before a spike adds to it.
+      membrane_.Advance(i);
+      if (!refractory) {
+        bool fires;
+        if constexpr (Membrane::kEscapeNoise) {
+          CounterRng rng(context_.seed, RngPurpose::kEscapeNoise, context_.first_gid + i, ctx.step,
+                         trial_);
+          fires = membrane_.Fires(i, v_[i], rng.Uniform());
+        } else {
+          fires = v_[i] >= v_thresh[i];
+        }
+        if (fires) {
+          spikes.push_back({i, 1});
+          v_[i] = v_reset[i];
+          refractory_left_[i] = refractory_steps_[i];
+          membrane_.OnSpike(i);
+        }
+      }
+      exc_.Advance(i);
+      inh_.Advance(i);
+    }
+  }
+
+  const std::vector<double>* Variable(const std::string& name) const override {
+    if (name == "v") return &v_;
+    if (name == Membrane::kSynapseVariables[0]) return &exc_.value;
+    if (name == Membrane::kSynapseVariables[1]) return &inh_.value;
+    return membrane_.Variable(name);
+  }
+
+ private:
+  const CellGroupContext context_;
+  const int v_reset_, v_thresh_;
+  uint64_t trial_ = 0;
+  std::vector<double> v_;  // mV
+  SynapticState<Kernel> exc_, inh_;
+  std::vector<int32_t> refractory_left_;
+  std::vector<int32_t> refractory_steps_;
+  Membrane membrane_;
+};
+
+}  // namespace spikeserve::engine
+
+#endif  // SPIKESERVE_ENGINE_INTEGRATE_AND_FIRE_H_
