@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
+tools/install_python_client.sh
 bazel build //server:spikeserve
 exec bazel-bin/server/spikeserve "$@"

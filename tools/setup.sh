@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages spikeserve needs to build, run and test.
 # Idempotent and silent when everything is present; root or sudo for apt.
+#   tools/setup.sh                 everything (server, clients, tests)
+#   tools/setup.sh --server-only   what building the server needs (container images)
 set -euo pipefail
 
-PACKAGES=(
+SERVER_PACKAGES=(
   # build
   bazel-bootstrap g++ pkg-config
   # gRPC, protobuf, Abseil, HDF5, GoogleTest (headers + libraries + codegen)
@@ -11,9 +13,15 @@ PACKAGES=(
   libabsl-dev libhdf5-dev libgtest-dev libgmock-dev
   # grpc.health.v1 and reflection service definitions
   grpc-proto
-  # Python client and its tests (run under /usr/bin/python3)
-  python3-grpcio python3-protobuf python3-numpy
 )
+CLIENT_PACKAGES=(
+  # Python client, PyNN backend and their tests (run under /usr/bin/python3)
+  python3-grpcio python3-protobuf python3-numpy python3-pynn python3-neo python3-quantities
+  python3-jinja2 python3-pytest python3-scipy python3-matplotlib
+)
+
+PACKAGES=("${SERVER_PACKAGES[@]}")
+[[ "${1:-}" == "--server-only" ]] || PACKAGES+=("${CLIENT_PACKAGES[@]}")
 
 missing=()
 for package in "${PACKAGES[@]}"; do

@@ -62,6 +62,9 @@ def end(compatible_output=True):
         io = get_io(filename)
         population.write_data(io, variables)
     simulator.state.write_on_end = []
+    if simulator.state.session is not None:
+        for recorder in simulator.state.recorders:
+            translated(recorder.keep_final_data)()
     simulator.state.close()
 
 

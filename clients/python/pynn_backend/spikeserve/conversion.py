@@ -38,10 +38,17 @@ def server_seed(rng):
 
 def evaluated_value(value):
     """A spikeserve value for an evaluated ParameterSpace entry."""
-    if isinstance(value, ArrayParameter):
-        return values.SequenceValue(np.asarray(value.value, dtype=float))
     if isinstance(value, np.ndarray) and value.dtype == object:
+        if value.ndim == 0:
+            return evaluated_value(value.item())
         return values.SequenceListValue([np.asarray(item.value, dtype=float) for item in value])
+    if isinstance(value, ArrayParameter):
+        array = np.asarray(value.value, dtype=float)
+        if array.ndim == 2:
+            # A function of the cell index evaluated for all cells at once
+            # returns one Sequence whose columns are the cells' sequences.
+            return values.SequenceListValue(list(array.T))
+        return values.SequenceValue(array)
     if isinstance(value, (numbers.Real, np.bool_)):
         return float(value)
     return np.asarray(value, dtype=float)

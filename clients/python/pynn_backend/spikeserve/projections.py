@@ -55,13 +55,27 @@ def _from_list_spec(connector, synapse_names):
 
 
 class Connection(common.Connection):
-    """One connection, as read back from the server."""
+    """One connection of a projection; setting an attribute (`c.weight = w`)
+    changes the connection on the server."""
 
-    def __init__(self, pre, post, **attributes):
-        self.presynaptic_index = pre
-        self.postsynaptic_index = post
-        for name, value in attributes.items():
-            setattr(self, name, value)
+    def __init__(self, projection, index, pre, post, attributes):
+        object.__setattr__(self, "_projection", projection)
+        object.__setattr__(self, "_index", index)
+        object.__setattr__(self, "presynaptic_index", pre)
+        object.__setattr__(self, "postsynaptic_index", post)
+        object.__setattr__(self, "_attributes", attributes)
+
+    def __getattr__(self, name):
+        try:
+            return self._attributes[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name, value):
+        if name not in self._attributes:
+            raise AttributeError(f"connections have no attribute '{name}'")
+        self._projection._set_connection_attribute(self._index, name, value)
+        self._attributes[name] = float(value)
 
     def as_tuple(self, *attribute_names):
         return tuple(getattr(self, name) for name in attribute_names)
@@ -136,17 +150,26 @@ class Projection(common.Projection):
         names = [n for n in names if n not in ("presynaptic_index", "postsynaptic_index")]
         return translated(simulator.state.session.get_connections)(self._projection_id, names)
 
+    def _connection(self, fetched, k):
+        pre, post, columns = fetched
+        return Connection(self, k, int(pre[k]), int(post[k]),
+                          {name: float(values[k]) for name, values in columns.items()})
+
     @property
     def connections(self):
-        pre, post, columns = self._fetch(self.synapse_type.get_parameter_names())
-        for k in range(len(pre)):
-            yield Connection(int(pre[k]), int(post[k]),
-                             **{name: float(values[k]) for name, values in columns.items()})
+        fetched = self._fetch(self.synapse_type.get_parameter_names())
+        for k in range(len(fetched[0])):
+            yield self._connection(fetched, k)
 
     def __getitem__(self, i):
-        pre, post, columns = self._fetch(self.synapse_type.get_parameter_names())
-        return Connection(int(pre[i]), int(post[i]),
-                          **{name: float(values[i]) for name, values in columns.items()})
+        return self._connection(self._fetch(self.synapse_type.get_parameter_names()), i)
+
+    @translated
+    def _set_connection_attribute(self, index, name, value):
+        _, _, columns = simulator.state.session.get_connections(self._projection_id, [name])
+        column = columns[name].copy()
+        column[index] = value
+        simulator.state.session.set_synapse_parameters(self._projection_id, {name: column})
 
     def _get_attributes_as_list(self, names):
         pre, post, columns = self._fetch(names)

@@ -5,6 +5,9 @@ names, units and annotations of every other backend; the hooks here fetch
 the raw arrays of the current segment with one GetData stream each.
 """
 
+import copy
+import dataclasses
+
 import numpy as np
 from pyNN import recording
 
@@ -12,6 +15,32 @@ from spikeserve import values
 
 from . import simulator
 from .server_errors import translated
+
+
+def _select(segment, variable, ids):
+    """The part of `segment` that holds `variable` of the cells `ids`."""
+    ids = np.asarray(sorted(ids), dtype=np.int64)
+    selected = copy.copy(segment)
+    if variable == "spikes":
+        selected.spike_trains = []
+        for trains in segment.spike_trains:
+            keep = np.isin(trains.source_ids, ids)
+            position = np.cumsum(keep) - 1
+            spikes = keep[trains.train]
+            selected.spike_trains.append(dataclasses.replace(
+                trains, source_ids=trains.source_ids[keep],
+                channel_index=trains.channel_index[keep],
+                train=position[trains.train[spikes]].astype(np.uint32),
+                times_ms=trains.times_ms[spikes]))
+    else:
+        selected.signals = []
+        for signal in segment.signals:
+            if signal.name == variable:
+                keep = np.isin(signal.source_ids, ids)
+                selected.signals.append(dataclasses.replace(
+                    signal, source_ids=signal.source_ids[keep],
+                    channel_index=signal.channel_index[keep], values=signal.values[:, keep]))
+    return selected
 
 
 class Recorder(recording.Recorder):
@@ -26,9 +55,21 @@ class Recorder(recording.Recorder):
 
     def _current_segment(self, variable, ids):
         session = simulator.state.session
+        if session is None:
+            # end() closed the session: PyNN still lets scripts read what was
+            # recorded, from the copy taken then.
+            return _select(self._final_segment, variable, ids)
         block = session.get_data(self._population_cells(ids), [variable],
                                  segments=[session.num_segments - 1])
         return block.segments[0]
+
+    def keep_final_data(self):
+        """Copies the current segment before the session closes (see end())."""
+        if not hasattr(self.population, "_population_id"):
+            return  # its creation failed: nothing on the server
+        session = simulator.state.session
+        self._final_segment = session.get_data(self._population_cells(),
+                                               segments=[session.num_segments - 1]).segments[0]
 
     @translated
     def _record(self, variable, new_ids, sampling_interval=None):

@@ -52,6 +52,7 @@ class State(common.control.BaseState):
     def __init__(self):
         super().__init__()
         self.session = None
+        self.t_at_close = 0.0  # what end() left, for data read after it
         self.mpi_rank = 0
         self.num_processes = 1
         self.dt = 0.1
@@ -62,10 +63,11 @@ class State(common.control.BaseState):
 
     @property
     def t(self):
-        return self.session.t if self.session is not None else 0.0
+        return self.session.t if self.session is not None else self.t_at_close
 
     def open(self, address, timestep, min_delay, max_delay, seed, label):
         self.close()
+        self.t_at_close = 0.0
         self.session = Session(address, timestep=timestep, min_delay=min_delay,
                                max_delay=max_delay, seed=seed, label=label)
         description = self.session.description
@@ -76,6 +78,7 @@ class State(common.control.BaseState):
 
     def close(self):
         if self.session is not None:
+            self.t_at_close = self.session.t
             self.session.close()
             self.session = None
 

@@ -1,0 +1,2 @@
+"""nose-testconfig's `config`: empty, so every scenario registers."""
+config = {}

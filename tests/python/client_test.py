@@ -1,0 +1,117 @@
+"""The low-level Python client against a real server: sessions, uploads,
+the Neo-structured data stream and machine-readable errors."""
+
+import sys
+
+import grpc
+import numpy as np
+import pytest
+
+from spikeserve.errors import SpikeserveError
+from spikeserve.session import Session
+from spikeserve.values import Cells, SequenceListValue
+from spikeserve_server import server  # noqa: F401  (pytest fixture)
+
+
+@pytest.fixture
+def session(server):
+    with Session(server.address, timestep=0.1, seed=7, label="client-test") as s:
+        yield s
+
+
+def test_session_reports_its_settings_and_capabilities(session):
+    description = session.describe()
+    assert description.seed == 7
+    assert description.timestep_ms == pytest.approx(0.1)
+    assert description.label == "client-test"
+    names = {cell.name for cell in session.capabilities().cell_types}
+    assert {"IF_curr_exp", "IF_cond_exp", "SpikeSourceArray", "SpikeSourcePoisson"} <= names
+
+
+def test_large_arrays_travel_through_upload_and_read_back_identically(session):
+    # 200,000 values are 1.6 MB: above the inline limit, so they are uploaded
+    # in chunks and read back in several streamed chunks.
+    size = 200_000
+    tau_m = np.linspace(5.0, 30.0, size)
+    info = session.create_population(size, "IF_curr_exp", {"tau_m": tau_m})
+    values = session.get_parameters(Cells(info.population_id), ["tau_m", "cm"])
+    np.testing.assert_array_equal(values["tau_m"], tau_m)
+    np.testing.assert_array_equal(values["cm"], np.ones(size))
+
+
+def test_membrane_potential_follows_the_analytic_step_response(session):
+    # IF_curr_exp is integrated exactly, so v(t) = v_rest + R I (1 - exp(-t/tau_m))
+    # holds to rounding at every sample.
+    cells = session.create_population(
+        3, "IF_curr_exp", {"i_offset": np.array([0.1, 0.2, 0.3]), "tau_m": 10.0, "cm": 0.5,
+                           "v_thresh": 0.0})
+    session.record([Cells(cells.population_id)], ["v"])
+    session.run_until(50.0)
+    block = session.get_data([Cells(cells.population_id)])
+    signal = block.segments[0].signal("v")
+    assert signal.units == "mV" and signal.values.shape == (501, 3)
+    t = np.arange(501) * 0.1
+    resistance = 10.0 / 0.5
+    expected = -65.0 + resistance * np.outer(1 - np.exp(-t / 10.0), [0.1, 0.2, 0.3])
+    np.testing.assert_allclose(signal.values, expected, rtol=0, atol=1e-9)
+
+
+def test_spike_times_come_back_exactly_and_streams_of_any_chunk_size_agree(session):
+    times = [[1.0, 5.5, 9.9], [], [0.3, 0.4, 20.0, 30.1]]
+    sources = session.create_population(3, "SpikeSourceArray",
+                                        {"spike_times": SequenceListValue(times)})
+    session.record([Cells(sources.population_id)], ["spikes"])
+    session.run_until(40.0)
+    whole = session.get_data([Cells(sources.population_id)])
+    small = session.get_data([Cells(sources.population_id)], max_chunk_bytes=4096)
+    trains = whole.segments[0].spike_trains[0]
+    for k, expected in enumerate(times):
+        got = trains.times_ms[trains.train == k]
+        np.testing.assert_allclose(got, expected, atol=1e-9)
+    np.testing.assert_array_equal(small.segments[0].spike_trains[0].times_ms, trains.times_ms)
+    assert trains.t_stop_ms == pytest.approx(40.0)
+
+
+def test_float32_signals_and_neo_conversion(session):
+    cells = session.create_population(4, "IF_cond_exp", {"i_offset": 0.5})
+    session.record([Cells(cells.population_id)], ["v", "gsyn_exc", "spikes"])
+    session.run_until(10.0)
+    wide = session.get_data([Cells(cells.population_id)])
+    narrow = session.get_data([Cells(cells.population_id)], dtype="float32")
+    for name in ("v", "gsyn_exc"):
+        assert narrow.segments[0].signal(name).values.dtype == np.float32
+        np.testing.assert_array_equal(narrow.segments[0].signal(name).values,
+                                      wide.segments[0].signal(name).values.astype(np.float32))
+    from spikeserve.data import to_neo
+    neo_block = to_neo(wide)
+    v = [s for s in neo_block.segments[0].analogsignals if s.name == "v"][0]
+    assert str(v.units.dimensionality) == "mV"
+    assert v.shape == (101, 4)
+    assert list(v.array_annotations["channel_index"]) == [0, 1, 2, 3]
+    assert len(neo_block.segments[0].spiketrains) == 4
+
+
+def test_errors_name_the_field_and_reason(session):
+    with pytest.raises(SpikeserveError) as caught:
+        session.create_population(5, "IF_curr_exp", {"tau_m": np.ones(4)})
+    assert caught.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert caught.value.reason == "WRONG_LENGTH"
+    assert "tau_m" in caught.value.field
+    with pytest.raises(SpikeserveError) as caught:
+        session.create_population(5, "IF_curr_exp", {"tau_q": 1.0})
+    assert caught.value.reason == "UNKNOWN_PARAMETER"
+
+
+def test_clearing_restarts_the_current_segment(session):
+    cells = session.create_population(2, "IF_curr_exp", {})
+    session.record([Cells(cells.population_id)], ["v"])
+    session.run_until(10.0)
+    session.clear_data([cells.population_id])
+    session.run_until(15.0)
+    signal = session.get_data([Cells(cells.population_id)]).segments[0].signal("v")
+    assert signal.t_start_ms == pytest.approx(10.0)
+    assert signal.values.shape == (51, 2)
+
+
+if __name__ == "__main__":
+    sys.exit(pytest.main([__file__, "-v", "-p", "no:cacheprovider"]))

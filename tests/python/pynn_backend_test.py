@@ -1,0 +1,271 @@
+"""pyNN.spikeserve against a real server: PyNN's call forms (0.8 and later),
+recording into Neo, projections, current sources and error mapping."""
+
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import spikeserve.pynn_path  # noqa: F401  (makes pyNN.spikeserve importable)
+import pyNN.spikeserve as sim
+from pyNN import errors
+from pyNN.parameters import Sequence
+from pyNN.random import NumpyRNG, RandomDistribution
+from spikeserve_server import server  # noqa: F401  (pytest fixture)
+
+
+@pytest.fixture
+def simulator(server):
+    sim.setup(timestep=0.1, min_delay=0.1, server=server.address)
+    yield sim
+    sim.end()
+
+
+def test_population_call_forms_and_parameter_value_forms(simulator):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        old_form = sim.Population(4, sim.IF_cond_exp, {"tau_m": 12.0, "cm": 0.8})
+    new_form = sim.Population(4, sim.IF_cond_exp(tau_m=12.0, cm=0.8))
+    for population in (old_form, new_form):
+        assert population.get("tau_m") == pytest.approx(12.0)
+        assert population.get("cm") == pytest.approx(0.8)
+    # Ids are contiguous blocks from the server.
+    assert int(new_form.first_id) == int(old_form.last_id) + 1
+
+    p = sim.Population(5, sim.IF_curr_exp())
+    p.set(tau_m=[10.0, 11.0, 12.0, 13.0, 14.0])
+    np.testing.assert_allclose(p.get("tau_m"), [10, 11, 12, 13, 14])
+    p.set(cm=lambda i: 0.5 + 0.1 * i)
+    np.testing.assert_allclose(p.get("cm"), [0.5, 0.6, 0.7, 0.8, 0.9])
+    rng = NumpyRNG(seed=3)
+    p.set(v_thresh=RandomDistribution("uniform", (-55.0, -50.0), rng=rng))
+    expected = NumpyRNG(seed=3).uniform(-55.0, -50.0, size=5)
+    np.testing.assert_allclose(p.get("v_thresh"), expected)  # PyNN's own stream
+    p[1:3].set(i_offset=0.25)
+    np.testing.assert_allclose(p.get("i_offset"), [0, 0.25, 0.25, 0, 0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        p.tset("tau_refrac", np.array([1.0, 2.0, 3.0, 4.0, 5.0]))
+        p.rset("tau_syn_E", RandomDistribution("uniform", (1.0, 2.0), rng=rng))
+    np.testing.assert_allclose(p.get("tau_refrac"), [1, 2, 3, 4, 5])
+    assert np.all((p.get("tau_syn_E") >= 1.0) & (p.get("tau_syn_E") <= 2.0))
+
+
+def test_spike_source_array_forms_emit_the_given_times(simulator):
+    same = sim.Population(2, sim.SpikeSourceArray(spike_times=Sequence([2.0, 4.0])))
+    per_cell = sim.Population(2, sim.SpikeSourceArray(
+        spike_times=[Sequence([1.0]), Sequence([3.0, 7.5])]))
+    by_function = sim.Population(3, sim.SpikeSourceArray(
+        spike_times=lambda i: Sequence([1.0 + i, 10.0 + i])))
+    for p in (same, per_cell, by_function):
+        p.record("spikes")
+    sim.run(20.0)
+    expected = {same: [[2, 4], [2, 4]], per_cell: [[1], [3, 7.5]],
+                by_function: [[1, 10], [2, 11], [3, 12]]}
+    for p, trains in expected.items():
+        got = p.get_data().segments[0].spiketrains
+        assert len(got) == len(trains)
+        for train, times in zip(got, trains):
+            np.testing.assert_allclose(train.magnitude, times)
+
+
+def test_unsorted_spike_times_raise_invalid_parameter_value(simulator):
+    with pytest.raises(errors.InvalidParameterValueError):
+        sim.Population(1, sim.SpikeSourceArray(spike_times=[Sequence([5.0, 1.0])]))
+
+
+def test_get_data_gives_one_segment_per_run_between_resets(simulator):
+    cells = sim.Population(3, sim.IF_cond_exp(i_offset=2.0), label="cells")
+    cells.record(["spikes", "v", "gsyn_exc"])
+    sim.run(20.0)
+    sim.reset(annotations={"trial": 1})
+    sim.run(10.0)
+    block = cells[1:3].get_data()
+    assert block.name == "cells"
+    assert block.annotations["simulator"] == "spikeserve"
+    assert block.annotations["size"] == 3 and block.annotations["dt"] == pytest.approx(0.1)
+    assert [s.name for s in block.segments] == ["segment000", "segment001"]
+    assert block.segments[0].annotations == {"trial": 1}
+    first, second = block.segments
+    v0 = [s for s in first.analogsignals if s.name == "v"][0]
+    assert v0.shape == (201, 3)  # cached segments are not filtered by the view (PyNN)
+    assert str(v0.units.dimensionality) == "mV"
+    assert float(v0[0, 0]) == pytest.approx(-65.0)
+    g = [s for s in first.analogsignals if s.name == "gsyn_exc"][0]
+    assert str(g.units.dimensionality) == "uS"
+    v1 = [s for s in second.analogsignals if s.name == "v"][0]
+    assert v1.shape == (101, 2)
+    assert list(v1.array_annotations["channel_index"]) == [1, 2]
+    assert list(v1.annotations["source_ids"]) == [int(cells[1]), int(cells[2])]
+    assert len(second.spiketrains) == 2
+    assert all(float(t.t_stop) == pytest.approx(10.0) for t in second.spiketrains)
+    # 2 nA into IF_cond_exp drives regular firing.
+    assert all(len(t) > 0 for t in first.spiketrains)
+
+
+def test_recording_shortcuts_and_write_data(simulator, tmp_path):
+    cells = sim.Population(2, sim.IF_cond_exp(i_offset=1.5))
+    sim.record_v(cells, str(tmp_path / "v.pkl"))
+    sim.record_gsyn(cells, str(tmp_path / "gsyn.pkl"))
+    cells.record("spikes")
+    sim.run(10.0)
+    cells.write_data(str(tmp_path / "all.pkl"))
+    from neo.io import PickleIO
+    written = PickleIO(str(tmp_path / "all.pkl")).read_block()
+    assert {s.name for s in written.segments[0].analogsignals} == {"v", "gsyn_exc", "gsyn_inh"}
+    sim.end()  # writes what record_v / record_gsyn asked for
+    assert (tmp_path / "v.pkl").exists() and (tmp_path / "gsyn.pkl").exists()
+
+
+def test_projection_get_set_save_and_deprecated_forms(simulator, tmp_path):
+    pre = sim.Population(10, sim.SpikeSourcePoisson(rate=10.0))
+    post = sim.Population(8, sim.IF_cond_exp())
+    prj = sim.Projection(pre, post, sim.AllToAllConnector(),
+                         sim.StaticSynapse(weight=0.05, delay=0.5), receptor_type="excitatory")
+    assert len(prj) == 80
+    weights = prj.get("weight", format="list", with_address=False)
+    assert len(weights) == 80 and np.allclose(weights, 0.05)
+    w, d = prj.get(["weight", "delay"], format="array")
+    assert w.shape == (10, 8) and np.allclose(d, 0.5)
+    rng = NumpyRNG(seed=11)
+    prj.set(weight=RandomDistribution("uniform", (0.0, 0.1), rng=rng), delay=0.4)
+    w = prj.get("weight", format="array")
+    assert np.all((w >= 0) & (w <= 0.1)) and w.std() > 0.01
+    assert np.allclose(prj.get("delay", format="array"), 0.4)
+    matrix = np.arange(80, dtype=float).reshape(10, 8) / 1000.0
+    prj.set(weight=matrix)
+    np.testing.assert_allclose(prj.get("weight", format="array"), matrix, rtol=1e-6)
+    prj.save("all", str(tmp_path / "conn.txt"), format="list")
+    saved = np.loadtxt(str(tmp_path / "conn.txt"))
+    assert saved.shape == (80, 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        prj.setWeights(0.02)
+        assert np.allclose(prj.getWeights(format="list"), 0.02)
+        prj.setDelays(1.0)
+        assert np.allclose(prj.getDelays(format="list"), 1.0)
+        prj.randomizeWeights(RandomDistribution("uniform", (0.0, 0.01), rng=rng))
+        assert max(prj.getWeights(format="list")) <= 0.01
+        prj.randomizeDelays(RandomDistribution("uniform", (0.5, 1.0), rng=rng))
+        prj.printWeights(str(tmp_path / "w.txt"))
+        prj.saveConnections(str(tmp_path / "c.txt"))
+    assert (tmp_path / "w.txt").exists() and (tmp_path / "c.txt").exists()
+
+
+def test_server_side_connectors_have_the_right_structure(simulator):
+    a = sim.Population(50, sim.IF_curr_exp())
+    b = sim.Population(40, sim.IF_curr_exp())
+    rng = NumpyRNG(seed=5)
+    fixed_pre = sim.Projection(a, b, sim.FixedNumberPreConnector(7, rng=rng),
+                               sim.StaticSynapse(weight=0.1))
+    pre, post = np.array(fixed_pre.get("weight", format="list"))[:, :2].T.astype(int)
+    assert np.all(np.bincount(post, minlength=40) == 7)
+    one = sim.Projection(a[:40], b, sim.OneToOneConnector(), sim.StaticSynapse(weight=0.1))
+    assert sorted(one.get("weight", format="list")) == [(i, i, pytest.approx(0.1))
+                                                        for i in range(40)]
+    no_self = sim.Projection(a, a, sim.AllToAllConnector(allow_self_connections=False),
+                             sim.StaticSynapse(weight=0.1))
+    assert len(no_self) == 50 * 49
+    listed = sim.Projection(a, b, sim.FromListConnector([(0, 1, 0.5, 1.0), (3, 4, 0.25, 2.0)]),
+                            sim.StaticSynapse())
+    assert sorted(listed.get(["weight", "delay"], format="list")) == [
+        (0, 1, pytest.approx(0.5), pytest.approx(1.0)),
+        (3, 4, pytest.approx(0.25), pytest.approx(2.0))]
+
+
+def test_client_expanded_connectors_and_distance_dependent_weights(simulator):
+    line = sim.Population(20, sim.IF_curr_exp(), structure=sim.Line(dx=1.0))
+    prj = sim.Projection(line, line, sim.DistanceDependentProbabilityConnector("d < 2.5"),
+                         sim.StaticSynapse(weight=lambda d: 0.1 * d + 0.05, delay=0.3))
+    connections = prj.get(["weight", "delay"], format="list")
+    assert len(connections) == sum(1 for i in range(20) for j in range(20) if abs(i - j) < 2.5)
+    for i, j, weight, delay in connections:
+        assert abs(i - j) < 2.5
+        assert weight == pytest.approx(0.1 * abs(i - j) + 0.05, rel=1e-6)
+        assert delay == pytest.approx(0.3)
+
+
+def test_assemblies_record_and_connect(simulator):
+    p1 = sim.Population(3, sim.SpikeSourceArray(spike_times=Sequence([1.0])), label="p1")
+    p2 = sim.Population(2, sim.SpikeSourceArray(spike_times=Sequence([2.0])), label="p2")
+    target = sim.Population(1, sim.IF_curr_exp())
+    assembly = p1 + p2
+    assembly.record("spikes")
+    prj = sim.Projection(assembly, target, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.5))
+    assert sorted(c[0] for c in prj.get("weight", format="list")) == [0, 1, 2, 3, 4]
+    sim.run(5.0)
+    trains = assembly.get_data().segments[0].spiketrains
+    assert sorted(float(t[0]) for t in trains) == [1.0, 1.0, 1.0, 2.0, 2.0]
+
+
+def test_current_sources_are_changeable_between_runs(simulator):
+    cell = sim.Population(1, sim.IF_curr_exp(v_thresh=100.0, tau_m=10.0, cm=1.0))
+    source = sim.DCSource(amplitude=0.5, start=0.0, stop=1e9)
+    source.inject_into(cell)
+    cell.record("v")
+    sim.run(100.0)
+    source.amplitude = 1.0
+    assert source.amplitude == pytest.approx(1.0)
+    sim.run(100.0)
+    v = cell.get_data().segments[0].analogsignals[0].magnitude[:, 0]
+    # After ten time constants v sits at v_rest + R I (R = tau_m / cm = 10 MOhm).
+    assert v[1000] == pytest.approx(-65.0 + 10.0 * 0.5, abs=1e-3)
+    assert v[2000] == pytest.approx(-65.0 + 10.0 * 1.0, abs=1e-3)
+
+
+def test_reset_change_parameters_and_rerun(simulator):
+    # Subthreshold IF_curr_exp: each segment follows v_rest + R I (1 - exp(-t/tau_m))
+    # for the current it ran with; the second run starts again from v_rest.
+    cell = sim.Population(1, sim.IF_curr_exp(v_thresh=100.0, tau_m=10.0, cm=0.5, i_offset=0.1))
+    cell.record("v")
+    sim.run(50.0)
+    sim.reset()
+    cell.set(i_offset=0.3, tau_m=5.0)
+    sim.run(50.0)
+    first, second = (s.analogsignals[0].magnitude[:, 0] for s in cell.get_data().segments)
+    t = np.arange(501) * 0.1
+    np.testing.assert_allclose(first, -65.0 + 20.0 * 0.1 * (1 - np.exp(-t / 10.0)), atol=1e-9)
+    np.testing.assert_allclose(second, -65.0 + 10.0 * 0.3 * (1 - np.exp(-t / 5.0)), atol=1e-9)
+
+
+def test_reset_reproduces_a_deterministic_network(simulator):
+    source = sim.Population(5, sim.SpikeSourceArray(spike_times=lambda i: Sequence([1.0 + i])))
+    target = sim.Population(3, sim.IF_curr_exp(tau_syn_E=2.0))
+    sim.Projection(source, target, sim.AllToAllConnector(), sim.StaticSynapse(weight=2.0))
+    target.record(["spikes", "v"])
+    sim.run(30.0)
+    sim.reset()
+    sim.run(30.0)
+    first, second = target.get_data().segments
+    np.testing.assert_array_equal(first.analogsignals[0].magnitude,
+                                  second.analogsignals[0].magnitude)
+    assert [list(t.magnitude) for t in first.spiketrains] == \
+        [list(t.magnitude) for t in second.spiketrains]
+    assert sum(len(t) for t in first.spiketrains) > 0
+
+
+def test_run_with_callbacks_and_state_queries(simulator):
+    seen = []
+
+    def callback(t):
+        seen.append(t)
+        return t + 10.0
+
+    sim.run(30.0, callbacks=[callback])
+    assert seen[:3] == pytest.approx([0.0, 10.0, 20.0])
+    assert sim.get_current_time() == pytest.approx(30.0)
+    sim.run_until(35.0)
+    assert sim.get_current_time() == pytest.approx(35.0)
+    assert sim.get_time_step() == pytest.approx(0.1)
+    assert sim.get_min_delay() == pytest.approx(0.1)
+
+
+def test_models_the_server_lacks_fail_at_the_call_that_needs_them(simulator):
+    pre = sim.Population(2, sim.IF_curr_exp())
+    with pytest.raises(NotImplementedError, match="spikeserve"):
+        sim.Projection(pre, pre, sim.AllToAllConnector(), sim.TsodyksMarkramSynapse(weight=0.1))
+
+
+if __name__ == "__main__":
+    sys.exit(pytest.main([__file__, "-v", "-p", "no:cacheprovider"]))
