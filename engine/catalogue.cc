@@ -7,6 +7,67 @@ ParameterInfo Num(const char* name, double def, const char* units, const char* d
   return ParameterInfo{name, def, units, ValueKind::kNumber, description};
 }
 
+ParameterInfo Int(const char* name, double def, const char* units, const char* description) {
+  return ParameterInfo{name, def, units, ValueKind::kInteger, description};
+}
+
+// A sequence parameter; `same_length_as` non-empty for the vectors that go in pairs.
+ParameterInfo Seq(const char* name, std::vector<double> def, const char* units,
+                  const char* description, bool sorted, const char* same_length_as = "") {
+  return ParameterInfo{name,        0.0, units,  ValueKind::kSequence,
+                       description, def, sorted, same_length_as};
+}
+
+CellTypeInfo Cell(const char* name, const char* description, std::vector<ParameterInfo> params,
+                  std::vector<StateVariableInfo> states, std::vector<std::string> recordables,
+                  bool conductance_based) {
+  CellTypeInfo c;
+  c.name = name;
+  c.description = description;
+  c.parameters = std::move(params);
+  c.state_variables = std::move(states);
+  c.recordables = std::move(recordables);
+  c.receptor_types = {"excitatory", "inhibitory"};
+  c.conductance_based = conductance_based;
+  return c;
+}
+
+std::vector<ParameterInfo> AdexParameters() {
+  return {
+      Num("cm", 0.281, "nF", "membrane capacitance"),
+      Num("tau_refrac", 0.1, "ms", "refractory period"),
+      Num("v_spike", -40.0, "mV", "spike detection threshold"),
+      Num("v_reset", -70.6, "mV", "reset potential after a spike"),
+      Num("v_rest", -70.6, "mV", "resting membrane potential (leak reversal)"),
+      Num("tau_m", 9.3667, "ms", "membrane time constant"),
+      Num("i_offset", 0.0, "nA", "offset current"),
+      Num("a", 4.0, "nS", "subthreshold adaptation conductance"),
+      Num("b", 0.0805, "nA", "spike-triggered adaptation increment"),
+      Num("delta_T", 2.0, "mV", "slope factor of the exponential term"),
+      Num("tau_w", 144.0, "ms", "adaptation time constant"),
+      Num("v_thresh", -50.4, "mV", "spike initiation threshold (v_T)"),
+      Num("e_rev_E", 0.0, "mV", "excitatory reversal potential"),
+      Num("tau_syn_E", 5.0, "ms", "excitatory synaptic time constant"),
+      Num("e_rev_I", -80.0, "mV", "inhibitory reversal potential"),
+      Num("tau_syn_I", 5.0, "ms", "inhibitory synaptic time constant"),
+  };
+}
+
+std::vector<StateVariableInfo> AdexStates() {
+  return {{"v", -70.6, "mV"}, {"w", 0.0, "nA"}, {"gsyn_exc", 0.0, "uS"}, {"gsyn_inh", 0.0, "uS"}};
+}
+
+std::vector<ParameterInfo> Window() {
+  return {Num("start", 0.0, "ms", "start time"),
+          Num("duration", 1e10, "ms", "duration of spike sequence")};
+}
+
+template <class T>
+std::vector<T> Concat(std::vector<T> a, const std::vector<T>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
 std::vector<ParameterInfo> LifParameters(double tau_syn_e, double tau_syn_i, bool conductance) {
   std::vector<ParameterInfo> p = {
       Num("v_rest", -65.0, "mV", "resting membrane potential"),
@@ -86,14 +147,135 @@ const std::vector<CellTypeInfo>& CellTypes() {
                      "Leaky integrate and fire model with fixed threshold and decaying-exponential "
                      "post-synaptic conductance.",
                      5.0, 5.0),
+      Cell("IF_curr_delta",
+           "Leaky integrate and fire model with fixed threshold and delta-function-shaped "
+           "post-synaptic potential (weights in mV).",
+           {Num("v_rest", -65.0, "mV", "resting membrane potential"),
+            Num("cm", 1.0, "nF", "membrane capacitance"),
+            Num("tau_m", 20.0, "ms", "membrane time constant"),
+            Num("tau_refrac", 0.1, "ms", "refractory period"),
+            Num("i_offset", 0.0, "nA", "offset current"),
+            Num("v_reset", -65.0, "mV", "reset potential after a spike"),
+            Num("v_thresh", -50.0, "mV", "spike threshold")},
+           {{"v", -65.0, "mV"}}, {"spikes", "v"}, false),
+      Cell("IF_cond_exp_gsfa_grr",
+           "Linear leaky integrate and fire model with fixed threshold, decaying-exponential "
+           "post-synaptic conductance, conductance based spike-frequency adaptation, and a "
+           "conductance-based relative refractory mechanism.",
+           Concat(LifParameters(5.0, 5.0, true),
+                  {Num("tau_sfa", 100.0, "ms", "spike-frequency adaptation time constant"),
+                   Num("e_rev_sfa", -75.0, "mV", "spike-frequency adaptation reversal potential"),
+                   Num("q_sfa", 15.0, "nS", "spike-frequency adaptation conductance increment"),
+                   Num("tau_rr", 2.0, "ms", "relative refractory time constant"),
+                   Num("e_rev_rr", -75.0, "mV", "relative refractory reversal potential"),
+                   Num("q_rr", 3000.0, "nS", "relative refractory conductance increment")}),
+           {{"v", -65.0, "mV"},
+            {"g_r", 0.0, "nS"},
+            {"g_s", 0.0, "nS"},
+            {"gsyn_exc", 0.0, "uS"},
+            {"gsyn_inh", 0.0, "uS"}},
+           {"spikes", "v", "g_r", "g_s", "gsyn_exc", "gsyn_inh"}, true),
+      Cell("IF_facets_hardware1",
+           "Leaky integrate and fire model with conductance-based synapses and fixed threshold "
+           "as it is resembled by the FACETS Hardware Stage 1 (cm 0.2 nF, tau_refrac 1 ms, "
+           "e_rev_E 0 mV).",
+           {Num("g_leak", 40.0, "nS", "leak conductance"),
+            Num("tau_syn_E", 30.0, "ms", "excitatory synaptic time constant"),
+            Num("tau_syn_I", 30.0, "ms", "inhibitory synaptic time constant"),
+            Num("v_reset", -80.0, "mV", "reset potential after a spike"),
+            Num("e_rev_I", -80.0, "mV", "inhibitory reversal potential"),
+            Num("v_rest", -65.0, "mV", "resting membrane potential"),
+            Num("v_thresh", -55.0, "mV", "spike threshold")},
+           {{"v", -65.0, "mV"}, {"gsyn_exc", 0.0, "uS"}, {"gsyn_inh", 0.0, "uS"}},
+           {"spikes", "v", "gsyn_exc", "gsyn_inh"}, true),
+      Cell("HH_cond_exp", "Single-compartment Hodgkin-Huxley model (Traub and Miles rates).",
+           {Num("gbar_Na", 20.0, "uS", "sodium conductance"),
+            Num("gbar_K", 6.0, "uS", "potassium conductance"),
+            Num("g_leak", 0.01, "uS", "leak conductance"),
+            Num("cm", 0.2, "nF", "membrane capacitance"),
+            Num("v_offset", -63.0, "mV", "voltage offset of the rate functions (V_T)"),
+            Num("e_rev_Na", 50.0, "mV", "sodium reversal potential"),
+            Num("e_rev_K", -90.0, "mV", "potassium reversal potential"),
+            Num("e_rev_leak", -65.0, "mV", "leak reversal potential"),
+            Num("e_rev_E", 0.0, "mV", "excitatory reversal potential"),
+            Num("e_rev_I", -80.0, "mV", "inhibitory reversal potential"),
+            Num("tau_syn_E", 0.2, "ms", "excitatory synaptic time constant"),
+            Num("tau_syn_I", 2.0, "ms", "inhibitory synaptic time constant"),
+            Num("i_offset", 0.0, "nA", "offset current")},
+           {{"v", -65.0, "mV"},
+            {"gsyn_exc", 0.0, "uS"},
+            {"gsyn_inh", 0.0, "uS"},
+            {"h", 1.0, ""},
+            {"m", 0.0, ""},
+            {"n", 0.0, ""}},
+           {"spikes", "v", "gsyn_exc", "gsyn_inh"}, true),
+      Cell("EIF_cond_alpha_isfa_ista",
+           "Exponential integrate and fire neuron with spike triggered and sub-threshold "
+           "adaptation currents (isfa, ista) and alpha-function-shaped conductances.",
+           AdexParameters(), AdexStates(), {"spikes", "v", "w", "gsyn_exc", "gsyn_inh"}, true),
+      Cell("EIF_cond_exp_isfa_ista",
+           "Exponential integrate and fire neuron with spike triggered and sub-threshold "
+           "adaptation currents (isfa, ista) and decaying-exponential conductances.",
+           AdexParameters(), AdexStates(), {"spikes", "v", "w", "gsyn_exc", "gsyn_inh"}, true),
+      Cell(
+          "Izhikevich", "Izhikevich spiking model with a quadratic non-linearity (weights in mV).",
+          {Num("a", 0.02, "/ms", "recovery time scale"),
+           Num("b", 0.2, "/ms", "sensitivity of u to v"), Num("c", -65.0, "mV", "reset value of v"),
+           Num("d", 2.0, "mV/ms", "increment of u at a spike"),
+           Num("i_offset", 0.0, "nA", "offset current")},
+          {{"v", -70.0, "mV"}, {"u", -14.0, "mV/ms"}}, {"spikes", "v", "u"}, false),
+      Cell("GIF_cond_exp",
+           "Generalized integrate-and-fire model with a spike-triggered current eta(t), a "
+           "moving threshold gamma(t), escape-rate (stochastic) spiking and "
+           "decaying-exponential conductances.",
+           {Num("v_rest", -65.0, "mV", "resting membrane potential"),
+            Num("cm", 1.0, "nF", "membrane capacitance"),
+            Num("tau_m", 20.0, "ms", "membrane time constant"),
+            Num("tau_refrac", 4.0, "ms", "refractory period"),
+            Num("tau_syn_E", 5.0, "ms", "excitatory synaptic time constant"),
+            Num("tau_syn_I", 5.0, "ms", "inhibitory synaptic time constant"),
+            Num("e_rev_E", 0.0, "mV", "excitatory reversal potential"),
+            Num("e_rev_I", -70.0, "mV", "inhibitory reversal potential"),
+            Num("v_reset", -65.0, "mV", "reset potential after a spike"),
+            Num("i_offset", 0.0, "nA", "offset current"),
+            Num("delta_v", 0.5, "mV", "stochasticity level of the escape rate"),
+            Num("v_t_star", -48.0, "mV", "base threshold"),
+            Num("lambda0", 1.0, "Hz", "escape rate at threshold"),
+            Seq("tau_eta", {1.0, 10.0, 100.0}, "ms", "time constants of eta", false, "a_eta"),
+            Seq("tau_gamma", {1.0, 10.0, 100.0}, "ms", "time constants of gamma", false, "a_gamma"),
+            Seq("a_eta", {1.0, 1.0, 1.0}, "nA", "jumps of eta at a spike", false, "tau_eta"),
+            Seq("a_gamma", {1.0, 1.0, 1.0}, "mV", "jumps of gamma at a spike", false, "tau_gamma")},
+           {{"v", -65.0, "mV"},
+            {"v_t", -48.0, "mV"},
+            {"i_eta", 0.0, "nA"},
+            {"gsyn_exc", 0.0, "uS"},
+            {"gsyn_inh", 0.0, "uS"}},
+           {"spikes", "v", "gsyn_exc", "gsyn_inh", "i_eta", "v_t"}, true),
       Source("SpikeSourcePoisson",
              "Spike source, generating spikes according to a Poisson process.",
-             {Num("rate", 1.0, "Hz", "mean firing rate"), Num("start", 0.0, "ms", "start time"),
-              Num("duration", 1e10, "ms", "duration of spike sequence")}),
+             Concat({Num("rate", 1.0, "Hz", "mean firing rate")}, Window())),
+      Source("SpikeSourcePoissonRefractory",
+             "Spike source, generating spikes according to a Poisson process with dead time.",
+             Concat({Num("rate", 1.0, "Hz", "mean firing rate"),
+                     Num("tau_refrac", 0.0, "ms", "dead time after a spike")},
+                    Window())),
+      Source("SpikeSourceGamma",
+             "Spike source, generating spikes according to a gamma process (mean rate "
+             "beta/alpha).",
+             Concat({Int("alpha", 2, "dimensionless", "shape parameter (whole number >= 1)"),
+                     Num("beta", 1.0, "Hz", "rate parameter")},
+                    Window())),
+      Source(
+          "SpikeSourceInhGamma",
+          "Spike source, generating realizations of an inhomogeneous gamma process, "
+          "piecewise constant in time bins (rate 1/(a b) in bin k).",
+          Concat({Seq("a", {1.0}, "dimensionless", "shape parameter of each bin", false, "tbins"),
+                  Seq("b", {1.0}, "s", "scale parameter of each bin", false, "tbins"),
+                  Seq("tbins", {0.0}, "ms", "start time of each bin", true, "a")},
+                 Window())),
       Source("SpikeSourceArray",
              "Spike source generating spikes at the times given in the spike_times array.",
-             {ParameterInfo{"spike_times", 0.0, "ms", ValueKind::kSequence,
-                            "sorted spike times of each cell"}}),
+             {Seq("spike_times", {}, "ms", "sorted spike times of each cell", true)}),
   };
   return *types;
 }
@@ -142,6 +324,22 @@ const std::vector<CurrentSourceInfo>& CurrentSources() {
        {Num("amplitude", 1.0, "nA", "current amplitude"), Num("start", 0.0, "ms", "onset time"),
         Num("stop", 1e12, "ms", "offset time")},
        "Constant current between start and stop."},
+      {"ACSource",
+       {Num("amplitude", 1.0, "nA", "amplitude of the sinusoid"),
+        Num("start", 0.0, "ms", "onset time"), Num("stop", 1e12, "ms", "offset time"),
+        Num("frequency", 10.0, "Hz", "frequency"), Num("offset", 0.0, "nA", "constant offset"),
+        Num("phase", 0.0, "deg", "phase at start")},
+       "Sinusoidal current offset + amplitude sin(2 pi frequency (t - start) + phase) between "
+       "start and stop."},
+      {"StepCurrentSource",
+       {Seq("amplitudes", {}, "nA", "amplitude from each time on", false, "times"),
+        Seq("times", {}, "ms", "times of the steps, increasing", true, "amplitudes")},
+       "Piecewise-constant current: 0 before the first time, amplitudes[k] from times[k] on."},
+      {"NoisyCurrentSource",
+       {Num("mean", 0.0, "nA", "mean current"), Num("stdev", 1.0, "nA", "standard deviation"),
+        Num("start", 0.0, "ms", "onset time"), Num("stop", 1e12, "ms", "offset time"),
+        Num("dt", 0.1, "ms", "interval between new values; a multiple of the time step")},
+       "Gaussian white noise current, a new value every dt, between start and stop."},
   };
   return *sources;
 }

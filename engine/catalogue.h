@@ -13,15 +13,22 @@ namespace spikeserve::engine {
 enum class ValueKind {
   kNumber,    // one float per element
   kInteger,   // a whole number per element (e.g. SpikeSourceGamma.alpha)
-  kSequence,  // one Sequence per element (spike_times, step times)
+  kSequence,  // one Sequence per element (spike_times, step times, GIF's ArrayParameters)
 };
 
 struct ParameterInfo {
   std::string name;
-  double default_value = 0.0;  // for kSequence: the default is the empty sequence
+  double default_value = 0.0;  // unused for kSequence: see default_sequence
   std::string units;           // "mV", "ms", "nA", "uS", "nF", "Hz", "dimensionless"
   ValueKind kind = ValueKind::kNumber;
   std::string description;
+  // kSequence only: the default value; whether the values must be
+  // non-decreasing (times) and the parameter whose per-element sequence must
+  // have the same length (e.g. a_eta and tau_eta); "" for none. For cell
+  // types, a non-empty same_length_as also requires at least one value.
+  std::vector<double> default_sequence;
+  bool sorted = false;
+  std::string same_length_as;
 };
 
 struct StateVariableInfo {

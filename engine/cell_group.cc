@@ -3,12 +3,20 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "engine/adex.h"
 #include "engine/errors.h"
+#include "engine/gif_membrane.h"
+#include "engine/hh_traub.h"
 #include "engine/integrate_and_fire.h"
+#include "engine/izhikevich.h"
 #include "engine/lif_conductance.h"
 #include "engine/lif_current.h"
+#include "engine/ode_neuron.h"
+#include "engine/sfa_rr_membrane.h"
 #include "engine/spike_source_array.h"
+#include "engine/spike_source_gamma.h"
 #include "engine/spike_source_poisson.h"
+#include "engine/spike_source_poisson_refractory.h"
 
 namespace spikeserve::engine {
 
@@ -17,7 +25,7 @@ CellGroup::CellGroup(const CellTypeInfo& type, uint32_t size)
   for (size_t k = 0; k < type.parameters.size(); ++k) {
     const ParameterInfo& p = type.parameters[k];
     parameters_.emplace_back(p.kind == ValueKind::kSequence ? 0 : size, p.default_value);
-    if (p.kind == ValueKind::kSequence) sequences_[k].resize(size);
+    if (p.kind == ValueKind::kSequence) sequences_[k].assign(size, p.default_sequence);
   }
   for (const auto& s : type.state_variables) initial_values_.emplace_back(size, s.initial_value);
 }
@@ -40,9 +48,13 @@ absl::Status CheckParameterValue(const std::string& name, double value, const st
                            absl::StrCat(name, " must be finite, got ", value));
   // Time constants and capacitance divide in the propagators; the rest only
   // need to be physically meaningful.
-  const bool positive =
-      name == "tau_m" || name == "cm" || name == "tau_syn_E" || name == "tau_syn_I";
-  const bool non_negative = name == "tau_refrac" || name == "rate" || name == "duration";
+  const bool positive = name == "tau_m" || name == "cm" || name == "tau_syn_E" ||
+                        name == "tau_syn_I" || name == "tau_sfa" || name == "tau_rr" ||
+                        name == "tau_w" || name == "delta_T" || name == "delta_v" ||
+                        name == "g_leak" || name == "alpha";
+  const bool non_negative = name == "tau_refrac" || name == "rate" || name == "duration" ||
+                            name == "q_sfa" || name == "q_rr" || name == "lambda0" ||
+                            name == "beta" || name == "gbar_Na" || name == "gbar_K";
   if (positive && !(value > 0))
     return InvalidArgument(field, reason::kOutOfRange,
                            absl::StrCat(name, " must be > 0, got ", value));
@@ -60,6 +72,18 @@ std::unique_ptr<CellGroup> Iaf(const CellTypeInfo& type, uint32_t size,
 }
 }  // namespace
 
+absl::Status CheckSequenceValue(const std::string& name, double value, const std::string& field) {
+  if (!std::isfinite(value))
+    return InvalidArgument(field, reason::kNotFinite,
+                           absl::StrCat(name, " must be finite, got ", value));
+  // Time constants and gamma shape/scale divide.
+  const bool positive = name == "tau_eta" || name == "tau_gamma" || name == "a" || name == "b";
+  if (positive && !(value > 0))
+    return InvalidArgument(field, reason::kOutOfRange,
+                           absl::StrCat("every value of ", name, " must be > 0, got ", value));
+  return absl::OkStatus();
+}
+
 std::unique_ptr<CellGroup> MakeCellGroup(const CellTypeInfo& type, uint32_t size,
                                          const CellGroupContext& context) {
   const std::string& name = type.name;
@@ -69,8 +93,20 @@ std::unique_ptr<CellGroup> MakeCellGroup(const CellTypeInfo& type, uint32_t size
   if (name == "IF_cond_exp" || name == "IF_facets_hardware1")
     return Iaf<LifConductanceMembrane, ExpKernel>(type, size, context);
   if (name == "IF_cond_alpha") return Iaf<LifConductanceMembrane, AlphaKernel>(type, size, context);
+  if (name == "IF_cond_exp_gsfa_grr") return Iaf<SfaRrMembrane, ExpKernel>(type, size, context);
+  if (name == "GIF_cond_exp") return Iaf<GifMembrane, ExpKernel>(type, size, context);
+  if (name == "EIF_cond_exp_isfa_ista")
+    return std::make_unique<OdeNeuron<Adex<ExpKernel>>>(type, size);
+  if (name == "EIF_cond_alpha_isfa_ista")
+    return std::make_unique<OdeNeuron<Adex<AlphaKernel>>>(type, size);
+  if (name == "Izhikevich") return std::make_unique<OdeNeuron<Izhikevich>>(type, size);
+  if (name == "HH_cond_exp") return std::make_unique<OdeNeuron<HhTraub>>(type, size);
   if (type.name == "SpikeSourcePoisson")
     return std::make_unique<SpikeSourcePoisson>(type, size, context);
+  if (name == "SpikeSourcePoissonRefractory")
+    return std::make_unique<SpikeSourcePoissonRefractory>(type, size, context);
+  if (name == "SpikeSourceGamma" || name == "SpikeSourceInhGamma")
+    return std::make_unique<SpikeSourceGamma>(type, size, context);
   if (type.name == "SpikeSourceArray") return std::make_unique<SpikeSourceArray>(type, size);
   return nullptr;
 }

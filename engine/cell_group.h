@@ -79,6 +79,9 @@ class CellGroup {
 // ...); OK for names without a constraint. `field` names the value in errors.
 absl::Status CheckParameterValue(const std::string& name, double value, const std::string& field);
 
+// The same for one value of a kSequence cell parameter.
+absl::Status CheckSequenceValue(const std::string& name, double value, const std::string& field);
+
 std::unique_ptr<CellGroup> MakeCellGroup(const CellTypeInfo& type, uint32_t size,
                                          const CellGroupContext& context);
 

@@ -148,27 +148,53 @@ class Simulation::Impl {
           return InvalidArgument(field, reason::kWrongType,
                                  absl::StrCat(name, " takes a Sequence or one Sequence per cell"));
         }
+        const ParameterInfo& info = group.type().parameters[idx];
         for (size_t c = 0; c < seqs.size(); ++c)
           for (size_t k = 0; k < seqs[c].size(); ++k) {
-            if (!std::isfinite(seqs[c][k]))
-              return InvalidArgument(
-                  field, reason::kNotFinite,
-                  absl::StrCat(name, " of cell ", cells[c], " has a non-finite value"));
-            if (k > 0 && seqs[c][k] < seqs[c][k - 1])
+            if (auto s = CheckSequenceValue(name, seqs[c][k], field); !s.ok()) return s;
+            if (info.sorted && k > 0 && seqs[c][k] < seqs[c][k - 1])
               return InvalidArgument(field, reason::kNotSorted,
                                      absl::StrCat(name, " of cell ", cells[c], " must be sorted"));
           }
         sequences.emplace_back(idx, std::move(seqs));
         continue;
       }
+      if (group.type().parameters[idx].kind == ValueKind::kInteger &&
+          std::holds_alternative<RandomSpec>(value))
+        return InvalidArgument(field, reason::kWrongType,
+                               absl::StrCat(name, " takes whole numbers, not a distribution"));
       auto resolved =
           ResolveNumbers(value, field, gids, {seed_, RngPurpose::kCellParameter, Fnv1a(name), 0});
       if (!resolved.ok()) return resolved.status();
       for (double v : *resolved) {
         auto s = CheckParameterValue(name, v, field);
         if (!s.ok()) return s;
+        if (group.type().parameters[idx].kind == ValueKind::kInteger && v != std::floor(v))
+          return InvalidArgument(field, reason::kOutOfRange,
+                                 absl::StrCat(name, " must be a whole number, got ", v));
       }
       numbers.emplace_back(idx, std::move(*resolved));
+    }
+    // Paired sequences (tau_eta and a_eta, ...) must agree in length once the
+    // new values are in place, so both may change together.
+    auto staged = [&](int idx, size_t k) -> const std::vector<double>& {
+      for (const auto& [j, s] : sequences)
+        if (j == idx) return s[k];
+      return group.sequences(idx)[cells[k]];
+    };
+    for (const auto& [idx, s] : sequences) {
+      const ParameterInfo& info = group.type().parameters[idx];
+      if (info.same_length_as.empty()) continue;
+      const int other = group.ParameterIndex(info.same_length_as);
+      for (size_t k = 0; k < cells.size(); ++k) {
+        const size_t n = staged(idx, k).size(), m = staged(other, k).size();
+        if (n == 0 || n != m)
+          return InvalidArgument(prefix + info.name, reason::kWrongLength,
+                                 absl::StrCat(info.name, " of cell ", cells[k], " has ", n,
+                                              " values; it needs at "
+                                              "least one and as many as ",
+                                              info.same_length_as, " (", m, ")"));
+      }
     }
     for (auto& [idx, v] : numbers)
       for (size_t k = 0; k < cells.size(); ++k) group.parameter(idx)[cells[k]] = v[k];
@@ -344,7 +370,7 @@ class Simulation::Impl {
     RunResult result;
     result.requested_ms = grid_.Time(target);
     for (auto& p : populations_) p.cells->Prepare(grid_, step_);
-    for (auto& s : sources_) s.Prepare(grid_);
+    for (size_t s = 0; s < sources_.size(); ++s) sources_[s].Prepare(grid_, seed_, s, trial_);
     std::vector<double> amplitudes(sources_.size(), 0.0);
     for (auto& p : populations_) recorder_.SampleIfDue(p.info.id, step_, *p.cells);
 
@@ -663,22 +689,36 @@ absl::Status Simulation::SetSynapseParameters(ProjectionId id, const ParameterMa
 }
 
 namespace {
-absl::Status ApplySourceParameters(CurrentSource& source, const ParameterMap& values) {
-  std::map<std::string, double> staged = source.parameters();
+absl::Status ApplySourceParameters(CurrentSource& source, const ParameterMap& values,
+                                   const TimeGrid& grid) {
+  CurrentSource staged = source;
   for (const auto& [name, value] : values) {
     const std::string field = "parameters." + name;
-    if (staged.count(name) == 0)
+    if (staged.parameters().count(name) == 0 && staged.sequences().count(name) == 0)
       return InvalidArgument(field, reason::kUnknownParameter,
                              absl::StrCat(source.info().name, " has no parameter '", name,
                                           "'; parameters: ", Names(source.info().parameters)));
+    if (staged.sequences().count(name) != 0) {
+      const Sequence* seq = std::get_if<Sequence>(&value);
+      if (seq == nullptr)
+        return InvalidArgument(field, reason::kWrongType, absl::StrCat(name, " takes a Sequence"));
+      for (double v : seq->values)
+        if (!std::isfinite(v))
+          return InvalidArgument(field, reason::kNotFinite,
+                                 absl::StrCat("every value of ", name, " must be finite"));
+      staged.sequences()[name] = seq->values;
+      continue;
+    }
     const double* d = std::get_if<double>(&value);
     if (d == nullptr)
       return InvalidArgument(field, reason::kWrongType, absl::StrCat(name, " takes a number"));
     if (!std::isfinite(*d))
       return InvalidArgument(field, reason::kNotFinite, absl::StrCat(name, " must be finite"));
-    staged[name] = *d;
+    staged.parameters()[name] = *d;
   }
-  source.parameters() = std::move(staged);
+  if (auto s = staged.Check(grid); !s.ok()) return s;
+  source.parameters() = staged.parameters();
+  source.sequences() = staged.sequences();
   return absl::OkStatus();
 }
 }  // namespace
@@ -692,7 +732,7 @@ absl::StatusOr<CurrentSourceId> Simulation::AddCurrentSource(const CurrentSource
         "type", reason::kUnknownCurrentSource,
         absl::StrCat("unknown current source '", spec.type, "'; known: ", Names(CurrentSources())));
   CurrentSource source(*info);
-  if (auto s = ApplySourceParameters(source, spec.parameters); !s.ok()) return s;
+  if (auto s = ApplySourceParameters(source, spec.parameters, impl_->grid_); !s.ok()) return s;
   impl_->sources_.push_back(std::move(source));
   return static_cast<CurrentSourceId>(impl_->sources_.size() - 1);
 }
@@ -702,7 +742,7 @@ absl::Status Simulation::SetCurrentSourceParameters(CurrentSourceId id,
   if (id >= impl_->sources_.size())
     return NotFound("current_source", reason::kUnknownCurrentSource,
                     absl::StrCat("no current source with id ", id));
-  return ApplySourceParameters(impl_->sources_[id], values);
+  return ApplySourceParameters(impl_->sources_[id], values, impl_->grid_);
 }
 
 absl::Status Simulation::Inject(CurrentSourceId id, const Selector& cells) {

@@ -267,6 +267,7 @@ void FillParameters(const std::vector<engine::ParameterInfo>& parameters,
     info->set_default_value(p.default_value);
     info->set_units(p.units);
     info->set_description(p.description);
+    info->mutable_default_sequence()->Add(p.default_sequence.begin(), p.default_sequence.end());
     switch (p.kind) {
       case engine::ValueKind::kNumber:
         info->set_kind(v1::ParameterInfo::NUMBER);

@@ -84,6 +84,8 @@ def main():
     if address is None:
         server, address = start_server(args.server_binary)
     environment = dict(os.environ, SPIKESERVE_ADDRESS=address, MPLBACKEND="Agg")
+    # Scenarios write files (Results/, *.pkl) into their working directory.
+    workdir = tempfile.mkdtemp(prefix="spikeserve-scenario-files-")
     counts = {"PASS": 0, "FAIL": 0, "SKIP": 0}
     try:
         for name in names:
@@ -91,7 +93,7 @@ def main():
             try:
                 result = subprocess.run([sys.executable, "-c", CHILD.format(name=name, **paths)],
                                         capture_output=True, text=True, env=environment,
-                                        timeout=args.timeout)
+                                        timeout=args.timeout, cwd=workdir)
                 lines = result.stdout.strip().splitlines()
                 if result.returncode == 0 and lines and lines[-1].split()[0] in ("PASS", "SKIP"):
                     verdict, _, reason = lines[-1].partition(" ")

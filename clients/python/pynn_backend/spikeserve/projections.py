@@ -44,14 +44,20 @@ def _server_connector(connector):
     return None
 
 
-def _from_list_spec(connector, synapse_names):
+def _from_list_spec(connector):
     """FromList/FromFile connections as a server spec (they are data already)."""
-    conn_list = np.asarray(connector.conn_list, dtype=float)
-    if conn_list.ndim != 2 or conn_list.shape[0] == 0:
-        conn_list = conn_list.reshape(0, 2 + len(connector.column_names or []))
-    columns = list(connector.column_names or [])
-    return {"name": "FromListConnector", "parameters": {}, "column_names": columns,
-            "rows": conn_list}
+    if isinstance(connector, connectors.FromFileConnector):
+        # What FromFileConnector.connect() would read, read here instead.
+        columns = [c for c in connector.file.get_metadata().get("columns", ("weight", "delay"))
+                   if c not in ("i", "j")]
+        conn_list = connector.file.read()
+    else:
+        columns = list(connector.column_names or [])
+        conn_list = connector.conn_list
+    rows = np.asarray(conn_list, dtype=float)
+    if rows.size == 0:
+        rows = rows.reshape(0, 2 + len(columns))
+    return {"name": "FromListConnector", "parameters": {}, "column_names": columns, "rows": rows}
 
 
 class Connection(common.Connection):
@@ -123,7 +129,7 @@ class Projection(common.Projection):
                          for name, value in synapse_parameters.items()}
         spec = None
         if isinstance(connector, connectors.FromListConnector):
-            spec = _from_list_spec(connector, list(server_values))
+            spec = _from_list_spec(connector)
         elif all(v is not None for v in server_values.values()):
             spec = _server_connector(connector)
         if spec is None:

@@ -1,0 +1,123 @@
+// Statistics of the stochastic spike sources, with bounds of about five
+// standard errors so that a correct implementation fails ~never and a wrong
+// rate, dead time or shape fails surely.
+#include <cmath>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "engine/simulation.h"
+#include "gtest/gtest.h"
+
+namespace spikeserve::engine {
+namespace {
+
+constexpr double kDt = 0.1;
+
+// Spike trains of `n` cells of `type` over `t_end` ms, one vector per cell.
+std::vector<std::vector<double>> Trains(const std::string& type, const ParameterMap& params, int n,
+                                        double t_end) {
+  SimulationConfig config;
+  config.timestep_ms = kDt;
+  config.seed = 3;
+  auto sim = *Simulation::Create(config);
+  PopulationSpec spec;
+  spec.size = n;
+  spec.cell_type = type;
+  spec.parameters = params;
+  auto pop = sim->AddPopulation(spec);
+  EXPECT_TRUE(pop.ok()) << pop.status();
+  EXPECT_TRUE(sim->Record(Selector{pop->id}, {"spikes"}, 0).ok());
+  EXPECT_TRUE(sim->Run(t_end).ok());
+  const SpikeData& s = sim->segments().back().populations[0].spikes;
+  std::vector<std::vector<double>> trains(n);
+  for (size_t k = 0; k < s.index.size(); ++k) trains[s.index[k]].push_back(s.time_ms[k]);
+  return trains;
+}
+
+struct IsiStats {
+  double mean = 0, cv = 0, min = 1e300;
+  size_t count = 0;
+};
+
+IsiStats Isis(const std::vector<std::vector<double>>& trains) {
+  std::vector<double> isi;
+  for (const auto& t : trains)
+    for (size_t k = 1; k < t.size(); ++k) isi.push_back(t[k] - t[k - 1]);
+  IsiStats s;
+  s.count = isi.size();
+  double sum = 0, sq = 0;
+  for (double x : isi) {
+    sum += x;
+    sq += x * x;
+    s.min = std::min(s.min, x);
+  }
+  s.mean = sum / isi.size();
+  s.cv = std::sqrt(sq / isi.size() - s.mean * s.mean) / s.mean;
+  return s;
+}
+
+TEST(SpikeSourcePoissonRefractoryTest, RateAndDeadTime) {
+  const double rate = 50.0, tau_refrac = 5.0, t_end = 10000.0;
+  const int n = 20;
+  const auto trains = Trains("SpikeSourcePoissonRefractory",
+                             {{"rate", rate}, {"tau_refrac", tau_refrac}}, n, t_end);
+  size_t count = 0;
+  for (const auto& t : trains) count += t.size();
+  const double expected = rate * n * t_end * 1e-3;
+  // Dead time makes the count less variable than Poisson: sqrt(expected) is a safe scale.
+  EXPECT_NEAR(count, expected, 5 * std::sqrt(expected));
+  EXPECT_GE(Isis(trains).min, tau_refrac - 1e-9);
+}
+
+TEST(SpikeSourceGammaTest, MeanIntervalAndCv) {
+  const int alpha = 4;
+  const double beta = 200.0, t_end = 20000.0;  // rate beta/alpha = 50 Hz
+  const auto trains =
+      Trains("SpikeSourceGamma", {{"alpha", double{alpha}}, {"beta", beta}}, 10, t_end);
+  const IsiStats s = Isis(trains);
+  const double mean = 1000.0 * alpha / beta, cv = 1 / std::sqrt(alpha);
+  ASSERT_GT(s.count, 5000u);
+  EXPECT_NEAR(s.mean, mean, 5 * mean * cv / std::sqrt(s.count) + kDt);
+  // Grid rounding adds jitter of ~dt/sqrt(12) to each interval: negligible at 20 ms.
+  EXPECT_NEAR(s.cv, cv, 0.03);
+}
+
+TEST(SpikeSourceGammaTest, AlphaMustBeAWholeNumber) {
+  SimulationConfig config;
+  auto sim = *Simulation::Create(config);
+  PopulationSpec spec;
+  spec.size = 1;
+  spec.cell_type = "SpikeSourceGamma";
+  spec.parameters["alpha"] = 2.5;
+  EXPECT_EQ(sim->AddPopulation(spec).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(SpikeSourceInhGammaTest, RateFollowsTheBins) {
+  // Bins: 0-2 s at 10 Hz (a 2, b 0.05 s), 2-4 s at 40 Hz (a 5, b 0.005 s).
+  const int n = 50;
+  const auto trains = Trains("SpikeSourceInhGamma",
+                             {{"a", Sequence{{2.0, 5.0}}},
+                              {"b", Sequence{{0.05, 0.005}}},
+                              {"tbins", Sequence{{0.0, 2000.0}}}},
+                             n, 4000.0);
+  double first = 0, second = 0;
+  for (const auto& t : trains)
+    for (double x : t) (x <= 2000.0 ? first : second) += 1;
+  const double e1 = 10.0 * 2.0 * n, e2 = 40.0 * 2.0 * n;
+  EXPECT_NEAR(first, e1, 5 * std::sqrt(e1) + n);  // + one interval per cell at the bin edge
+  EXPECT_NEAR(second, e2, 5 * std::sqrt(e2) + n);
+}
+
+TEST(SpikeSourceInhGammaTest, SequencesMustPair) {
+  SimulationConfig config;
+  auto sim = *Simulation::Create(config);
+  PopulationSpec spec;
+  spec.size = 1;
+  spec.cell_type = "SpikeSourceInhGamma";
+  spec.parameters["a"] = Sequence{{1.0, 2.0}};
+  EXPECT_EQ(sim->AddPopulation(spec).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace spikeserve::engine
