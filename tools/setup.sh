@@ -17,7 +17,7 @@ SERVER_PACKAGES=(
 CLIENT_PACKAGES=(
   # Python client, PyNN backend and their tests (run under /usr/bin/python3)
   python3-grpcio python3-protobuf python3-numpy python3-pynn python3-neo python3-quantities
-  python3-jinja2 python3-pytest python3-scipy python3-matplotlib
+  python3-h5py python3-jinja2 python3-pytest python3-scipy python3-matplotlib
 )
 
 PACKAGES=("${SERVER_PACKAGES[@]}")

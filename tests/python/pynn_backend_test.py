@@ -245,6 +245,23 @@ def test_reset_reproduces_a_deterministic_network(simulator):
     assert sum(len(t) for t in first.spiketrains) > 0
 
 
+def test_network_grows_after_a_run(simulator):
+    source = sim.Population(1, sim.SpikeSourceArray(spike_times=Sequence([15.0, 25.0])))
+    source.record("spikes")
+    sim.run(10.0)
+    target = sim.Population(1, sim.IF_curr_exp(tau_syn_E=1.0))
+    target.record("v")
+    sim.Projection(source, target, sim.OneToOneConnector(), sim.StaticSynapse(weight=5.0, delay=1.0))
+    sim.run(20.0)
+    v = target.get_data().segments[0].analogsignals[0]
+    assert float(v.t_start) == pytest.approx(10.0)  # recording began when it was asked for
+    # The spike at 15 ms arrives 1 ms later and depolarises the new cell.
+    before = v.magnitude[int(round((15.9 - 10.0) / 0.1)), 0]
+    after = v.magnitude[int(round((17.5 - 10.0) / 0.1)), 0]
+    assert before == pytest.approx(-65.0) and after > -64.0
+    assert [list(t.magnitude) for t in source.get_data().segments[0].spiketrains] == [[15.0, 25.0]]
+
+
 def test_run_with_callbacks_and_state_queries(simulator):
     seen = []
 
