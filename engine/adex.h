@@ -7,7 +7,8 @@
 // with exp or alpha conductances as ODE states. When v >= v_spike: v = v_reset,
 // w += b, and v is held at v_reset for tau_refrac (w and g keep evolving).
 // As in NEST, the right-hand side uses min(v, v_spike) so the exponential
-// cannot overflow inside a trial substep.
+// cannot overflow inside a trial substep. delta_T = 0 is allowed (NEST): the
+// exponential term vanishes and v_thresh takes v_spike's place.
 #ifndef SPIKESERVE_ENGINE_ADEX_H_
 #define SPIKESERVE_ENGINE_ADEX_H_
 
@@ -85,9 +86,10 @@ class Adex {
   }
 
   void Derivatives(uint32_t i, const double* y, double injected, bool clamped, double* dydt) const {
-    const double v = clamped ? v_reset_[i] : std::min(y[0], v_spike_[i]);
+    const double v = clamped ? v_reset_[i] : std::min(y[0], Peak(i));
     const double g_l = c_.g_leak[i];
-    const double i_spike = g_l * delta_t_[i] * std::exp((v - v_t_[i]) / delta_t_[i]);
+    const double i_spike =
+        delta_t_[i] > 0 ? g_l * delta_t_[i] * std::exp((v - v_t_[i]) / delta_t_[i]) : 0.0;
     const double i_syn = y[2] * (v - e_e_[i]) + y[3] * (v - e_i_[i]);
     dydt[0] = clamped ? 0.0
                       : (-g_l * (v - e_l_[i]) + i_spike - i_syn - y[1] + i_offset_[i] + injected) *
@@ -104,13 +106,16 @@ class Adex {
     }
   }
 
-  bool Crossed(uint32_t i, const double* y) const { return y[0] >= v_spike_[i]; }
+  bool Crossed(uint32_t i, const double* y) const { return y[0] >= Peak(i); }
   void Fire(uint32_t i, double* y) const {
     y[0] = v_reset_[i];
     y[1] += b_[i];
   }
 
  private:
+  // Where a spike is detected (mV).
+  double Peak(uint32_t i) const { return delta_t_[i] > 0 ? v_spike_[i] : v_t_[i]; }
+
   // The group's columns (mV, nA).
   const double *e_l_ = nullptr, *e_e_ = nullptr, *e_i_ = nullptr, *v_t_ = nullptr,
                *delta_t_ = nullptr, *v_spike_ = nullptr, *v_reset_ = nullptr, *b_ = nullptr,

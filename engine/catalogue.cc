@@ -281,12 +281,64 @@ const std::vector<CellTypeInfo>& CellTypes() {
 }
 
 const std::vector<SynapseTypeInfo>& SynapseTypes() {
+  const auto weight =
+      Num("weight", 0.0, "nA or uS", "nA for current-based targets, uS for conductance-based ones");
+  const auto delay =
+      Num("delay", 0.0, "ms", "transmission delay; default (not given) is min_delay");
   static const auto* types = new std::vector<SynapseTypeInfo>{
-      {"StaticSynapse",
-       {Num("weight", 0.0, "nA or uS",
-            "nA for current-based targets, uS for conductance-based ones"),
-        Num("delay", 0.0, "ms", "transmission delay; default (not given) is min_delay")},
-       "Synaptic connection with fixed weight and delay."},
+      {"StaticSynapse", {weight, delay}, "Synaptic connection with fixed weight and delay."},
+      {"TsodyksMarkramSynapse",
+       {weight, delay, Num("U", 0.5, "dimensionless", "use parameter"),
+        Num("tau_rec", 100.0, "ms", "depression (recovery) time constant"),
+        Num("tau_facil", 0.0, "ms", "facilitation time constant; 0: none")},
+       "Short-term depression and facilitation (NEST tsodyks_synapse); the PSC time constant is "
+       "the post cell's tau_syn_E or tau_syn_I.",
+       {{"u", 0.0, "dimensionless"}}},
+      {"STDPMechanism",
+       {weight, delay,
+        Num("dendritic_delay_fraction", 1.0, "dimensionless",
+            "part of the delay on the dendrite, in [0, 1]")},
+       "Spike-timing-dependent plasticity: a timing dependence and a weight dependence (see "
+       "TimingDependences, WeightDependences), all-to-all pairing with traces (NEST "
+       "stdp_synapse)."},
+      {"SimpleStochasticSynapse",
+       {weight, delay, Num("p", 0.5, "dimensionless", "release probability per spike")},
+       "Transmits each spike with probability p."},
+  };
+  return *types;
+}
+
+const std::vector<SynapseTypeInfo>& TimingDependences() {
+  static const auto* types = new std::vector<SynapseTypeInfo>{
+      {"SpikePairRule",
+       {Num("tau_plus", 20.0, "ms", "potentiation time constant"),
+        Num("tau_minus", 20.0, "ms", "depression time constant"),
+        Num("A_plus", 0.01, "dimensionless", "potentiation amplitude"),
+        Num("A_minus", 0.01, "dimensionless", "depression amplitude")},
+       "Pair rule: dw+ = A_plus F+(w) exp(-dt/tau_plus), dw- = A_minus F-(w) exp(dt/tau_minus)."},
+      {"Vogels2011Rule",
+       {Num("tau", 20.0, "ms", "time constant of both traces"),
+        Num("eta", 1e-10, "nA or uS", "learning rate"),
+        Num("rho", 3.0, "Hz", "target post-synaptic rate")},
+       "Inhibitory plasticity (Vogels et al. 2011; NEST vogels_sprekeler_synapse)."},
+  };
+  return *types;
+}
+
+const std::vector<SynapseTypeInfo>& WeightDependences() {
+  const auto w_min = Num("w_min", 0.0, "nA or uS", "lower weight bound");
+  const auto w_max = Num("w_max", 1.0, "nA or uS", "upper weight bound");
+  static const auto* types = new std::vector<SynapseTypeInfo>{
+      {"AdditiveWeightDependence", {w_min, w_max}, "F+ = F- = w_max - w_min."},
+      {"MultiplicativeWeightDependence", {w_min, w_max}, "F+ = w_max - w, F- = w - w_min."},
+      {"AdditivePotentiationMultiplicativeDepression",
+       {w_min, w_max},
+       "F+ = w_max - w_min, F- = w - w_min."},
+      {"GutigWeightDependence",
+       {w_min, w_max, Num("mu_plus", 0.5, "dimensionless", "potentiation exponent"),
+        Num("mu_minus", 0.5, "dimensionless", "depression exponent")},
+       "F+ = (w_max - w_min) (1 - x)^mu_plus, F- = (w_max - w_min) x^mu_minus, "
+       "x = (w - w_min)/(w_max - w_min)."},
   };
   return *types;
 }

@@ -53,6 +53,8 @@ struct SynapseTypeInfo {
   std::string name;
   std::vector<ParameterInfo> parameters;  // weight's units depend on the target: see description
   std::string description;
+  // Synaptic state with initial values users may set (Projection.initialize).
+  std::vector<StateVariableInfo> state_variables;
 };
 
 struct ConnectorInfo {
@@ -75,6 +77,11 @@ struct DistributionInfo {
 // The catalogue is immutable and lives for the whole program.
 const std::vector<CellTypeInfo>& CellTypes();
 const std::vector<SynapseTypeInfo>& SynapseTypes();
+// STDPMechanism's components: PyNN's timing dependences (SpikePairRule, ...)
+// and weight dependences (AdditiveWeightDependence, ...), whose parameters
+// join the mechanism's.
+const std::vector<SynapseTypeInfo>& TimingDependences();
+const std::vector<SynapseTypeInfo>& WeightDependences();
 const std::vector<ConnectorInfo>& Connectors();
 const std::vector<CurrentSourceInfo>& CurrentSources();
 const std::vector<DistributionInfo>& Distributions();

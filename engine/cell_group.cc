@@ -50,11 +50,12 @@ absl::Status CheckParameterValue(const std::string& name, double value, const st
   // need to be physically meaningful.
   const bool positive = name == "tau_m" || name == "cm" || name == "tau_syn_E" ||
                         name == "tau_syn_I" || name == "tau_sfa" || name == "tau_rr" ||
-                        name == "tau_w" || name == "delta_T" || name == "delta_v" ||
-                        name == "g_leak" || name == "alpha";
-  const bool non_negative = name == "tau_refrac" || name == "rate" || name == "duration" ||
-                            name == "q_sfa" || name == "q_rr" || name == "lambda0" ||
-                            name == "beta" || name == "gbar_Na" || name == "gbar_K";
+                        name == "tau_w" || name == "delta_v" || name == "g_leak" || name == "alpha";
+  // delta_T = 0 turns the EIF models into LIF ones with adaptation (NEST).
+  const bool non_negative = name == "tau_refrac" || name == "delta_T" || name == "rate" ||
+                            name == "duration" || name == "q_sfa" || name == "q_rr" ||
+                            name == "lambda0" || name == "beta" || name == "gbar_Na" ||
+                            name == "gbar_K";
   if (positive && !(value > 0))
     return InvalidArgument(field, reason::kOutOfRange,
                            absl::StrCat(name, " must be > 0, got ", value));

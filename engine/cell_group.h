@@ -63,6 +63,9 @@ class CellGroup {
   // sources start a fresh but reproducible trial.
   virtual void Reset(uint64_t trial) = 0;
   virtual void Update(const StepContext& ctx, std::vector<SpikeEvent>& spikes) = 0;
+  // Exact times (ms) of the spikes of the last Update, one per spike
+  // (multiplicity expanded) in event order; nullptr: they are on the grid.
+  virtual const std::vector<double>* ExactSpikeTimes() const { return nullptr; }
   // Current value of a recordable state variable; nullptr if not recordable.
   virtual const std::vector<double>* Variable(const std::string& name) const = 0;
 

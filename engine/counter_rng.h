@@ -26,6 +26,7 @@ enum class RngPurpose : uint32_t {
   kGammaSource = 9,
   kInhGammaSource = 10,
   kNoisyCurrent = 11,
+  kSynapticRelease = 12,
 };
 
 // SplitMix64 finaliser: a bijective 64-bit mixer, used to fold stream ids into

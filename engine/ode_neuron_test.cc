@@ -136,6 +136,15 @@ TEST(AdexTest, AlphaConductanceVariantRunsAndFires) {
   EXPECT_GE(got.spikes.size(), 2u);
 }
 
+TEST(AdexTest, ZeroDeltaTSpikesAtThreshold) {
+  // No exponential term: v rises as a leaky integrator and spikes at
+  // v_thresh (-50.4 mV), well below v_spike (-40 mV).
+  const Trace got = Simulate("EIF_cond_exp_isfa_ista", {{"delta_T", 0.0}, {"a", 0.0}, {"b", 0.0}},
+                             1.0, 5.0, 100.0, {"v", "w"});
+  ASSERT_GE(got.spikes.size(), 2u);
+  for (double v : got.v) EXPECT_LT(v, -50.4 + 1e-9);
+}
+
 TEST(IzhikevichTest, RegularSpikingFirstSpikesMatchRk4Reference) {
   const double a = 0.02, b = 0.2, c = -65.0, d = 8.0, i_nA = 0.01, start = 10.0;
   const Trace got = Simulate("Izhikevich", {{"a", a}, {"b", b}, {"c", c}, {"d", d}}, i_nA, start,

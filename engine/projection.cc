@@ -1,29 +1,103 @@
 #include "engine/projection.h"
 
+#include <algorithm>
+#include <numeric>
 #include <utility>
 
 namespace spikeserve::engine {
 
 Projection::Projection(ProjectionId id, std::string label, uint32_t receptor, uint32_t n_pre,
                        const std::vector<uint32_t>& pre, const std::vector<uint32_t>& post,
-                       std::vector<PostTarget> post_targets, std::vector<RingBuffer*> post_rings)
+                       uint16_t delay, std::vector<PostTarget> post_targets,
+                       std::vector<RingBuffer*> post_rings)
     : id_(id),
       label_(std::move(label)),
       receptor_(receptor),
       row_start_(n_pre + 1, 0),
-      synapses_(pre.size()),
+      run_begin_(n_pre + 1, 0),
+      post_(post),
+      weight_(post.size(), 0.0),
       post_targets_(std::move(post_targets)),
       post_rings_(std::move(post_rings)) {
   for (uint32_t p : pre) ++row_start_[p + 1];
   for (uint32_t i = 0; i < n_pre; ++i) row_start_[i + 1] += row_start_[i];
-  for (size_t k = 0; k < post.size(); ++k) synapses_[k] = Synapse{post[k], 0.0f, 1};
+  SetDelays(std::vector<uint16_t>(post.size(), delay));
 }
 
 std::vector<uint32_t> Projection::PrePositions() const {
-  std::vector<uint32_t> pre(synapses_.size());
-  for (uint32_t i = 0; i + 1 < row_start_.size(); ++i)
-    for (uint64_t k = row_start_[i]; k < row_start_[i + 1]; ++k) pre[k] = i;
+  std::vector<uint32_t> pre(post_.size());
+  for (uint32_t i = 0; i < num_rows(); ++i)
+    std::fill(pre.begin() + row_start_[i], pre.begin() + row_start_[i + 1], i);
   return pre;
+}
+
+std::vector<uint16_t> Projection::Delays() const {
+  std::vector<uint16_t> d(post_.size());
+  for (const DelayRun& r : runs_) std::fill(d.begin() + r.begin, d.begin() + r.end, r.delay);
+  return d;
+}
+
+std::pair<uint16_t, uint16_t> Projection::DelayRange() const {
+  if (runs_.empty()) return {0, 0};
+  std::pair<uint16_t, uint16_t> range{UINT16_MAX, 0};
+  for (const DelayRun& r : runs_) {
+    range.first = std::min(range.first, r.delay);
+    range.second = std::max(range.second, r.delay);
+  }
+  return range;
+}
+
+std::vector<uint64_t> Projection::SetDelays(const std::vector<uint16_t>& steps) {
+  std::vector<uint64_t> perm;  // filled on the first row that needs a reorder
+  auto before = [&](uint64_t a, uint64_t b) {
+    return steps[a] != steps[b] ? steps[a] < steps[b] : post_[a] < post_[b];
+  };
+  std::vector<uint64_t> order;
+  for (uint32_t i = 0; i < num_rows(); ++i) {
+    const uint64_t b = row_start_[i], e = row_start_[i + 1];
+    order.resize(e - b);
+    std::iota(order.begin(), order.end(), b);
+    if (std::is_sorted(order.begin(), order.end(), before)) continue;
+    std::stable_sort(order.begin(), order.end(), before);
+    if (perm.empty()) {
+      perm.resize(post_.size());
+      std::iota(perm.begin(), perm.end(), 0);
+    }
+    std::copy(order.begin(), order.end(), perm.begin() + b);
+  }
+  std::vector<uint16_t> sorted_steps;
+  const std::vector<uint16_t>* d = &steps;
+  if (!perm.empty()) {
+    std::vector<uint32_t> post(post_.size());
+    std::vector<double> weight(post_.size());
+    sorted_steps.resize(post_.size());
+    for (uint64_t k = 0; k < perm.size(); ++k) {
+      post[k] = post_[perm[k]];
+      weight[k] = weight_[perm[k]];
+      sorted_steps[k] = steps[perm[k]];
+    }
+    post_ = std::move(post);
+    weight_ = std::move(weight);
+    d = &sorted_steps;
+  }
+  runs_.clear();
+  for (uint32_t i = 0; i < num_rows(); ++i) {
+    run_begin_[i] = runs_.size();
+    for (uint64_t k = row_start_[i]; k < row_start_[i + 1]; ++k) {
+      if (k == row_start_[i] || (*d)[k] != (*d)[k - 1]) runs_.push_back({k, k + 1, (*d)[k]});
+      runs_.back().end = k + 1;
+    }
+  }
+  run_begin_[num_rows()] = runs_.size();
+  runs_.shrink_to_fit();
+  return perm;
+}
+
+uint64_t Projection::MemoryBytes() const {
+  return row_start_.capacity() * sizeof(uint64_t) + run_begin_.capacity() * sizeof(uint64_t) +
+         runs_.capacity() * sizeof(DelayRun) + post_.capacity() * sizeof(uint32_t) +
+         weight_.capacity() * sizeof(double) + post_targets_.capacity() * sizeof(PostTarget) +
+         post_rings_.capacity() * sizeof(RingBuffer*);
 }
 
 }  // namespace spikeserve::engine

@@ -1,12 +1,21 @@
 // A projection's synapses as compressed sparse rows keyed by presynaptic
-// position (position in the pre CellSet), each row sorted by post position,
-// so storage order is PyNN's canonical order and GetConnections needs no sort.
+// position (position in the pre CellSet).
+//
+// Layout: per synapse only the post position (uint32) and the weight (double,
+// so a weight reads back exactly as it was set): 12 bytes. Delays are kept off
+// the per-synapse record: each row is split into delay runs, consecutive
+// synapses sharing one delay, so a homogeneous-delay row costs one run, and
+// delivery touches one ring-buffer slot per run.
+//
+// Storage (= canonical) order: by pre position, then delay, then post
+// position, ties (multapses) in the order they were made. Changing delays may
+// reorder synapses within a row; SetDelays reports the permutation so that
+// per-synapse state kept elsewhere (synapse_dynamics.h) follows.
 #ifndef SPIKESERVE_ENGINE_PROJECTION_H_
 #define SPIKESERVE_ENGINE_PROJECTION_H_
 
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "engine/ring_buffer.h"
@@ -14,13 +23,12 @@
 
 namespace spikeserve::engine {
 
-// 12 bytes per static synapse, all included (rows cost 8 bytes per pre cell).
-struct Synapse {
-  uint32_t post;   // position in the post CellSet
-  float weight;    // nA (current-based target) or uS (conductance-based)
+// Synapses [begin, end) of a row have `delay`.
+struct DelayRun {
+  uint64_t begin;  // synapse indices
+  uint64_t end;
   uint16_t delay;  // steps, >= 1
 };
-static_assert(sizeof(Synapse) <= 12, "synapse must stay compact");
 
 // Where a post position lives: which of the projection's post ring buffers,
 // and the cell index inside that population.
@@ -31,27 +39,51 @@ struct PostTarget {
 
 class Projection {
  public:
-  // `pre`, `post` connection lists in canonical order.
+  // `pre`, `post` connection lists sorted by pre then post position; every
+  // synapse starts with weight 0 and a delay of `delay` steps.
   Projection(ProjectionId id, std::string label, uint32_t receptor, uint32_t n_pre,
-             const std::vector<uint32_t>& pre, const std::vector<uint32_t>& post,
+             const std::vector<uint32_t>& pre, const std::vector<uint32_t>& post, uint16_t delay,
              std::vector<PostTarget> post_targets, std::vector<RingBuffer*> post_rings);
 
   ProjectionId id() const { return id_; }
   const std::string& label() const { return label_; }
-  uint64_t size() const { return synapses_.size(); }
-  std::vector<Synapse>& synapses() { return synapses_; }
-  const std::vector<Synapse>& synapses() const { return synapses_; }
-  // Pre position of every synapse, in storage order.
+  uint32_t receptor() const { return receptor_; }
+  uint64_t size() const { return post_.size(); }
+  uint32_t num_rows() const { return static_cast<uint32_t>(row_start_.size() - 1); }
+
+  const std::vector<uint32_t>& post() const { return post_; }
+  std::vector<double>& weights() { return weight_; }  // nA (current target) or uS (conductance)
+  const std::vector<double>& weights() const { return weight_; }
+  const std::vector<PostTarget>& post_targets() const { return post_targets_; }
+  RingBuffer& ring(uint32_t part) const { return *post_rings_[part]; }
+
+  // Delay runs of `row`: runs()[run_begin(row) .. run_begin(row + 1)).
+  uint64_t row_start(uint32_t row) const { return row_start_[row]; }
+  uint64_t run_begin(uint32_t row) const { return run_begin_[row]; }
+  const std::vector<DelayRun>& runs() const { return runs_; }
+
+  // Pre position and delay (steps) of every synapse, in storage order.
   std::vector<uint32_t> PrePositions() const;
+  std::vector<uint16_t> Delays() const;
+  // Smallest and largest delay (steps); {0, 0} without synapses.
+  std::pair<uint16_t, uint16_t> DelayRange() const;
+
+  // Sets every synapse's delay (storage order) and regroups the rows. Returns
+  // the permutation applied, new index -> old index, or {} if none was needed.
+  std::vector<uint64_t> SetDelays(const std::vector<uint16_t>& steps);
+
+  // Heap bytes held by the synapses, rows and targets (not the ring buffers).
+  uint64_t MemoryBytes() const;
 
   // Puts the spike of pre position `row`, emitted at the end of step
   // `spike_step` - 1 (time spike_step * dt), into the post ring buffers.
   void Deliver(uint32_t row, uint64_t spike_step, uint32_t multiplicity) const {
-    for (uint64_t k = row_start_[row]; k < row_start_[row + 1]; ++k) {
-      const Synapse& s = synapses_[k];
-      const PostTarget& t = post_targets_[s.post];
-      post_rings_[t.part]->Add(receptor_, spike_step + s.delay, t.index,
-                               static_cast<double>(s.weight) * multiplicity);
+    for (uint64_t r = run_begin_[row]; r < run_begin_[row + 1]; ++r) {
+      const uint64_t arrival = spike_step + runs_[r].delay;
+      for (uint64_t k = runs_[r].begin; k < runs_[r].end; ++k) {
+        const PostTarget& t = post_targets_[post_[k]];
+        post_rings_[t.part]->Add(receptor_, arrival, t.index, weight_[k] * multiplicity);
+      }
     }
   }
 
@@ -59,8 +91,11 @@ class Projection {
   ProjectionId id_;
   std::string label_;
   uint32_t receptor_;
-  std::vector<uint64_t> row_start_;
-  std::vector<Synapse> synapses_;
+  std::vector<uint64_t> row_start_;  // n_pre + 1 synapse offsets
+  std::vector<uint64_t> run_begin_;  // n_pre + 1 offsets into runs_
+  std::vector<DelayRun> runs_;
+  std::vector<uint32_t> post_;  // post position per synapse
+  std::vector<double> weight_;
   std::vector<PostTarget> post_targets_;
   std::vector<RingBuffer*> post_rings_;
 };

@@ -186,18 +186,43 @@ bool Recorder::RecordsSpikes(PopulationId id) const {
 }
 
 void Recorder::AddSpikes(PopulationId id, uint64_t spike_step,
-                         const std::vector<SpikeEvent>& spikes) {
+                         const std::vector<SpikeEvent>& spikes, const std::vector<double>* exact) {
   const State& s = states_.at(id);
   SpikeData* data = nullptr;
+  size_t first = 0;
   const double t = grid_.Time(spike_step);
+  size_t j = 0;
   for (const SpikeEvent& e : spikes) {
-    if (!s.spikes_on[e.index]) continue;
-    if (data == nullptr) data = &Open(id).spikes;
-    for (uint32_t m = 0; m < e.multiplicity; ++m) {
+    if (!s.spikes_on[e.index]) {
+      j += e.multiplicity;
+      continue;
+    }
+    if (data == nullptr) {
+      data = &Open(id).spikes;
+      first = data->index.size();
+    }
+    for (uint32_t m = 0; m < e.multiplicity; ++m, ++j) {
       data->index.push_back(e.index);
-      data->time_ms.push_back(t);
+      data->time_ms.push_back(exact ? (*exact)[j] : t);
     }
   }
+  if (data == nullptr || exact == nullptr) return;
+  // Exact times within one step need not follow the cell order.
+  std::vector<std::pair<double, uint32_t>> batch;
+  for (size_t k = first; k < data->index.size(); ++k)
+    batch.emplace_back(data->time_ms[k], data->index[k]);
+  std::sort(batch.begin(), batch.end());
+  for (size_t k = 0; k < batch.size(); ++k) {
+    data->time_ms[first + k] = batch[k].first;
+    data->index[first + k] = batch[k].second;
+  }
+}
+
+void Recorder::SetTime(double t_ms) {
+  segments_.back().t_stop_ms = t_ms;
+  for (auto& r : segments_.back().populations)
+    for (size_t k = r.spikes.time_ms.size(); k > 0 && r.spikes.time_ms[k - 1] > t_ms; --k)
+      r.spikes.time_ms[k - 1] = t_ms;
 }
 
 void Recorder::Reset(const std::map<std::string, std::string>& annotations, bool time_advanced) {

@@ -40,13 +40,17 @@ class Recorder {
   // then the number of steps done): samples if `step` is a sampling time.
   void SampleIfDue(PopulationId id, uint64_t step, const CellGroup& cells);
   bool RecordsSpikes(PopulationId id) const;
-  // Spikes of one step; their time is spike_step * dt.
-  void AddSpikes(PopulationId id, uint64_t spike_step, const std::vector<SpikeEvent>& spikes);
+  // Spikes of one step; their time is spike_step * dt or, when `exact` is
+  // given, exact[j] for the j-th spike (multiplicity expanded).
+  void AddSpikes(PopulationId id, uint64_t spike_step, const std::vector<SpikeEvent>& spikes,
+                 const std::vector<double>* exact);
 
   // Reset: closes the open segment (if time had advanced) and opens a new one
   // with the same recording settings; otherwise merges the annotations.
   void Reset(const std::map<std::string, std::string>& annotations, bool time_advanced);
-  void SetTime(double t_ms) { segments_.back().t_stop_ms = t_ms; }
+  // End of the open segment; exact spike times past it (rounded down onto
+  // the last step) are recorded as t_ms, so spikes stay inside the segment.
+  void SetTime(double t_ms);
 
   const std::vector<Segment>& segments() const { return segments_; }
 

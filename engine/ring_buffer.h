@@ -30,6 +30,20 @@ class RingBuffer {
     return data_.data() + (receptor * slots_ + step % slots_) * cells_;
   }
 
+  // More slots for longer delays, keeping the input already in flight:
+  // everything not yet consumed arrives in [now, now + old slots).
+  void Grow(size_t slots, uint64_t now) {
+    if (slots <= slots_) return;
+    const size_t receptors = cells_ == 0 ? 0 : data_.size() / (cells_ * slots_);
+    std::vector<double> data(cells_ * receptors * slots, 0.0);
+    for (size_t r = 0; r < receptors; ++r)
+      for (uint64_t t = now; t < now + slots_; ++t)
+        std::copy_n(data_.data() + (r * slots_ + t % slots_) * cells_, cells_,
+                    data.data() + (r * slots + t % slots) * cells_);
+    slots_ = slots;
+    data_ = std::move(data);
+  }
+
   void Clear() { std::fill(data_.begin(), data_.end(), 0.0); }
 
  private:

@@ -17,6 +17,7 @@
 #include "engine/projection.h"
 #include "engine/recorder.h"
 #include "engine/structure.h"
+#include "engine/synapse_dynamics.h"
 #include "engine/time_grid.h"
 #include "engine/value_resolution.h"
 
@@ -30,6 +31,9 @@ std::string Names(const std::vector<Info>& items) {
   return absl::StrJoin(names, ", ");
 }
 
+// Delays are stored in 16 bits (projection.h).
+constexpr int64_t kMaxDelaySteps = 65535;
+
 // Receptor channels of the LIF cell groups: the index into their ring buffer.
 int ReceptorIndex(const CellTypeInfo& type, const std::string& name) {
   for (size_t k = 0; k < type.receptor_types.size(); ++k)
@@ -41,11 +45,14 @@ int ReceptorIndex(const CellTypeInfo& type, const std::string& name) {
 
 class Simulation::Impl {
  public:
-  Impl(const SimulationConfig& config, uint64_t seed, int64_t min_delay_steps,
+  // `requested` as given, `resolved` with the effective values.
+  Impl(const SimulationConfig& requested, const SimulationConfig& resolved, int64_t min_delay_steps,
        int64_t max_delay_steps)
-      : config_(config),
-        grid_(config.timestep_ms),
-        seed_(seed),
+      : config_(resolved),
+        grid_(resolved.timestep_ms),
+        seed_(resolved.seed),
+        auto_min_delay_(requested.min_delay_ms == 0),
+        auto_max_delay_(requested.max_delay_ms == 0),
         min_delay_steps_(min_delay_steps),
         max_delay_steps_(max_delay_steps),
         recorder_(grid_) {}
@@ -57,11 +64,16 @@ class Simulation::Impl {
     std::vector<std::array<double, 3>> positions;
     std::vector<double> injected;  // nA per cell, this step; empty: no electrode
     // Outgoing projections with the CSR row of each cell (-1: not a pre cell).
-    std::vector<std::pair<Projection*, std::vector<int32_t>>> outgoing;
+    std::vector<std::pair<ProjectionId, std::vector<int32_t>>> outgoing;
+    // Incoming projections that learn from this population's spikes, with
+    // the ring part this population is in them.
+    std::vector<std::pair<ProjectionId, uint32_t>> plastic_incoming;
   };
 
   struct ProjectionRecord {
     std::unique_ptr<Projection> synapses;
+    std::unique_ptr<SynapseDynamics> dynamics;   // nullptr: StaticSynapse
+    std::vector<PopulationId> post_populations;  // by ring part
     uint32_t n_pre = 0, n_post = 0;
     bool conductance_target = false;
   };
@@ -77,6 +89,9 @@ class Simulation::Impl {
   SimulationConfig config_;
   TimeGrid grid_;
   uint64_t seed_;
+  // Auto delays: min_delay is the smallest delay present (one step without
+  // synapses) and max_delay the ring capacity, grown when a longer delay comes.
+  const bool auto_min_delay_, auto_max_delay_;
   int64_t min_delay_steps_, max_delay_steps_;
   uint64_t step_ = 0;
   uint64_t trial_ = 0;  // number of resets that moved time back
@@ -284,11 +299,12 @@ class Simulation::Impl {
                                absl::StrCat("delay ", k, " is ", d[k], " ms, below the time step ",
                                             grid_.dt(), " ms"));
       const int64_t s = grid_.Steps(d[k]);
-      if (s > max_delay_steps_)
+      const int64_t max_steps = auto_max_delay_ ? kMaxDelaySteps : max_delay_steps_;
+      if (s > max_steps)
         return InvalidArgument(field, reason::kAboveMaxDelay,
                                absl::StrCat("delay ", k, " is ", d[k], " ms, above max_delay ",
-                                            grid_.Time(max_delay_steps_), " ms"));
-      if (s < min_delay_steps_)
+                                            grid_.Time(max_steps), " ms"));
+      if (!auto_min_delay_ && s < min_delay_steps_)
         return InvalidArgument(field, reason::kOutOfRange,
                                absl::StrCat("delay ", k, " is ", d[k], " ms, below min_delay ",
                                             grid_.Time(min_delay_steps_), " ms"));
@@ -303,13 +319,36 @@ class Simulation::Impl {
   absl::Status AssignSynapses(ProjectionRecord& rec, const ParameterMap& values,
                               const std::map<std::string, std::vector<double>>& columns,
                               bool defaults, const std::string& prefix) {
-    for (const auto& [name, v] : values)
-      if (name != "weight" && name != "delay")
+    Projection& proj = *rec.synapses;
+    const uint64_t n = proj.size();
+    // Model parameters: one value per projection, staged so that nothing
+    // changes on error.
+    std::map<std::string, double> model =
+        rec.dynamics ? rec.dynamics->parameters() : std::map<std::string, double>{};
+    for (const auto& [name, v] : values) {
+      if (name == "weight" || name == "delay") continue;
+      if (model.count(name) == 0)
         return InvalidArgument(
             prefix + name, reason::kUnknownParameter,
-            absl::StrCat("StaticSynapse has no parameter '", name, "'; parameters: weight, delay"));
-    auto& syn = rec.synapses->synapses();
-    const uint64_t n = syn.size();
+            absl::StrCat(rec.dynamics ? rec.dynamics->type().name : std::string("StaticSynapse"),
+                         " has no parameter '", name, "'; parameters: ", ParameterNames(rec)));
+      auto r = SynapseValues(name, v, proj.id(), std::max<uint64_t>(n, 1), prefix + name);
+      if (!r.ok()) return r.status();
+      for (double x : *r)
+        if (x != r->front())
+          return InvalidArgument(
+              prefix + name, reason::kConflict,
+              absl::StrCat(name, " must have the same value for every connection of a projection"));
+      model[name] = r->front();
+    }
+    if (rec.dynamics) {
+      std::swap(model, rec.dynamics->parameters());
+      auto s = rec.dynamics->Check(prefix);
+      if (!s.ok()) {
+        std::swap(model, rec.dynamics->parameters());
+        return s;
+      }
+    }
     auto column = [&](const std::string& name,
                       double def) -> absl::StatusOr<std::optional<std::vector<double>>> {
       auto c = columns.find(name);
@@ -331,17 +370,53 @@ class Simulation::Impl {
       auto s = CheckWeights(**weights, rec.conductance_target, prefix + "weight");
       if (!s.ok()) return s;
     }
-    std::vector<uint16_t> steps;
+    std::optional<std::vector<uint16_t>> steps;
     if (*delays) {
       auto s = DelaySteps(**delays, prefix + "delay");
       if (!s.ok()) return s.status();
       steps = std::move(*s);
     }
-    for (uint64_t k = 0; k < n; ++k) {
-      if (*weights) syn[k].weight = static_cast<float>((**weights)[k]);
-      if (*delays) syn[k].delay = steps[k];
+    // Nothing fails from here on. Weights first: SetDelays carries them along.
+    if (*weights) {
+      proj.weights() = std::move(**weights);
+      if (rec.dynamics && rec.dynamics->plastic()) rec.dynamics->KeepWeights();
+    }
+    if (steps) {
+      const auto perm = proj.SetDelays(*steps);
+      if (rec.dynamics && !perm.empty()) rec.dynamics->Reorder(perm);
     }
     return absl::OkStatus();
+  }
+
+  std::string ParameterNames(const ProjectionRecord& rec) const {
+    std::string names = "weight, delay";
+    if (rec.dynamics)
+      for (const auto& [name, v] : rec.dynamics->parameters()) absl::StrAppend(&names, ", ", name);
+    return names;
+  }
+
+  // Auto min_delay follows the delays present; auto max_delay grows the ring
+  // buffers (never shrinks them) so every delay fits. config_ shows the
+  // effective values.
+  void UpdateDelayBounds() {
+    int64_t lo = INT64_MAX, hi = 0;
+    for (const auto& p : projections_) {
+      if (p.synapses->size() == 0) continue;
+      const auto [a, b] = p.synapses->DelayRange();
+      lo = std::min<int64_t>(lo, a);
+      hi = std::max<int64_t>(hi, b);
+    }
+    if (auto_min_delay_) {
+      min_delay_steps_ = lo == INT64_MAX ? 1 : lo;
+      config_.min_delay_ms = grid_.Time(min_delay_steps_);
+    }
+    if (auto_max_delay_) {
+      config_.max_delay_ms = grid_.Time(std::max<int64_t>(hi, 1));
+      if (hi > max_delay_steps_) {
+        max_delay_steps_ = hi;
+        for (auto& pop : populations_) pop.cells->input().Grow(max_delay_steps_ + 2, step_);
+      }
+    }
   }
 
   void UpdateInjection(uint64_t step, std::vector<double>& amplitudes, bool force) {
@@ -360,6 +435,20 @@ class Simulation::Impl {
     }
   }
 
+  SynapseRunContext SynapseContext(const ProjectionRecord& rec) const {
+    SynapseRunContext c{grid_, seed_, trial_, {}};
+    const Projection& proj = *rec.synapses;
+    const char* tau_name = proj.receptor() == 0 ? "tau_syn_E" : "tau_syn_I";
+    c.tau_psc.resize(proj.post_targets().size(), 0.0);
+    for (size_t k = 0; k < c.tau_psc.size(); ++k) {
+      const PostTarget& t = proj.post_targets()[k];
+      const CellGroup& group = *populations_[rec.post_populations[t.part]].cells;
+      const int idx = group.ParameterIndex(tau_name);
+      if (idx >= 0) c.tau_psc[k] = group.parameter(idx)[t.index];
+    }
+    return c;
+  }
+
   absl::StatusOr<RunResult> RunTo(uint64_t target, const RunControl& control) {
     const double span = grid_.Time(target - step_);
     if (biological_ms_ + span > config_.limits.max_biological_time_ms * (1 + kGridTolerance))
@@ -371,6 +460,8 @@ class Simulation::Impl {
     result.requested_ms = grid_.Time(target);
     for (auto& p : populations_) p.cells->Prepare(grid_, step_);
     for (size_t s = 0; s < sources_.size(); ++s) sources_[s].Prepare(grid_, seed_, s, trial_);
+    for (auto& rec : projections_)
+      if (rec.dynamics) rec.dynamics->Prepare(SynapseContext(rec));
     std::vector<double> amplitudes(sources_.size(), 0.0);
     for (auto& p : populations_) recorder_.SampleIfDue(p.info.id, step_, *p.cells);
 
@@ -383,11 +474,15 @@ class Simulation::Impl {
       while (step_ < epoch_end) {
         UpdateInjection(step_, amplitudes, first);
         first = false;
+        for (auto& rec : projections_)
+          if (rec.dynamics) rec.dynamics->Step(step_);
         for (auto& p : populations_) {
           spikes.clear();
           p.cells->Update({step_, p.injected.empty() ? nullptr : p.injected.data()}, spikes);
           if (spikes.empty()) continue;
-          recorder_.AddSpikes(p.info.id, step_ + 1, spikes);
+          recorder_.AddSpikes(p.info.id, step_ + 1, spikes, p.cells->ExactSpikeTimes());
+          for (const auto& [proj, part] : p.plastic_incoming)
+            projections_[proj].dynamics->PostSpikes(part, step_ + 1, spikes);
           if (p.outgoing.empty()) continue;
           for (const SpikeEvent& e : spikes)
             pending.push_back({p.info.id, e.index, e.multiplicity, step_ + 1});
@@ -399,9 +494,15 @@ class Simulation::Impl {
       // Every spike of the epoch arrives after it (delays >= min_delay), so
       // delivery can wait until here: the exchange point between shards.
       for (const PendingSpike& s : pending)
-        for (const auto& [proj, rows] : populations_[s.population].outgoing)
-          if (rows[s.index] >= 0)
-            proj->Deliver(static_cast<uint32_t>(rows[s.index]), s.spike_step, s.multiplicity);
+        for (const auto& [proj, rows] : populations_[s.population].outgoing) {
+          if (rows[s.index] < 0) continue;
+          const ProjectionRecord& rec = projections_[proj];
+          const uint32_t row = static_cast<uint32_t>(rows[s.index]);
+          if (rec.dynamics)
+            rec.dynamics->Deliver(row, s.spike_step, s.multiplicity);
+          else
+            rec.synapses->Deliver(row, s.spike_step, s.multiplicity);
+        }
       pending.clear();
       const double now = grid_.Time(step_);
       if (control.keep_going && step_ < target &&
@@ -413,6 +514,8 @@ class Simulation::Impl {
         }
       }
     }
+    for (auto& rec : projections_)
+      if (rec.dynamics) rec.dynamics->Finish(step_);
     biological_ms_ += grid_.Time(result.steps);
     result.t_ms = grid_.Time(step_);
     recorder_.SetTime(result.t_ms);
@@ -444,15 +547,16 @@ absl::StatusOr<std::unique_ptr<Simulation>> Simulation::Create(const SimulationC
         "min_delay_ms", reason::kBelowTimeStep,
         absl::StrCat("min_delay ", min_delay, " ms is below the time step ", grid.dt(), " ms"));
   const int64_t min_steps = grid.Steps(min_delay);
-  const int64_t max_steps = grid.Steps(config.max_delay_ms);
-  if (max_steps < min_steps)
+  // Auto max_delay starts at one step and grows with the delays.
+  const int64_t max_steps = config.max_delay_ms == 0 ? 1 : grid.Steps(config.max_delay_ms);
+  if (config.max_delay_ms != 0 && max_steps < min_steps)
     return InvalidArgument("max_delay_ms", reason::kOutOfRange,
                            absl::StrCat("max_delay ", config.max_delay_ms,
                                         " ms is below min_delay ", min_delay, " ms"));
-  if (max_steps > 65535)
+  if (max_steps > kMaxDelaySteps)
     return InvalidArgument(
         "max_delay_ms", reason::kOutOfRange,
-        absl::StrCat("max_delay may be at most 65535 time steps, got ", max_steps));
+        absl::StrCat("max_delay may be at most ", kMaxDelaySteps, " time steps, got ", max_steps));
   uint64_t seed = config.seed;
   if (seed == 0) {
     std::random_device rd;
@@ -460,9 +564,10 @@ absl::StatusOr<std::unique_ptr<Simulation>> Simulation::Create(const SimulationC
   }
   SimulationConfig resolved = config;
   resolved.min_delay_ms = grid.Time(min_steps);
+  resolved.max_delay_ms = grid.Time(max_steps);
   resolved.seed = seed;
   return std::unique_ptr<Simulation>(
-      new Simulation(std::make_unique<Impl>(resolved, seed, min_steps, max_steps)));
+      new Simulation(std::make_unique<Impl>(config, resolved, min_steps, max_steps)));
 }
 
 const SimulationConfig& Simulation::config() const { return impl_->config_; }
@@ -470,6 +575,8 @@ uint64_t Simulation::seed() const { return impl_->seed_; }
 double Simulation::time_ms() const { return impl_->grid_.Time(impl_->step_); }
 uint64_t Simulation::num_neurons() const { return impl_->num_neurons_; }
 uint64_t Simulation::num_synapses() const { return impl_->num_synapses_; }
+double Simulation::min_delay_ms() const { return impl_->config_.min_delay_ms; }
+double Simulation::max_delay_ms() const { return impl_->config_.max_delay_ms; }
 
 absl::StatusOr<PopulationInfo> Simulation::AddPopulation(const PopulationSpec& spec) {
   Impl& m = *impl_;
@@ -585,10 +692,6 @@ absl::StatusOr<ProjectionInfo> Simulation::AddProjection(const ProjectionSpec& s
   std::vector<uint64_t> pre_gids, post_gids;
   if (auto s = m.ResolveCellSet(spec.pre, "pre", &pre, &pre_gids); !s.ok()) return s;
   if (auto s = m.ResolveCellSet(spec.post, "post", &post, &post_gids); !s.ok()) return s;
-  if (spec.synapse.type != "StaticSynapse")
-    return InvalidArgument("synapse.type", reason::kUnknownSynapseType,
-                           absl::StrCat("unknown synapse type '", spec.synapse.type,
-                                        "'; known: ", Names(SynapseTypes())));
   Impl::ProjectionRecord rec;
   std::vector<PopulationId> post_pops;
   int receptor = -1;
@@ -630,25 +733,35 @@ absl::StatusOr<ProjectionInfo> Simulation::AddProjection(const ProjectionSpec& s
   }
   rec.n_pre = static_cast<uint32_t>(pre.size());
   rec.n_post = static_cast<uint32_t>(post.size());
+  rec.post_populations = post_pops;
   rec.synapses = std::make_unique<Projection>(
       id, spec.label.empty() ? absl::StrCat("projection", id) : spec.label,
-      receptor < 0 ? 0 : receptor, rec.n_pre, conns->pre, conns->post, std::move(targets),
-      std::move(rings));
+      receptor < 0 ? 0 : receptor, rec.n_pre, conns->pre, conns->post,
+      static_cast<uint16_t>(m.min_delay_steps_), std::move(targets), std::move(rings));
+  auto dynamics = MakeSynapseDynamics(spec.synapse.type, spec.synapse.timing_dependence,
+                                      spec.synapse.weight_dependence, *rec.synapses);
+  if (!dynamics.ok()) return dynamics.status();
+  rec.dynamics = std::move(*dynamics);
   if (auto s = m.AssignSynapses(rec, spec.synapse.parameters, conns->columns, true,
                                 "synapse.parameters.");
       !s.ok())
     return s;
   // Only now that nothing can fail is the network changed.
-  Projection* proj = rec.synapses.get();
+  const Projection& proj = *rec.synapses;
   for (size_t k = 0; k < pre.size(); ++k) {
     auto& outgoing = m.populations_[pre[k].first].outgoing;
-    if (outgoing.empty() || outgoing.back().first != proj)
-      outgoing.emplace_back(proj, std::vector<int32_t>(m.populations_[pre[k].first].info.size, -1));
+    if (outgoing.empty() || outgoing.back().first != id)
+      outgoing.emplace_back(id, std::vector<int32_t>(m.populations_[pre[k].first].info.size, -1));
     outgoing.back().second[pre[k].second] = static_cast<int32_t>(k);
   }
-  m.num_synapses_ += proj->size();
+  if (rec.dynamics && rec.dynamics->plastic())
+    for (uint32_t part = 0; part < post_pops.size(); ++part)
+      m.populations_[post_pops[part]].plastic_incoming.emplace_back(id, part);
+  m.num_synapses_ += proj.size();
+  const ProjectionInfo info{id, proj.size(), proj.label()};
   m.projections_.push_back(std::move(rec));
-  return ProjectionInfo{id, proj->size(), proj->label()};
+  m.UpdateDelayBounds();
+  return info;
 }
 
 absl::StatusOr<ProjectionInfo> Simulation::DescribeProjection(ProjectionId id) const {
@@ -664,19 +777,28 @@ absl::StatusOr<ConnectionTable> Simulation::GetConnections(
   if (id >= impl_->projections_.size())
     return NotFound("projection", reason::kUnknownProjection,
                     absl::StrCat("no projection with id ", id));
-  const Projection& p = *impl_->projections_[id].synapses;
+  const Impl::ProjectionRecord& rec = impl_->projections_[id];
+  const Projection& p = *rec.synapses;
+  const SynapseDynamics* dyn = rec.dynamics.get();
   ConnectionTable table;
   for (size_t k = 0; k < names.size(); ++k)
-    if (names[k] != "weight" && names[k] != "delay")
-      return InvalidArgument(absl::StrCat("names[", k, "]"), reason::kUnknownParameter,
-                             absl::StrCat("StaticSynapse has no parameter '", names[k],
-                                          "'; parameters: weight, delay"));
+    if (names[k] != "weight" && names[k] != "delay" &&
+        (dyn == nullptr || dyn->parameters().count(names[k]) == 0))
+      return InvalidArgument(
+          absl::StrCat("names[", k, "]"), reason::kUnknownParameter,
+          absl::StrCat(dyn ? dyn->type().name : std::string("StaticSynapse"), " has no parameter '",
+                       names[k], "'; parameters: ", impl_->ParameterNames(rec)));
   table.pre = p.PrePositions();
-  for (const Synapse& s : p.synapses()) table.post.push_back(s.post);
+  table.post = p.post();
   for (const auto& name : names) {
     auto& col = table.values[name];
-    for (const Synapse& s : p.synapses())
-      col.push_back(name == "weight" ? static_cast<double>(s.weight) : impl_->grid_.Time(s.delay));
+    if (name == "weight") {
+      col = p.weights();
+    } else if (name == "delay") {
+      for (uint16_t d : p.Delays()) col.push_back(impl_->grid_.Time(d));
+    } else {
+      col.assign(p.size(), dyn->parameters().at(name));
+    }
   }
   return table;
 }
@@ -685,7 +807,36 @@ absl::Status Simulation::SetSynapseParameters(ProjectionId id, const ParameterMa
   if (id >= impl_->projections_.size())
     return NotFound("projection", reason::kUnknownProjection,
                     absl::StrCat("no projection with id ", id));
-  return impl_->AssignSynapses(impl_->projections_[id], values, {}, false, "parameters.");
+  auto s = impl_->AssignSynapses(impl_->projections_[id], values, {}, false, "parameters.");
+  if (s.ok()) impl_->UpdateDelayBounds();
+  return s;
+}
+
+absl::Status Simulation::InitializeSynapses(ProjectionId id, const ParameterMap& values) {
+  if (id >= impl_->projections_.size())
+    return NotFound("projection", reason::kUnknownProjection,
+                    absl::StrCat("no projection with id ", id));
+  Impl::ProjectionRecord& rec = impl_->projections_[id];
+  std::vector<std::pair<std::vector<double>*, std::vector<double>>> staged;
+  for (const auto& [name, value] : values) {
+    const std::string field = "initial_values." + name;
+    std::vector<double>* initial = rec.dynamics ? rec.dynamics->initial(name) : nullptr;
+    if (initial == nullptr)
+      return InvalidArgument(
+          field, reason::kUnknownVariable,
+          absl::StrCat(rec.dynamics ? rec.dynamics->type().name : std::string("StaticSynapse"),
+                       " has no state variable '", name, "'"));
+    auto v = impl_->SynapseValues(name, value, id, rec.synapses->size(), field);
+    if (!v.ok()) return v.status();
+    for (double x : *v)
+      if (!std::isfinite(x))
+        return InvalidArgument(field, reason::kNotFinite, absl::StrCat(name, " must be finite"));
+    staged.emplace_back(initial, std::move(*v));
+  }
+  for (auto& [initial, v] : staged) *initial = std::move(v);
+  // Before the first step the state *is* the initial value.
+  if (impl_->step_ == 0 && rec.dynamics) rec.dynamics->Reset();
+  return absl::OkStatus();
 }
 
 namespace {
@@ -826,6 +977,8 @@ absl::Status Simulation::Reset(const std::map<std::string, std::string>& annotat
     ++m.trial_;
     m.step_ = 0;
     for (auto& p : m.populations_) p.cells->Reset(m.trial_);
+    for (auto& rec : m.projections_)
+      if (rec.dynamics) rec.dynamics->Reset();
   }
   m.recorder_.SetTime(0.0);
   return absl::OkStatus();

@@ -41,9 +41,13 @@ struct Limits {
 // PyNN's setup(). Times in ms.
 struct SimulationConfig {
   double timestep_ms = 0.1;
-  double min_delay_ms = 0.1;   // <= every synaptic delay; spikes are exchanged every min_delay
-  double max_delay_ms = 10.0;  // >= every synaptic delay; sizes the ring buffers
-  uint64_t seed = 0;           // 0: a seed is drawn from the OS and reported by seed()
+  // <= every synaptic delay; spikes are exchanged every min_delay. 0: auto,
+  // the smallest delay present (one time step while there is none).
+  double min_delay_ms = 0.1;
+  // >= every synaptic delay; sizes the ring buffers. 0: auto, the ring
+  // buffers grow when a longer delay is added.
+  double max_delay_ms = 10.0;
+  uint64_t seed = 0;  // 0: a seed is drawn from the OS and reported by seed()
   int threads = 1;
   Limits limits;
 };
@@ -99,7 +103,11 @@ struct ConnectorSpec {
 
 struct SynapseSpec {
   std::string type = "StaticSynapse";
-  ParameterMap parameters;  // weight (nA or µS), delay (ms)
+  // STDPMechanism only: the component class names, e.g. "SpikePairRule" and
+  // "AdditiveWeightDependence"; their parameters sit in `parameters` too.
+  std::string timing_dependence;
+  std::string weight_dependence;
+  ParameterMap parameters;  // weight (nA or µS), delay (ms), model parameters
 };
 
 struct ProjectionSpec {
@@ -118,7 +126,9 @@ struct ProjectionInfo {
 };
 
 // Connections of a projection, indices relative to its pre/post CellSets,
-// in the projection's canonical order (by pre index, then post index).
+// in the projection's canonical order: by pre index, then delay, then post
+// index (by pre, then post, when the delays are homogeneous). Setting delays
+// may reorder the connections of one pre cell.
 struct ConnectionTable {
   std::vector<uint32_t> pre;
   std::vector<uint32_t> post;
@@ -192,6 +202,11 @@ class Simulation {
   double time_ms() const;
   uint64_t num_neurons() const;
   uint64_t num_synapses() const;
+  // Effective min_delay and max_delay (ms); with "auto" (0 in the config) the
+  // smallest and largest delay present, one time step while there is none.
+  // config() shows the same values.
+  double min_delay_ms() const;
+  double max_delay_ms() const;
 
   // --- network ---
   absl::StatusOr<PopulationInfo> AddPopulation(const PopulationSpec& spec);
@@ -215,6 +230,9 @@ class Simulation {
                                                  const std::vector<std::string>& names) const;
   // Values: scalar, array of num_connections, or random distribution.
   absl::Status SetSynapseParameters(ProjectionId id, const ParameterMap& values);
+  // Initial values of synaptic state (TsodyksMarkramSynapse's u), applied now
+  // if t == 0 and at every reset.
+  absl::Status InitializeSynapses(ProjectionId id, const ParameterMap& values);
 
   absl::StatusOr<CurrentSourceId> AddCurrentSource(const CurrentSourceSpec& spec);
   absl::Status SetCurrentSourceParameters(CurrentSourceId id, const ParameterMap& values);

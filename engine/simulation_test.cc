@@ -130,12 +130,13 @@ TEST(SimulationTest, FromListRoundTripAndCanonicalOrder) {
   ASSERT_TRUE(p.ok()) << p.status();
   auto t = sim->GetConnections(p->id, {"weight", "delay"});
   ASSERT_TRUE(t.ok());
+  // Canonical order: by pre, then delay, then post.
   EXPECT_EQ(t->pre, (std::vector<uint32_t>{0, 0, 2}));
-  EXPECT_EQ(t->post, (std::vector<uint32_t>{0, 1, 1}));
-  EXPECT_EQ(t->values["weight"], (std::vector<double>{0.125, -0.5, 0.25}));
+  EXPECT_EQ(t->post, (std::vector<uint32_t>{1, 0, 1}));
+  EXPECT_EQ(t->values["weight"], (std::vector<double>{-0.5, 0.125, 0.25}));
   const auto& d = t->values["delay"];
-  EXPECT_NEAR(d[0], 2.0, 1e-12);
-  EXPECT_NEAR(d[1], 0.3, 1e-12);
+  EXPECT_NEAR(d[0], 0.3, 1e-12);
+  EXPECT_NEAR(d[1], 2.0, 1e-12);
   EXPECT_NEAR(d[2], 1.5, 1e-12);
   ASSERT_TRUE(sim->Run(5).ok());
   ASSERT_TRUE(sim->SetSynapseParameters(p->id, {{"weight", std::vector<double>{1, 2, 3}}}).ok());
@@ -283,6 +284,97 @@ TEST(SimulationTest, DISABLED_Benchmark1000CondExp) {
   printf("1000 IF_cond_exp, %lu synapses, 1 s: %.3f s wall, %zu spikes\n",
          (unsigned long)sim->num_synapses(), s,
          sim->segments().back().populations[0].spikes.index.size());
+}
+
+TEST(SimulationTest, WeightsReadBackExactlyAndFollowDelayReorders) {
+  auto sim = NewSim();
+  const PopulationId a = Add(*sim, "IF_curr_exp", 2), b = Add(*sim, "IF_curr_exp", 3);
+  auto p = sim->AddProjection(Proj(a, b, {"AllToAllConnector"}, 0.05, 1.0));
+  ASSERT_TRUE(p.ok()) << p.status();
+  auto t = sim->GetConnections(p->id, {"weight"});
+  EXPECT_EQ(t->values["weight"], std::vector<double>(6, 0.05));
+  const std::vector<double> w = {0.0123, 0.05, 1e-7, 0.1 + 0.2, 3.0, -0.7};
+  ASSERT_TRUE(sim->SetSynapseParameters(p->id, {{"weight", w}}).ok());
+  EXPECT_EQ(sim->GetConnections(p->id, {"weight"})->values["weight"], w);
+  // New delays regroup row 0 as (post 1, post 0, post 2); values move along.
+  ASSERT_TRUE(
+      sim->SetSynapseParameters(p->id, {{"delay", std::vector<double>{2.0, 1.0, 2.0, 1, 1, 1}}})
+          .ok());
+  t = sim->GetConnections(p->id, {"weight", "delay"});
+  EXPECT_EQ(t->pre, (std::vector<uint32_t>{0, 0, 0, 1, 1, 1}));
+  EXPECT_EQ(t->post, (std::vector<uint32_t>{1, 0, 2, 0, 1, 2}));
+  EXPECT_EQ(t->values["weight"], (std::vector<double>{0.05, 0.0123, 1e-7, 0.1 + 0.2, 3.0, -0.7}));
+  EXPECT_EQ(t->values["delay"], (std::vector<double>{1, 2, 2, 1, 1, 1}));
+}
+
+TEST(SimulationTest, SpikeSourceArrayRecordsExactTimes) {
+  SimulationConfig config;
+  config.timestep_ms = 0.05;
+  config.seed = 3;
+  auto sim = *Simulation::Create(config);
+  const PopulationId a = Add(*sim, "SpikeSourceArray", 2,
+                             {{"spike_times", SequenceList{{{0.075, 0.9, 1.01}, {0.06, 0.12}}}}});
+  ASSERT_TRUE(sim->Record(Selector{a}, {"spikes"}, 0).ok());
+  ASSERT_TRUE(sim->Run(1.0).ok());
+  const auto& s = sim->segments().back().populations[0].spikes;
+  // 0.06 is delivered at 0.05, 0.075 and 0.12 at 0.1; 1.01 rounds onto 1.0,
+  // the end of the segment, and is recorded there.
+  EXPECT_EQ(s.time_ms, (std::vector<double>{0.06, 0.075, 0.12, 0.9, 1.0}));
+  EXPECT_EQ(s.index, (std::vector<uint32_t>{1, 0, 1, 0, 0}));
+}
+
+TEST(SimulationTest, AutoMinDelayIsTheSmallestDelayPresent) {
+  SimulationConfig config;
+  config.min_delay_ms = 0;
+  config.seed = 3;
+  auto sim = *Simulation::Create(config);
+  EXPECT_DOUBLE_EQ(sim->min_delay_ms(), 0.1);  // no synapses: dt
+  const PopulationId a = Add(*sim, "SpikeSourceArray", 1, {{"spike_times", Sequence{{1.0}}}});
+  const PopulationId b = Add(*sim, "IF_curr_exp", 1);
+  ASSERT_TRUE(sim->AddProjection(Proj(a, b, {"AllToAllConnector"}, 1.0, 1.5)).ok());
+  EXPECT_DOUBLE_EQ(sim->min_delay_ms(), 1.5);
+  ASSERT_TRUE(sim->AddProjection(Proj(a, b, {"AllToAllConnector"}, 1.0, 0.5)).ok());
+  EXPECT_DOUBLE_EQ(sim->min_delay_ms(), 0.5);
+  EXPECT_DOUBLE_EQ(sim->config().min_delay_ms, 0.5);
+  EXPECT_DOUBLE_EQ(sim->max_delay_ms(), 10.0);
+  // Below the old minimum is fine: the minimum follows.
+  ASSERT_TRUE(sim->SetSynapseParameters(1, {{"delay", 0.2}}).ok());
+  EXPECT_DOUBLE_EQ(sim->min_delay_ms(), 0.2);
+  ASSERT_TRUE(sim->Record(Selector{b}, {"v"}, 0).ok());
+  ASSERT_TRUE(sim->Run(5.0).ok());
+  // The spike at 1.0 arrives at 1.2 and 2.5: v moves after both.
+  const auto& v = sim->segments().back().populations[0].signals[0].samples;
+  EXPECT_EQ(v[12], v[0]);
+  EXPECT_GT(v[14], v[0]);
+}
+
+TEST(SimulationTest, AutoMaxDelayGrowsRingBuffersKeepingInputInFlight) {
+  SimulationConfig config;
+  config.max_delay_ms = 0;
+  config.seed = 3;
+  auto sim = *Simulation::Create(config);
+  EXPECT_DOUBLE_EQ(sim->max_delay_ms(), 0.1);
+  const PopulationId a = Add(*sim, "SpikeSourceArray", 1, {{"spike_times", Sequence{{0.5}}}});
+  const PopulationId b = Add(*sim, "IF_curr_delta", 1, {{"tau_m", 1e9}});
+  ASSERT_TRUE(sim->AddProjection(Proj(a, b, {"AllToAllConnector"}, 1.0, 3.0)).ok());
+  EXPECT_DOUBLE_EQ(sim->max_delay_ms(), 3.0);
+  ASSERT_TRUE(sim->Record(Selector{b}, {"v"}, 0).ok());
+  ASSERT_TRUE(sim->Run(1.0).ok());  // the spike is in flight, due at 3.5
+  ASSERT_TRUE(sim->AddProjection(Proj(a, b, {"AllToAllConnector"}, 2.0, 40.0)).ok());
+  EXPECT_DOUBLE_EQ(sim->max_delay_ms(), 40.0);
+  EXPECT_DOUBLE_EQ(sim->min_delay_ms(), 0.1);  // fixed min_delay is kept
+  ASSERT_TRUE(sim->SetParameters(Selector{a}, {{"spike_times", Sequence{{2.0}}}}).ok());
+  ASSERT_TRUE(sim->Run(45.0).ok());
+  const auto& v = sim->segments().back().populations[0].signals[0].samples;
+  const double rest = v[0];
+  EXPECT_NEAR(v[36] - rest, 1.0, 1e-6);   // 0.5 + 3.0, buffered before the growth
+  EXPECT_NEAR(v[51] - rest, 2.0, 1e-6);   // 2.0 + 3.0 and ...
+  EXPECT_NEAR(v[421] - rest, 4.0, 1e-6);  // 2.0 + 40.0 (weight 2)
+  // A fixed max_delay still rejects longer delays.
+  auto fixed = NewSim();
+  const PopulationId c = Add(*fixed, "IF_curr_exp", 1);
+  EXPECT_EQ(fixed->AddProjection(Proj(c, c, {"AllToAllConnector"}, 1.0, 40.0)).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 // simulations stop at a step boundary, open calls finish, the process exits 0.
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -33,6 +34,9 @@ ABSL_FLAG(uint64_t, max_neurons_per_session, 10'000'000, "Neurons one session ma
 ABSL_FLAG(uint64_t, max_synapses_per_session, 2'000'000'000, "Synapses one session may create.");
 ABSL_FLAG(double, max_biological_time_ms, 1e9,
           "Biological time (ms) one session may simulate, summed over runs.");
+ABSL_FLAG(std::string, data_dir, "",
+          "Directory for files the server writes for clients (ExportData); default "
+          "$TMPDIR/spikeserve-data (or /tmp/spikeserve-data).");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM, how long open calls may take to finish before they are cancelled.");
 
@@ -57,6 +61,12 @@ ServerOptions OptionsFromFlags() {
   options.sessions.limits.max_synapses = absl::GetFlag(FLAGS_max_synapses_per_session);
   options.sessions.limits.max_biological_time_ms = absl::GetFlag(FLAGS_max_biological_time_ms);
   options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  options.service.data_dir = absl::GetFlag(FLAGS_data_dir);
+  if (options.service.data_dir.empty()) {
+    const char* tmp = std::getenv("TMPDIR");
+    options.service.data_dir =
+        std::string(tmp != nullptr && *tmp ? tmp : "/tmp") + "/spikeserve-data";
+  }
   return options;
 }
 
@@ -67,7 +77,7 @@ int Serve(const ServerOptions& options) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   SessionManager sessions(options.sessions);
-  SimulatorService service(&sessions);
+  SimulatorService service(&sessions, options.service);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
@@ -89,9 +99,12 @@ int Serve(const ServerOptions& options) {
   if (!options.port_file.empty()) {
     std::ofstream(options.port_file) << port << "\n";
   }
-  std::fprintf(stderr, "spikeserve %s serving on %s (port %d), max %d sessions, idle timeout %s\n",
+  std::fprintf(stderr,
+               "spikeserve %s serving on %s (port %d), max %d sessions, idle timeout %s, "
+               "data directory %s\n",
                SPIKESERVE_VERSION, options.listen.c_str(), port, options.sessions.max_sessions,
-               absl::FormatDuration(options.sessions.idle_timeout).c_str());
+               absl::FormatDuration(options.sessions.idle_timeout).c_str(),
+               options.service.data_dir.c_str());
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);

@@ -215,7 +215,7 @@ absl::StatusOr<engine::SimulationConfig> FromProto(const v1::CreateSessionReques
   engine::SimulationConfig config;
   config.timestep_ms = request.timestep_ms() == 0 ? 0.1 : request.timestep_ms();
   config.min_delay_ms = request.min_delay_ms();
-  config.max_delay_ms = request.max_delay_ms() == 0 ? 10.0 : request.max_delay_ms();
+  config.max_delay_ms = request.max_delay_ms();
   config.seed = request.seed();
   config.threads = request.threads() == 0 ? 1 : static_cast<int>(request.threads());
   config.limits = server_limits;
@@ -318,6 +318,8 @@ v1::Capabilities CapabilitiesProto() {
   FillComponents(engine::SynapseTypes(), capabilities.mutable_synapse_types());
   FillComponents(engine::Connectors(), capabilities.mutable_connectors());
   FillComponents(engine::CurrentSources(), capabilities.mutable_current_sources());
+  FillComponents(engine::TimingDependences(), capabilities.mutable_timing_dependences());
+  FillComponents(engine::WeightDependences(), capabilities.mutable_weight_dependences());
   for (const engine::DistributionInfo& d : engine::Distributions()) {
     v1::DistributionInfo* info = capabilities.add_distributions();
     info->set_name(d.name);

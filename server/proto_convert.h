@@ -41,7 +41,7 @@ absl::StatusOr<engine::ConnectorSpec> FromProto(const v1::Connector& connector,
                                                 const std::string& field,
                                                 const TakeUpload& take_upload);
 
-// Fills defaults for zero fields (timestep 0.1 ms, max_delay 10 ms) and applies
+// Fills the default time step (0.1 ms) for a zero field and applies
 // the session's requested limits, never above `server_limits`.
 absl::StatusOr<engine::SimulationConfig> FromProto(const v1::CreateSessionRequest& request,
                                                    const engine::Limits& server_limits);

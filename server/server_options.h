@@ -6,6 +6,7 @@
 
 #include "absl/time/time.h"
 #include "server/session_manager.h"
+#include "server/simulator_service.h"
 
 namespace spikeserve::server {
 
@@ -13,6 +14,7 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:50051";  // host:port; port 0 picks a free one
   std::string port_file;                   // if set, the bound port is written there
   SessionManager::Options sessions;
+  SimulatorService::Options service;
   absl::Duration shutdown_grace = absl::Seconds(10);
 };
 

@@ -1,6 +1,8 @@
 #include "server/simulator_service.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -10,7 +12,10 @@
 #include "absl/time/clock.h"
 #include "engine/errors.h"
 #include "server/data_stream.h"
+#include "server/export_files.h"
 #include "server/grpc_status.h"
+#include "server/nix_export.h"
+#include "server/nix_writer.h"
 #include "server/proto_convert.h"
 #include "server/wire_format.h"
 
@@ -45,8 +50,8 @@ void Describe(const Session& session, const engine::Simulation& simulation, doub
   out->set_session_id(session.id());
   out->set_label(session.label());
   out->set_timestep_ms(config.timestep_ms);
-  out->set_min_delay_ms(config.min_delay_ms);
-  out->set_max_delay_ms(config.max_delay_ms);
+  out->set_min_delay_ms(simulation.min_delay_ms());
+  out->set_max_delay_ms(simulation.max_delay_ms());
   out->set_seed(simulation.seed());
   out->set_threads(config.threads);
   out->set_t_ms(simulation.time_ms());
@@ -117,6 +122,21 @@ uint64_t CellCount(const engine::CellSet& cells, const engine::Simulation& simul
     count += part.all ? simulation.DescribePopulation(part.population)->size : part.indices.size();
   }
   return count;
+}
+
+// What GetData and ExportData select, from either request.
+template <typename Request>
+absl::StatusOr<DataRequest> DataRequestFrom(const Request& request,
+                                            const engine::Simulation& simulation) {
+  absl::StatusOr<engine::CellSet> cells = FromProto(request.cells(), "cells", simulation);
+  if (!cells.ok()) return cells.status();
+  DataRequest data;
+  data.cells = *std::move(cells);
+  data.variables.insert(request.variables().begin(), request.variables().end());
+  data.segments.assign(request.segments().begin(), request.segments().end());
+  data.dtype = request.dtype();
+  data.block_name = request.block_name();
+  return data;
 }
 
 const absl::Status kClientGone(absl::StatusCode::kCancelled, "the client stopped reading");
@@ -471,6 +491,21 @@ grpc::Status SimulatorService::SetSynapseParameters(grpc::ServerContext* context
       context);
 }
 
+grpc::Status SimulatorService::InitializeSynapses(grpc::ServerContext* context,
+                                                  const v1::InitializeSynapsesRequest* request,
+                                                  v1::InitializeSynapsesResponse*) {
+  RpcLog log("InitializeSynapses", request->session_id());
+  return log.Finish(
+      WithSession(sessions_, request->session_id(),
+                  [&](Session& session, engine::Simulation& simulation) -> absl::Status {
+                    absl::StatusOr<engine::ParameterMap> values =
+                        FromProto(request->initial_values(), "initial_values", UploadsOf(session));
+                    if (!values.ok()) return values.status();
+                    return simulation.InitializeSynapses(request->projection_id(), *values);
+                  }),
+      context);
+}
+
 grpc::Status SimulatorService::SaveProjection(grpc::ServerContext* context,
                                               const v1::SaveProjectionRequest* request,
                                               v1::SaveProjectionResponse*) {
@@ -646,19 +681,12 @@ grpc::Status SimulatorService::GetData(grpc::ServerContext* context,
   return log.Finish(
       WithSession(sessions_, request->session_id(),
                   [&](Session&, engine::Simulation& simulation) -> absl::Status {
-                    absl::StatusOr<engine::CellSet> cells =
-                        FromProto(request->cells(), "cells", simulation);
-                    if (!cells.ok()) return cells.status();
-                    DataRequest data;
-                    data.cells = *std::move(cells);
-                    data.variables.insert(request->variables().begin(), request->variables().end());
-                    data.segments.assign(request->segments().begin(), request->segments().end());
-                    data.dtype = request->dtype();
-                    data.max_chunk_bytes = request->max_chunk_bytes() == 0
-                                               ? kDefaultChunkBytes
-                                               : request->max_chunk_bytes();
-                    data.block_name = request->block_name();
-                    return StreamData(simulation, data, [&](const v1::DataChunk& chunk) {
+                    absl::StatusOr<DataRequest> data = DataRequestFrom(*request, simulation);
+                    if (!data.ok()) return data.status();
+                    data->max_chunk_bytes = request->max_chunk_bytes() == 0
+                                                ? kDefaultChunkBytes
+                                                : request->max_chunk_bytes();
+                    return StreamData(simulation, *data, [&](const v1::DataChunk& chunk) {
                       return !context->IsCancelled() && writer->Write(chunk);
                     });
                   }),
@@ -669,13 +697,59 @@ grpc::Status SimulatorService::ClearData(grpc::ServerContext* context,
                                          const v1::ClearDataRequest* request,
                                          v1::ClearDataResponse*) {
   RpcLog log("ClearData", request->session_id());
-  return log.Finish(WithSession(sessions_, request->session_id(),
-                                [&](Session&, engine::Simulation& simulation) {
-                                  return simulation.ClearRecording(
-                                      {request->population_ids().begin(),
-                                       request->population_ids().end()});
-                                }),
-                    context);
+  return log.Finish(
+      WithSession(sessions_, request->session_id(),
+                  [&](Session&, engine::Simulation& simulation) {
+                    return simulation.ClearRecording(
+                        {request->population_ids().begin(), request->population_ids().end()});
+                  }),
+      context);
+}
+
+grpc::Status SimulatorService::ExportData(grpc::ServerContext* context,
+                                          const v1::ExportDataRequest* request,
+                                          grpc::ServerWriter<v1::ExportDataChunk>* writer) {
+  RpcLog log("ExportData", request->session_id());
+  if (!request->format().empty() && request->format() != "nix") {
+    return log.Finish(engine::InvalidArgument("format", engine::reason::kOutOfRange,
+                                              "format must be \"nix\" (NIX/HDF5, read by "
+                                              "neo.io.NixIO); got \"" +
+                                                  request->format() + "\""),
+                      context);
+  }
+  absl::StatusOr<std::string> target = request->path().empty()
+                                           ? ExportScratchPath(options_.data_dir)
+                                           : ExportPath(options_.data_dir, request->path());
+  if (!target.ok()) return log.Finish(target.status(), context);
+  std::map<std::string, NixValue> annotations;
+  for (const auto& [key, value] : request->block_annotations()) {
+    annotations[key] = ToNixValue(value);
+  }
+  absl::Status written = WithSession(
+      sessions_, request->session_id(),
+      [&](Session&, engine::Simulation& simulation) -> absl::Status {
+        absl::StatusOr<DataRequest> data = DataRequestFrom(*request, simulation);
+        if (!data.ok()) return data.status();
+        NixBlockBuilder builder(annotations, request->block_description());
+        absl::Status streamed = StreamData(
+            simulation, *data, [&](const v1::DataChunk& chunk) { return builder.Add(chunk); });
+        if (!streamed.ok()) return streamed;
+        return WriteNixFile(builder.Finish(), *target);
+      });
+  if (!written.ok()) return log.Finish(written, context);
+  if (!request->path().empty()) {
+    v1::ExportDataChunk done;
+    done.set_path(request->path());
+    done.set_total_bytes(std::filesystem::file_size(*target));
+    writer->Write(done);
+    return log.Finish(absl::OkStatus(), context);
+  }
+  // Download: stream the scratch file and forget it.
+  absl::Status sent = StreamFile(*target, [&](v1::ExportDataChunk& chunk) {
+    return !context->IsCancelled() && writer->Write(chunk);
+  });
+  std::filesystem::remove(*target);
+  return log.Finish(sent, context);
 }
 
 }  // namespace spikeserve::server

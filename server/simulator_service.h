@@ -5,6 +5,7 @@
 #define SPIKESERVE_SERVER_SIMULATOR_SERVICE_H_
 
 #include <string>
+#include <utility>
 
 #include "server/session_manager.h"
 #include "spikeserve/v1/simulator.grpc.pb.h"
@@ -13,7 +14,13 @@ namespace spikeserve::server {
 
 class SimulatorService final : public v1::Simulator::Service {
  public:
-  explicit SimulatorService(SessionManager* sessions) : sessions_(sessions) {}
+  struct Options {
+    // Where ExportData writes files (created if missing).
+    std::string data_dir;
+  };
+
+  SimulatorService(SessionManager* sessions, Options options)
+      : sessions_(sessions), options_(std::move(options)) {}
 
   grpc::Status CreateSession(grpc::ServerContext* context, const v1::CreateSessionRequest* request,
                              v1::SessionDescription* response) override;
@@ -51,6 +58,9 @@ class SimulatorService final : public v1::Simulator::Service {
   grpc::Status SetSynapseParameters(grpc::ServerContext* context,
                                     const v1::SetSynapseParametersRequest* request,
                                     v1::SetSynapseParametersResponse* response) override;
+  grpc::Status InitializeSynapses(grpc::ServerContext* context,
+                                  const v1::InitializeSynapsesRequest* request,
+                                  v1::InitializeSynapsesResponse* response) override;
   grpc::Status SaveProjection(grpc::ServerContext* context,
                               const v1::SaveProjectionRequest* request,
                               v1::SaveProjectionResponse* response) override;
@@ -77,9 +87,12 @@ class SimulatorService final : public v1::Simulator::Service {
                        grpc::ServerWriter<v1::DataChunk>* writer) override;
   grpc::Status ClearData(grpc::ServerContext* context, const v1::ClearDataRequest* request,
                          v1::ClearDataResponse* response) override;
+  grpc::Status ExportData(grpc::ServerContext* context, const v1::ExportDataRequest* request,
+                          grpc::ServerWriter<v1::ExportDataChunk>* writer) override;
 
  private:
   SessionManager* const sessions_;
+  const Options options_;
 };
 
 }  // namespace spikeserve::server

@@ -196,6 +196,23 @@ TEST_F(BadInputTest, UnimplementedPartsSaySo) {
   EXPECT_THAT(result.message(), HasSubstr("not implemented yet"));
 }
 
+TEST_F(BadInputTest, ExportPathsStayInsideTheDataDirectory) {
+  for (const char* path : {"../escape.h5", "/etc/passwd.h5", "a/../../b.nix", "notes.txt"}) {
+    v1::ExportDataRequest request;
+    request.set_session_id(session_);
+    *request.mutable_cells() = client::WholePopulation(population_);
+    request.set_path(path);
+    grpc::ClientContext context;
+    auto reader = client_->stub().ExportData(&context, request);
+    v1::ExportDataChunk chunk;
+    while (reader->Read(&chunk)) {
+    }
+    grpc::Status status = reader->Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << path;
+    EXPECT_THAT(status.error_message(), HasSubstr("path")) << path;
+  }
+}
+
 TEST_F(BadInputTest, EveryCallIsLogged) {
   v1::PopulationInfo info;
   CreatePopulation(-1, "IF_curr_exp", {}, &info);

@@ -60,6 +60,29 @@ TEST(LifecycleTest, IdleSessionsExpire) {
   EXPECT_EQ(server.Stop(SIGTERM), 0);
 }
 
+TEST(LifecycleTest, ClosingASessionFreesItsMemory) {
+  testing::ServerProcess server("server/spikeserve");
+  auto client = ConnectTo(server);
+  const int64_t before = server.ResidentBytes();
+  const std::string session = NewSession(*client);
+  v1::CreatePopulationRequest request;
+  request.set_session_id(session);
+  request.set_size(2'000'000);  // tens of MB of parameter and state columns
+  request.set_cell_type("IF_cond_exp");
+  v1::PopulationInfo info;
+  ASSERT_TRUE(client->Call(&v1::Simulator::Stub::CreatePopulation, request, &info).ok());
+  const int64_t holding = server.ResidentBytes();
+  ASSERT_GT(holding - before, 100ll << 20) << "the population should cost >100 MB";
+
+  v1::CloseSessionRequest close;
+  close.set_session_id(session);
+  v1::CloseSessionResponse closed;
+  ASSERT_TRUE(client->Call(&v1::Simulator::Stub::CloseSession, close, &closed).ok());
+  // Large blocks go back to the OS when freed; allow a little for caches.
+  EXPECT_LT(server.ResidentBytes() - before, (holding - before) / 4)
+      << "before " << before << " holding " << holding << " after " << server.ResidentBytes();
+}
+
 TEST(LifecycleTest, SessionCapIsEnforcedAndClosingFreesASlot) {
   testing::ServerProcess server("server/spikeserve", {"--max_sessions=2"});
   auto client = ConnectTo(server);

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ class ServerProcess {
   ServerProcess& operator=(const ServerProcess&) = delete;
 
   const std::string& address() const { return address_; }
+  pid_t pid() const { return pid_; }
+  // Resident memory of the server process in bytes (from /proc).
+  int64_t ResidentBytes() const;
   bool running();
 
   // Sends `signal` and waits up to `timeout_s`; returns the exit status as

@@ -118,6 +118,39 @@ def test_recording_shortcuts_and_write_data(simulator, tmp_path):
     assert (tmp_path / "v.pkl").exists() and (tmp_path / "gsyn.pkl").exists()
 
 
+def test_write_data_to_nix_files_written_by_the_server(simulator, tmp_path):
+    import h5py
+    cells = sim.Population(3, sim.IF_cond_exp(i_offset=1.5), label="cells")
+    cells.annotate(experiment="nix")
+    cells.record(["spikes", "v"])
+    sim.run(20.0)
+    sim.reset(annotations={"trial": 7})
+    sim.run(10.0)
+    cells.write_data(str(tmp_path / "cells.h5"))
+    expected = cells.get_data()
+    with h5py.File(tmp_path / "cells.h5", "r") as nix:
+        assert nix.attrs["format"] in (b"nix", "nix")
+        (block,) = nix["data"].values()
+        assert block.attrs["type"] in (b"neo.block", "neo.block")
+        def neo_name(group):
+            value = group["metadata"]["properties"]["neo_name"][0]
+            return value.decode() if isinstance(value, bytes) else value
+
+        segments = {neo_name(g): g for g in block["groups"].values()}
+        assert set(segments) == {"segment000", "segment001"}
+        trial = segments["segment000"]["metadata"]["properties"]["trial"][0]
+        assert trial == 7  # reset(annotations=...) reaches the server's file
+        arrays = [a for a in block["data_arrays"].values()
+                  if a.attrs["type"] in (b"neo.analogsignal", "neo.analogsignal")]
+        assert len(arrays) == 2 * 3  # two segments x three channels of v
+        v0 = expected.segments[0].filter(name="v")[0].magnitude
+        columns = sorted((a for a in arrays if a["data"].shape[0] == v0.shape[0]),
+                         key=lambda a: int(a.attrs["name"].rsplit(".", 1)[1]))
+        for channel, array in enumerate(columns):
+            np.testing.assert_array_equal(array["data"][:], v0[:, channel])
+        assert block["metadata"]["properties"]["experiment"][0] in (b"nix", "nix")  # annotate()
+
+
 def test_projection_get_set_save_and_deprecated_forms(simulator, tmp_path):
     pre = sim.Population(10, sim.SpikeSourcePoisson(rate=10.0))
     post = sim.Population(8, sim.IF_cond_exp())
@@ -281,7 +314,7 @@ def test_run_with_callbacks_and_state_queries(simulator):
 def test_models_the_server_lacks_fail_at_the_call_that_needs_them(simulator):
     pre = sim.Population(2, sim.IF_curr_exp())
     with pytest.raises(NotImplementedError, match="spikeserve"):
-        sim.Projection(pre, pre, sim.AllToAllConnector(), sim.TsodyksMarkramSynapse(weight=0.1))
+        sim.Projection(pre, pre, sim.AllToAllConnector(), sim.MultiQuantalSynapse(weight=0.1))
 
 
 if __name__ == "__main__":

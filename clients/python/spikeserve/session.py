@@ -153,9 +153,11 @@ class Session:
     # --- projections -------------------------------------------------------
 
     def create_projection(self, pre, post, connector, synapse_type="StaticSynapse",
-                          synapse_parameters=None, receptor_type="excitatory", label=""):
+                          synapse_parameters=None, receptor_type="excitatory", label="",
+                          timing_dependence="", weight_dependence=""):
         """`pre` and `post` are sequences of values.Cells; `connector` a dict:
         {"name": ..., "parameters": {...}, "column_names": [...], "rows": 2-D array, "seed": int}.
+        `timing_dependence` and `weight_dependence` name STDPMechanism's components.
         Returns ProjectionInfo."""
         message = network_pb2.Connector(name=connector["name"], seed=connector.get("seed", 0))
         message.parameters.update({k: float(v) for k, v in connector.get("parameters", {}).items()})
@@ -171,6 +173,8 @@ class Session:
             session_id=self.id, pre=values.cell_set(pre), post=values.cell_set(post),
             connector=message, receptor_type=receptor_type, label=label)
         request.synapse.type = synapse_type
+        request.synapse.timing_dependence = timing_dependence
+        request.synapse.weight_dependence = weight_dependence
         self._fill(request.synapse.parameters, synapse_parameters)
         return self._call(self._stub.CreateProjection, request)
 
@@ -196,6 +200,12 @@ class Session:
                                                             projection_id=projection_id)
         self._fill(request.parameters, parameters)
         self._call(self._stub.SetSynapseParameters, request)
+
+    def initialize_synapses(self, projection_id, initial_values):
+        request = simulator_pb2.InitializeSynapsesRequest(session_id=self.id,
+                                                          projection_id=projection_id)
+        self._fill(request.initial_values, initial_values)
+        self._call(self._stub.InitializeSynapses, request)
 
     # --- current sources ---------------------------------------------------
 
@@ -233,6 +243,32 @@ class Session:
             segments=list(segments), max_chunk_bytes=max_chunk_bytes, block_name=block_name,
             dtype=data_pb2.FLOAT32 if dtype == "float32" else data_pb2.FLOAT64)
         return data.assemble(self._stream(self._stub.GetData, request))
+
+    def export_data(self, cells, path="", variables=(), segments=(), block_name="",
+                    block_annotations=None, block_description="", dtype="float64"):
+        """Has the server write the recorded data of `cells` as a NIX (HDF5) file.
+
+        With `path` (relative to the server's data directory) the file stays
+        there and its size is returned; without, the file's bytes are returned.
+        """
+        request = simulator_pb2.ExportDataRequest(
+            session_id=self.id, cells=values.cell_set(cells), variables=list(variables),
+            segments=list(segments), format="nix", path=path, block_name=block_name,
+            block_description=block_description,
+            dtype=data_pb2.FLOAT32 if dtype == "float32" else data_pb2.FLOAT64)
+        for key, value in (block_annotations or {}).items():
+            request.block_annotations[key].CopyFrom(data.annotation_message(value))
+        pieces = []
+        total = 0
+        for chunk in self._stream(self._stub.ExportData, request):
+            pieces.append(chunk.data)
+            total = chunk.total_bytes or total
+        payload = b"".join(pieces)
+        if path:
+            return total
+        if len(payload) != total:
+            raise data.MalformedStream(f"export ended after {len(payload)} of {total} bytes")
+        return payload
 
     def clear_data(self, population_ids):
         self._call(self._stub.ClearData, simulator_pb2.ClearDataRequest(

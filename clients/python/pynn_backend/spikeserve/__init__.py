@@ -9,7 +9,6 @@ opened by setup() and closed by end() or when the process exits.
 
 import logging
 
-from neo.io import get_io
 from pyNN import common
 from pyNN.common.control import DEFAULT_MAX_DELAY, DEFAULT_MIN_DELAY, DEFAULT_TIMESTEP
 from pyNN.connectors import *  # noqa: F401,F403  (PyNN's backends re-export them)
@@ -59,8 +58,7 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
 def end(compatible_output=True):
     """Writes what record(..., to_file=) asked for, then closes the session."""
     for (population, variables, filename) in simulator.state.write_on_end:
-        io = get_io(filename)
-        population.write_data(io, variables)
+        population.write_data(filename, variables)
     simulator.state.write_on_end = []
     if simulator.state.session is not None:
         for recorder in simulator.state.recorders:
@@ -71,7 +69,14 @@ def end(compatible_output=True):
 run, run_until = common.build_run(simulator)
 run_for = run
 
-reset = common.build_reset(simulator)
+_reset = common.build_reset(simulator)
+
+
+def reset(annotations=None):
+    """PyNN's reset(); the annotations also go to the server's segment, so that
+    files the server writes (write_data to .h5/.nix) carry them too."""
+    simulator.state.reset_annotations = dict(annotations or {})
+    _reset(annotations or {})
 
 initialize = common.initialize
 

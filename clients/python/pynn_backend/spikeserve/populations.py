@@ -10,16 +10,27 @@ from pyNN import common
 from pyNN.parameters import LazyArray, ParameterSpace, simplify
 from pyNN.standardmodels import StandardCellType
 
-from . import conversion, simulator
+from . import conversion, nix_files, simulator
 from .recording import Recorder
 from .server_errors import translated
 
 
-class Assembly(common.Assembly):
+class _NixWriting:
+    """write_data() to .h5/.nix files through the server (see nix_files.py)."""
+
+    def write_data(self, io, variables="all", gather=True, clear=False, annotations=None):
+        if not nix_files.is_nix_file(io):
+            return super().write_data(io, variables, gather, clear, annotations)
+        nix_files.write_nix(self, io, variables, annotations)
+        if clear:
+            self.get_data(variables, clear=True)
+
+
+class Assembly(_NixWriting, common.Assembly):
     _simulator = simulator
 
 
-class _ServerCells:
+class _ServerCells(_NixWriting):
     """Parameter access shared by Population and PopulationView."""
 
     def _cells(self):

@@ -142,10 +142,15 @@ class Projection(common.Projection):
         # Values given as columns win; the others apply to every connection.
         given = {name: value for name, value in server_values.items()
                  if name not in spec.get("column_names", ()) and value is not None}
+        components = {
+            f"{kind}_dependence": type(getattr(self.synapse_type, f"{kind}_dependence")).__name__
+            for kind in ("timing", "weight")
+            if getattr(self.synapse_type, f"{kind}_dependence", None) is not None}
         info = simulator.state.session.create_projection(
             conversion.cell_parts(self.pre), conversion.cell_parts(self.post), spec,
             synapse_type=type(self.synapse_type).__name__, synapse_parameters=given,
-            receptor_type=self.receptor_type or "excitatory", label=self.label or "")
+            receptor_type=self.receptor_type or "excitatory", label=self.label or "",
+            **components)
         self._projection_id = info.projection_id
         self._size = info.num_connections
 
@@ -225,7 +230,10 @@ class Projection(common.Projection):
                                               dtype=float)
         session.set_synapse_parameters(self._projection_id, per_connection)
 
+    @translated
     def _set_initial_value_array(self, variable, value):
-        raise NotImplementedError(
-            f"spikeserve: {type(self.synapse_type).__name__} has no state variable '{variable}' "
-            "that can be initialised")
+        value.shape = (self._size,)
+        initial = conversion.synapse_value(value)
+        if initial is None:
+            initial = np.asarray(value.evaluate(), dtype=float)
+        simulator.state.session.initialize_synapses(self._projection_id, {variable: initial})

@@ -53,6 +53,7 @@ class State(common.control.BaseState):
         super().__init__()
         self.session = None
         self.t_at_close = 0.0  # what end() left, for data read after it
+        self.reset_annotations = {}  # set by reset(annotations=...) for the server
         self.mpi_rank = 0
         self.num_processes = 1
         self.dt = 0.1
@@ -106,7 +107,8 @@ class State(common.control.BaseState):
     def reset(self):
         """Back to t = 0 with initial values; a new segment begins."""
         if self.session is not None:
-            self.session.reset()
+            self.session.reset(self.reset_annotations)
+        self.reset_annotations = {}
         self.reset_counters()
 
 

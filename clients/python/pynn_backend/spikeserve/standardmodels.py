@@ -9,7 +9,7 @@ it, with the server's message (GetCapabilities lists what exists).
 import copy
 import inspect
 
-from pyNN.parameters import ParameterSpace
+from pyNN.parameters import ArrayParameter, ParameterSpace
 from pyNN.standardmodels import (StandardCellType, StandardCurrentSource, StandardModelType,
                                  StandardSynapseType, build_translations, cells, electrodes,
                                  synapses)
@@ -75,7 +75,9 @@ class _ServerCurrentSource(StandardCurrentSource):
         parameters.shape = (1,)
         parameters.evaluate(simplify=True)
         for name, value in parameters.items():
-            object.__setattr__(self, name, value)
+            # Sequences read back as arrays (`step.times[0]`), as other backends do.
+            object.__setattr__(self, name, value.value if isinstance(value, ArrayParameter)
+                               else value)
         return {name: conversion.evaluated_value(value) for name, value in parameters.items()}
 
     @translated

@@ -1,0 +1,70 @@
+#include "engine/projection.h"
+
+#include <cstdio>
+
+#include "engine/connectors.h"
+#include "gtest/gtest.h"
+
+namespace spikeserve::engine {
+namespace {
+
+TEST(ProjectionTest, MillionStaticSynapsesFitInTwelveAndAHalfBytesEach) {
+  const uint32_t n_pre = 1000, n_post = 10000;
+  std::vector<uint64_t> pre_gids(n_pre), post_gids(n_post);
+  for (uint32_t i = 0; i < n_pre; ++i) pre_gids[i] = 1 + i;
+  for (uint32_t i = 0; i < n_post; ++i) post_gids[i] = 1 + n_pre + i;
+  auto conns = Connect({"FixedProbabilityConnector", {{"p_connect", 0.1}}}, pre_gids, post_gids, 7);
+  ASSERT_TRUE(conns.ok()) << conns.status();
+  std::vector<PostTarget> targets(n_post);
+  for (uint32_t i = 0; i < n_post; ++i) targets[i] = {0, i};
+  RingBuffer ring;
+  Projection p(0, "p", 0, n_pre, conns->pre, conns->post, 10, std::move(targets), {&ring});
+  ASSERT_GT(p.size(), 950000u);
+  for (double& w : p.weights()) w = 0.0123;
+  const double bytes = static_cast<double>(p.MemoryBytes()) / p.size();
+  std::printf("static projection: %llu synapses, %.4f bytes/synapse\n",
+              static_cast<unsigned long long>(p.size()), bytes);
+  EXPECT_LE(bytes, 12.5);
+  EXPECT_EQ(p.runs().size(), n_pre);  // one delay run per row
+}
+
+TEST(ProjectionTest, SetDelaysGroupsRowsByDelayAndCarriesWeights) {
+  // Row 0: posts 0, 1, 2; row 1: post 1.
+  RingBuffer ring;
+  ring.Resize(3, 1, 8);
+  Projection p(0, "p", 0, 2, {0, 0, 0, 1}, {0, 1, 2, 1}, 1, {{0, 0}, {0, 1}, {0, 2}}, {&ring});
+  p.weights() = {0.1, 0.2, 0.3, 0.4};
+  const auto perm = p.SetDelays({3, 1, 3, 2});
+  EXPECT_EQ(perm, (std::vector<uint64_t>{1, 0, 2, 3}));
+  EXPECT_EQ(p.post(), (std::vector<uint32_t>{1, 0, 2, 1}));
+  EXPECT_EQ(p.weights(), (std::vector<double>{0.2, 0.1, 0.3, 0.4}));
+  EXPECT_EQ(p.Delays(), (std::vector<uint16_t>{1, 3, 3, 2}));
+  EXPECT_EQ(p.runs().size(), 3u);
+  EXPECT_EQ(p.DelayRange(), (std::pair<uint16_t, uint16_t>{1, 3}));
+  // Back to one delay: rows sorted by post again.
+  EXPECT_EQ(p.SetDelays({2, 2, 2, 2}), (std::vector<uint64_t>{1, 0, 2, 3}));
+  EXPECT_EQ(p.post(), (std::vector<uint32_t>{0, 1, 2, 1}));
+  EXPECT_TRUE(p.SetDelays({2, 2, 2, 2}).empty());
+  // Delivery (multiplicity 2): one slot per run.
+  p.SetDelays({1, 3, 3, 2});
+  p.Deliver(0, 0, 2);
+  EXPECT_DOUBLE_EQ(ring.Slot(0, 1)[0], 0.2);  // post 0, delay 1, weight 0.1 twice
+  EXPECT_DOUBLE_EQ(ring.Slot(0, 3)[1], 0.4);
+  EXPECT_DOUBLE_EQ(ring.Slot(0, 3)[2], 0.6);
+}
+
+TEST(RingBufferTest, GrowKeepsInputInFlight) {
+  RingBuffer ring;
+  ring.Resize(2, 2, 4);
+  ring.Add(1, 5, 1, 1.5);  // arrives at step 5; now is 3, slots hold 3..6
+  ring.Add(0, 6, 0, 2.5);
+  ring.Grow(10, 3);
+  EXPECT_EQ(ring.Slot(1, 5)[1], 1.5);
+  EXPECT_EQ(ring.Slot(0, 6)[0], 2.5);
+  EXPECT_EQ(ring.Slot(0, 4)[0], 0.0);
+  ring.Add(0, 12, 1, 1.0);
+  EXPECT_EQ(ring.Slot(0, 12)[1], 1.0);
+}
+
+}  // namespace
+}  // namespace spikeserve::engine

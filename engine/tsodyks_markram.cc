@@ -1,0 +1,83 @@
+#include "engine/tsodyks_markram.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "engine/errors.h"
+
+namespace spikeserve::engine {
+
+TsodyksMarkram::TsodyksMarkram(const SynapseTypeInfo& type, Projection& projection)
+    : SynapseDynamics(type, projection),
+      u_(AddState("u", 0.0)),
+      x_(AddState("", 1.0)),
+      y_(AddState("", 0.0)),
+      last_spike_(projection.num_rows(), 0) {}
+
+absl::Status TsodyksMarkram::Check(const std::string& prefix) const {
+  const double use = parameters_.at("U"), tau_rec = parameters_.at("tau_rec"),
+               tau_facil = parameters_.at("tau_facil");
+  if (!(use >= 0 && use <= 1))
+    return InvalidArgument(prefix + "U", reason::kOutOfRange,
+                           absl::StrCat("U must be in [0, 1], got ", use));
+  if (!(tau_rec > 0))
+    return InvalidArgument(prefix + "tau_rec", reason::kOutOfRange,
+                           absl::StrCat("tau_rec must be > 0, got ", tau_rec));
+  if (!(tau_facil >= 0))
+    return InvalidArgument(prefix + "tau_facil", reason::kOutOfRange,
+                           absl::StrCat("tau_facil must be >= 0, got ", tau_facil));
+  return absl::OkStatus();
+}
+
+void TsodyksMarkram::Prepare(const SynapseRunContext& context) {
+  dt_ = context.grid.dt();
+  use_ = parameters_.at("U");
+  tau_rec_ = parameters_.at("tau_rec");
+  tau_facil_ = parameters_.at("tau_facil");
+  tau_psc_ = context.tau_psc;
+}
+
+void TsodyksMarkram::ResetTime() { std::fill(last_spike_.begin(), last_spike_.end(), 0); }
+
+double TsodyksMarkram::Spike(uint64_t k, double h, double tau_psc) {
+  const double p_uu = tau_facil_ == 0 ? 0.0 : std::exp(-h / tau_facil_);
+  const double p_yy = tau_psc > 0 ? std::exp(-h / tau_psc) : 0.0;
+  const double p_zz = std::exp(-h / tau_rec_);
+  // Share of y that has gone through z back to x after h; the general formula
+  // divides by tau_psc - tau_rec, so equal constants take its limit.
+  double p_xy;
+  if (tau_psc == 0)
+    p_xy = 1.0 - p_zz;
+  else if (std::fabs(tau_psc - tau_rec_) < 1e-9 * tau_rec_)
+    p_xy = 1.0 - p_zz * (1.0 + h / tau_rec_);
+  else
+    p_xy = ((p_zz - 1.0) * tau_rec_ - (p_yy - 1.0) * tau_psc) / (tau_psc - tau_rec_);
+  const double z = 1.0 - x_[k] - y_[k];
+  u_[k] *= p_uu;
+  x_[k] += p_xy * y_[k] + (1.0 - p_zz) * z;
+  y_[k] *= p_yy;
+  u_[k] += use_ * (1.0 - u_[k]);
+  const double released = u_[k] * x_[k];
+  x_[k] -= released;
+  y_[k] += released;
+  return released;
+}
+
+void TsodyksMarkram::Deliver(uint32_t row, uint64_t spike_step, uint32_t multiplicity) {
+  const Projection& p = projection_;
+  const double h = static_cast<double>(spike_step - last_spike_[row]) * dt_;
+  for (uint64_t r = p.run_begin(row); r < p.run_begin(row + 1); ++r) {
+    const uint64_t arrival = spike_step + p.runs()[r].delay;
+    for (uint64_t k = p.runs()[r].begin; k < p.runs()[r].end; ++k) {
+      const uint32_t post = p.post()[k];
+      // Several spikes in one step follow each other with no time between.
+      double released = Spike(k, h, tau_psc_[post]);
+      for (uint32_t m = 1; m < multiplicity; ++m) released += Spike(k, 0.0, tau_psc_[post]);
+      const PostTarget& t = p.post_targets()[post];
+      p.ring(t.part).Add(p.receptor(), arrival, t.index, p.weights()[k] * released);
+    }
+  }
+  last_spike_[row] = spike_step;
+}
+
+}  // namespace spikeserve::engine

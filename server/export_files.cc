@@ -1,0 +1,78 @@
+#include "server/export_files.h"
+
+#include <filesystem>
+#include <fstream>
+#include <system_error>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "engine/errors.h"
+#include "server/session_manager.h"
+
+namespace spikeserve::server {
+namespace {
+
+constexpr size_t kFileChunkBytes = 1 << 20;
+
+absl::Status CreateDirectories(const std::filesystem::path& directory) {
+  std::error_code error;
+  std::filesystem::create_directories(directory, error);
+  if (error) {
+    return absl::InternalError(
+        absl::StrCat("cannot create ", directory.string(), ": ", error.message()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ExportPath(const std::string& data_dir, const std::string& relative) {
+  const std::filesystem::path path(relative);
+  bool escapes = path.is_absolute() || relative.empty();
+  for (const auto& part : path) escapes = escapes || part == "..";
+  if (escapes) {
+    return engine::InvalidArgument(
+        "path", engine::reason::kOutOfRange,
+        absl::StrCat("path must be relative to the server's data directory, without '..'; got '",
+                     relative, "'"));
+  }
+  if (!absl::EndsWith(relative, ".h5") && !absl::EndsWith(relative, ".nix")) {
+    return engine::InvalidArgument(
+        "path", engine::reason::kOutOfRange,
+        absl::StrCat("a NIX file's path must end in .h5 or .nix; got '", relative, "'"));
+  }
+  const std::filesystem::path full = std::filesystem::path(data_dir) / path;
+  absl::Status created = CreateDirectories(full.parent_path());
+  if (!created.ok()) return created;
+  return full.string();
+}
+
+absl::StatusOr<std::string> ExportScratchPath(const std::string& data_dir) {
+  const std::filesystem::path directory = std::filesystem::path(data_dir) / ".scratch";
+  absl::Status created = CreateDirectories(directory);
+  if (!created.ok()) return created;
+  return (directory / (NewSessionId() + ".nix")).string();
+}
+
+absl::Status StreamFile(const std::string& path,
+                        const std::function<bool(v1::ExportDataChunk&)>& write) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::InternalError(absl::StrCat("cannot read ", path));
+  const uint64_t total = std::filesystem::file_size(path);
+  std::string buffer(kFileChunkBytes, '\0');
+  uint64_t sent = 0;
+  do {
+    in.read(buffer.data(), buffer.size());
+    v1::ExportDataChunk chunk;
+    chunk.set_data(buffer.data(), static_cast<size_t>(in.gcount()));
+    sent += in.gcount();
+    if (sent == total) chunk.set_total_bytes(total);
+    if (!write(chunk)) {
+      return absl::Status(absl::StatusCode::kCancelled, "the client stopped reading");
+    }
+  } while (sent < total && in);
+  if (sent != total) return absl::InternalError(absl::StrCat("short read of ", path));
+  return absl::OkStatus();
+}
+
+}  // namespace spikeserve::server
