@@ -430,6 +430,8 @@ grpc::Status SimulatorService::CreateProjection(grpc::ServerContext* context,
                     spec.connector = *std::move(connector);
                     if (!request->synapse().type().empty())
                       spec.synapse.type = request->synapse().type();
+                    spec.synapse.timing_dependence = request->synapse().timing_dependence();
+                    spec.synapse.weight_dependence = request->synapse().weight_dependence();
                     spec.synapse.parameters = *std::move(synapse_parameters);
                     if (!request->receptor_type().empty())
                       spec.receptor_type = request->receptor_type();

@@ -105,13 +105,18 @@ class _ConnectionCollector:
                 np.asarray(value, dtype=float), (n,)))
 
     def spec(self):
-        names = sorted(self.columns)
+        """The FromList spec of what was gathered, and the parameters that are
+        the same for every connection (sent once rather than per row)."""
+        columns = {name: np.concatenate(parts) for name, parts in self.columns.items()}
+        uniform = {name: float(values[0]) for name, values in columns.items()
+                   if values.size and np.all(values == values[0])}
+        names = sorted(set(columns) - set(uniform))
         if not self.pre:
-            return {"name": "FromListConnector", "column_names": names,
-                    "rows": np.empty((0, 2 + len(names)))}
-        rows = np.column_stack([np.concatenate(self.pre), np.concatenate(self.post)]
-                               + [np.concatenate(self.columns[n]) for n in names])
-        return {"name": "FromListConnector", "column_names": names, "rows": rows}
+            rows = np.empty((0, 2 + len(names)))
+        else:
+            rows = np.column_stack([np.concatenate(self.pre), np.concatenate(self.post)]
+                                   + [columns[n] for n in names])
+        return {"name": "FromListConnector", "column_names": names, "rows": rows}, uniform
 
 
 class Projection(common.Projection):
@@ -137,8 +142,7 @@ class Projection(common.Projection):
             self._convergent_connect = collector._convergent_connect
             connector.connect(self)
             del self._convergent_connect
-            spec = collector.spec()
-            server_values = {}
+            spec, server_values = collector.spec()
         # Values given as columns win; the others apply to every connection.
         given = {name: value for name, value in server_values.items()
                  if name not in spec.get("column_names", ()) and value is not None}
@@ -226,8 +230,8 @@ class Projection(common.Projection):
                 continue
             pre, post, _ = session.get_connections(self._projection_id)
             value.shape = (self.pre.size, self.post.size)
-            per_connection[name] = np.asarray(value[pre.astype(int), post.astype(int)],
-                                              dtype=float)
+            matrix = np.asarray(value.evaluate(simplify=False), dtype=float)
+            per_connection[name] = matrix[pre.astype(int), post.astype(int)]
         session.set_synapse_parameters(self._projection_id, per_connection)
 
     @translated

@@ -57,8 +57,9 @@ class State(common.control.BaseState):
         self.mpi_rank = 0
         self.num_processes = 1
         self.dt = 0.1
-        self.min_delay = 0.1
-        self.max_delay = 10.0
+        self._min_delay = 0.1
+        self._max_delay = 10.0
+        self._auto_delays = (False, False)
         self.progress = ProgressBar()
         self.clear()
 
@@ -73,9 +74,27 @@ class State(common.control.BaseState):
                                max_delay=max_delay, seed=seed, label=label)
         description = self.session.description
         self.dt = description.timestep_ms
-        self.min_delay = description.min_delay_ms
-        self.max_delay = description.max_delay_ms
+        self._min_delay = description.min_delay_ms
+        self._max_delay = description.max_delay_ms
+        self._auto_delays = (min_delay == 0, max_delay == 0)
         self.seed = description.seed
+
+    def _delays(self):
+        description = self.session.describe()
+        return description.min_delay_ms, description.max_delay_ms
+
+    @property
+    def min_delay(self):
+        """ms; with min_delay='auto', the smallest delay in the network (server's view)."""
+        if self._auto_delays[0] and self.session is not None:
+            return self._delays()[0]
+        return self._min_delay
+
+    @property
+    def max_delay(self):
+        if self._auto_delays[1] and self.session is not None:
+            return self._delays()[1]
+        return self._max_delay
 
     def close(self):
         if self.session is not None:
