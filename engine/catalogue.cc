@@ -304,6 +304,19 @@ const std::vector<SynapseTypeInfo>& SynapseTypes() {
       {"SimpleStochasticSynapse",
        {weight, delay, Num("p", 0.5, "dimensionless", "release probability per spike")},
        "Transmits each spike with probability p."},
+      {"StochasticTsodyksMarkramSynapse",
+       {weight, delay, Num("U", 0.5, "dimensionless", "release probability without facilitation"),
+        Num("tau_rec", 100.0, "ms", "recovery time constant of the release site"),
+        Num("tau_facil", 0.0, "ms", "facilitation time constant; 0: none")},
+       "Stochastic short-term plasticity with one release site (Fuhrmann et al. 2002); the mean "
+       "follows TsodyksMarkramSynapse."},
+      {"MultiQuantalSynapse",
+       {weight, delay, Num("U", 0.5, "dimensionless", "release probability per site"),
+        Int("n", 1, "dimensionless", "number of release sites, 1 to 10000"),
+        Num("tau_rec", 800.0, "ms", "recovery time constant of a release site"),
+        Num("tau_facil", 0.0, "ms", "facilitation time constant; 0: none")},
+       "Stochastic short-term plasticity with n release sites (NEST quantal_stp_synapse); "
+       "weight is what all n sites give together."},
   };
   return *types;
 }

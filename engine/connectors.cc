@@ -154,12 +154,13 @@ absl::Status FixedNumber(const Params& p, const std::vector<uint64_t>& owners,
 
 absl::StatusOr<ConnectionList> FromList(const ConnectorSpec& spec, uint64_t n_pre,
                                         uint64_t n_post) {
+  // Whether a column names a parameter of the synapse type is for the caller
+  // to judge; here only that each column comes once.
   std::vector<std::string> columns = spec.column_names;
-  for (const auto& c : columns)
-    if (c != "weight" && c != "delay")
-      return InvalidArgument(
-          "connector.column_names", reason::kUnknownParameter,
-          absl::StrCat("unknown column '", c, "'; StaticSynapse has: weight, delay"));
+  for (size_t c = 0; c < columns.size(); ++c)
+    if (std::find(columns.begin(), columns.begin() + c, columns[c]) != columns.begin() + c)
+      return InvalidArgument("connector.column_names", reason::kConflict,
+                             absl::StrCat("column '", columns[c], "' appears twice"));
   if (columns.empty() && !spec.rows.empty() && spec.rows[0].size() == 4)
     columns = {"weight", "delay"};
   const size_t width = 2 + columns.size();

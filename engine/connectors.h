@@ -18,8 +18,10 @@
 
 namespace spikeserve::engine {
 
-// Connections in canonical order (by pre position, then post position), plus
-// FromListConnector's per-connection columns (e.g. "weight", "delay").
+// Connections in canonical order (by pre position, then post position, the
+// connections of one pair in the order they were listed), plus
+// FromListConnector's per-connection columns ("weight", "delay", "U", ...;
+// the caller checks that they name parameters of the synapse type).
 struct ConnectionList {
   std::vector<uint32_t> pre;
   std::vector<uint32_t> post;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "engine/counter_rng.h"
@@ -64,6 +65,39 @@ absl::Status CurrentSource::Check(const TimeGrid& grid) const {
   return absl::OkStatus();
 }
 
+std::vector<std::pair<int64_t, double>> CurrentSource::AppliedSteps(const TimeGrid& grid) const {
+  std::vector<std::pair<int64_t, double>> steps;
+  const auto& times = sequences_.at("times");
+  const auto& amplitudes = sequences_.at("amplitudes");
+  for (size_t k = 0; k < times.size(); ++k) {
+    const int64_t s = grid.Steps(times[k]);
+    if (!steps.empty() && steps.back().first == s)
+      steps.back().second = amplitudes[k];
+    else
+      steps.emplace_back(s, amplitudes[k]);
+  }
+  return steps;
+}
+
+ParameterMap CurrentSource::Applied(const TimeGrid& grid) const {
+  ParameterMap out;
+  for (const auto& [name, v] : parameters_) out[name] = v;
+  if (kind_ != Kind::kStep) return out;
+  // Step k as k / (1 / dt) when 1 / dt is whole: one correctly rounded
+  // division, so 3 steps of 0.1 ms read 0.3, not 3 * 0.1 = 0.30000000000000004.
+  const bool whole = grid.OnGrid(1.0);
+  const double per_ms = std::round(1.0 / grid.dt());
+  Sequence times, amplitudes;
+  for (const auto& [step, amplitude] : AppliedSteps(grid)) {
+    const double k = static_cast<double>(step);
+    times.values.push_back(whole ? k / per_ms : k * grid.dt());
+    amplitudes.values.push_back(amplitude);
+  }
+  out["times"] = std::move(times);
+  out["amplitudes"] = std::move(amplitudes);
+  return out;
+}
+
 void CurrentSource::Prepare(const TimeGrid& grid, uint64_t seed, uint64_t id, uint64_t trial) {
   seed_ = seed;
   id_ = id;
@@ -74,16 +108,9 @@ void CurrentSource::Prepare(const TimeGrid& grid, uint64_t seed, uint64_t id, ui
     stop_step_ = INT64_MAX / 2;
     step_starts_.clear();
     step_amplitudes_.clear();
-    const auto& times = sequences_["times"];
-    const auto& amplitudes = sequences_["amplitudes"];
-    for (size_t k = 0; k < times.size(); ++k) {
-      const int64_t s = grid.Steps(times[k]);
-      if (!step_starts_.empty() && step_starts_.back() == s) {
-        step_amplitudes_.back() = amplitudes[k];
-        continue;
-      }
-      step_starts_.push_back(s);
-      step_amplitudes_.push_back(amplitudes[k]);
+    for (const auto& [step, amplitude] : AppliedSteps(grid)) {
+      step_starts_.push_back(step);
+      step_amplitudes_.push_back(amplitude);
     }
     return;
   }

@@ -19,10 +19,12 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "engine/catalogue.h"
+#include "engine/parameter_value.h"
 #include "engine/simulation.h"
 #include "engine/time_grid.h"
 
@@ -39,6 +41,11 @@ class CurrentSource {
 
   // Whether the parameters make sense on `grid`; errors name "parameters.<name>".
   absl::Status Check(const TimeGrid& grid) const;
+  // StepCurrentSource's steps as applied on `grid`: (step, amplitude) with
+  // the times rounded and several on one step collapsed into the last.
+  std::vector<std::pair<int64_t, double>> AppliedSteps(const TimeGrid& grid) const;
+  // Every parameter as applied on `grid` (see Simulation::CurrentSourceParameters).
+  ParameterMap Applied(const TimeGrid& grid) const;
   // `id` and `trial` key the noise stream.
   void Prepare(const TimeGrid& grid, uint64_t seed, uint64_t id, uint64_t trial);
   // nA injected during `step`.

@@ -21,6 +21,11 @@ Projection::Projection(ProjectionId id, std::string label, uint32_t receptor, ui
       post_rings_(std::move(post_rings)) {
   for (uint32_t p : pre) ++row_start_[p + 1];
   for (uint32_t i = 0; i < n_pre; ++i) row_start_[i + 1] += row_start_[i];
+  uint32_t rank = 0;
+  for (uint64_t k = 1; k < post.size(); ++k) {
+    rank = pre[k] == pre[k - 1] && post[k] == post[k - 1] ? rank + 1 : 0;
+    if (rank > 0) tie_ranks_.push_back({k, rank});
+  }
   SetDelays(std::vector<uint16_t>(post.size(), delay));
 }
 
@@ -37,6 +42,25 @@ std::vector<uint16_t> Projection::Delays() const {
   return d;
 }
 
+uint32_t Projection::Rank(uint64_t k) const {
+  if (tie_ranks_.empty()) return 0;
+  auto it = std::lower_bound(tie_ranks_.begin(), tie_ranks_.end(), k,
+                             [](const TieRank& t, uint64_t v) { return t.synapse < v; });
+  return it != tie_ranks_.end() && it->synapse == k ? it->rank : 0;
+}
+
+std::vector<uint64_t> Projection::CanonicalOrder() const {
+  std::vector<uint64_t> order(post_.size());
+  std::iota(order.begin(), order.end(), 0);
+  auto before = [&](uint64_t a, uint64_t b) { return PostThenRank(a, b); };
+  for (uint32_t i = 0; i < num_rows(); ++i) {
+    // A row of one delay run is stored in canonical order already.
+    if (run_begin_[i + 1] - run_begin_[i] <= 1) continue;
+    std::sort(order.begin() + row_start_[i], order.begin() + row_start_[i + 1], before);
+  }
+  return order;
+}
+
 std::pair<uint16_t, uint16_t> Projection::DelayRange() const {
   if (runs_.empty()) return {0, 0};
   std::pair<uint16_t, uint16_t> range{UINT16_MAX, 0};
@@ -50,7 +74,7 @@ std::pair<uint16_t, uint16_t> Projection::DelayRange() const {
 std::vector<uint64_t> Projection::SetDelays(const std::vector<uint16_t>& steps) {
   std::vector<uint64_t> perm;  // filled on the first row that needs a reorder
   auto before = [&](uint64_t a, uint64_t b) {
-    return steps[a] != steps[b] ? steps[a] < steps[b] : post_[a] < post_[b];
+    return steps[a] != steps[b] ? steps[a] < steps[b] : PostThenRank(a, b);
   };
   std::vector<uint64_t> order;
   for (uint32_t i = 0; i < num_rows(); ++i) {
@@ -58,7 +82,7 @@ std::vector<uint64_t> Projection::SetDelays(const std::vector<uint16_t>& steps) 
     order.resize(e - b);
     std::iota(order.begin(), order.end(), b);
     if (std::is_sorted(order.begin(), order.end(), before)) continue;
-    std::stable_sort(order.begin(), order.end(), before);
+    std::sort(order.begin(), order.end(), before);
     if (perm.empty()) {
       perm.resize(post_.size());
       std::iota(perm.begin(), perm.end(), 0);
@@ -76,8 +100,13 @@ std::vector<uint64_t> Projection::SetDelays(const std::vector<uint16_t>& steps) 
       weight[k] = weight_[perm[k]];
       sorted_steps[k] = steps[perm[k]];
     }
+    std::vector<TieRank> ranks;
+    if (!tie_ranks_.empty())
+      for (uint64_t k = 0; k < perm.size(); ++k)
+        if (const uint32_t r = Rank(perm[k]); r > 0) ranks.push_back({k, r});
     post_ = std::move(post);
     weight_ = std::move(weight);
+    tie_ranks_ = std::move(ranks);
     d = &sorted_steps;
   }
   runs_.clear();
@@ -96,7 +125,8 @@ std::vector<uint64_t> Projection::SetDelays(const std::vector<uint16_t>& steps) 
 uint64_t Projection::MemoryBytes() const {
   return row_start_.capacity() * sizeof(uint64_t) + run_begin_.capacity() * sizeof(uint64_t) +
          runs_.capacity() * sizeof(DelayRun) + post_.capacity() * sizeof(uint32_t) +
-         weight_.capacity() * sizeof(double) + post_targets_.capacity() * sizeof(PostTarget) +
+         weight_.capacity() * sizeof(double) + tie_ranks_.capacity() * sizeof(TieRank) +
+         post_targets_.capacity() * sizeof(PostTarget) +
          post_rings_.capacity() * sizeof(RingBuffer*);
 }
 

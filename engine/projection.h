@@ -7,10 +7,16 @@
 // synapses sharing one delay, so a homogeneous-delay row costs one run, and
 // delivery touches one ring-buffer slot per run.
 //
-// Storage (= canonical) order: by pre position, then delay, then post
-// position, ties (multapses) in the order they were made. Changing delays may
-// reorder synapses within a row; SetDelays reports the permutation so that
-// per-synapse state kept elsewhere (synapse_dynamics.h) follows.
+// Two orders. Storage order, the one every per-synapse array follows: by pre
+// position, then delay, then post position, then tie rank. Canonical order,
+// the one clients see (simulation.h's ConnectionTable): by pre position, then
+// post position, then tie rank, so a connection keeps its place whatever its
+// delay. The tie rank orders the synapses of one (pre, post) pair
+// (multapses) as they were made; only ranks >= 1 are kept, so projections
+// without multapses pay nothing for it. The canonical order is computed when
+// needed (CanonicalOrder), not stored. Changing delays may reorder synapses
+// within a row; SetDelays reports the permutation so that per-synapse state
+// kept elsewhere (synapse_dynamics.h) follows.
 #ifndef SPIKESERVE_ENGINE_PROJECTION_H_
 #define SPIKESERVE_ENGINE_PROJECTION_H_
 
@@ -39,8 +45,9 @@ struct PostTarget {
 
 class Projection {
  public:
-  // `pre`, `post` connection lists sorted by pre then post position; every
-  // synapse starts with weight 0 and a delay of `delay` steps.
+  // `pre`, `post` connection lists sorted by pre then post position, the
+  // synapses of one pair in creation order; every synapse starts with weight
+  // 0 and a delay of `delay` steps.
   Projection(ProjectionId id, std::string label, uint32_t receptor, uint32_t n_pre,
              const std::vector<uint32_t>& pre, const std::vector<uint32_t>& post, uint16_t delay,
              std::vector<PostTarget> post_targets, std::vector<RingBuffer*> post_rings);
@@ -65,6 +72,8 @@ class Projection {
   // Pre position and delay (steps) of every synapse, in storage order.
   std::vector<uint32_t> PrePositions() const;
   std::vector<uint16_t> Delays() const;
+  // Canonical position -> storage index (see the top of this file).
+  std::vector<uint64_t> CanonicalOrder() const;
   // Smallest and largest delay (steps); {0, 0} without synapses.
   std::pair<uint16_t, uint16_t> DelayRange() const;
 
@@ -94,8 +103,20 @@ class Projection {
   std::vector<uint64_t> row_start_;  // n_pre + 1 synapse offsets
   std::vector<uint64_t> run_begin_;  // n_pre + 1 offsets into runs_
   std::vector<DelayRun> runs_;
+  struct TieRank {
+    uint64_t synapse;  // storage index
+    uint32_t rank;     // >= 1
+  };
+  // 0 unless synapse k is a later-made multapse.
+  uint32_t Rank(uint64_t k) const;
+  // Whether synapse a precedes b among synapses of one row with one delay.
+  bool PostThenRank(uint64_t a, uint64_t b) const {
+    return post_[a] != post_[b] ? post_[a] < post_[b] : Rank(a) < Rank(b);
+  }
+
   std::vector<uint32_t> post_;  // post position per synapse
   std::vector<double> weight_;
+  std::vector<TieRank> tie_ranks_;  // sorted by synapse; usually empty
   std::vector<PostTarget> post_targets_;
   std::vector<RingBuffer*> post_rings_;
 };

@@ -53,6 +53,25 @@ TEST(ProjectionTest, SetDelaysGroupsRowsByDelayAndCarriesWeights) {
   EXPECT_DOUBLE_EQ(ring.Slot(0, 3)[2], 0.6);
 }
 
+TEST(ProjectionTest, CanonicalOrderIsByPostThenCreationWhateverTheDelays) {
+  RingBuffer ring;
+  ring.Resize(3, 1, 8);
+  // Row 0: post 0, then three multapses to post 1 (made in that order), post 2.
+  Projection p(0, "p", 0, 1, {0, 0, 0, 0, 0}, {0, 1, 1, 1, 2}, 1, {{0, 0}, {0, 1}, {0, 2}},
+               {&ring});
+  p.weights() = {0.1, 0.2, 0.3, 0.4, 0.5};
+  EXPECT_EQ(p.CanonicalOrder(), (std::vector<uint64_t>{0, 1, 2, 3, 4}));
+  // Reverse the multapses by delay: storage follows, the canonical order not.
+  p.SetDelays({2, 5, 4, 3, 1});
+  EXPECT_EQ(p.weights(), (std::vector<double>{0.5, 0.1, 0.4, 0.3, 0.2}));
+  std::vector<double> canonical;
+  for (uint64_t k : p.CanonicalOrder()) canonical.push_back(p.weights()[k]);
+  EXPECT_EQ(canonical, (std::vector<double>{0.1, 0.2, 0.3, 0.4, 0.5}));
+  // One delay again: storage is canonical, multapses in creation order.
+  p.SetDelays({2, 2, 2, 2, 2});
+  EXPECT_EQ(p.weights(), (std::vector<double>{0.1, 0.2, 0.3, 0.4, 0.5}));
+}
+
 TEST(RingBufferTest, GrowKeepsInputInFlight) {
   RingBuffer ring;
   ring.Resize(2, 2, 4);

@@ -218,6 +218,52 @@ void Recorder::AddSpikes(PopulationId id, uint64_t spike_step,
   }
 }
 
+SignalData& Recorder::OpenSource(CurrentSourceId id) {
+  auto& sources = segments_.back().current_sources;
+  auto it = std::lower_bound(
+      sources.begin(), sources.end(), id,
+      [](const CurrentSourceRecording& r, CurrentSourceId v) { return r.source < v; });
+  if (it == sources.end() || it->source != id) {
+    it = sources.insert(it, CurrentSourceRecording{});
+    it->source = id;
+    it->current.variable = "i";
+    it->current.units = "nA";
+    it->current.sampling_period_ms = grid_.dt();
+    it->current.t_start_ms = grid_.Time(source_origin_.at(id));
+    it->current.channels = {0};
+  }
+  return it->current;
+}
+
+void Recorder::RecordSource(CurrentSourceId id, uint64_t now_step) {
+  if (source_origin_.count(id)) return;
+  ClearSource(id, now_step);
+}
+
+void Recorder::ClearSource(CurrentSourceId id, uint64_t now_step) {
+  auto& sources = segments_.back().current_sources;
+  sources.erase(std::remove_if(sources.begin(), sources.end(),
+                               [&](const CurrentSourceRecording& r) { return r.source == id; }),
+                sources.end());
+  source_origin_[id] = now_step;
+  OpenSource(id);
+}
+
+std::vector<CurrentSourceId> Recorder::RecordedSources() const {
+  std::vector<CurrentSourceId> out;
+  for (const auto& [id, origin] : source_origin_) out.push_back(id);
+  return out;
+}
+
+void Recorder::SampleSource(CurrentSourceId id, uint64_t step, double amplitude_na) {
+  std::vector<double>& samples = OpenSource(id).samples;
+  const uint64_t k = step - source_origin_.at(id);
+  if (k < samples.size())
+    samples[k] = amplitude_na;
+  else
+    samples.push_back(amplitude_na);
+}
+
 void Recorder::SetTime(double t_ms) {
   segments_.back().t_stop_ms = t_ms;
   for (auto& r : segments_.back().populations)
@@ -233,6 +279,7 @@ void Recorder::Reset(const std::map<std::string, std::string>& annotations, bool
   next.index = segments_.back().index + 1;
   segments_.push_back(std::move(next));
   for (auto& [id, s] : states_) Restart(id, 0);
+  for (auto& [id, origin] : source_origin_) ClearSource(id, 0);
 }
 
 }  // namespace spikeserve::engine

@@ -7,6 +7,10 @@
 // last ClearRecording). So a 50 ms run at dt = 0.1 gives 501 samples, the
 // first being the initial value, and a following run continues without
 // duplicating the sample at the boundary.
+//
+// Current sources are sampled every step from their recording origin; the
+// sample at a run's end is taken again at the next run's start, so that it
+// shows what was applied if the parameters changed in between.
 #ifndef SPIKESERVE_ENGINE_RECORDER_H_
 #define SPIKESERVE_ENGINE_RECORDER_H_
 
@@ -45,6 +49,13 @@ class Recorder {
   void AddSpikes(PopulationId id, uint64_t spike_step, const std::vector<SpikeEvent>& spikes,
                  const std::vector<double>* exact);
 
+  void RecordSource(CurrentSourceId id, uint64_t now_step);
+  void ClearSource(CurrentSourceId id, uint64_t now_step);
+  // Recorded sources, ascending.
+  std::vector<CurrentSourceId> RecordedSources() const;
+  // The sample at `step`, which is the next one or the last one taken.
+  void SampleSource(CurrentSourceId id, uint64_t step, double amplitude_na);
+
   // Reset: closes the open segment (if time had advanced) and opens a new one
   // with the same recording settings; otherwise merges the annotations.
   void Reset(const std::map<std::string, std::string>& annotations, bool time_advanced);
@@ -75,8 +86,11 @@ class Recorder {
   void Restart(PopulationId id, uint64_t now_step);
   void SyncChannels(PopulationId id);
 
+  SignalData& OpenSource(CurrentSourceId id);
+
   TimeGrid grid_;
   std::map<PopulationId, State> states_;
+  std::map<CurrentSourceId, uint64_t> source_origin_;  // step of sample 0
   std::vector<Segment> segments_;
 };
 

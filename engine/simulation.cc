@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <numeric>
+#include <optional>
 #include <random>
+#include <type_traits>
 #include <unordered_set>
 #include <utility>
 
@@ -108,6 +111,13 @@ class Simulation::Impl {
           field, reason::kUnknownPopulation,
           absl::StrCat("no population with id ", id, " (", populations_.size(), " exist)"));
     return &populations_[id];
+  }
+
+  absl::Status FindSource(CurrentSourceId id, const std::string& field) const {
+    if (id < sources_.size()) return absl::OkStatus();
+    return NotFound(
+        field, reason::kUnknownCurrentSource,
+        absl::StrCat("no current source with id ", id, " (", sources_.size(), " exist)"));
   }
 
   absl::StatusOr<std::vector<uint32_t>> Cells(const Selector& sel, const std::string& prefix) {
@@ -267,13 +277,26 @@ class Simulation::Impl {
     return absl::OkStatus();
   }
 
+  // One value per synapse in storage order from a value given in canonical
+  // order; random draws are keyed by canonical position, so a connection's
+  // value does not depend on how its row is stored.
   absl::StatusOr<std::vector<double>> SynapseValues(const std::string& name,
                                                     const ParameterValue& value, ProjectionId id,
-                                                    uint64_t n, const std::string& field) {
-    std::vector<uint64_t> ids(n);
-    for (uint64_t k = 0; k < n; ++k) ids[k] = k;
-    return ResolveNumbers(value, field, ids,
-                          {seed_, RngPurpose::kSynapseParameter, Fnv1a(name), id});
+                                                    const std::vector<uint64_t>& order,
+                                                    const std::string& field) {
+    std::vector<uint64_t> ids(order.size());
+    std::iota(ids.begin(), ids.end(), 0);
+    auto v =
+        ResolveNumbers(value, field, ids, {seed_, RngPurpose::kSynapseParameter, Fnv1a(name), id});
+    if (!v.ok()) return v.status();
+    return ToStorage(*v, order);
+  }
+
+  static std::vector<double> ToStorage(const std::vector<double>& canonical,
+                                       const std::vector<uint64_t>& order) {
+    std::vector<double> out(canonical.size());
+    for (size_t c = 0; c < order.size(); ++c) out[order[c]] = canonical[c];
+    return out;
   }
 
   absl::Status CheckWeights(const std::vector<double>& w, bool conductance,
@@ -313,77 +336,111 @@ class Simulation::Impl {
     return steps;
   }
 
-  // Weights and delays from (in priority order) FromList columns, `values`,
-  // and, when `defaults`, PyNN's defaults (weight 0, delay min_delay).
-  // `prefix` is where the values sit in the request ("synapse.parameters.").
+  // Weights, delays and model parameters from (in priority order) FromList
+  // columns, `values`, and, when `defaults`, PyNN's defaults (weight 0, delay
+  // min_delay). Per-connection values come in canonical order. `prefix` is
+  // where the values sit in the request ("synapse.parameters."). Nothing
+  // changes on error.
   absl::Status AssignSynapses(ProjectionRecord& rec, const ParameterMap& values,
                               const std::map<std::string, std::vector<double>>& columns,
                               bool defaults, const std::string& prefix) {
     Projection& proj = *rec.synapses;
-    const uint64_t n = proj.size();
-    // Model parameters: one value per projection, staged so that nothing
-    // changes on error.
-    std::map<std::string, double> model =
-        rec.dynamics ? rec.dynamics->parameters() : std::map<std::string, double>{};
-    for (const auto& [name, v] : values) {
-      if (name == "weight" || name == "delay") continue;
-      if (model.count(name) == 0)
+    SynapseDynamics* dyn = rec.dynamics.get();
+    const std::string type = dyn ? dyn->type().name : std::string("StaticSynapse");
+    auto known = [&](const std::string& name) {
+      return name == "weight" || name == "delay" || (dyn && dyn->has_parameter(name));
+    };
+    for (const auto& [name, column] : columns)
+      if (!known(name))
         return InvalidArgument(
-            prefix + name, reason::kUnknownParameter,
-            absl::StrCat(rec.dynamics ? rec.dynamics->type().name : std::string("StaticSynapse"),
-                         " has no parameter '", name, "'; parameters: ", ParameterNames(rec)));
-      auto r = SynapseValues(name, v, proj.id(), std::max<uint64_t>(n, 1), prefix + name);
+            "connector.column_names", reason::kUnknownParameter,
+            absl::StrCat("unknown column '", name, "'; ", type, " has: ", ParameterNames(rec)));
+    for (const auto& [name, v] : values)
+      if (!known(name))
+        return InvalidArgument(prefix + name, reason::kUnknownParameter,
+                               absl::StrCat(type, " has no parameter '", name,
+                                            "'; parameters: ", ParameterNames(rec)));
+    const std::vector<uint64_t> order = proj.CanonicalOrder();
+    // Values of `name` in storage order, if given. Without synapses a model
+    // parameter still gets one value, so that it is checked and kept.
+    const std::vector<uint64_t> one_synapse{0};
+    auto given = [&](const std::string& name,
+                     bool model) -> absl::StatusOr<std::optional<std::vector<double>>> {
+      using Values = std::optional<std::vector<double>>;
+      const std::vector<uint64_t>& ord = model && order.empty() ? one_synapse : order;
+      auto c = columns.find(name);
+      if (c != columns.end() && !order.empty()) return Values(ToStorage(c->second, ord));
+      auto v = values.find(name);
+      if (v == values.end()) return Values();
+      auto r = SynapseValues(name, v->second, proj.id(), ord, prefix + name);
       if (!r.ok()) return r.status();
-      for (double x : *r)
-        if (x != r->front())
+      return Values(std::move(*r));
+    };
+    // Model parameters, staged in place and swapped back if Check fails.
+    std::vector<std::pair<SynapseParameter*, SynapseParameter>> staged;
+    std::map<std::string, double> model = dyn ? dyn->parameters() : std::map<std::string, double>{};
+    for (const std::string& name : dyn ? dyn->parameter_names() : std::vector<std::string>{}) {
+      auto v = given(name, true);
+      if (!v.ok()) return v.status();
+      if (!*v) continue;
+      if (SynapseParameter* p = dyn->connection_parameter(name)) {
+        staged.emplace_back(p, SynapseParameter());
+        staged.back().second.Assign(std::move(**v));
+        continue;
+      }
+      for (double x : **v)
+        if (x != (*v)->front()) {
+          std::vector<std::string> per_connection = {"weight", "delay"};
+          for (const auto& n : dyn->connection_parameter_names()) per_connection.push_back(n);
           return InvalidArgument(
               prefix + name, reason::kConflict,
-              absl::StrCat(name, " must have the same value for every connection of a projection"));
-      model[name] = r->front();
+              absl::StrCat(type, " takes one value of ", name,
+                           " per projection; per-connection values are supported for: ",
+                           absl::StrJoin(per_connection, ", ")));
+        }
+      model[name] = (*v)->front();
     }
-    if (rec.dynamics) {
-      std::swap(model, rec.dynamics->parameters());
-      auto s = rec.dynamics->Check(prefix);
-      if (!s.ok()) {
-        std::swap(model, rec.dynamics->parameters());
-        return s;
-      }
-    }
+    // Swaps the staged model parameters in, and back out after a failure.
+    auto swap_model = [&] {
+      if (!dyn) return;
+      std::swap(model, dyn->parameters());
+      for (auto& [p, v] : staged) std::swap(*p, v);
+    };
+    swap_model();
+    auto fail = [&](absl::Status s) {
+      swap_model();
+      return s;
+    };
+    if (dyn)
+      if (auto s = dyn->Check(prefix); !s.ok()) return fail(s);
     auto column = [&](const std::string& name,
                       double def) -> absl::StatusOr<std::optional<std::vector<double>>> {
-      auto c = columns.find(name);
-      if (c != columns.end()) return std::optional<std::vector<double>>(c->second);
-      auto v = values.find(name);
-      if (v != values.end()) {
-        auto r = SynapseValues(name, v->second, rec.synapses->id(), n, prefix + name);
-        if (!r.ok()) return r.status();
-        return std::optional<std::vector<double>>(std::move(*r));
-      }
-      if (defaults) return std::optional<std::vector<double>>(std::vector<double>(n, def));
-      return std::optional<std::vector<double>>();
+      auto v = given(name, false);
+      if (!v.ok() || *v || !defaults) return v;
+      return std::optional<std::vector<double>>(std::vector<double>(proj.size(), def));
     };
     auto weights = column("weight", 0.0);
-    if (!weights.ok()) return weights.status();
+    if (!weights.ok()) return fail(weights.status());
     auto delays = column("delay", grid_.Time(min_delay_steps_));
-    if (!delays.ok()) return delays.status();
+    if (!delays.ok()) return fail(delays.status());
     if (*weights) {
       auto s = CheckWeights(**weights, rec.conductance_target, prefix + "weight");
-      if (!s.ok()) return s;
+      if (!s.ok()) return fail(s);
     }
     std::optional<std::vector<uint16_t>> steps;
     if (*delays) {
       auto s = DelaySteps(**delays, prefix + "delay");
-      if (!s.ok()) return s.status();
+      if (!s.ok()) return fail(s.status());
       steps = std::move(*s);
     }
     // Nothing fails from here on. Weights first: SetDelays carries them along.
     if (*weights) {
       proj.weights() = std::move(**weights);
-      if (rec.dynamics && rec.dynamics->plastic()) rec.dynamics->KeepWeights();
+      if (dyn && dyn->plastic()) dyn->KeepWeights();
     }
     if (steps) {
       const auto perm = proj.SetDelays(*steps);
-      if (rec.dynamics && !perm.empty()) rec.dynamics->Reorder(perm);
+      if (dyn && !perm.empty()) dyn->Reorder(perm);
     }
     return absl::OkStatus();
   }
@@ -391,7 +448,7 @@ class Simulation::Impl {
   std::string ParameterNames(const ProjectionRecord& rec) const {
     std::string names = "weight, delay";
     if (rec.dynamics)
-      for (const auto& [name, v] : rec.dynamics->parameters()) absl::StrAppend(&names, ", ", name);
+      for (const auto& name : rec.dynamics->parameter_names()) absl::StrAppend(&names, ", ", name);
     return names;
   }
 
@@ -463,7 +520,13 @@ class Simulation::Impl {
     for (auto& rec : projections_)
       if (rec.dynamics) rec.dynamics->Prepare(SynapseContext(rec));
     std::vector<double> amplitudes(sources_.size(), 0.0);
+    const std::vector<CurrentSourceId> recorded_sources = recorder_.RecordedSources();
+    auto sample_sources = [&] {
+      for (CurrentSourceId s : recorded_sources)
+        recorder_.SampleSource(s, step_, sources_[s].AmplitudeAt(step_));
+    };
     for (auto& p : populations_) recorder_.SampleIfDue(p.info.id, step_, *p.cells);
+    sample_sources();
 
     std::vector<SpikeEvent> spikes;
     std::vector<PendingSpike> pending;
@@ -490,6 +553,7 @@ class Simulation::Impl {
         ++step_;
         ++result.steps;
         for (auto& p : populations_) recorder_.SampleIfDue(p.info.id, step_, *p.cells);
+        sample_sources();
       }
       // Every spike of the epoch arrives after it (delays >= min_delay), so
       // delivery can wait until here: the exchange point between shards.
@@ -783,19 +847,27 @@ absl::StatusOr<ConnectionTable> Simulation::GetConnections(
   ConnectionTable table;
   for (size_t k = 0; k < names.size(); ++k)
     if (names[k] != "weight" && names[k] != "delay" &&
-        (dyn == nullptr || dyn->parameters().count(names[k]) == 0))
+        (dyn == nullptr || !dyn->has_parameter(names[k])))
       return InvalidArgument(
           absl::StrCat("names[", k, "]"), reason::kUnknownParameter,
           absl::StrCat(dyn ? dyn->type().name : std::string("StaticSynapse"), " has no parameter '",
                        names[k], "'; parameters: ", impl_->ParameterNames(rec)));
-  table.pre = p.PrePositions();
-  table.post = p.post();
+  const std::vector<uint64_t> order = p.CanonicalOrder();
+  auto canonical = [&](const auto& storage) {
+    std::vector<std::decay_t<decltype(storage[0])>> out(order.size());
+    for (size_t c = 0; c < order.size(); ++c) out[c] = storage[order[c]];
+    return out;
+  };
+  table.pre = canonical(p.PrePositions());
+  table.post = canonical(p.post());
   for (const auto& name : names) {
     auto& col = table.values[name];
     if (name == "weight") {
-      col = p.weights();
+      col = canonical(p.weights());
     } else if (name == "delay") {
-      for (uint16_t d : p.Delays()) col.push_back(impl_->grid_.Time(d));
+      for (uint16_t d : canonical(p.Delays())) col.push_back(impl_->grid_.Time(d));
+    } else if (const SynapseParameter* param = dyn->connection_parameter(name)) {
+      col = canonical(param->Expand(p.size()));
     } else {
       col.assign(p.size(), dyn->parameters().at(name));
     }
@@ -826,7 +898,7 @@ absl::Status Simulation::InitializeSynapses(ProjectionId id, const ParameterMap&
           field, reason::kUnknownVariable,
           absl::StrCat(rec.dynamics ? rec.dynamics->type().name : std::string("StaticSynapse"),
                        " has no state variable '", name, "'"));
-    auto v = impl_->SynapseValues(name, value, id, rec.synapses->size(), field);
+    auto v = impl_->SynapseValues(name, value, id, rec.synapses->CanonicalOrder(), field);
     if (!v.ok()) return v.status();
     for (double x : *v)
       if (!std::isfinite(x))
@@ -890,16 +962,17 @@ absl::StatusOr<CurrentSourceId> Simulation::AddCurrentSource(const CurrentSource
 
 absl::Status Simulation::SetCurrentSourceParameters(CurrentSourceId id,
                                                     const ParameterMap& values) {
-  if (id >= impl_->sources_.size())
-    return NotFound("current_source", reason::kUnknownCurrentSource,
-                    absl::StrCat("no current source with id ", id));
+  if (auto s = impl_->FindSource(id, "current_source"); !s.ok()) return s;
   return ApplySourceParameters(impl_->sources_[id], values, impl_->grid_);
 }
 
+absl::StatusOr<ParameterMap> Simulation::CurrentSourceParameters(CurrentSourceId id) const {
+  if (auto s = impl_->FindSource(id, "current_source"); !s.ok()) return s;
+  return impl_->sources_[id].Applied(impl_->grid_);
+}
+
 absl::Status Simulation::Inject(CurrentSourceId id, const Selector& cells) {
-  if (id >= impl_->sources_.size())
-    return NotFound("current_source", reason::kUnknownCurrentSource,
-                    absl::StrCat("no current source with id ", id));
+  if (auto s = impl_->FindSource(id, "current_source"); !s.ok()) return s;
   auto idx = impl_->Cells(cells, "cells");
   if (!idx.ok()) return idx.status();
   auto& pop = impl_->populations_[cells.population];
@@ -946,6 +1019,25 @@ absl::Status Simulation::ClearRecording(const std::vector<PopulationId>& populat
     if (auto p = impl_->Find(populations[k], absl::StrCat("populations[", k, "]")); !p.ok())
       return p.status();
   for (PopulationId id : populations) impl_->recorder_.Clear(id, impl_->step_);
+  return absl::OkStatus();
+}
+
+absl::Status Simulation::RecordCurrentSource(CurrentSourceId id) {
+  if (auto s = impl_->FindSource(id, "current_source"); !s.ok()) return s;
+  impl_->recorder_.RecordSource(id, impl_->step_);
+  return absl::OkStatus();
+}
+
+absl::Status Simulation::ClearCurrentSourceRecording(const std::vector<CurrentSourceId>& sources) {
+  for (size_t k = 0; k < sources.size(); ++k) {
+    const std::string field = absl::StrCat("sources[", k, "]");
+    if (auto s = impl_->FindSource(sources[k], field); !s.ok()) return s;
+    const auto recorded = impl_->recorder_.RecordedSources();
+    if (std::find(recorded.begin(), recorded.end(), sources[k]) == recorded.end())
+      return FailedPrecondition(field, reason::kNotRecordable,
+                                absl::StrCat("current source ", sources[k], " is not recorded"));
+  }
+  for (CurrentSourceId id : sources) impl_->recorder_.ClearSource(id, impl_->step_);
   return absl::OkStatus();
 }
 

@@ -95,7 +95,8 @@ struct PopulationInfo {
 struct ConnectorSpec {
   std::string name;
   std::map<std::string, double> params;
-  // FromListConnector: each row is (pre, post, values of column_names...).
+  // FromListConnector: each row is (pre, post, values of column_names...);
+  // columns name parameters of the projection's synapse type.
   std::vector<std::string> column_names;
   std::vector<std::vector<double>> rows;
   uint64_t seed = 0;  // 0: derive from the session seed and the projection id
@@ -126,13 +127,18 @@ struct ProjectionInfo {
 };
 
 // Connections of a projection, indices relative to its pre/post CellSets,
-// in the projection's canonical order: by pre index, then delay, then post
-// index (by pre, then post, when the delays are homogeneous). Setting delays
-// may reorder the connections of one pre cell.
+// in the projection's canonical order: by pre index, then post index, and
+// connections between the same pair (multapses) in the order they were made
+// (FromListConnector: the order of the list). A connection keeps its place
+// for the life of the projection, whatever is set (delays included); array
+// values of SetSynapseParameters and InitializeSynapses follow this order,
+// and random values are drawn per canonical position.
 struct ConnectionTable {
   std::vector<uint32_t> pre;
   std::vector<uint32_t> post;
-  std::map<std::string, std::vector<double>> values;  // "weight", "delay", ...
+  // "weight", "delay" and model parameters ("U", "tau_rec", "p", ...), the
+  // real per-connection values.
+  std::map<std::string, std::vector<double>> values;
 };
 
 struct CurrentSourceSpec {
@@ -166,6 +172,15 @@ struct PopulationRecording {
   std::vector<SignalData> signals;  // in the order variables were first recorded
 };
 
+// Recorded current of one current source in one segment: `current` has
+// variable "i", units "nA", channels {0} and a sample per time step, sample k
+// being the amplitude the source applies during step k (from t_start + k dt);
+// the last sample is what it would apply next.
+struct CurrentSourceRecording {
+  CurrentSourceId source = 0;
+  SignalData current;
+};
+
 struct Segment {
   uint32_t index = 0;  // 0, 1, ... ; name "segment%03d"
   double t_start_ms = 0.0;
@@ -173,6 +188,7 @@ struct Segment {
   bool closed = false;                             // true once a reset ended it
   std::map<std::string, std::string> annotations;  // from reset(annotations=...)
   std::vector<PopulationRecording> populations;
+  std::vector<CurrentSourceRecording> current_sources;  // by source id
 };
 
 // What Run tells its caller while it goes on, and how the caller stops it.
@@ -228,7 +244,10 @@ class Simulation {
   absl::StatusOr<ProjectionInfo> DescribeProjection(ProjectionId id) const;
   absl::StatusOr<ConnectionTable> GetConnections(ProjectionId id,
                                                  const std::vector<std::string>& names) const;
-  // Values: scalar, array of num_connections, or random distribution.
+  // Values: scalar, array of num_connections (canonical order), or random
+  // distribution. weight, delay, TsodyksMarkramSynapse's U, tau_rec,
+  // tau_facil and SimpleStochasticSynapse's p may differ per connection;
+  // STDPMechanism's parameters take one value per projection.
   absl::Status SetSynapseParameters(ProjectionId id, const ParameterMap& values);
   // Initial values of synaptic state (TsodyksMarkramSynapse's u), applied now
   // if t == 0 and at every reset.
@@ -237,6 +256,10 @@ class Simulation {
   absl::StatusOr<CurrentSourceId> AddCurrentSource(const CurrentSourceSpec& spec);
   absl::Status SetCurrentSourceParameters(CurrentSourceId id, const ParameterMap& values);
   absl::Status Inject(CurrentSourceId id, const Selector& cells);
+  // Every parameter as applied: numbers as set; StepCurrentSource's times
+  // rounded to the grid, several rounding onto one step collapsed into one
+  // with the last of their amplitudes (as PyNN's NEST and Brian2 backends).
+  absl::StatusOr<ParameterMap> CurrentSourceParameters(CurrentSourceId id) const;
 
   // --- recording ---
   // sampling_interval_ms 0 means the time step; it must be a multiple of it.
@@ -247,6 +270,11 @@ class Simulation {
   // PyNN's get_data(clear=True): drops what the open segment holds for these
   // populations and restarts its recording at the current time.
   absl::Status ClearRecording(const std::vector<PopulationId>& populations);
+  // Records the current the source injects (Segment::current_sources) from
+  // now on, across runs and resets; recording it again changes nothing.
+  absl::Status RecordCurrentSource(CurrentSourceId id);
+  // As ClearRecording, for recorded current sources.
+  absl::Status ClearCurrentSourceRecording(const std::vector<CurrentSourceId>& sources);
   // All segments, closed ones first, the open one last. Reading never consumes.
   const std::vector<Segment>& segments() const;
 

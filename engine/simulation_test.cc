@@ -130,13 +130,13 @@ TEST(SimulationTest, FromListRoundTripAndCanonicalOrder) {
   ASSERT_TRUE(p.ok()) << p.status();
   auto t = sim->GetConnections(p->id, {"weight", "delay"});
   ASSERT_TRUE(t.ok());
-  // Canonical order: by pre, then delay, then post.
+  // Canonical order: by pre, then post, whatever the delays.
   EXPECT_EQ(t->pre, (std::vector<uint32_t>{0, 0, 2}));
-  EXPECT_EQ(t->post, (std::vector<uint32_t>{1, 0, 1}));
-  EXPECT_EQ(t->values["weight"], (std::vector<double>{-0.5, 0.125, 0.25}));
+  EXPECT_EQ(t->post, (std::vector<uint32_t>{0, 1, 1}));
+  EXPECT_EQ(t->values["weight"], (std::vector<double>{0.125, -0.5, 0.25}));
   const auto& d = t->values["delay"];
-  EXPECT_NEAR(d[0], 0.3, 1e-12);
-  EXPECT_NEAR(d[1], 2.0, 1e-12);
+  EXPECT_NEAR(d[0], 2.0, 1e-12);
+  EXPECT_NEAR(d[1], 0.3, 1e-12);
   EXPECT_NEAR(d[2], 1.5, 1e-12);
   ASSERT_TRUE(sim->Run(5).ok());
   ASSERT_TRUE(sim->SetSynapseParameters(p->id, {{"weight", std::vector<double>{1, 2, 3}}}).ok());
@@ -286,7 +286,7 @@ TEST(SimulationTest, DISABLED_Benchmark1000CondExp) {
          sim->segments().back().populations[0].spikes.index.size());
 }
 
-TEST(SimulationTest, WeightsReadBackExactlyAndFollowDelayReorders) {
+TEST(SimulationTest, WeightsReadBackExactlyAndConnectionsKeepTheirPlace) {
   auto sim = NewSim();
   const PopulationId a = Add(*sim, "IF_curr_exp", 2), b = Add(*sim, "IF_curr_exp", 3);
   auto p = sim->AddProjection(Proj(a, b, {"AllToAllConnector"}, 0.05, 1.0));
@@ -296,15 +296,57 @@ TEST(SimulationTest, WeightsReadBackExactlyAndFollowDelayReorders) {
   const std::vector<double> w = {0.0123, 0.05, 1e-7, 0.1 + 0.2, 3.0, -0.7};
   ASSERT_TRUE(sim->SetSynapseParameters(p->id, {{"weight", w}}).ok());
   EXPECT_EQ(sim->GetConnections(p->id, {"weight"})->values["weight"], w);
-  // New delays regroup row 0 as (post 1, post 0, post 2); values move along.
+  // New delays regroup row 0 in storage; the canonical order stays.
   ASSERT_TRUE(
       sim->SetSynapseParameters(p->id, {{"delay", std::vector<double>{2.0, 1.0, 2.0, 1, 1, 1}}})
           .ok());
   t = sim->GetConnections(p->id, {"weight", "delay"});
   EXPECT_EQ(t->pre, (std::vector<uint32_t>{0, 0, 0, 1, 1, 1}));
-  EXPECT_EQ(t->post, (std::vector<uint32_t>{1, 0, 2, 0, 1, 2}));
-  EXPECT_EQ(t->values["weight"], (std::vector<double>{0.05, 0.0123, 1e-7, 0.1 + 0.2, 3.0, -0.7}));
-  EXPECT_EQ(t->values["delay"], (std::vector<double>{1, 2, 2, 1, 1, 1}));
+  EXPECT_EQ(t->post, (std::vector<uint32_t>{0, 1, 2, 0, 1, 2}));
+  EXPECT_EQ(t->values["weight"], w);
+  EXPECT_EQ(t->values["delay"], (std::vector<double>{2, 1, 2, 1, 1, 1}));
+  // PyNN's scenario: change connection 2's weight and delay; only entry 2
+  // changes. Arrays set after the reorder are in canonical order too.
+  auto before = *sim->GetConnections(p->id, {"weight", "delay"});
+  auto weights = before.values["weight"];
+  auto delays = before.values["delay"];
+  weights[2] = 0.0123;
+  delays[2] = 1.0;
+  ASSERT_TRUE(sim->SetSynapseParameters(p->id, {{"weight", weights}, {"delay", delays}}).ok());
+  auto after = *sim->GetConnections(p->id, {"weight", "delay"});
+  EXPECT_EQ(after.pre, before.pre);
+  EXPECT_EQ(after.post, before.post);
+  EXPECT_EQ(after.values["weight"], weights);
+  EXPECT_EQ(after.values["delay"], delays);
+}
+
+TEST(SimulationTest, MultapsesKeepTheirOrderAndRandomValuesFollowConnections) {
+  auto sim = NewSim();
+  const PopulationId a = Add(*sim, "IF_curr_exp", 2), b = Add(*sim, "IF_curr_exp", 2);
+  ConnectorSpec conn{"FromListConnector"};
+  // Three connections 0 -> 1, listed with weights 1, 2, 3.
+  conn.rows = {
+      {0, 1, 1.0, 3.0}, {1, 0, 9.0, 1.0}, {0, 1, 2.0, 2.0}, {0, 0, 5.0, 1.0}, {0, 1, 3.0, 1.0}};
+  auto p = sim->AddProjection(Proj(a, b, conn, 0, 1));
+  ASSERT_TRUE(p.ok()) << p.status();
+  auto t = *sim->GetConnections(p->id, {"weight", "delay"});
+  EXPECT_EQ(t.pre, (std::vector<uint32_t>{0, 0, 0, 0, 1}));
+  EXPECT_EQ(t.post, (std::vector<uint32_t>{0, 1, 1, 1, 0}));
+  EXPECT_EQ(t.values["weight"], (std::vector<double>{5, 1, 2, 3, 9}));
+  EXPECT_EQ(t.values["delay"], (std::vector<double>{1, 3, 2, 1, 1}));
+  // Reverse the multapses' delays: they keep their places.
+  ASSERT_TRUE(
+      sim->SetSynapseParameters(p->id, {{"delay", std::vector<double>{4, 1, 2, 3, 1}}}).ok());
+  t = *sim->GetConnections(p->id, {"weight", "delay"});
+  EXPECT_EQ(t.values["weight"], (std::vector<double>{5, 1, 2, 3, 9}));
+  EXPECT_EQ(t.values["delay"], (std::vector<double>{4, 1, 2, 3, 1}));
+  // A distribution draws by canonical position, not by storage index.
+  const RandomSpec dist{"uniform", {{"low", 0.0}, {"high", 1.0}}};
+  ASSERT_TRUE(sim->SetSynapseParameters(p->id, {{"weight", dist}}).ok());
+  const auto drawn = sim->GetConnections(p->id, {"weight"})->values["weight"];
+  ASSERT_TRUE(sim->SetSynapseParameters(p->id, {{"delay", 1.0}}).ok());
+  ASSERT_TRUE(sim->SetSynapseParameters(p->id, {{"weight", dist}}).ok());
+  EXPECT_EQ(sim->GetConnections(p->id, {"weight"})->values["weight"], drawn);
 }
 
 TEST(SimulationTest, SpikeSourceArrayRecordsExactTimes) {

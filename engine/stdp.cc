@@ -30,7 +30,10 @@ Stdp::Stdp(const SynapseTypeInfo& type, const SynapseTypeInfo& timing,
     : SynapseDynamics(type, projection), vogels_(timing.name == "Vogels2011Rule") {
   plastic_ = true;
   for (const auto* component : {&timing, &weight})
-    for (const auto& p : component->parameters) parameters_[p.name] = p.default_value;
+    for (const auto& p : component->parameters) {
+      names_.push_back(p.name);
+      parameters_[p.name] = p.default_value;
+    }
   const auto [mu_plus, mu_minus] = Exponents(weight.name);
   if (weight.name != "GutigWeightDependence") {
     mu_plus_ = mu_plus;

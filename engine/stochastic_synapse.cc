@@ -1,21 +1,15 @@
 #include "engine/stochastic_synapse.h"
 
-#include "absl/strings/str_cat.h"
 #include "engine/counter_rng.h"
-#include "engine/errors.h"
 
 namespace spikeserve::engine {
 
 absl::Status StochasticRelease::Check(const std::string& prefix) const {
-  const double p = parameters_.at("p");
-  if (!(p >= 0 && p <= 1))
-    return InvalidArgument(prefix + "p", reason::kOutOfRange,
-                           absl::StrCat("p must be in [0, 1], got ", p));
-  return absl::OkStatus();
+  return CheckEach(
+      prefix, "p", [](double v) { return v >= 0 && v <= 1; }, "in [0, 1]");
 }
 
 void StochasticRelease::Prepare(const SynapseRunContext& context) {
-  p_ = parameters_.at("p");
   seed_ = context.seed;
   stream_key_ = HashCombine(projection_.id(), context.trial);
 }
@@ -27,7 +21,7 @@ void StochasticRelease::Deliver(uint32_t row, uint64_t spike_step, uint32_t mult
     for (uint64_t k = p.runs()[r].begin; k < p.runs()[r].end; ++k) {
       CounterRng rng(seed_, RngPurpose::kSynapticRelease, k, spike_step, stream_key_);
       uint32_t released = 0;
-      for (uint32_t m = 0; m < multiplicity; ++m) released += rng.Uniform() < p_;
+      for (uint32_t m = 0; m < multiplicity; ++m) released += rng.Uniform() < p_[k];
       if (released == 0) continue;
       const PostTarget& t = p.post_targets()[p.post()[k]];
       p.ring(t.part).Add(p.receptor(), arrival, t.index, p.weights()[k] * released);

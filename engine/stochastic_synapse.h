@@ -2,7 +2,7 @@
 // weight) with probability p, independently per synapse and spike. The draw
 // for spike j of synapse k at step s comes from the counter stream
 // (seed, projection, k, s, trial), so it does not depend on threads or on the
-// order of delivery; k is the storage index.
+// order of delivery; k is the storage index. p is per connection.
 #ifndef SPIKESERVE_ENGINE_STOCHASTIC_SYNAPSE_H_
 #define SPIKESERVE_ENGINE_STOCHASTIC_SYNAPSE_H_
 
@@ -15,7 +15,7 @@ namespace spikeserve::engine {
 class StochasticRelease : public SynapseDynamics {
  public:
   StochasticRelease(const SynapseTypeInfo& type, Projection& projection)
-      : SynapseDynamics(type, projection) {}
+      : SynapseDynamics(type, projection), p_(AddConnectionParameter("p")) {}
 
   absl::Status Check(const std::string& prefix) const override;
   void Prepare(const SynapseRunContext& context) override;
@@ -24,9 +24,9 @@ class StochasticRelease : public SynapseDynamics {
  private:
   void ResetTime() override {}
 
-  double p_ = 0.5;           // release probability
-  uint64_t seed_ = 0;        // session seed
-  uint64_t stream_key_ = 0;  // projection id and trial
+  const SynapseParameter& p_;  // release probability
+  uint64_t seed_ = 0;          // session seed
+  uint64_t stream_key_ = 0;    // projection id and trial
 };
 
 }  // namespace spikeserve::engine

@@ -1,10 +1,12 @@
 #include "engine/synapse_dynamics.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/errors.h"
+#include "engine/quantal_release.h"
 #include "engine/stdp.h"
 #include "engine/stochastic_synapse.h"
 #include "engine/tsodyks_markram.h"
@@ -29,7 +31,45 @@ std::string Names(const std::vector<SynapseTypeInfo>& types) {
 SynapseDynamics::SynapseDynamics(const SynapseTypeInfo& type, Projection& projection)
     : type_(type), projection_(projection) {
   for (const auto& p : type.parameters)
-    if (p.name != "weight" && p.name != "delay") parameters_[p.name] = p.default_value;
+    if (p.name != "weight" && p.name != "delay") {
+      names_.push_back(p.name);
+      parameters_[p.name] = p.default_value;
+    }
+}
+
+bool SynapseDynamics::has_parameter(const std::string& name) const {
+  return std::find(names_.begin(), names_.end(), name) != names_.end();
+}
+
+SynapseParameter* SynapseDynamics::connection_parameter(const std::string& name) {
+  auto it = connection_parameters_.find(name);
+  return it == connection_parameters_.end() ? nullptr : &it->second;
+}
+
+const SynapseParameter* SynapseDynamics::connection_parameter(const std::string& name) const {
+  auto it = connection_parameters_.find(name);
+  return it == connection_parameters_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> SynapseDynamics::connection_parameter_names() const {
+  std::vector<std::string> out;
+  for (const auto& name : names_)
+    if (connection_parameters_.count(name)) out.push_back(name);
+  return out;
+}
+
+SynapseParameter& SynapseDynamics::AddConnectionParameter(const std::string& name) {
+  auto node = parameters_.extract(name);
+  return connection_parameters_.emplace(name, SynapseParameter(node.mapped())).first->second;
+}
+
+absl::Status SynapseDynamics::CheckEach(const std::string& prefix, const std::string& name,
+                                        bool (*ok)(double), const char* rule) const {
+  for (double v : connection_parameters_.at(name).values())
+    if (!ok(v))
+      return InvalidArgument(prefix + name, reason::kOutOfRange,
+                             absl::StrCat(name, " must be ", rule, ", got ", v));
+  return absl::OkStatus();
 }
 
 std::vector<double>* SynapseDynamics::initial(const std::string& name) {
@@ -40,13 +80,15 @@ std::vector<double>* SynapseDynamics::initial(const std::string& name) {
 
 std::vector<double>& SynapseDynamics::AddState(const std::string& name, double initial) {
   const size_t n = projection_.size();
-  state_.push_back(std::make_unique<StateColumn>(
-      StateColumn{name, std::vector<double>(n, initial), std::vector<double>(n, initial)}));
+  state_.push_back(std::make_unique<StateColumn>(StateColumn{
+      name, std::vector<double>(n, initial),
+      name.empty() ? std::vector<double>() : std::vector<double>(n, initial), initial}));
   return state_.back()->value;
 }
 
 void SynapseDynamics::Reorder(const std::vector<uint64_t>& perm) {
   auto apply = [&](std::vector<double>& v) {
+    if (v.empty()) return;
     std::vector<double> out(v.size());
     for (size_t k = 0; k < perm.size(); ++k) out[k] = v[perm[k]];
     v = std::move(out);
@@ -55,11 +97,25 @@ void SynapseDynamics::Reorder(const std::vector<uint64_t>& perm) {
     apply(c->value);
     apply(c->initial);
   }
+  for (auto& [name, p] : connection_parameters_) p.Reorder(perm);
   if (plastic_) apply(initial_weights_);
 }
 
+uint64_t SynapseDynamics::MemoryBytes() const {
+  uint64_t bytes = initial_weights_.capacity() * sizeof(double);
+  for (const auto& c : state_)
+    bytes += (c->value.capacity() + c->initial.capacity()) * sizeof(double);
+  for (const auto& [name, p] : connection_parameters_) bytes += p.MemoryBytes();
+  return bytes;
+}
+
 void SynapseDynamics::Reset() {
-  for (auto& c : state_) c->value = c->initial;
+  for (auto& c : state_) {
+    if (c->name.empty())
+      std::fill(c->value.begin(), c->value.end(), c->fill);
+    else
+      c->value = c->initial;
+  }
   if (plastic_) projection_.weights() = initial_weights_;
   ResetTime();
 }
@@ -80,6 +136,10 @@ absl::StatusOr<std::unique_ptr<SynapseDynamics>> MakeSynapseDynamics(const std::
   if (type == "TsodyksMarkramSynapse") return std::make_unique<TsodyksMarkram>(*info, projection);
   if (type == "SimpleStochasticSynapse")
     return std::make_unique<StochasticRelease>(*info, projection);
+  if (type == "StochasticTsodyksMarkramSynapse")
+    return std::make_unique<QuantalRelease>(*info, projection, false);
+  if (type == "MultiQuantalSynapse")
+    return std::make_unique<QuantalRelease>(*info, projection, true);
   const SynapseTypeInfo* t = Find(TimingDependences(), timing);
   if (t == nullptr)
     return InvalidArgument("synapse.timing_dependence", reason::kUnknownSynapseType,

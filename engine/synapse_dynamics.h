@@ -1,8 +1,9 @@
 // What a non-static synapse type adds to a projection (StaticSynapse needs
 // none of it and keeps the 12-byte layout of projection.h):
-//  - its model parameters, one value per projection (PyNN allows one per
-//    connection; a projection whose values differ is rejected, see
-//    docs/models.md);
+//  - its model parameters: per connection (SynapseParameter: U, tau_rec,
+//    tau_facil, p, ..., shared by all synapses until values differ) or, where
+//    the model keeps them per projection (STDP's timing and weight
+//    dependences, whose traces are shared by a delay run), one value;
 //  - per-synapse state as structure-of-arrays beside the CSR arrays, in
 //    storage order, with the values Reset restores;
 //  - how a presynaptic spike is transmitted. The virtual calls happen once
@@ -21,6 +22,7 @@
 #include "engine/catalogue.h"
 #include "engine/cell_group.h"
 #include "engine/projection.h"
+#include "engine/synapse_parameter.h"
 #include "engine/time_grid.h"
 
 namespace spikeserve::engine {
@@ -41,6 +43,15 @@ class SynapseDynamics {
   virtual ~SynapseDynamics() = default;
 
   const SynapseTypeInfo& type() const { return type_; }
+  // Model parameter names (not weight and delay), the type's first.
+  const std::vector<std::string>& parameter_names() const { return names_; }
+  bool has_parameter(const std::string& name) const;
+  // The per-connection parameter `name`; nullptr if it is per projection.
+  SynapseParameter* connection_parameter(const std::string& name);
+  const SynapseParameter* connection_parameter(const std::string& name) const;
+  // Per-connection parameter names, for error messages.
+  std::vector<std::string> connection_parameter_names() const;
+  // Per-projection parameters.
   std::map<std::string, double>& parameters() { return parameters_; }
   const std::map<std::string, double>& parameters() const { return parameters_; }
   // Range checks of the parameter values; errors name `prefix` + name.
@@ -55,6 +66,8 @@ class SynapseDynamics {
   void KeepWeights() { initial_weights_ = projection_.weights(); }
   // Follows a reorder of the projection's synapses (new -> old index).
   void Reorder(const std::vector<uint64_t>& perm);
+  // Heap bytes of the per-synapse parameters and state.
+  uint64_t MemoryBytes() const;
   // Weights and state back to their initial values, time back to 0.
   void Reset();
 
@@ -72,19 +85,30 @@ class SynapseDynamics {
   virtual void Finish(uint64_t /*step*/) {}
 
  protected:
-  // Per-synapse state in storage order and the values Reset restores.
+  // Per-synapse state in storage order and the values Reset restores:
+  // `initial` per synapse for state users initialise, `fill` for internal
+  // state (name ""), which needs no per-synapse copy.
   struct StateColumn {
-    std::string name;  // "" for internal state
+    std::string name;
     std::vector<double> value, initial;
+    double fill = 0.0;
   };
   // Adds a column filled with `initial`; references stay valid.
   std::vector<double>& AddState(const std::string& name, double initial);
+  // Makes the model parameter `name` per connection; references stay valid.
+  SynapseParameter& AddConnectionParameter(const std::string& name);
+  // Checks every value of per-connection parameter `name` with `ok`; the
+  // error says `name` must be `rule`.
+  absl::Status CheckEach(const std::string& prefix, const std::string& name, bool (*ok)(double),
+                         const char* rule) const;
   // Per-row and other non-synapse state back to time 0.
   virtual void ResetTime() = 0;
 
   const SynapseTypeInfo& type_;
   Projection& projection_;
+  std::vector<std::string> names_;
   std::map<std::string, double> parameters_;
+  std::map<std::string, SynapseParameter> connection_parameters_;
   bool plastic_ = false;
 
  private:

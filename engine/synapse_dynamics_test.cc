@@ -1,5 +1,8 @@
 // Synapse types against analytic expectations.
+#include "engine/synapse_dynamics.h"
+
 #include <cmath>
+#include <cstdio>
 
 #include "engine/simulation.h"
 #include "gtest/gtest.h"
@@ -109,12 +112,113 @@ TEST(TsodyksMarkramTest, RejectsBadParameters) {
   p.connector = {"AllToAllConnector"};
   p.synapse = {"TsodyksMarkramSynapse", "", "", {{"U", 1.5}}};
   EXPECT_EQ(sim->AddProjection(p).status().code(), absl::StatusCode::kInvalidArgument);
-  p.synapse = {"TsodyksMarkramSynapse", "", "", {{"U", std::vector<double>{0.1, 0.2, 0.3, 0.4}}}};
+  p.synapse = {"TsodyksMarkramSynapse", "", "", {{"U", std::vector<double>{0.1, 0.2, 1.3, 0.4}}}};
   EXPECT_EQ(sim->AddProjection(p).status().code(), absl::StatusCode::kInvalidArgument);
   p.synapse = {"StaticSynapse", "", "", {{"U", 0.5}}};
   EXPECT_EQ(sim->AddProjection(p).status().code(), absl::StatusCode::kInvalidArgument);
   p.synapse = {"STDPMechanism", "SpikePairRule", "NoSuchDependence", {}};
   EXPECT_EQ(sim->AddProjection(p).status().code(), absl::StatusCode::kInvalidArgument);
+  // STDP parameters are per projection, and the error says so.
+  p.synapse = {"STDPMechanism",
+               "SpikePairRule",
+               "AdditiveWeightDependence",
+               {{"A_plus", std::vector<double>{0.1, 0.2, 0.3, 0.4}}}};
+  auto s = sim->AddProjection(p).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("one value of A_plus per projection"), std::string::npos) << s;
+  // FromList columns are checked against the projection's synapse type.
+  p.connector = {"FromListConnector", {}, {"weight", "delay", "X"}, {{0, 1, 0.1, 1.0, 0.5}}};
+  p.synapse = {"TsodyksMarkramSynapse", "", "", {}};
+  s = sim->AddProjection(p).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("TsodyksMarkramSynapse has: weight, delay, U, tau_rec, tau_facil"),
+            std::string::npos)
+      << s;
+  EXPECT_EQ(sim->num_synapses(), 0u);
+}
+
+// Three cells receive one train through synapses with their own U, tau_rec
+// and tau_facil: each sees its own recursion, set by array, FromList column
+// or distribution, and the values stay with their connections.
+TEST(TsodyksMarkramTest, ParametersPerConnection) {
+  auto sim = NewSim();
+  std::vector<double> times;
+  for (int k = 0; k < 6; ++k) times.push_back(5.0 + 10.0 * k);
+  const PopulationId src = Add(*sim, "SpikeSourceArray", 1, {{"spike_times", Sequence{times}}});
+  const PopulationId cells = Add(*sim, "IF_cond_exp", 3, {{"tau_syn_E", 5.0}});
+  ProjectionSpec spec;
+  spec.pre.parts = {Selector{src}};
+  spec.post.parts = {Selector{cells}};
+  spec.connector = {"FromListConnector",
+                    {},
+                    {"weight", "delay", "U"},
+                    {{0, 2, 0.01, 1.0, 0.8}, {0, 0, 0.01, 1.0, 0.2}, {0, 1, 0.01, 1.0, 0.5}}};
+  spec.synapse = {"TsodyksMarkramSynapse",
+                  "",
+                  "",
+                  {{"tau_rec", std::vector<double>{50.0, 100.0, 200.0}}, {"tau_facil", 0.0}}};
+  auto p = sim->AddProjection(spec);
+  ASSERT_TRUE(p.ok()) << p.status();
+  auto t = *sim->GetConnections(p->id, {"U", "tau_rec", "tau_facil"});
+  EXPECT_EQ(t.values["U"], (std::vector<double>{0.2, 0.5, 0.8}));
+  EXPECT_EQ(t.values["tau_rec"], (std::vector<double>{50.0, 100.0, 200.0}));
+  EXPECT_EQ(t.values["tau_facil"], (std::vector<double>(3, 0.0)));
+  // A delay change reorders storage; the values stay with their connections.
+  ASSERT_TRUE(
+      sim->SetSynapseParameters(p->id, {{"delay", std::vector<double>{2.0, 1.0, 1.0}}}).ok());
+  ASSERT_TRUE(sim->SetSynapseParameters(p->id, {{"delay", 1.0}}).ok());
+  t = *sim->GetConnections(p->id, {"U", "tau_rec"});
+  EXPECT_EQ(t.values["U"], (std::vector<double>{0.2, 0.5, 0.8}));
+  EXPECT_EQ(t.values["tau_rec"], (std::vector<double>{50.0, 100.0, 200.0}));
+  ASSERT_TRUE(sim->Record(Selector{cells}, {"gsyn_exc"}, 0).ok());
+  ASSERT_TRUE(sim->Run(70).ok());
+  const auto& g = sim->segments().back().populations[0].signals[0].samples;
+  const double decay = std::exp(-0.1 / 5.0);
+  const double use[] = {0.2, 0.5, 0.8}, tau_rec[] = {50.0, 100.0, 200.0};
+  for (int c = 0; c < 3; ++c) {
+    const auto expected = TsodyksAmplitudes(6, 5, 10, 0.01, use[c], tau_rec[c], 0, 5, 0);
+    for (size_t k = 0; k < times.size(); ++k) {
+      const size_t j = static_cast<size_t>(std::lround((times[k] + 1.0) / 0.1));
+      EXPECT_NEAR(g[(j + 1) * 3 + c] / decay - g[j * 3 + c], expected[k], 1e-12) << c << " " << k;
+    }
+  }
+  // Distributions draw one value per connection.
+  ASSERT_TRUE(sim->SetSynapseParameters(
+                     p->id, {{"U", RandomSpec{"uniform", {{"low", 0.1}, {"high", 0.9}}}}})
+                  .ok());
+  const auto drawn = sim->GetConnections(p->id, {"U"})->values["U"];
+  EXPECT_NE(drawn[0], drawn[1]);
+  for (double u : drawn) EXPECT_TRUE(u >= 0.1 && u <= 0.9) << u;
+  // A bad value anywhere changes nothing.
+  EXPECT_FALSE(sim->SetSynapseParameters(p->id, {{"U", std::vector<double>{0.3, 0.3, 1.5}}}).ok());
+  EXPECT_EQ(sim->GetConnections(p->id, {"U"})->values["U"], drawn);
+}
+
+// u (value and initial), x and y per synapse; U, tau_rec and tau_facil cost
+// nothing per synapse while shared, 8 bytes each once they differ.
+TEST(TsodyksMarkramTest, BytesPerSynapse) {
+  const uint32_t n_pre = 100, n_post = 1000;
+  std::vector<uint32_t> pre, post;
+  for (uint32_t i = 0; i < n_pre; ++i)
+    for (uint32_t j = 0; j < n_post; ++j) {
+      pre.push_back(i);
+      post.push_back(j);
+    }
+  std::vector<PostTarget> targets(n_post);
+  for (uint32_t j = 0; j < n_post; ++j) targets[j] = {0, j};
+  RingBuffer ring;
+  Projection p(0, "p", 0, n_pre, pre, post, 10, std::move(targets), {&ring});
+  auto dyn = MakeSynapseDynamics("TsodyksMarkramSynapse", "", "", p);
+  ASSERT_TRUE(dyn.ok());
+  const double n = static_cast<double>(p.size());
+  const double shared = (p.MemoryBytes() + (*dyn)->MemoryBytes()) / n;
+  std::vector<double> use(p.size());
+  for (size_t k = 0; k < use.size(); ++k) use[k] = 0.001 * (k % 1000);
+  (*dyn)->connection_parameter("U")->Assign(use);
+  const double own_u = (p.MemoryBytes() + (*dyn)->MemoryBytes()) / n;
+  std::printf("TsodyksMarkram: %.3f bytes/synapse, %.3f with per-connection U\n", shared, own_u);
+  EXPECT_LE(shared, 12.5 + 32);
+  EXPECT_LE(own_u, 12.5 + 40);
 }
 
 // One pre spike (pre1 at 10 ms, pre2 at 30 ms) and one post spike (a cell
@@ -229,6 +333,84 @@ TEST(StochasticSynapseTest, TransmitsAFractionPOfSpikes) {
   EXPECT_NE(count(0.3, 2), n);
   EXPECT_EQ(count(1.0, 1), 10000);
   EXPECT_EQ(count(0.0, 1), 0);
+}
+
+// Total PSC (in units of the weight) that 50 leak-free IF_curr_delta cells
+// receive from 200 regular spikes (every `interval` ms) through `synapse`.
+double TotalReleased(const SynapseSpec& synapse, double interval, uint64_t seed) {
+  SimulationConfig config;
+  config.seed = seed;
+  auto sim = *Simulation::Create(config);
+  std::vector<double> times;
+  for (int k = 1; k <= 200; ++k) times.push_back(k * interval);
+  const PopulationId src = Add(*sim, "SpikeSourceArray", 1, {{"spike_times", Sequence{times}}});
+  const PopulationId cells =
+      Add(*sim, "IF_curr_delta", 50, {{"tau_m", 1e12}, {"v_thresh", 1e9}, {"v_rest", 0.0}});
+  Connect(*sim, src, cells, synapse);
+  EXPECT_TRUE(sim->Record(Selector{cells}, {"v"}, 0).ok());
+  EXPECT_TRUE(sim->Run(200 * interval + 2).ok());
+  const auto& s = sim->segments().back().populations[0].signals[0];
+  double total = 0;
+  for (uint32_t c = 0; c < 50; ++c)
+    total += s.samples[(s.num_samples() - 1) * 50 + c] - s.samples[c];
+  return total;
+}
+
+// Expected release per synapse over the train: a site available with
+// probability a releases with probability U (no facilitation), then
+// a' = a (1 - U) + (1 - a (1 - U)) (1 - e^{-T/tau_rec}), a = 1 at first.
+double ExpectedReleased(double use, double tau_rec, double interval) {
+  const double recover = 1 - std::exp(-interval / tau_rec);
+  double a = 1, total = 0;
+  for (int k = 0; k < 200; ++k) {
+    total += use * a;
+    a = a * (1 - use) + (1 - a * (1 - use)) * recover;
+  }
+  return total;
+}
+
+TEST(QuantalReleaseTest, MeanReleaseFollowsTheDepressionRecursion) {
+  const double expected = 50 * ExpectedReleased(0.5, 20.0, 10.0);  // ~2830
+  // One site: at most 200 Bernoulli draws per cell, sd <= sqrt(50 * 50) = 50.
+  SynapseSpec one{"StochasticTsodyksMarkramSynapse",
+                  "",
+                  "",
+                  {{"weight", 1.0}, {"delay", 1.0}, {"U", 0.5}, {"tau_rec", 20.0}}};
+  const double single = TotalReleased(one, 10.0, 1);
+  EXPECT_NEAR(single, expected, 250);
+  EXPECT_EQ(TotalReleased(one, 10.0, 1), single);
+  EXPECT_NE(TotalReleased(one, 10.0, 2), single);
+  // Five independent sites of weight 1/5 each: same mean, less spread.
+  SynapseSpec five{"MultiQuantalSynapse",
+                   "",
+                   "",
+                   {{"weight", 1.0}, {"delay", 1.0}, {"U", 0.5}, {"n", 5.0}, {"tau_rec", 20.0}}};
+  EXPECT_NEAR(TotalReleased(five, 10.0, 1), expected, 120);
+  // Without recovery each synapse releases its n sites once: the weight.
+  five.parameters["tau_rec"] = 1e9;
+  EXPECT_NEAR(TotalReleased(five, 10.0, 3), 50.0, 1e-4);  // releases come in 0.2s
+  // Fast recovery: every spike finds every site, the mean is U per spike.
+  five.parameters["tau_rec"] = 1e-3;
+  EXPECT_NEAR(TotalReleased(five, 10.0, 4), 50 * 200 * 0.5, 5 * std::sqrt(10000 * 0.25 / 5));
+}
+
+TEST(QuantalReleaseTest, RejectsBadSiteCounts) {
+  auto sim = NewSim();
+  const PopulationId a = Add(*sim, "IF_curr_exp", 2);
+  ProjectionSpec p;
+  p.pre.parts = {Selector{a}};
+  p.post.parts = {Selector{a}};
+  p.connector = {"AllToAllConnector"};
+  for (double n : {0.0, 2.5, 1e5}) {
+    p.synapse = {"MultiQuantalSynapse", "", "", {{"n", n}}};
+    EXPECT_EQ(sim->AddProjection(p).status().code(), absl::StatusCode::kInvalidArgument) << n;
+  }
+  p.synapse = {"MultiQuantalSynapse", "", "", {{"n", std::vector<double>{1, 2, 3, 4}}}};
+  auto ok = sim->AddProjection(p);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(sim->GetConnections(ok->id, {"n"})->values["n"], (std::vector<double>{1, 2, 3, 4}));
+  p.synapse = {"StochasticTsodyksMarkramSynapse", "", "", {{"n", 2.0}}};
+  EXPECT_EQ(sim->AddProjection(p).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

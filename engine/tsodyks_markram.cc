@@ -2,9 +2,6 @@
 
 #include <cmath>
 
-#include "absl/strings/str_cat.h"
-#include "engine/errors.h"
-
 namespace spikeserve::engine {
 
 TsodyksMarkram::TsodyksMarkram(const SynapseTypeInfo& type, Projection& projection)
@@ -12,51 +9,49 @@ TsodyksMarkram::TsodyksMarkram(const SynapseTypeInfo& type, Projection& projecti
       u_(AddState("u", 0.0)),
       x_(AddState("", 1.0)),
       y_(AddState("", 0.0)),
+      use_(AddConnectionParameter("U")),
+      tau_rec_(AddConnectionParameter("tau_rec")),
+      tau_facil_(AddConnectionParameter("tau_facil")),
       last_spike_(projection.num_rows(), 0) {}
 
 absl::Status TsodyksMarkram::Check(const std::string& prefix) const {
-  const double use = parameters_.at("U"), tau_rec = parameters_.at("tau_rec"),
-               tau_facil = parameters_.at("tau_facil");
-  if (!(use >= 0 && use <= 1))
-    return InvalidArgument(prefix + "U", reason::kOutOfRange,
-                           absl::StrCat("U must be in [0, 1], got ", use));
-  if (!(tau_rec > 0))
-    return InvalidArgument(prefix + "tau_rec", reason::kOutOfRange,
-                           absl::StrCat("tau_rec must be > 0, got ", tau_rec));
-  if (!(tau_facil >= 0))
-    return InvalidArgument(prefix + "tau_facil", reason::kOutOfRange,
-                           absl::StrCat("tau_facil must be >= 0, got ", tau_facil));
-  return absl::OkStatus();
+  absl::Status s = CheckEach(
+      prefix, "U", [](double v) { return v >= 0 && v <= 1; }, "in [0, 1]");
+  if (s.ok())
+    s = CheckEach(
+        prefix, "tau_rec", [](double v) { return v > 0; }, "> 0");
+  if (s.ok())
+    s = CheckEach(
+        prefix, "tau_facil", [](double v) { return v >= 0; }, ">= 0");
+  return s;
 }
 
 void TsodyksMarkram::Prepare(const SynapseRunContext& context) {
   dt_ = context.grid.dt();
-  use_ = parameters_.at("U");
-  tau_rec_ = parameters_.at("tau_rec");
-  tau_facil_ = parameters_.at("tau_facil");
   tau_psc_ = context.tau_psc;
 }
 
 void TsodyksMarkram::ResetTime() { std::fill(last_spike_.begin(), last_spike_.end(), 0); }
 
 double TsodyksMarkram::Spike(uint64_t k, double h, double tau_psc) {
-  const double p_uu = tau_facil_ == 0 ? 0.0 : std::exp(-h / tau_facil_);
+  const double tau_rec = tau_rec_[k], tau_facil = tau_facil_[k];
+  const double p_uu = tau_facil == 0 ? 0.0 : std::exp(-h / tau_facil);
   const double p_yy = tau_psc > 0 ? std::exp(-h / tau_psc) : 0.0;
-  const double p_zz = std::exp(-h / tau_rec_);
+  const double p_zz = std::exp(-h / tau_rec);
   // Share of y that has gone through z back to x after h; the general formula
   // divides by tau_psc - tau_rec, so equal constants take its limit.
   double p_xy;
   if (tau_psc == 0)
     p_xy = 1.0 - p_zz;
-  else if (std::fabs(tau_psc - tau_rec_) < 1e-9 * tau_rec_)
-    p_xy = 1.0 - p_zz * (1.0 + h / tau_rec_);
+  else if (std::fabs(tau_psc - tau_rec) < 1e-9 * tau_rec)
+    p_xy = 1.0 - p_zz * (1.0 + h / tau_rec);
   else
-    p_xy = ((p_zz - 1.0) * tau_rec_ - (p_yy - 1.0) * tau_psc) / (tau_psc - tau_rec_);
+    p_xy = ((p_zz - 1.0) * tau_rec - (p_yy - 1.0) * tau_psc) / (tau_psc - tau_rec);
   const double z = 1.0 - x_[k] - y_[k];
   u_[k] *= p_uu;
   x_[k] += p_xy * y_[k] + (1.0 - p_zz) * z;
   y_[k] *= p_yy;
-  u_[k] += use_ * (1.0 - u_[k]);
+  u_[k] += use_[k] * (1.0 - u_[k]);
   const double released = u_[k] * x_[k];
   x_[k] -= released;
   y_[k] += released;

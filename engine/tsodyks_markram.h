@@ -7,7 +7,8 @@
 // recovered resources becomes active: the PSC amplitude is weight u x. tau_psc
 // is the post cell's synaptic time constant on the receptor (0 for cells
 // without one: active resources are inactive at once). The time of the last
-// spike starts at 0, as in NEST, and is the same for a whole row.
+// spike starts at 0, as in NEST, and is the same for a whole row. U, tau_rec
+// and tau_facil are per connection.
 #ifndef SPIKESERVE_ENGINE_TSODYKS_MARKRAM_H_
 #define SPIKESERVE_ENGINE_TSODYKS_MARKRAM_H_
 
@@ -31,13 +32,16 @@ class TsodyksMarkram : public SynapseDynamics {
   // Advances synapse k by h ms to a spike and returns its u x.
   double Spike(uint64_t k, double h, double tau_psc);
 
-  std::vector<double>& u_;            // dimensionless
-  std::vector<double>& x_;            // dimensionless
-  std::vector<double>& y_;            // dimensionless
-  std::vector<uint64_t> last_spike_;  // step of the row's last spike
+  std::vector<double>& u_;             // dimensionless
+  std::vector<double>& x_;             // dimensionless
+  std::vector<double>& y_;             // dimensionless
+  const SynapseParameter& use_;        // U, dimensionless
+  const SynapseParameter& tau_rec_;    // ms
+  const SynapseParameter& tau_facil_;  // ms
+  std::vector<uint64_t> last_spike_;   // step of the row's last spike
   // Lowered at Prepare.
-  double dt_ = 0.1, use_ = 0.5, tau_rec_ = 100.0, tau_facil_ = 0.0;  // ms except use_
-  std::vector<double> tau_psc_;                                      // ms per post position
+  double dt_ = 0.1;              // ms
+  std::vector<double> tau_psc_;  // ms per post position
 };
 
 }  // namespace spikeserve::engine

@@ -39,6 +39,24 @@ class Streamer {
     return write_(chunk);
   }
 
+  // The ids of a header's channels (or trains), in pieces of bounded size.
+  bool EmitChannelIds(uint32_t stream_id, const std::vector<uint64_t>& source_ids,
+                      const std::vector<uint64_t>& channel_index) {
+    const size_t per_chunk = std::max<size_t>(1, request_.max_chunk_bytes / 16);
+    for (size_t first = 0; first < source_ids.size(); first += per_chunk) {
+      const size_t n = std::min(per_chunk, source_ids.size() - first);
+      v1::DataChunk chunk;
+      v1::ChannelIds* ids = chunk.mutable_channel_ids();
+      ids->set_stream_id(stream_id);
+      ids->set_first(first);
+      AppendLittleEndian<uint64_t>(source_ids.data() + first, n, ids->mutable_source_ids_u64le());
+      AppendLittleEndian<uint64_t>(channel_index.data() + first, n,
+                                   ids->mutable_channel_index_u64le());
+      if (!Emit(chunk)) return false;
+    }
+    return true;
+  }
+
   bool Wanted(const std::string& variable) const {
     return request_.variables.empty() || request_.variables.count(variable) > 0;
   }
@@ -55,13 +73,15 @@ class Streamer {
     header->set_source_population(part.population.label);
     header->set_t_start_ms(segment.t_start_ms);
     header->set_t_stop_ms(segment.t_stop_ms);
+    std::vector<uint64_t> source_ids, channel_index;
     for (uint32_t index : spikes.recorded) {
       const int64_t position = part.Position(index);
       if (position < 0) continue;
-      train_of[index] = header->source_ids_size();
-      header->add_source_ids(part.population.first_id + index);
-      header->add_channel_index(part.offset + position);
+      train_of[index] = static_cast<int64_t>(source_ids.size());
+      source_ids.push_back(part.population.first_id + index);
+      channel_index.push_back(part.offset + position);
     }
+    header->set_num_trains(source_ids.size());
     std::vector<uint32_t> batch_index;
     std::vector<double> batch_time;
     for (size_t k = 0; k < spikes.index.size(); ++k) {
@@ -71,7 +91,7 @@ class Streamer {
       batch_time.push_back(spikes.time_ms[k]);
     }
     header->set_num_spikes(batch_index.size());
-    if (!Emit(chunk)) return false;
+    if (!Emit(chunk) || !EmitChannelIds(spikes_id, source_ids, channel_index)) return false;
 
     const size_t per_batch = std::max<size_t>(1, request_.max_chunk_bytes / 12);
     for (size_t first = 0; first < batch_index.size(); first += per_batch) {
@@ -92,7 +112,32 @@ class Streamer {
   bool StreamSignal(const Part& part, const engine::SignalData& signal) {
     // Columns of the engine's sample matrix that belong to the part.
     std::vector<size_t> columns;
+    std::vector<uint64_t> source_ids, channel_index;
+    for (size_t c = 0; c < signal.channels.size(); ++c) {
+      const int64_t position = part.Position(signal.channels[c]);
+      if (position < 0) continue;
+      columns.push_back(c);
+      source_ids.push_back(part.population.first_id + signal.channels[c]);
+      channel_index.push_back(part.offset + position);
+    }
     v1::DataChunk chunk;
+    chunk.mutable_signal_header()->set_population_id(part.population.id);
+    chunk.mutable_signal_header()->set_source_population(part.population.label);
+    return StreamColumns(chunk, signal, columns, source_ids, channel_index);
+  }
+
+  // A recorded current source: one channel, named by the source's id.
+  bool StreamCurrentSource(const engine::CurrentSourceRecording& recording) {
+    v1::DataChunk chunk;
+    chunk.mutable_signal_header()->set_current_source_id(recording.source);
+    return StreamColumns(chunk, recording.current, {0}, {recording.source}, {0});
+  }
+
+  // Sends `signal`'s `columns` after `chunk`, a SignalHeader whose owner
+  // fields are already set.
+  bool StreamColumns(v1::DataChunk& chunk, const engine::SignalData& signal,
+                     const std::vector<size_t>& columns, const std::vector<uint64_t>& source_ids,
+                     const std::vector<uint64_t>& channel_index) {
     v1::SignalHeader* header = chunk.mutable_signal_header();
     const uint32_t signal_id = next_id_++;
     header->set_signal_id(signal_id);
@@ -101,18 +146,10 @@ class Streamer {
     header->set_sampling_period_ms(signal.sampling_period_ms);
     header->set_t_start_ms(signal.t_start_ms);
     header->set_dtype(request_.dtype);
-    header->set_population_id(part.population.id);
-    header->set_source_population(part.population.label);
-    for (size_t c = 0; c < signal.channels.size(); ++c) {
-      const int64_t position = part.Position(signal.channels[c]);
-      if (position < 0) continue;
-      columns.push_back(c);
-      header->add_source_ids(part.population.first_id + signal.channels[c]);
-      header->add_channel_index(part.offset + position);
-    }
     const uint64_t num_samples = signal.num_samples();
     header->set_num_samples(columns.empty() ? 0 : num_samples);
-    if (!Emit(chunk)) return false;
+    header->set_num_channels(columns.size());
+    if (!Emit(chunk) || !EmitChannelIds(signal_id, source_ids, channel_index)) return false;
     if (columns.empty()) return true;
 
     const size_t value_bytes = request_.dtype == v1::FLOAT32 ? 4 : 8;
@@ -176,6 +213,13 @@ class Streamer {
         }
       }
     }
+    for (const engine::CurrentSourceRecording& recording : segment.current_sources) {
+      const auto& wanted = request_.current_sources;
+      if (std::find(wanted.begin(), wanted.end(), recording.source) != wanted.end() &&
+          !StreamCurrentSource(recording)) {
+        return false;
+      }
+    }
     v1::DataChunk end;
     end.mutable_segment_end()->set_index(segment.index);
     return Emit(end);
@@ -223,6 +267,13 @@ absl::Status StreamData(const engine::Simulation& simulation, const DataRequest&
                        absl::StrJoin(recordable, ", ")));
     }
   }
+  for (size_t k = 0; k < request.current_sources.size(); ++k) {
+    absl::StatusOr<engine::ParameterMap> known =
+        simulation.CurrentSourceParameters(request.current_sources[k]);
+    if (!known.ok()) {
+      return engine::PrefixField(known.status(), absl::StrCat("current_sources[", k, "]"));
+    }
+  }
   const std::vector<engine::Segment>& segments = simulation.segments();
   for (uint32_t index : request.segments) {
     if (index >= segments.size()) {
@@ -236,8 +287,11 @@ absl::Status StreamData(const engine::Simulation& simulation, const DataRequest&
   Streamer streamer(request, write);
   v1::DataChunk block;
   v1::BlockStart* block_start = block.mutable_block_start();
-  block_start->set_name(request.block_name.empty() ? parts.front().population.label
-                                                   : request.block_name);
+  if (!request.block_name.empty()) {
+    block_start->set_name(request.block_name);
+  } else if (!parts.empty()) {
+    block_start->set_name(parts.front().population.label);
+  }
   block_start->set_dt_ms(simulation.config().timestep_ms);
   block_start->set_simulator("spikeserve");
   for (const Part& part : parts) {

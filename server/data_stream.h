@@ -18,8 +18,9 @@ namespace spikeserve::server {
 
 struct DataRequest {
   engine::CellSet cells;
-  std::set<std::string> variables;  // empty: all
-  std::vector<uint32_t> segments;   // empty: all
+  std::set<std::string> variables;                       // empty: all
+  std::vector<uint32_t> segments;                        // empty: all
+  std::vector<engine::CurrentSourceId> current_sources;  // recorded currents to include
   v1::SignalDtype dtype = v1::FLOAT64;
   size_t max_chunk_bytes = 1 << 20;
   std::string block_name;

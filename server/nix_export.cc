@@ -68,11 +68,9 @@ bool NixBlockBuilder::Add(const v1::DataChunk& chunk) {
       signal.sampling_period_ms = header.sampling_period_ms();
       signal.t_start_ms = header.t_start_ms();
       signal.num_samples = header.num_samples();
-      signal.num_channels = static_cast<uint32_t>(header.source_ids_size());
+      signal.num_channels = static_cast<uint32_t>(header.num_channels());
       signal.float32 = header.dtype() == v1::FLOAT32;
       signal.values.assign(signal.num_samples * signal.num_channels, 0.0);
-      signal.source_ids.assign(header.source_ids().begin(), header.source_ids().end());
-      signal.channel_index.assign(header.channel_index().begin(), header.channel_index().end());
       signal.source_population = header.source_population();
       signals_[header.signal_id()] = block_.segments.back().signals.size();
       block_.segments.back().signals.push_back(std::move(signal));
@@ -103,7 +101,28 @@ bool NixBlockBuilder::Add(const v1::DataChunk& chunk) {
     case v1::DataChunk::kSpikeTrainsHeader: {
       PendingTrains& pending = trains_[chunk.spike_trains_header().spikes_id()];
       pending.header = chunk.spike_trains_header();
-      pending.times.assign(pending.header.source_ids_size(), {});
+      pending.times.assign(pending.header.num_trains(), {});
+      break;
+    }
+    case v1::DataChunk::kChannelIds: {
+      const v1::ChannelIds& ids = chunk.channel_ids();
+      const size_t n = ids.source_ids_u64le().size() / sizeof(uint64_t);
+      std::vector<int64_t> source(n), index(n);
+      std::memcpy(source.data(), ids.source_ids_u64le().data(), n * sizeof(int64_t));
+      std::memcpy(index.data(), ids.channel_index_u64le().data(), n * sizeof(int64_t));
+      std::vector<int64_t>* source_ids;
+      std::vector<int64_t>* channel_index;
+      if (auto it = signals_.find(ids.stream_id()); it != signals_.end()) {
+        NixSignal& signal = block_.segments.back().signals[it->second];
+        source_ids = &signal.source_ids;
+        channel_index = &signal.channel_index;
+      } else {
+        PendingTrains& pending = trains_.at(ids.stream_id());
+        source_ids = &pending.source_ids;
+        channel_index = &pending.channel_index;
+      }
+      source_ids->insert(source_ids->end(), source.begin(), source.end());
+      channel_index->insert(channel_index->end(), index.begin(), index.end());
       break;
     }
     case v1::DataChunk::kSpikeBatch: {
@@ -130,14 +149,14 @@ bool NixBlockBuilder::Add(const v1::DataChunk& chunk) {
 
 void NixBlockBuilder::FlushTrains() {
   for (auto& [id, pending] : trains_) {
-    for (int k = 0; k < pending.header.source_ids_size(); ++k) {
+    for (size_t k = 0; k < pending.source_ids.size(); ++k) {
       NixSpikeTrain train;
       train.times_ms = std::move(pending.times[k]);
       train.t_start_ms = pending.header.t_start_ms();
       train.t_stop_ms = pending.header.t_stop_ms();
       // As PyNN's multiplexed spike trains (SpikeTrainList) annotate them.
       train.annotations["source_population"] = pending.header.source_population();
-      train.annotations["channel_id"] = static_cast<int64_t>(pending.header.source_ids(k));
+      train.annotations["channel_id"] = pending.source_ids[k];
       block_.segments.back().spike_trains.push_back(std::move(train));
     }
   }

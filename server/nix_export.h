@@ -28,6 +28,8 @@ class NixBlockBuilder {
  private:
   struct PendingTrains {
     v1::SpikeTrainsHeader header;
+    std::vector<int64_t> source_ids;  // per recorded cell (ChannelIds)
+    std::vector<int64_t> channel_index;
     std::vector<std::vector<double>> times;  // per recorded cell
   };
   void FlushTrains();

@@ -240,6 +240,27 @@ v1::PopulationInfo ToProto(const engine::PopulationInfo& info) {
   return proto;
 }
 
+void ToProto(const engine::ParameterMap& values,
+             google::protobuf::Map<std::string, v1::ParameterValue>* out) {
+  for (const auto& [name, value] : values) {
+    v1::ParameterValue& proto = (*out)[name];
+    if (const double* number = std::get_if<double>(&value)) {
+      proto.set_scalar(*number);
+    } else if (const auto* array = std::get_if<std::vector<double>>(&value)) {
+      AppendLittleEndian<double>(array->data(), array->size(),
+                                 proto.mutable_array()->mutable_f64le());
+    } else if (const auto* sequence = std::get_if<engine::Sequence>(&value)) {
+      proto.mutable_sequence()->mutable_values()->Add(sequence->values.begin(),
+                                                      sequence->values.end());
+    } else if (const auto* list = std::get_if<engine::SequenceList>(&value)) {
+      for (const std::vector<double>& values_of_one : list->values) {
+        proto.mutable_sequence_list()->add_sequences()->mutable_values()->Add(values_of_one.begin(),
+                                                                              values_of_one.end());
+      }
+    }
+  }
+}
+
 v1::ProjectionInfo ToProto(const engine::ProjectionInfo& info) {
   v1::ProjectionInfo proto;
   proto.set_projection_id(info.id);

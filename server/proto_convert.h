@@ -47,6 +47,9 @@ absl::StatusOr<engine::SimulationConfig> FromProto(const v1::CreateSessionReques
                                                    const engine::Limits& server_limits);
 
 v1::PopulationInfo ToProto(const engine::PopulationInfo& info);
+// Values the engine reports (numbers, arrays, sequences) as ParameterValues.
+void ToProto(const engine::ParameterMap& values,
+             google::protobuf::Map<std::string, v1::ParameterValue>* out);
 v1::ProjectionInfo ToProto(const engine::ProjectionInfo& info);
 v1::SessionLimits ToProto(const engine::Limits& limits);
 v1::Capabilities CapabilitiesProto();

@@ -124,19 +124,37 @@ uint64_t CellCount(const engine::CellSet& cells, const engine::Simulation& simul
   return count;
 }
 
+bool HasCurrentSources(const v1::GetDataRequest& request) {
+  return request.current_sources_size() > 0;
+}
+bool HasCurrentSources(const v1::ExportDataRequest&) { return false; }
+
 // What GetData and ExportData select, from either request.
 template <typename Request>
 absl::StatusOr<DataRequest> DataRequestFrom(const Request& request,
                                             const engine::Simulation& simulation) {
-  absl::StatusOr<engine::CellSet> cells = FromProto(request.cells(), "cells", simulation);
-  if (!cells.ok()) return cells.status();
   DataRequest data;
-  data.cells = *std::move(cells);
+  // A request for recorded currents alone names no cells.
+  if (request.cells().parts_size() > 0 || !HasCurrentSources(request)) {
+    absl::StatusOr<engine::CellSet> cells = FromProto(request.cells(), "cells", simulation);
+    if (!cells.ok()) return cells.status();
+    data.cells = *std::move(cells);
+  }
   data.variables.insert(request.variables().begin(), request.variables().end());
   data.segments.assign(request.segments().begin(), request.segments().end());
   data.dtype = request.dtype();
   data.block_name = request.block_name();
   return data;
+}
+
+// A current source's id, type and parameters as applied.
+absl::Status DescribeSource(const engine::Simulation& simulation, engine::CurrentSourceId id,
+                            v1::CurrentSourceInfo* out) {
+  absl::StatusOr<engine::ParameterMap> parameters = simulation.CurrentSourceParameters(id);
+  if (!parameters.ok()) return parameters.status();
+  out->set_source_id(id);
+  ToProto(*parameters, out->mutable_parameters());
+  return absl::OkStatus();
 }
 
 const absl::Status kClientGone(absl::StatusCode::kCancelled, "the client stopped reading");
@@ -534,25 +552,27 @@ grpc::Status SimulatorService::CreateCurrentSource(grpc::ServerContext* context,
                     spec.parameters = *std::move(values);
                     absl::StatusOr<engine::CurrentSourceId> id = simulation.AddCurrentSource(spec);
                     if (!id.ok()) return id.status();
-                    response->set_source_id(*id);
                     response->set_type(spec.type);
-                    return absl::OkStatus();
+                    return DescribeSource(simulation, *id, response);
                   }),
       context);
 }
 
 grpc::Status SimulatorService::SetCurrentSourceParameters(
     grpc::ServerContext* context, const v1::SetCurrentSourceParametersRequest* request,
-    v1::SetCurrentSourceParametersResponse*) {
+    v1::SetCurrentSourceParametersResponse* response) {
   RpcLog log("SetCurrentSourceParameters", request->session_id());
   return log.Finish(
-      WithSession(sessions_, request->session_id(),
-                  [&](Session& session, engine::Simulation& simulation) -> absl::Status {
-                    absl::StatusOr<engine::ParameterMap> values =
-                        FromProto(request->parameters(), "parameters", UploadsOf(session));
-                    if (!values.ok()) return values.status();
-                    return simulation.SetCurrentSourceParameters(request->source_id(), *values);
-                  }),
+      WithSession(
+          sessions_, request->session_id(),
+          [&](Session& session, engine::Simulation& simulation) -> absl::Status {
+            absl::StatusOr<engine::ParameterMap> values =
+                FromProto(request->parameters(), "parameters", UploadsOf(session));
+            if (!values.ok()) return values.status();
+            absl::Status set = simulation.SetCurrentSourceParameters(request->source_id(), *values);
+            if (!set.ok()) return set;
+            return DescribeSource(simulation, request->source_id(), response->mutable_source());
+          }),
       context);
 }
 
@@ -565,6 +585,17 @@ grpc::Status SimulatorService::Inject(grpc::ServerContext* context,
                                       request->cells(), simulation, [&](const auto& part) {
                                         return simulation.Inject(request->source_id(), part);
                                       });
+                                }),
+                    context);
+}
+
+grpc::Status SimulatorService::RecordCurrentSource(grpc::ServerContext* context,
+                                                   const v1::RecordCurrentSourceRequest* request,
+                                                   v1::RecordResponse*) {
+  RpcLog log("RecordCurrentSource", request->session_id());
+  return log.Finish(WithSession(sessions_, request->session_id(),
+                                [&](Session&, engine::Simulation& simulation) {
+                                  return simulation.RecordCurrentSource(request->source_id());
                                 }),
                     context);
 }
@@ -685,6 +716,8 @@ grpc::Status SimulatorService::GetData(grpc::ServerContext* context,
                   [&](Session&, engine::Simulation& simulation) -> absl::Status {
                     absl::StatusOr<DataRequest> data = DataRequestFrom(*request, simulation);
                     if (!data.ok()) return data.status();
+                    data->current_sources.assign(request->current_sources().begin(),
+                                                 request->current_sources().end());
                     data->max_chunk_bytes = request->max_chunk_bytes() == 0
                                                 ? kDefaultChunkBytes
                                                 : request->max_chunk_bytes();

@@ -73,6 +73,9 @@ class SimulatorService final : public v1::Simulator::Service {
       v1::SetCurrentSourceParametersResponse* response) override;
   grpc::Status Inject(grpc::ServerContext* context, const v1::InjectRequest* request,
                       v1::InjectResponse* response) override;
+  grpc::Status RecordCurrentSource(grpc::ServerContext* context,
+                                   const v1::RecordCurrentSourceRequest* request,
+                                   v1::RecordResponse* response) override;
 
   grpc::Status Record(grpc::ServerContext* context, const v1::RecordRequest* request,
                       v1::RecordResponse* response) override;

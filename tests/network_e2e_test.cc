@@ -210,8 +210,8 @@ TEST_F(NetworkTest, ThousandNeuronsRunResetRunAndStreamBothSegments) {
     ASSERT_EQ(v->num_channels(), 10u);
     EXPECT_EQ(v->header.source_population(), "cells");
     for (int c = 0; c < 10; ++c) {
-      EXPECT_EQ(v->header.source_ids(c), cells_info.first_id() + c);
-      EXPECT_EQ(v->header.channel_index(c), static_cast<uint64_t>(c));
+      EXPECT_EQ(v->source_ids[c], cells_info.first_id() + c);
+      EXPECT_EQ(v->channel_index[c], static_cast<uint64_t>(c));
       EXPECT_DOUBLE_EQ(v->at(0, c), -65.0);  // the initial value
     }
     for (size_t k = 0; k < v->num_samples(); ++k) {
@@ -223,8 +223,8 @@ TEST_F(NetworkTest, ThousandNeuronsRunResetRunAndStreamBothSegments) {
 
     ASSERT_EQ(segment.spike_trains.size(), 1u);
     const client::SpikeTrains& spikes = segment.spike_trains[0];
-    EXPECT_EQ(spikes.header.source_ids_size(), 1000);
-    EXPECT_EQ(spikes.header.source_ids(999), cells_info.first_id() + 999);
+    EXPECT_EQ(spikes.source_ids.size(), 1000u);
+    EXPECT_EQ(spikes.source_ids[999], cells_info.first_id() + 999);
     EXPECT_GT(spikes.times_ms.size(), 100u) << "the network should be driven to fire";
     for (size_t k = 0; k < spikes.times_ms.size(); ++k) {
       ASSERT_GT(spikes.times_ms[k], 0.0);

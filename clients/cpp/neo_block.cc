@@ -16,8 +16,8 @@ std::vector<T> FromLittleEndian(const std::string& bytes) {
 
 std::vector<double> SpikeTrains::TimesOf(uint64_t source_id) const {
   std::vector<double> times;
-  for (int k = 0; k < header.source_ids_size(); ++k) {
-    if (header.source_ids(k) != source_id) continue;
+  for (size_t k = 0; k < source_ids.size(); ++k) {
+    if (source_ids[k] != source_id) continue;
     for (size_t i = 0; i < train.size(); ++i) {
       if (train[i] == static_cast<uint32_t>(k)) times.push_back(times_ms[i]);
     }
@@ -107,13 +107,41 @@ std::string BlockAssembler::Add(const v1::DataChunk& chunk) {
       const std::vector<uint32_t> index = FromLittleEndian<uint32_t>(batch.source_index_u32le());
       const std::vector<double> times = FromLittleEndian<double>(batch.times_f64le());
       for (uint32_t k : index) {
-        if (k >= static_cast<uint32_t>(trains.header.source_ids_size())) {
+        if (k >= trains.header.num_trains()) {
           return "spike_batch index outside its trains";
         }
       }
       trains.train.insert(trains.train.end(), index.begin(), index.end());
       trains.times_ms.insert(trains.times_ms.end(), times.begin(), times.end());
       block_.total_bytes += batch.source_index_u32le().size() + batch.times_f64le().size();
+      return "";
+    }
+    case v1::DataChunk::kChannelIds: {
+      const v1::ChannelIds& ids = chunk.channel_ids();
+      const std::vector<uint64_t> source = FromLittleEndian<uint64_t>(ids.source_ids_u64le());
+      const std::vector<uint64_t> index = FromLittleEndian<uint64_t>(ids.channel_index_u64le());
+      if (source.size() != index.size()) return "channel_ids lists of different lengths";
+      std::vector<uint64_t>* source_ids = nullptr;
+      std::vector<uint64_t>* channel_index = nullptr;
+      uint64_t expected = 0;
+      if (auto it = signals_.find(ids.stream_id()); it != signals_.end()) {
+        AnalogSignal& signal = block_.segments.back().signals[it->second];
+        source_ids = &signal.source_ids;
+        channel_index = &signal.channel_index;
+        expected = signal.num_channels();
+      } else if (auto it = spikes_.find(ids.stream_id()); it != spikes_.end()) {
+        SpikeTrains& trains = block_.segments.back().spike_trains[it->second];
+        source_ids = &trains.source_ids;
+        channel_index = &trains.channel_index;
+        expected = trains.header.num_trains();
+      } else {
+        return "channel_ids for an unknown stream";
+      }
+      if (ids.first() != source_ids->size() || source_ids->size() + source.size() > expected) {
+        return "channel_ids out of order or beyond the header's count";
+      }
+      source_ids->insert(source_ids->end(), source.begin(), source.end());
+      channel_index->insert(channel_index->end(), index.begin(), index.end());
       return "";
     }
     case v1::DataChunk::kSegmentEnd:
@@ -139,6 +167,14 @@ std::string BlockAssembler::Finish() {
     for (const SpikeTrains& trains : segment.spike_trains) {
       if (trains.train.size() != trains.header.num_spikes()) {
         return "spike trains hold fewer spikes than their header announced";
+      }
+      if (trains.source_ids.size() != trains.header.num_trains()) {
+        return "spike trains lack some of their ids";
+      }
+    }
+    for (const AnalogSignal& signal : segment.signals) {
+      if (signal.source_ids.size() != signal.num_channels()) {
+        return "a signal lacks some of its channel ids";
       }
     }
   }

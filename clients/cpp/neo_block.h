@@ -14,9 +14,11 @@ namespace spikeserve::client {
 
 struct AnalogSignal {
   v1::SignalHeader header;
-  std::vector<double> values;  // row-major [sample][channel], float32 widened
+  std::vector<uint64_t> source_ids;     // PyNN id per channel
+  std::vector<uint64_t> channel_index;  // index in the block's cell set per channel
+  std::vector<double> values;           // row-major [sample][channel], float32 widened
 
-  size_t num_channels() const { return header.source_ids_size(); }
+  size_t num_channels() const { return header.num_channels(); }
   size_t num_samples() const { return header.num_samples(); }
   double at(size_t sample, size_t channel) const {
     return values[sample * num_channels() + channel];
@@ -27,9 +29,11 @@ struct AnalogSignal {
 };
 
 // The spike trains of one population, multiplexed as (train, time) pairs in
-// time order; train k belongs to header.source_ids(k).
+// time order; train k belongs to source_ids[k].
 struct SpikeTrains {
   v1::SpikeTrainsHeader header;
+  std::vector<uint64_t> source_ids;
+  std::vector<uint64_t> channel_index;
   std::vector<uint32_t> train;
   std::vector<double> times_ms;
 

@@ -314,7 +314,7 @@ def test_run_with_callbacks_and_state_queries(simulator):
 def test_models_the_server_lacks_fail_at_the_call_that_needs_them(simulator):
     pre = sim.Population(2, sim.IF_curr_exp())
     with pytest.raises(NotImplementedError, match="spikeserve"):
-        sim.Projection(pre, pre, sim.AllToAllConnector(), sim.MultiQuantalSynapse(weight=0.1))
+        sim.Projection(pre, pre, sim.AllToAllConnector(), sim.ElectricalSynapse(weight=0.1))
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ class Signal:
     source_ids: np.ndarray
     channel_index: np.ndarray
     values: np.ndarray  # (n_samples, n_channels)
+    current_source_id: object = None  # set for the recorded current of a current source
 
 
 @dataclass
@@ -109,6 +110,7 @@ def assemble(chunks):
     signals = {}
     spikes = {}
     filled = {}
+    filled_ids = {}
     expected_seq = 0
     ended = False
     for chunk in chunks:
@@ -126,16 +128,19 @@ def assemble(chunks):
             segment = Segment(start.index, start.name, start.t_start_ms, start.t_stop_ms, start.closed,
                               {k: annotation_value(v) for k, v in start.annotations.items()})
             block.segments.append(segment)
-            signals, spikes = {}, {}
+            signals, spikes, filled_ids = {}, {}, {}
         elif kind == "signal_header":
             header = chunk.signal_header
             dtype = _DTYPES[header.dtype]
-            values = np.empty((header.num_samples, len(header.source_ids)), dtype=dtype)
+            values = np.empty((header.num_samples, header.num_channels), dtype=dtype)
             signal = Signal(header.name, header.units, header.sampling_period_ms, header.t_start_ms,
                             header.population_id, header.source_population,
-                            np.array(header.source_ids, dtype=np.int64),
-                            np.array(header.channel_index, dtype=np.int64), values)
+                            np.empty(header.num_channels, dtype=np.int64),
+                            np.empty(header.num_channels, dtype=np.int64), values,
+                            header.current_source_id
+                            if header.HasField("current_source_id") else None)
             signals[header.signal_id] = signal
+            filled_ids[header.signal_id] = 0
             segment.signals.append(signal)
         elif kind == "signal_chunk":
             data = chunk.signal_chunk
@@ -152,12 +157,13 @@ def assemble(chunks):
         elif kind == "spike_trains_header":
             header = chunk.spike_trains_header
             trains = SpikeTrains(header.population_id, header.source_population, header.t_start_ms,
-                                 header.t_stop_ms, np.array(header.source_ids, dtype=np.int64),
-                                 np.array(header.channel_index, dtype=np.int64),
+                                 header.t_stop_ms, np.empty(header.num_trains, dtype=np.int64),
+                                 np.empty(header.num_trains, dtype=np.int64),
                                  np.empty(header.num_spikes, dtype=np.uint32),
                                  np.empty(header.num_spikes, dtype=np.float64))
             spikes[header.spikes_id] = trains
             filled[id(trains)] = 0
+            filled_ids[header.spikes_id] = 0
             segment.spike_trains.append(trains)
         elif kind == "spike_batch":
             batch = chunk.spike_batch
@@ -172,9 +178,25 @@ def assemble(chunks):
             trains.times_ms[start:stop] = np.frombuffer(batch.times_f64le, dtype="<f8")
             filled[id(trains)] = stop
             block.total_bytes += len(batch.source_index_u32le) + len(batch.times_f64le)
+        elif kind == "channel_ids":
+            ids = chunk.channel_ids
+            owner = signals.get(ids.stream_id) or spikes.get(ids.stream_id)
+            if owner is None:
+                raise MalformedStream(f"channel_ids for unknown stream {ids.stream_id}")
+            source_ids = np.frombuffer(ids.source_ids_u64le, dtype="<u8")
+            if ids.first != filled_ids[ids.stream_id] or \
+                    ids.first + source_ids.size > owner.source_ids.size:
+                raise MalformedStream("channel_ids out of order or beyond the header's count")
+            owner.source_ids[ids.first:ids.first + source_ids.size] = source_ids
+            owner.channel_index[ids.first:ids.first + source_ids.size] = np.frombuffer(
+                ids.channel_index_u64le, dtype="<u8")
+            filled_ids[ids.stream_id] += source_ids.size
         elif kind == "segment_end":
             if segment is None or segment.index != chunk.segment_end.index:
                 raise MalformedStream("segment_end does not match the open segment")
+            owners = {**signals, **spikes}
+            if any(filled_ids[k] != owners[k].source_ids.size for k in owners):
+                raise MalformedStream("some channels arrived without their ids")
         elif kind == "block_end":
             if chunk.block_end.total_bytes != block.total_bytes:
                 raise MalformedStream("block_end total_bytes differs from the bytes received")

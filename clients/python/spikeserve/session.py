@@ -19,6 +19,10 @@ UNARY_TIMEOUT_S = 300.0
 UPLOAD_CHUNK_BYTES = 1 << 20
 
 
+def _applied(info):
+    return {name: values.from_proto(value) for name, value in info.parameters.items()}
+
+
 def resolve_address(address=None):
     """The address to use: the argument, else $SPIKESERVE_ADDRESS, else localhost:50051."""
     return address or os.environ.get(ADDRESS_VARIABLE) or DEFAULT_ADDRESS
@@ -210,15 +214,22 @@ class Session:
     # --- current sources ---------------------------------------------------
 
     def create_current_source(self, source_type, parameters):
+        """Returns (source id, {name: value as applied})."""
         request = simulator_pb2.CreateCurrentSourceRequest(session_id=self.id, type=source_type)
         self._fill(request.parameters, parameters)
-        return self._call(self._stub.CreateCurrentSource, request).source_id
+        info = self._call(self._stub.CreateCurrentSource, request)
+        return info.source_id, _applied(info)
 
     def set_current_source_parameters(self, source_id, parameters):
+        """Returns {name: value as applied} for every parameter of the source."""
         request = simulator_pb2.SetCurrentSourceParametersRequest(session_id=self.id,
                                                                   source_id=source_id)
         self._fill(request.parameters, parameters)
-        self._call(self._stub.SetCurrentSourceParameters, request)
+        return _applied(self._call(self._stub.SetCurrentSourceParameters, request).source)
+
+    def record_current_source(self, source_id):
+        self._call(self._stub.RecordCurrentSource, simulator_pb2.RecordCurrentSourceRequest(
+            session_id=self.id, source_id=source_id))
 
     def inject(self, source_id, cells):
         self._call(self._stub.Inject, simulator_pb2.InjectRequest(
@@ -236,12 +247,14 @@ class Session:
             session_id=self.id, cells=values.cell_set(cells), variables=list(variables)))
 
     def get_data(self, cells, variables=(), segments=(), dtype="float64",
-                 max_chunk_bytes=0, block_name=""):
-        """The recorded data of `cells` (a sequence of values.Cells) as a data.Block."""
+                 max_chunk_bytes=0, block_name="", current_sources=()):
+        """The recorded data of `cells` (a sequence of values.Cells) and of the
+        recorded `current_sources` (ids) as a data.Block."""
         request = simulator_pb2.GetDataRequest(
             session_id=self.id, cells=values.cell_set(cells), variables=list(variables),
             segments=list(segments), max_chunk_bytes=max_chunk_bytes, block_name=block_name,
-            dtype=data_pb2.FLOAT32 if dtype == "float32" else data_pb2.FLOAT64)
+            dtype=data_pb2.FLOAT32 if dtype == "float32" else data_pb2.FLOAT64,
+            current_sources=list(current_sources))
         return data.assemble(self._stream(self._stub.GetData, request))
 
     def export_data(self, cells, path="", variables=(), segments=(), block_name="",

@@ -104,3 +104,17 @@ def to_proto(value, upload=None):
         else:
             message.array.f64le = data
     return message
+
+
+def from_proto(message):
+    """The Python value of a ParameterValue the server sent back."""
+    kind = message.WhichOneof("value")
+    if kind == "scalar":
+        return message.scalar
+    if kind == "array":
+        return np.frombuffer(message.array.f64le, dtype="<f8").copy()
+    if kind == "sequence":
+        return np.array(message.sequence.values, dtype=float)
+    if kind == "sequence_list":
+        return [np.array(s.values, dtype=float) for s in message.sequence_list.sequences]
+    raise ValueError(f"the server sent a parameter value of kind {kind!r}")

@@ -9,7 +9,8 @@ it, with the server's message (GetCapabilities lists what exists).
 import copy
 import inspect
 
-from pyNN.parameters import ArrayParameter, ParameterSpace
+import numpy as np
+from pyNN.parameters import ParameterSpace
 from pyNN.standardmodels import (StandardCellType, StandardCurrentSource, StandardModelType,
                                  StandardSynapseType, build_translations, cells, electrodes,
                                  synapses)
@@ -66,19 +67,21 @@ class _ServerCurrentSource(StandardCurrentSource):
     @translated
     def __init__(self, **parameters):
         StandardModelType.__init__(self, **parameters)
-        self._source_id = simulator.state.session.create_current_source(
-            type(self).__name__, self._store(self.parameter_space))
+        self._source_id, applied = simulator.state.session.create_current_source(
+            type(self).__name__, self._evaluated(self.parameter_space))
+        self._keep(applied)
 
-    def _store(self, parameters):
-        """Evaluates `parameters`, keeps them as attributes (which is how
-        PyNN reads them back: `source.amplitude`) and returns them for sending."""
+    @staticmethod
+    def _evaluated(parameters):
         parameters.shape = (1,)
         parameters.evaluate(simplify=True)
-        for name, value in parameters.items():
-            # Sequences read back as arrays (`step.times[0]`), as other backends do.
-            object.__setattr__(self, name, value.value if isinstance(value, ArrayParameter)
-                               else value)
         return {name: conversion.evaluated_value(value) for name, value in parameters.items()}
+
+    def _keep(self, applied):
+        """Keeps the parameters as the server applied them (step times on the
+        grid, ...) as attributes, which is how PyNN reads them: `step.times[0]`."""
+        for name, value in applied.items():
+            object.__setattr__(self, name, value)
 
     @translated
     def inject_into(self, cells):
@@ -90,19 +93,25 @@ class _ServerCurrentSource(StandardCurrentSource):
 
     @translated
     def set_native_parameters(self, parameters):
-        simulator.state.session.set_current_source_parameters(self._source_id,
-                                                              self._store(parameters))
+        self._keep(simulator.state.session.set_current_source_parameters(
+            self._source_id, self._evaluated(parameters)))
 
     def get_native_parameters(self):
         return ParameterSpace({name: getattr(self, name) for name in self.get_native_names()})
 
+    @translated
     def record(self):
-        raise NotImplementedError(
-            "spikeserve: recording the current of a current source is not implemented yet")
+        simulator.state.session.record_current_source(self._source_id)
 
+    @translated
     def _get_data(self):
-        raise NotImplementedError(
-            "spikeserve: recording the current of a current source is not implemented yet")
+        """(times in ms, current in nA) of the current segment."""
+        session = simulator.state.session
+        block = session.get_data([], current_sources=[self._source_id],
+                                 segments=[session.num_segments - 1])
+        signal = block.segments[0].signals[0]
+        times = signal.t_start_ms + signal.sampling_period_ms * np.arange(len(signal.values))
+        return times, signal.values[:, 0].copy()
 
     def _reset(self):
         pass  # the server restarts sources with the simulation
