@@ -63,6 +63,8 @@ def end(compatible_output=True):
     if simulator.state.session is not None:
         for recorder in simulator.state.recorders:
             translated(recorder.keep_final_data)()
+        for source in simulator.state.recorded_sources:
+            source.keep_final_data()
     simulator.state.close()
 
 

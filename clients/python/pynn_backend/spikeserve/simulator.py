@@ -115,6 +115,7 @@ class State(common.control.BaseState):
 
     def clear(self):
         self.recorders = set([])
+        self.recorded_sources = []  # current sources whose current is recorded
         self.segment_counter = -1
         self.reset_counters()
 

@@ -102,11 +102,18 @@ class _ServerCurrentSource(StandardCurrentSource):
     @translated
     def record(self):
         simulator.state.session.record_current_source(self._source_id)
+        simulator.state.recorded_sources.append(self)
+
+    def keep_final_data(self):
+        """Copies the recording before the session closes (see end())."""
+        self._final_data = self._get_data()
 
     @translated
     def _get_data(self):
         """(times in ms, current in nA) of the current segment."""
         session = simulator.state.session
+        if session is None:  # after end(): what was recorded up to it
+            return self._final_data
         block = session.get_data([], current_sources=[self._source_id],
                                  segments=[session.num_segments - 1])
         signal = block.segments[0].signals[0]
