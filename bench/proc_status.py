@@ -1,0 +1,36 @@
+"""Memory and CPU time of a process, read from Linux's /proc.
+
+CPU seconds are reported besides wall seconds because the benchmark machine
+is shared: another process's compile steals wall time but not CPU time.
+"""
+
+import os
+
+_TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+
+
+def _status_kib(pid, field):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise KeyError(f"/proc/{pid}/status has no {field}")
+
+
+def rss_bytes(pid):
+    """Resident set size now."""
+    return _status_kib(pid, "VmRSS") * 1024
+
+
+def peak_rss_bytes(pid):
+    """The high-water mark of the resident set size (VmHWM)."""
+    return _status_kib(pid, "VmHWM") * 1024
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of all threads of `pid` so far."""
+    with open(f"/proc/{pid}/stat") as stat:
+        # The command name (field 2) may hold spaces; the fields after its ')' do not.
+        fields = stat.read().rsplit(")", 1)[1].split()
+    utime, stime = int(fields[11]), int(fields[12])
+    return (utime + stime) / _TICKS_PER_SECOND
