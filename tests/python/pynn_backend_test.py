@@ -295,6 +295,74 @@ def test_network_grows_after_a_run(simulator):
     assert [list(t.magnitude) for t in source.get_data().segments[0].spiketrains] == [[15.0, 25.0]]
 
 
+def test_plastic_synapses_through_pynn(simulator):
+    # Tsodyks-Markram depression: with tau_facil = 0 and a regular train, the
+    # released fraction follows u_n = U and x_{n+1} = 1 - (1 - x_n(1 - U)) e^{-T/tau_rec}.
+    source = sim.Population(1, sim.SpikeSourceArray(spike_times=Sequence([10.0, 30.0, 50.0])))
+    target = sim.Population(1, sim.IF_cond_exp(v_thresh=100.0, tau_syn_E=2.0))
+    tm = sim.Projection(source, target, sim.OneToOneConnector(),
+                        sim.TsodyksMarkramSynapse(weight=0.01, delay=0.5, U=0.5, tau_rec=100.0,
+                                                  tau_facil=0.0))
+    assert tm.get("U", format="list", with_address=False) == [pytest.approx(0.5)]
+    target.record("gsyn_exc")
+    stdp_source = sim.Population(1, sim.SpikeSourceArray(spike_times=Sequence([5.0])))
+    dummy = sim.Population(1, sim.IF_curr_exp())  # never fires: no pairs, no change
+    stdp = sim.Projection(stdp_source, dummy, sim.AllToAllConnector(), sim.STDPMechanism(
+        timing_dependence=sim.SpikePairRule(tau_plus=20.0, tau_minus=20.0, A_plus=0.01,
+                                            A_minus=0.012),
+        weight_dependence=sim.AdditiveWeightDependence(w_min=0.0, w_max=1.0),
+        weight=0.5, delay=1.0, dendritic_delay_fraction=1.0))
+    assert len(stdp) == 1
+    sim.run(80.0)
+    assert stdp.get("weight", format="list", with_address=False) == [0.5]
+    g = target.get_data().segments[0].analogsignals[0].magnitude[:, 0]
+    # Peak conductance after each presynaptic spike, relative to the first.
+    peaks = [g[int((t + 0.5) / 0.1) + 1] for t in (10.0, 30.0, 50.0)]
+    x, u, expected = 1.0, 0.5, []
+    for _ in range(3):
+        expected.append(u * x)
+        x = 1 - (1 - x * (1 - u)) * np.exp(-20.0 / 100.0)
+    np.testing.assert_allclose(np.array(peaks) / peaks[0], np.array(expected) / expected[0],
+                               rtol=0.02)
+
+
+def test_current_sources_record_what_they_inject(simulator):
+    cell = sim.Population(1, sim.IF_curr_exp())
+    step = sim.StepCurrentSource(times=[0.41, 0.42, 0.86], amplitudes=[0.5, -0.5, 0.5])
+    # On the time grid, duplicates collapsed keeping the last amplitude.
+    np.testing.assert_allclose(step.times, [0.4, 0.9])
+    np.testing.assert_allclose(step.amplitudes, [-0.5, 0.5])
+    step.inject_into(cell)
+    step.record()
+    sim.run(2.0)
+    sim.end()  # recorded currents stay readable
+    current = step.get_data()
+    assert str(current.units.dimensionality) == "nA"
+    values = current.magnitude.ravel()
+    assert values.size == 21
+    np.testing.assert_allclose(values[:4], 0.0)
+    np.testing.assert_allclose(values[4:9], -0.5)
+    np.testing.assert_allclose(values[9:], 0.5)
+
+
+def test_single_connections_change_in_place_and_auto_min_delay(server):
+    sim.setup(timestep=0.1, server=server.address)  # min_delay 'auto'
+    pre = sim.Population(4, sim.SpikeSourceArray())
+    post = sim.Population(3, sim.IF_cond_exp())
+    prj = sim.Projection(pre, post, sim.AllToAllConnector(),
+                         sim.StaticSynapse(weight=0.05, delay=0.5))
+    assert sim.get_min_delay() == pytest.approx(0.5)
+    connections = list(prj.connections)
+    assert connections[2].weight == 0.05  # weights are kept exactly
+    connections[2].weight = 0.0123
+    connections[2].delay = 1.0
+    values = np.array(prj.get(("weight", "delay"), format="list", with_address=False))
+    expected = np.tile([0.05, 0.5], (12, 1))
+    expected[2] = [0.0123, 1.0]
+    np.testing.assert_array_equal(values, expected)
+    sim.end()
+
+
 def test_run_with_callbacks_and_state_queries(simulator):
     seen = []
 
