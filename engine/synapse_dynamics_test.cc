@@ -71,7 +71,9 @@ std::vector<double> MeasuredAmplitudes(ParameterMap params, double u0, int n, do
   params["weight"] = 0.01;
   params["delay"] = 1.0;
   const ProjectionId p = Connect(*sim, src, cell, {"TsodyksMarkramSynapse", "", "", params});
-  if (u0 != 0) EXPECT_TRUE(sim->InitializeSynapses(p, {{"u", u0}}).ok());
+  if (u0 != 0) {
+    EXPECT_TRUE(sim->InitializeSynapses(p, {{"u", u0}}).ok());
+  }
   EXPECT_TRUE(sim->Record(Selector{cell}, {"gsyn_exc"}, 0).ok());
   EXPECT_TRUE(sim->Run(t0 + n * interval + 2).ok());
   const auto& g = sim->segments().back().populations[0].signals[0].samples;

@@ -231,7 +231,9 @@ TEST_F(NetworkTest, ThousandNeuronsRunResetRunAndStreamBothSegments) {
       ASSERT_LE(spikes.times_ms[k], t_stop[s] + 1e-9);
       // Spike times lie on the time grid.
       ASSERT_NEAR(spikes.times_ms[k] / 0.1, std::round(spikes.times_ms[k] / 0.1), 1e-6);
-      if (k > 0) ASSERT_GE(spikes.times_ms[k], spikes.times_ms[k - 1]);
+      if (k > 0) {
+        ASSERT_GE(spikes.times_ms[k], spikes.times_ms[k - 1]);
+      }
     }
   }
   // The annotations given to reset belong to the segment it closed.
