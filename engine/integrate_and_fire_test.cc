@@ -3,6 +3,7 @@
 #include <memory>
 #include <vector>
 
+#include "engine/cell_probe.h"
 #include "engine/simulation.h"
 #include "gtest/gtest.h"
 
@@ -11,43 +12,12 @@ namespace {
 
 constexpr double kDt = 0.1;
 
-struct Probe {
-  std::unique_ptr<Simulation> sim;
-  PopulationId cell = 0;
-};
+using Probe = CellProbe;
 
-// `n` cells of `type`; if weight != 0 one input spike emitted at 1.0 ms with
-// delay 1.0 ms arrives at t0 = 2.0 ms on the excitatory receptor.
+// `n` cells of `type`; a non-zero weight sends one input spike arriving at t0 = 2.0 ms.
 Probe Make(const std::string& type, const ParameterMap& params, const ParameterMap& init,
            double weight, const std::vector<std::string>& vars, int n = 1) {
-  Probe p;
-  SimulationConfig config;
-  config.timestep_ms = kDt;
-  config.seed = 11;
-  p.sim = *Simulation::Create(config);
-  PopulationSpec spec;
-  spec.size = n;
-  spec.cell_type = type;
-  spec.parameters = params;
-  spec.initial_values = init;
-  auto cell = p.sim->AddPopulation(spec);
-  EXPECT_TRUE(cell.ok()) << cell.status();
-  p.cell = cell->id;
-  if (weight != 0.0) {
-    PopulationSpec src;
-    src.size = 1;
-    src.cell_type = "SpikeSourceArray";
-    src.parameters["spike_times"] = Sequence{{1.0}};
-    const PopulationId s = p.sim->AddPopulation(src)->id;
-    ProjectionSpec proj;
-    proj.pre.parts = {Selector{s}};
-    proj.post.parts = {Selector{p.cell}};
-    proj.connector.name = "AllToAllConnector";
-    proj.synapse.parameters = {{"weight", weight}, {"delay", 1.0}};
-    EXPECT_TRUE(p.sim->AddProjection(proj).ok());
-  }
-  EXPECT_TRUE(p.sim->Record(Selector{p.cell}, vars, 0).ok());
-  return p;
+  return MakeCellProbe({type, params, init, weight, vars, n, kDt, /*seed=*/11});
 }
 
 const PopulationRecording& Rec(const Probe& p) { return p.sim->segments().back().populations[0]; }

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <memory>
 
+#include "engine/cell_probe.h"
 #include "engine/simulation.h"
 #include "gtest/gtest.h"
 
@@ -11,40 +12,13 @@ namespace {
 
 constexpr double kDt = 0.1;
 
-struct Probe {
-  std::unique_ptr<Simulation> sim;
-  PopulationId cell = 0;
-};
+using Probe = CellProbe;
 
-// One cell of `type`, optionally driven by one input spike emitted at 1.0 ms
-// with delay 1.0 ms (so it arrives at t0 = 2.0 ms), v recorded every step.
+// One subthreshold cell of `type`, optionally driven by one input spike
+// arriving at t0 = 2.0 ms, v recorded every step.
 Probe MakeProbe(const std::string& type, ParameterMap params, double weight) {
-  Probe p;
-  SimulationConfig config;
-  config.timestep_ms = kDt;
-  config.seed = 1;
-  p.sim = *Simulation::Create(config);
-  params["v_thresh"] = 1000.0;  // subthreshold
-  PopulationSpec spec;
-  spec.size = 1;
-  spec.cell_type = type;
-  spec.parameters = params;
-  p.cell = p.sim->AddPopulation(spec)->id;
-  if (weight != 0.0) {
-    PopulationSpec src;
-    src.size = 1;
-    src.cell_type = "SpikeSourceArray";
-    src.parameters["spike_times"] = Sequence{{1.0}};
-    const PopulationId s = p.sim->AddPopulation(src)->id;
-    ProjectionSpec proj;
-    proj.pre.parts = {Selector{s}};
-    proj.post.parts = {Selector{p.cell}};
-    proj.connector.name = "AllToAllConnector";
-    proj.synapse.parameters = {{"weight", weight}, {"delay", 1.0}};
-    EXPECT_TRUE(p.sim->AddProjection(proj).ok());
-  }
-  EXPECT_TRUE(p.sim->Record(Selector{p.cell}, {"v", "spikes"}, 0).ok());
-  return p;
+  params["v_thresh"] = 1000.0;
+  return MakeCellProbe({type, params, {}, weight});
 }
 
 const SignalData& V(const Simulation& sim) {

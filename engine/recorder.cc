@@ -18,6 +18,17 @@ std::vector<uint32_t> OnList(const std::vector<char>& on) {
   return out;
 }
 
+// The entry of `entries` (sorted by `key_of`) whose key is `key`; a new one,
+// made by `make`, is inserted in order if there is none. Segments keep their
+// populations and sources sorted by id so that readers see a stable order.
+template <typename Entry, typename Key, typename KeyOf, typename Make>
+Entry& FindOrInsertSorted(std::vector<Entry>& entries, Key key, KeyOf key_of, Make make) {
+  auto it = std::lower_bound(entries.begin(), entries.end(), key,
+                             [&](const Entry& entry, Key k) { return key_of(entry) < k; });
+  if (it == entries.end() || key_of(*it) != key) it = entries.insert(it, make());
+  return *it;
+}
+
 }  // namespace
 
 Recorder::Recorder(const TimeGrid& grid) : grid_(grid) { segments_.emplace_back(); }
@@ -30,15 +41,13 @@ void Recorder::AddPopulation(PopulationId id, const CellTypeInfo& type, uint32_t
 }
 
 PopulationRecording& Recorder::Open(PopulationId id) {
-  auto& pops = segments_.back().populations;
-  auto it = std::lower_bound(
-      pops.begin(), pops.end(), id,
-      [](const PopulationRecording& r, PopulationId v) { return r.population < v; });
-  if (it == pops.end() || it->population != id) {
-    it = pops.insert(it, PopulationRecording{});
-    it->population = id;
-  }
-  return *it;
+  return FindOrInsertSorted(
+      segments_.back().populations, id, [](const PopulationRecording& r) { return r.population; },
+      [id] {
+        PopulationRecording recording;
+        recording.population = id;
+        return recording;
+      });
 }
 
 absl::Status Recorder::Record(PopulationId id, const std::vector<uint32_t>& cells,
@@ -219,20 +228,20 @@ void Recorder::AddSpikes(PopulationId id, uint64_t spike_step,
 }
 
 SignalData& Recorder::OpenSource(CurrentSourceId id) {
-  auto& sources = segments_.back().current_sources;
-  auto it = std::lower_bound(
-      sources.begin(), sources.end(), id,
-      [](const CurrentSourceRecording& r, CurrentSourceId v) { return r.source < v; });
-  if (it == sources.end() || it->source != id) {
-    it = sources.insert(it, CurrentSourceRecording{});
-    it->source = id;
-    it->current.variable = "i";
-    it->current.units = "nA";
-    it->current.sampling_period_ms = grid_.dt();
-    it->current.t_start_ms = grid_.Time(source_origin_.at(id));
-    it->current.channels = {0};
-  }
-  return it->current;
+  return FindOrInsertSorted(
+             segments_.back().current_sources, id,
+             [](const CurrentSourceRecording& r) { return r.source; },
+             [&] {
+               CurrentSourceRecording recording;
+               recording.source = id;
+               recording.current.variable = "i";
+               recording.current.units = "nA";
+               recording.current.sampling_period_ms = grid_.dt();
+               recording.current.t_start_ms = grid_.Time(source_origin_.at(id));
+               recording.current.channels = {0};
+               return recording;
+             })
+      .current;
 }
 
 void Recorder::RecordSource(CurrentSourceId id, uint64_t now_step) {

@@ -7,7 +7,7 @@
 #include "clients/cpp/client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/server_process.h"
+#include "tests/shared_server_test.h"
 
 namespace spikeserve {
 namespace {
@@ -16,19 +16,8 @@ using client::CallResult;
 using client::Client;
 using ::testing::HasSubstr;
 
-class BadInputTest : public ::testing::Test {
+class BadInputTest : public testing::SharedServerTest {
  protected:
-  static void SetUpTestSuite() {
-    server_ = new testing::ServerProcess("server/spikeserve");
-    client_ = Client::Connect(server_->address(), std::chrono::seconds(10)).release();
-    ASSERT_NE(client_, nullptr);
-  }
-  static void TearDownTestSuite() {
-    delete client_;
-    EXPECT_EQ(server_->Stop(SIGTERM), 0) << server_->Log();
-    delete server_;
-  }
-
   void SetUp() override {
     v1::CreateSessionRequest request;
     v1::SessionDescription session;
@@ -61,15 +50,9 @@ class BadInputTest : public ::testing::Test {
     request.mutable_parameters()->insert(parameters.begin(), parameters.end());
     return client_->Call(&v1::Simulator::Stub::CreatePopulation, request, info);
   }
-
-  static testing::ServerProcess* server_;
-  static Client* client_;
   std::string session_;
   uint32_t population_ = 0;
 };
-
-testing::ServerProcess* BadInputTest::server_ = nullptr;
-Client* BadInputTest::client_ = nullptr;
 
 TEST_F(BadInputTest, UnknownSession) {
   v1::DescribeSessionRequest request;

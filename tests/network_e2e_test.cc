@@ -7,7 +7,7 @@
 
 #include "clients/cpp/client.h"
 #include "gtest/gtest.h"
-#include "tests/server_process.h"
+#include "tests/shared_server_test.h"
 
 namespace spikeserve {
 namespace {
@@ -15,19 +15,8 @@ namespace {
 using client::CallResult;
 using client::Client;
 
-class NetworkTest : public ::testing::Test {
+class NetworkTest : public testing::SharedServerTest {
  protected:
-  static void SetUpTestSuite() {
-    server_ = new testing::ServerProcess("server/spikeserve");
-    client_ = Client::Connect(server_->address(), std::chrono::seconds(10)).release();
-    ASSERT_NE(client_, nullptr);
-  }
-  static void TearDownTestSuite() {
-    delete client_;
-    EXPECT_EQ(server_->Stop(SIGTERM), 0) << server_->Log();
-    delete server_;
-  }
-
   std::string NewSession(uint64_t seed = 42) {
     v1::CreateSessionRequest request;
     request.set_timestep_ms(0.1);
@@ -39,13 +28,7 @@ class NetworkTest : public ::testing::Test {
     EXPECT_EQ(session.session_id().size(), 32u);
     return session.session_id();
   }
-
-  static testing::ServerProcess* server_;
-  static Client* client_;
 };
-
-testing::ServerProcess* NetworkTest::server_ = nullptr;
-Client* NetworkTest::client_ = nullptr;
 
 TEST_F(NetworkTest, HealthIsServing) {
   bool serving = false;
