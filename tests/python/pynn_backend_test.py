@@ -104,6 +104,18 @@ def test_get_data_gives_one_segment_per_run_between_resets(simulator):
     assert all(len(t) > 0 for t in first.spiketrains)
 
 
+def test_adaptive_cells_record_w_with_the_other_variables(simulator):
+    cells = sim.Population(2, sim.EIF_cond_exp_isfa_ista(i_offset=1.0))
+    cells.record(["spikes", "v", "w", "gsyn_exc", "gsyn_inh"])
+    sim.run(100.0)
+    segment = cells.get_data().segments[0]
+    units = {s.name: str(s.units.dimensionality) for s in segment.analogsignals}
+    assert units == {"v": "mV", "w": "nA", "gsyn_exc": "uS", "gsyn_inh": "uS"}
+    w = segment.filter(name="w")[0].magnitude
+    spikes = sum(len(t) for t in segment.spiketrains)
+    assert spikes > 0 and w[-1, 0] > 0.0  # spike-triggered adaptation (b > 0) builds up
+
+
 def test_recording_shortcuts_and_write_data(simulator, tmp_path):
     cells = sim.Population(2, sim.IF_cond_exp(i_offset=1.5))
     sim.record_v(cells, str(tmp_path / "v.pkl"))
