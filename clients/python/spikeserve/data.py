@@ -149,11 +149,12 @@ def assemble(chunks):
                 raise MalformedStream(f"signal_chunk for unknown signal {data.signal_id}")
             rows = slice(data.first_sample, data.first_sample + data.num_samples)
             columns = slice(data.first_channel, data.first_channel + data.num_channels)
-            block_values = np.frombuffer(data.data, dtype=signal.values.dtype)
+            payload = data.data  # each read of a bytes field copies it: read once
+            block_values = np.frombuffer(payload, dtype=signal.values.dtype)
             if block_values.size != data.num_samples * data.num_channels:
                 raise MalformedStream("signal_chunk size does not match its shape")
             signal.values[rows, columns] = block_values.reshape(data.num_samples, data.num_channels)
-            block.total_bytes += len(data.data)
+            block.total_bytes += len(payload)
         elif kind == "spike_trains_header":
             header = chunk.spike_trains_header
             trains = SpikeTrains(header.population_id, header.source_population, header.t_start_ms,
@@ -174,10 +175,11 @@ def assemble(chunks):
             stop = start + batch.num_spikes
             if stop > trains.train.size:
                 raise MalformedStream("more spikes than the header announced")
-            trains.train[start:stop] = np.frombuffer(batch.source_index_u32le, dtype="<u4")
-            trains.times_ms[start:stop] = np.frombuffer(batch.times_f64le, dtype="<f8")
+            indices, times = batch.source_index_u32le, batch.times_f64le  # read once
+            trains.train[start:stop] = np.frombuffer(indices, dtype="<u4")
+            trains.times_ms[start:stop] = np.frombuffer(times, dtype="<f8")
             filled[id(trains)] = stop
-            block.total_bytes += len(batch.source_index_u32le) + len(batch.times_f64le)
+            block.total_bytes += len(indices) + len(times)
         elif kind == "channel_ids":
             ids = chunk.channel_ids
             owner = signals.get(ids.stream_id) or spikes.get(ids.stream_id)
