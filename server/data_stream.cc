@@ -161,16 +161,23 @@ class Streamer {
             ? columns.size()
             : std::max<size_t>(1, request_.max_chunk_bytes / value_bytes);
     const size_t stride = signal.channels.size();
+    // Columns are ascending and unique, so "as many as the matrix has" means
+    // all of them, and whole rows are contiguous in the engine's buffer.
+    const bool whole_rows = columns.size() == stride && channels_per_chunk == stride;
     std::vector<double> gathered;
     for (uint64_t row = 0; row < num_samples; row += rows_per_chunk) {
       const size_t n_rows = std::min<uint64_t>(rows_per_chunk, num_samples - row);
       for (size_t c0 = 0; c0 < columns.size(); c0 += channels_per_chunk) {
         const size_t n_cols = std::min(channels_per_chunk, columns.size() - c0);
-        gathered.clear();
-        gathered.reserve(n_rows * n_cols);
-        for (size_t r = row; r < row + n_rows; ++r) {
-          const double* source = signal.samples.data() + r * stride;
-          for (size_t c = c0; c < c0 + n_cols; ++c) gathered.push_back(source[columns[c]]);
+        const double* values = signal.samples.data() + row * stride;
+        if (!whole_rows) {
+          gathered.clear();
+          gathered.reserve(n_rows * n_cols);
+          for (size_t r = row; r < row + n_rows; ++r) {
+            const double* source = signal.samples.data() + r * stride;
+            for (size_t c = c0; c < c0 + n_cols; ++c) gathered.push_back(source[columns[c]]);
+          }
+          values = gathered.data();
         }
         v1::DataChunk data_chunk;
         v1::SignalChunk* data = data_chunk.mutable_signal_chunk();
@@ -180,9 +187,9 @@ class Streamer {
         data->set_first_channel(c0);
         data->set_num_channels(n_cols);
         if (request_.dtype == v1::FLOAT32) {
-          AppendLittleEndian<float>(gathered.data(), gathered.size(), data->mutable_data());
+          AppendLittleEndian<float>(values, n_rows * n_cols, data->mutable_data());
         } else {
-          AppendLittleEndian<double>(gathered.data(), gathered.size(), data->mutable_data());
+          AppendLittleEndian<double>(values, n_rows * n_cols, data->mutable_data());
         }
         total_bytes_ += data->data().size();
         if (!Emit(data_chunk)) return false;
