@@ -68,8 +68,9 @@ def parse_arguments():
     parser.add_argument("--server-binary", default=DEFAULT_BINARY)
     parser.add_argument("--server-label", default="",
                         help="what the binary was built from (e.g. a commit), for the record")
-    parser.add_argument("--output", default="bench_results.json", help="JSON results file")
-    parser.add_argument("--log", default="bench_runs.log",
+    parser.add_argument("--output", default=os.path.join(tempfile.gettempdir(), "bench_results.json"),
+                        help="JSON results file")
+    parser.add_argument("--log", default=os.path.join(tempfile.gettempdir(), "bench_runs.log"),
                         help="peers' stderr and the servers' logs go here")
     args = parser.parse_args()
     for model in args.model:

@@ -29,8 +29,9 @@ if ! mkdir -p "$site_dir" 2>/dev/null || [[ ! -w "$site_dir" ]]; then
   mkdir -p "$site_dir"
 fi
 pth="$site_dir/spikeserve.pth"
+# The import line stays silent if this checkout is moved or deleted.
 content="$ROOT/clients/python
-import spikeserve.pynn_path"
+import importlib.util as u; u.find_spec('spikeserve') and __import__('spikeserve.pynn_path')"
 if [[ ! -f "$pth" || "$(cat "$pth")" != "$content" ]]; then
   printf '%s\n' "$content" > "$pth"
   echo "spikeserve: Python client installed ($pth)" >&2
