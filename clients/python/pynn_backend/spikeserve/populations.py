@@ -62,6 +62,9 @@ class _ServerCells(_NixWriting):
             initial_values = LazyArray(initial_values, shape=(self.size,))
         initial_values.shape = (self.size,)
         value = initial_values.evaluate(simplify=True)
+        if getattr(self, "_cells_at_defaults", False) and \
+                np.isscalar(value) and value == self.celltype.default_initial_values.get(variable):
+            return  # the server already starts every cell there
         simulator.state.session.initialize(self._cells(),
                                            {variable: conversion.evaluated_value(value)})
 
@@ -91,6 +94,16 @@ class Population(_ServerCells, common.Population):
     _simulator = simulator
     _recorder_class = Recorder
     _assembly_class = Assembly
+
+    def __init__(self, *args, **kwargs):
+        # PyNN's constructor initialises every state variable, defaults
+        # included; new cells on the server are at PyNN's defaults already, so
+        # only values that differ need a call while it runs.
+        self._cells_at_defaults = True
+        try:
+            super().__init__(*args, **kwargs)
+        finally:
+            self._cells_at_defaults = False
 
     @translated
     def _create_cells(self):
