@@ -21,14 +21,7 @@ QuantalRelease::QuantalRelease(const SynapseTypeInfo& type, Projection& projecti
       last_spike_(projection.num_rows(), kNever) {}
 
 absl::Status QuantalRelease::Check(const std::string& prefix) const {
-  absl::Status s = CheckEach(
-      prefix, "U", [](double v) { return v >= 0 && v <= 1; }, "in [0, 1]");
-  if (s.ok())
-    s = CheckEach(
-        prefix, "tau_rec", [](double v) { return v > 0; }, "> 0");
-  if (s.ok())
-    s = CheckEach(
-        prefix, "tau_facil", [](double v) { return v >= 0; }, ">= 0");
+  absl::Status s = CheckShortTermPlasticity(prefix);
   if (s.ok() && &n_ != &one_site_)
     s = CheckEach(
         prefix, "n", [](double v) { return v >= 1 && v <= kMaxSites && v == std::floor(v); },

@@ -1,6 +1,5 @@
 #include "engine/spike_source_poisson.h"
 
-#include <algorithm>
 #include <cstdint>
 
 #include "engine/counter_rng.h"
@@ -10,7 +9,7 @@ namespace spikeserve::engine {
 
 SpikeSourcePoisson::SpikeSourcePoisson(const CellTypeInfo& type, uint32_t size,
                                        const CellGroupContext& context)
-    : CellGroup(type, size), context_(context), mean_(size), first_step_(size), end_step_(size) {}
+    : CellGroup(type, size), context_(context), mean_(size), window_(size) {}
 
 void SpikeSourcePoisson::Prepare(const TimeGrid& grid, uint64_t) {
   const auto& rate = parameters_[ParameterIndex("rate")];
@@ -18,10 +17,7 @@ void SpikeSourcePoisson::Prepare(const TimeGrid& grid, uint64_t) {
   const auto& duration = parameters_[ParameterIndex("duration")];
   for (uint32_t i = 0; i < size_; ++i) {
     mean_[i] = rate[i] * grid.dt() * 1e-3;
-    // Clamp far-future ends so that the step arithmetic cannot overflow.
-    const double end = std::min(start[i] + duration[i], 1e300);
-    first_step_[i] = grid.Steps(start[i]);
-    end_step_[i] = end / grid.dt() > 9e18 ? INT64_MAX : grid.Steps(end);
+    window_[i] = StepWindow(grid, start[i], duration[i]);
   }
 }
 
@@ -30,7 +26,7 @@ void SpikeSourcePoisson::Reset(uint64_t trial) { trial_ = trial; }
 void SpikeSourcePoisson::Update(const StepContext& ctx, std::vector<SpikeEvent>& spikes) {
   const int64_t step = static_cast<int64_t>(ctx.step);
   for (uint32_t i = 0; i < size_; ++i) {
-    if (mean_[i] <= 0.0 || step < first_step_[i] || step >= end_step_[i]) continue;
+    if (mean_[i] <= 0.0 || !window_[i].Contains(step)) continue;
     CounterRng rng(context_.seed, RngPurpose::kPoissonSource, context_.first_gid + i, ctx.step,
                    trial_);
     const uint64_t count = PoissonCount(rng, mean_[i]);

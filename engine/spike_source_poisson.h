@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/cell_group.h"
+#include "engine/spike_source_window.h"
 
 namespace spikeserve::engine {
 
@@ -28,9 +29,8 @@ class SpikeSourcePoisson : public CellGroup {
  private:
   const CellGroupContext context_;
   uint64_t trial_ = 0;
-  std::vector<double> mean_;         // expected spikes per step
-  std::vector<int64_t> first_step_;  // first active step
-  std::vector<int64_t> end_step_;    // first inactive step after the window
+  std::vector<double> mean_;  // expected spikes per step
+  std::vector<StepWindow> window_;
 };
 
 }  // namespace spikeserve::engine

@@ -72,6 +72,18 @@ absl::Status SynapseDynamics::CheckEach(const std::string& prefix, const std::st
   return absl::OkStatus();
 }
 
+absl::Status SynapseDynamics::CheckShortTermPlasticity(const std::string& prefix) const {
+  absl::Status s = CheckEach(
+      prefix, "U", [](double v) { return v >= 0 && v <= 1; }, "in [0, 1]");
+  if (s.ok())
+    s = CheckEach(
+        prefix, "tau_rec", [](double v) { return v > 0; }, "> 0");
+  if (s.ok())
+    s = CheckEach(
+        prefix, "tau_facil", [](double v) { return v >= 0; }, ">= 0");
+  return s;
+}
+
 std::vector<double>* SynapseDynamics::initial(const std::string& name) {
   for (auto& c : state_)
     if (!c->name.empty() && c->name == name) return &c->initial;

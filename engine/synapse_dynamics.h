@@ -101,6 +101,9 @@ class SynapseDynamics {
   // error says `name` must be `rule`.
   absl::Status CheckEach(const std::string& prefix, const std::string& name, bool (*ok)(double),
                          const char* rule) const;
+  // The Tsodyks-Markram parameters shared by every short-term plasticity
+  // model: U in [0, 1], tau_rec > 0, tau_facil >= 0.
+  absl::Status CheckShortTermPlasticity(const std::string& prefix) const;
   // Per-row and other non-synapse state back to time 0.
   virtual void ResetTime() = 0;
 

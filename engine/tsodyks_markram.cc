@@ -15,15 +15,7 @@ TsodyksMarkram::TsodyksMarkram(const SynapseTypeInfo& type, Projection& projecti
       last_spike_(projection.num_rows(), 0) {}
 
 absl::Status TsodyksMarkram::Check(const std::string& prefix) const {
-  absl::Status s = CheckEach(
-      prefix, "U", [](double v) { return v >= 0 && v <= 1; }, "in [0, 1]");
-  if (s.ok())
-    s = CheckEach(
-        prefix, "tau_rec", [](double v) { return v > 0; }, "> 0");
-  if (s.ok())
-    s = CheckEach(
-        prefix, "tau_facil", [](double v) { return v >= 0; }, ">= 0");
-  return s;
+  return CheckShortTermPlasticity(prefix);
 }
 
 void TsodyksMarkram::Prepare(const SynapseRunContext& context) {
