@@ -836,6 +836,14 @@ absl::StatusOr<ProjectionInfo> Simulation::DescribeProjection(ProjectionId id) c
   return ProjectionInfo{id, p.size(), p.label()};
 }
 
+std::vector<ProjectionInfo> Simulation::Projections() const {
+  std::vector<ProjectionInfo> out;
+  for (ProjectionId id = 0; id < impl_->projections_.size(); ++id) {
+    out.push_back(*DescribeProjection(id));
+  }
+  return out;
+}
+
 absl::StatusOr<ConnectionTable> Simulation::GetConnections(
     ProjectionId id, const std::vector<std::string>& names) const {
   if (id >= impl_->projections_.size())

@@ -242,6 +242,7 @@ class Simulation {
 
   absl::StatusOr<ProjectionInfo> AddProjection(const ProjectionSpec& spec);
   absl::StatusOr<ProjectionInfo> DescribeProjection(ProjectionId id) const;
+  std::vector<ProjectionInfo> Projections() const;
   absl::StatusOr<ConnectionTable> GetConnections(ProjectionId id,
                                                  const std::vector<std::string>& names) const;
   // Values: scalar, array of num_connections (canonical order), or random

@@ -63,10 +63,8 @@ void Describe(const Session& session, const engine::Simulation& simulation, doub
   for (const engine::PopulationInfo& population : simulation.Populations()) {
     *out->add_populations() = ToProto(population);
   }
-  for (engine::ProjectionId id = 0;; ++id) {
-    absl::StatusOr<engine::ProjectionInfo> projection = simulation.DescribeProjection(id);
-    if (!projection.ok()) break;
-    *out->add_projections() = ToProto(*projection);
+  for (const engine::ProjectionInfo& projection : simulation.Projections()) {
+    *out->add_projections() = ToProto(projection);
   }
 }
 
