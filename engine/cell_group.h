@@ -18,6 +18,15 @@
 
 namespace spikeserve::engine {
 
+// Whether every cell has the same value: cell groups then read their
+// constants from cell 0 (a scalar the compiler keeps in a register) instead
+// of streaming a column per cell through the cache every step.
+inline bool IsUniform(const std::vector<double>& column) {
+  for (double x : column)
+    if (x != column.front()) return false;
+  return true;
+}
+
 // `multiplicity` > 1 when a source emits several spikes within one step.
 struct SpikeEvent {
   uint32_t index;

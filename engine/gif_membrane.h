@@ -60,13 +60,17 @@ class GifMembrane : public LifConductanceMembrane {
   void Prepare(const CellGroup& group, const TimeGrid& grid);
   void Reset(const CellGroup& group);
 
+  // Per-cell constants throughout (p == i).
+  bool Uniform() const { return false; }
+
   template <class Kernel>
-  double Step(uint32_t i, double v, double injected, const SynapticState<Kernel>& exc,
+  double Step(uint32_t i, uint32_t, double v, double injected, const SynapticState<Kernel>& exc,
               const SynapticState<Kernel>& inh) const {
-    return Relax(i, v, exc.Midpoint(i), inh.Midpoint(i), 0.0, 0.0, injected - eta_.Midpoint(i));
+    return Relax(i, v, exc.Midpoint(i, i), inh.Midpoint(i, i), 0.0, 0.0,
+                 injected - eta_.Midpoint(i));
   }
 
-  void Advance(uint32_t i) {
+  void Advance(uint32_t i, uint32_t) {
     eta_.Advance(i);
     gamma_.Advance(i);
     Sums(i);

@@ -14,13 +14,21 @@
 // with the membrane's hazard). A spike resets v to v_reset, starts
 // tau_refrac of clamping and is emitted at the end of the step.
 //
+// A step is two passes: one over every cell that vectorises (no branches, so
+// the membrane's Step, Advance and the kernels must inline to arithmetic),
+// and one over the few cells marked as possibly firing. Cell i's constants
+// are read at index p: p = i, or p = 0 when every cell of the group has the
+// same constants (the usual case), so that they stay in registers instead of
+// streaming through the cache every step.
+//
 // A Membrane provides:
 //   kSynapseVariables        names of the two synaptic state variables, or ""
 //   kEscapeNoise             true: Fires(i, v, uniform) decides, not v_thresh
 //   Resize(n), Prepare(group, grid), Reset(group)
 //   RefractoryMs(group)      refractory period of every cell (ms)
-//   Step<Kernel>(i, v, injected, exc, inh) -> v at the end of the step
-//   Advance(i)               extra state to the end of the step (every step)
+//   Uniform()                after Prepare: every cell has the same constants
+//   Step<Kernel>(i, p, v, injected, exc, inh) -> v at the end of the step
+//   Advance(i, p)            extra state to the end of the step (every step)
 //   OnSpike(i)               extra state's jump at a spike, after Advance
 //   Fires(i, v, u)           escape noise only: spike if u (uniform) < hazard
 //   Variable(name)           extra recordables
@@ -33,7 +41,9 @@
 
 #include "engine/cell_group.h"
 #include "engine/counter_rng.h"
+#include "engine/marked_cells.h"
 #include "engine/synaptic_kernel.h"
+#include "engine/vector_clones.h"
 
 namespace spikeserve::engine {
 
@@ -51,6 +61,8 @@ class IntegrateAndFire : public CellGroup {
     v_.assign(size, 0.0);
     refractory_left_.assign(size, 0);
     refractory_steps_.assign(size, 0);
+    candidate_.assign(MarkedWords(size) * 8, Mark::kNo);
+    no_injection_.assign(size, 0.0);
     membrane_.Resize(size);
     Reset(0);
   }
@@ -64,6 +76,9 @@ class IntegrateAndFire : public CellGroup {
     const std::vector<double>& tau_refrac = membrane_.RefractoryMs(*this);
     for (uint32_t i = 0; i < size_; ++i)
       refractory_steps_[i] = static_cast<int32_t>(grid.Steps(tau_refrac[i]));
+    uniform_ = size_ > 0 && membrane_.Uniform() && exc_.Uniform() && inh_.Uniform() &&
+               IsUniform(parameters_[v_reset_]) &&
+               (Membrane::kEscapeNoise || IsUniform(parameters_[v_thresh_]));
   }
 
   void Reset(uint64_t trial) override {
@@ -82,43 +97,12 @@ class IntegrateAndFire : public CellGroup {
   }
 
   void Update(const StepContext& ctx, std::vector<SpikeEvent>& spikes) override {
-    double* in_exc = input_.Slot(0, ctx.step);
-    double* in_inh = input_.Slot(1, ctx.step);
-    const double* v_reset = parameters_[v_reset_].data();
-    const double* v_thresh = Membrane::kEscapeNoise ? nullptr : parameters_[v_thresh_].data();
-    for (uint32_t i = 0; i < size_; ++i) {
-      exc_.Receive(i, in_exc[i]);
-      inh_.Receive(i, in_inh[i]);
-      in_exc[i] = in_inh[i] = 0.0;
-      const bool refractory = refractory_left_[i] > 0;
-      if (refractory) {
-        --refractory_left_[i];
-        v_[i] = v_reset[i];
-      } else {
-        const double injected = ctx.injected ? ctx.injected[i] : 0.0;
-        v_[i] = membrane_.template Step<Kernel>(i, v_[i], injected, exc_, inh_);
-      }
-      // Extra state reaches the end of the step before a spike adds to it.
-      membrane_.Advance(i);
-      if (!refractory) {
-        bool fires;
-        if constexpr (Membrane::kEscapeNoise) {
-          CounterRng rng(context_.seed, RngPurpose::kEscapeNoise, context_.first_gid + i, ctx.step,
-                         trial_);
-          fires = membrane_.Fires(i, v_[i], rng.Uniform());
-        } else {
-          fires = v_[i] >= v_thresh[i];
-        }
-        if (fires) {
-          spikes.push_back({i, 1});
-          v_[i] = v_reset[i];
-          refractory_left_[i] = refractory_steps_[i];
-          membrane_.OnSpike(i);
-        }
-      }
-      exc_.Advance(i);
-      inh_.Advance(i);
+    if (uniform_) {
+      AdvanceCells<true>(ctx);
+    } else {
+      AdvanceCells<false>(ctx);
     }
+    EmitSpikes(ctx, spikes);
   }
 
   const std::vector<double>* Variable(const std::string& name) const override {
@@ -129,13 +113,74 @@ class IntegrateAndFire : public CellGroup {
   }
 
  private:
+  // Every cell over one step, without branches so that the loop vectorises
+  // (cell_group.h): refractory cells compute a step too, and keep v_reset.
+  // Marks in candidate_ the cells that may fire: those crossing v_thresh, or
+  // with escape noise every cell that is not refractory.
+  template <bool kUniform>
+  SPIKESERVE_VECTOR_CLONES void AdvanceCells(const StepContext& ctx) {
+    double* __restrict in_exc = input_.Slot(0, ctx.step);
+    double* __restrict in_inh = input_.Slot(1, ctx.step);
+    const double* __restrict injected = ctx.injected ? ctx.injected : no_injection_.data();
+    const double* __restrict v_reset = parameters_[v_reset_].data();
+    const double* __restrict v_thresh =
+        Membrane::kEscapeNoise ? nullptr : parameters_[v_thresh_].data();
+    double* __restrict v = v_.data();
+    int32_t* __restrict refractory_left = refractory_left_.data();
+    Mark* __restrict candidate = candidate_.data();
+    const uint32_t n = size_;
+    // Iteration i touches element i of each array only.
+#pragma GCC ivdep
+    for (uint32_t i = 0; i < n; ++i) {
+      const uint32_t p = kUniform ? 0 : i;
+      exc_.Receive(i, p, in_exc[i]);
+      inh_.Receive(i, p, in_inh[i]);
+      in_exc[i] = 0.0;
+      in_inh[i] = 0.0;
+      const int32_t left = refractory_left[i];
+      const bool refractory = left > 0;
+      const double reset = v_reset[p];
+      const double stepped = membrane_.template Step<Kernel>(i, p, v[i], injected[i], exc_, inh_);
+      const double v_end = refractory ? reset : stepped;
+      v[i] = v_end;
+      refractory_left[i] = left - refractory;
+      // Extra state reaches the end of the step before a spike adds to it.
+      membrane_.Advance(i, p);
+      if constexpr (Membrane::kEscapeNoise) {
+        candidate[i] = static_cast<Mark>(!refractory);
+      } else {
+        candidate[i] = static_cast<Mark>(!refractory & (v_end >= v_thresh[p]));
+      }
+      exc_.Advance(i, p);
+      inh_.Advance(i, p);
+    }
+  }
+
+  void EmitSpikes(const StepContext& ctx, std::vector<SpikeEvent>& spikes) {
+    const double* v_reset = parameters_[v_reset_].data();
+    ForEachMarked(candidate_, size_, [&](uint32_t i) {
+      if constexpr (Membrane::kEscapeNoise) {
+        CounterRng rng(context_.seed, RngPurpose::kEscapeNoise, context_.first_gid + i, ctx.step,
+                       trial_);
+        if (!membrane_.Fires(i, v_[i], rng.Uniform())) return;
+      }
+      spikes.push_back({i, 1});
+      v_[i] = v_reset[i];
+      refractory_left_[i] = refractory_steps_[i];
+      membrane_.OnSpike(i);
+    });
+  }
+
   const CellGroupContext context_;
   const int v_reset_, v_thresh_;
   uint64_t trial_ = 0;
+  bool uniform_ = false;   // every cell has the same constants (Prepare)
   std::vector<double> v_;  // mV
   SynapticState<Kernel> exc_, inh_;
   std::vector<int32_t> refractory_left_;
   std::vector<int32_t> refractory_steps_;
+  std::vector<Mark> candidate_;        // per cell, padded to whole words
+  std::vector<double> no_injection_;  // zeros: the input of cells no source injects into
   Membrane membrane_;
 };
 

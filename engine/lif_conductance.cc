@@ -28,6 +28,7 @@ void LifConductanceMembrane::Prepare(const CellGroup& group, const TimeGrid& gri
       c_.i_offset[i] = 0.0;
       c_.tau_refrac[i] = kFacetsTauRefrac;
     }
+    uniform_ = IsUniform(c_.g_leak) && IsUniform(column("v_rest")) && IsUniform(column("e_rev_I"));
     return;
   }
   const auto &cm = column("cm"), &tau_m = column("tau_m");
@@ -38,6 +39,8 @@ void LifConductanceMembrane::Prepare(const CellGroup& group, const TimeGrid& gri
     c_.g_leak[i] = cm[i] / tau_m[i];
     c_.h_over_cm[i] = h / cm[i];
   }
+  uniform_ = IsUniform(c_.g_leak) && IsUniform(c_.h_over_cm) && IsUniform(c_.e_rev_e) &&
+             IsUniform(c_.i_offset) && IsUniform(column("v_rest")) && IsUniform(column("e_rev_I"));
 }
 
 }  // namespace spikeserve::engine

@@ -26,6 +26,7 @@
 
 #include "engine/cell_group.h"
 #include "engine/synaptic_kernel.h"
+#include "engine/vector_exp.h"
 
 namespace spikeserve::engine {
 
@@ -47,34 +48,39 @@ class LifConductanceMembrane {
   void Prepare(const CellGroup& group, const TimeGrid& grid);
   void Reset(const CellGroup&) {}
   const std::vector<double>& RefractoryMs(const CellGroup&) const { return c_.tau_refrac; }
+  // Every cell has the same constants (after Prepare).
+  bool Uniform() const { return uniform_; }
 
+  // Cell i, constants at index p (integrate_and_fire.h).
   template <class Kernel>
-  double Step(uint32_t i, double v, double injected, const SynapticState<Kernel>& exc,
+  double Step(uint32_t i, uint32_t p, double v, double injected, const SynapticState<Kernel>& exc,
               const SynapticState<Kernel>& inh) const {
-    return Relax(i, v, exc.Midpoint(i), inh.Midpoint(i), 0.0, 0.0, injected);
+    return Relax(p, v, exc.Midpoint(i, p), inh.Midpoint(i, p), 0.0, 0.0, injected);
   }
 
   // v at the end of the step with synaptic conductances g_e, g_i (uS), an
   // extra conductance g_x (uS) times its reversal potential g_x_e (uS mV) and
-  // an extra current (nA), all frozen at the step's midpoint.
-  double Relax(uint32_t i, double v, double g_e, double g_i, double g_x, double g_x_e,
+  // an extra current (nA), all frozen at the step's midpoint; constants at
+  // index p.
+  double Relax(uint32_t p, double v, double g_e, double g_i, double g_x, double g_x_e,
                double injected) const {
-    const double g_l = c_.g_leak[i];
-    const double current = c_.i_offset[i] + injected;
+    const double g_l = c_.g_leak[p];
+    const double current = c_.i_offset[p] + injected;
     const double g_total = g_l + g_e + g_i + g_x;
     const double v_inf =
-        (g_l * v_rest_[i] + g_e * c_.e_rev_e[i] + g_i * e_rev_i_[i] + g_x_e + current) / g_total;
-    return v_inf + (v - v_inf) * std::exp(-c_.h_over_cm[i] * g_total);
+        (g_l * v_rest_[p] + g_e * c_.e_rev_e[p] + g_i * e_rev_i_[p] + g_x_e + current) / g_total;
+    return v_inf + (v - v_inf) * VectorExp(-c_.h_over_cm[p] * g_total);
   }
 
   void OnSpike(uint32_t) {}
-  void Advance(uint32_t) {}
+  void Advance(uint32_t, uint32_t) {}
   const std::vector<double>* Variable(const std::string&) const { return nullptr; }
 
  private:
   const double* v_rest_ = nullptr;   // mV, the group's column
   const double* e_rev_i_ = nullptr;  // mV, the group's column
   LifConductanceConstants c_;
+  bool uniform_ = false;
 };
 
 }  // namespace spikeserve::engine

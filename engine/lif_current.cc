@@ -51,6 +51,11 @@ void LifCurrentMembrane::Prepare(const CellGroup& group, const TimeGrid& grid) {
     prop_.p_v_exc_slope[i] = decay * KernelIntegral1(c_e, h) / cm[i];
     prop_.p_v_inh_slope[i] = decay * KernelIntegral1(c_i, h) / cm[i];
   }
+  uniform_ = IsUniform(group.parameter(group.ParameterIndex("v_rest"))) &&
+             IsUniform(group.parameter(group.ParameterIndex("i_offset")));
+  for (const auto* column : {&prop_.p_vv, &prop_.p_vi, &prop_.p_v_exc, &prop_.p_v_inh,
+                             &prop_.p_v_exc_slope, &prop_.p_v_inh_slope})
+    uniform_ = uniform_ && IsUniform(*column);
 }
 
 const std::vector<double>& LifCurrentMembrane::RefractoryMs(const CellGroup& group) const {

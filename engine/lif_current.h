@@ -45,29 +45,33 @@ class LifCurrentMembrane {
   void Prepare(const CellGroup& group, const TimeGrid& grid);
   void Reset(const CellGroup&) {}
   const std::vector<double>& RefractoryMs(const CellGroup& group) const;  // ms per cell
+  // Every cell has the same constants (after Prepare).
+  bool Uniform() const { return uniform_; }
 
+  // Cell i, constants at index p (integrate_and_fire.h).
   template <class Kernel>
-  double Step(uint32_t i, double v, double injected, const SynapticState<Kernel>& exc,
+  double Step(uint32_t i, uint32_t p, double v, double injected, const SynapticState<Kernel>& exc,
               const SynapticState<Kernel>& inh) const {
-    const double current = i_offset_[i] + injected;
+    const double current = i_offset_[p] + injected;
     if constexpr (Kernel::kDelta)
-      return v_rest_[i] + (v + exc.value[i] + inh.value[i] - v_rest_[i]) * prop_.p_vv[i] +
-             current * prop_.p_vi[i];
-    double u = v_rest_[i] + (v - v_rest_[i]) * prop_.p_vv[i] + current * prop_.p_vi[i] +
-               exc.value[i] * prop_.p_v_exc[i] + inh.value[i] * prop_.p_v_inh[i];
+      return v_rest_[p] + (v + exc.value[i] + inh.value[i] - v_rest_[p]) * prop_.p_vv[p] +
+             current * prop_.p_vi[p];
+    double u = v_rest_[p] + (v - v_rest_[p]) * prop_.p_vv[p] + current * prop_.p_vi[p] +
+               exc.value[i] * prop_.p_v_exc[p] + inh.value[i] * prop_.p_v_inh[p];
     if constexpr (Kernel::kAlpha)
-      u += exc.slope[i] * prop_.p_v_exc_slope[i] + inh.slope[i] * prop_.p_v_inh_slope[i];
+      u += exc.slope[i] * prop_.p_v_exc_slope[p] + inh.slope[i] * prop_.p_v_inh_slope[p];
     return u;
   }
 
   void OnSpike(uint32_t) {}
-  void Advance(uint32_t) {}
+  void Advance(uint32_t, uint32_t) {}
   const std::vector<double>* Variable(const std::string&) const { return nullptr; }
 
  private:
   const double* v_rest_ = nullptr;    // mV, the group's column
   const double* i_offset_ = nullptr;  // nA, the group's column
   LifCurrentPropagators prop_;
+  bool uniform_ = false;
 };
 
 }  // namespace spikeserve::engine

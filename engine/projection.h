@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "engine/ring_buffer.h"
 #include "engine/simulation.h"
 
@@ -87,11 +88,16 @@ class Projection {
   // Puts the spike of pre position `row`, emitted at the end of step
   // `spike_step` - 1 (time spike_step * dt), into the post ring buffers.
   void Deliver(uint32_t row, uint64_t spike_step, uint32_t multiplicity) const {
+    const double m = multiplicity;
+    // One slot lookup per run and post population, not per synapse.
+    absl::InlinedVector<double*, 4> slots(post_rings_.size());
     for (uint64_t r = run_begin_[row]; r < run_begin_[row + 1]; ++r) {
       const uint64_t arrival = spike_step + runs_[r].delay;
+      for (size_t part = 0; part < slots.size(); ++part)
+        slots[part] = post_rings_[part]->Slot(receptor_, arrival);
       for (uint64_t k = runs_[r].begin; k < runs_[r].end; ++k) {
         const PostTarget& t = post_targets_[post_[k]];
-        post_rings_[t.part]->Add(receptor_, arrival, t.index, weight_[k] * multiplicity);
+        slots[t.part][t.index] += weight_[k] * m;
       }
     }
   }

@@ -30,16 +30,19 @@ class SfaRrMembrane : public LifConductanceMembrane {
   void Prepare(const CellGroup& group, const TimeGrid& grid);
   void Reset(const CellGroup& group);
 
+  // Per-cell constants throughout (p == i).
+  bool Uniform() const { return false; }
+
   template <class Kernel>
-  double Step(uint32_t i, double v, double injected, const SynapticState<Kernel>& exc,
+  double Step(uint32_t i, uint32_t, double v, double injected, const SynapticState<Kernel>& exc,
               const SynapticState<Kernel>& inh) const {
     const double g_s = g_s_[i] * adapt_.half_decay_s[i] * 1e-3;  // uS
     const double g_r = g_r_[i] * adapt_.half_decay_r[i] * 1e-3;
-    return Relax(i, v, exc.Midpoint(i), inh.Midpoint(i), g_s + g_r,
+    return Relax(i, v, exc.Midpoint(i, i), inh.Midpoint(i, i), g_s + g_r,
                  g_s * e_rev_sfa_[i] + g_r * e_rev_rr_[i], injected);
   }
 
-  void Advance(uint32_t i) {
+  void Advance(uint32_t i, uint32_t) {
     g_s_[i] *= adapt_.decay_s[i];
     g_r_[i] *= adapt_.decay_r[i];
   }

@@ -17,6 +17,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "engine/cell_group.h"
+
 namespace spikeserve::engine {
 
 struct ExpKernel {
@@ -32,7 +34,9 @@ struct DeltaKernel {
   static constexpr bool kDelta = true;
 };
 
-// One receptor's synaptic variable over a whole cell group.
+// One receptor's synaptic variable over a whole cell group. Methods take the
+// cell i, whose state they read and write, and the index p of its constants:
+// p = i, or 0 when every cell shares them (Uniform()).
 template <class Kernel>
 struct SynapticState {
   std::vector<double> value;       // nA (current), uS (conductance) or mV (delta jump)
@@ -59,33 +63,35 @@ struct SynapticState {
     }
   }
 
+  bool Uniform() const { return IsUniform(decay) && IsUniform(half_decay) && IsUniform(jump); }
+
   void SetValue(size_t i, double v) {
     value[i] = v;
     if constexpr (Kernel::kAlpha) slope[i] = 0.0;
   }
 
-  void Receive(size_t i, double weight) {
+  void Receive(size_t i, size_t p, double weight) {
     if constexpr (Kernel::kAlpha) {
-      slope[i] += weight * jump[i];
+      slope[i] += weight * jump[p];
     } else {
       value[i] += weight;
     }
   }
 
   // Exact value at the middle of the step.
-  double Midpoint(size_t i) const {
-    if constexpr (Kernel::kAlpha) return (value[i] + 0.5 * h * slope[i]) * half_decay[i];
-    return value[i] * half_decay[i];
+  double Midpoint(size_t i, size_t p) const {
+    if constexpr (Kernel::kAlpha) return (value[i] + 0.5 * h * slope[i]) * half_decay[p];
+    return value[i] * half_decay[p];
   }
 
-  void Advance(size_t i) {
+  void Advance(size_t i, size_t p) {
     if constexpr (Kernel::kDelta) {
       value[i] = 0.0;
     } else if constexpr (Kernel::kAlpha) {
-      value[i] = (value[i] + h * slope[i]) * decay[i];
-      slope[i] *= decay[i];
+      value[i] = (value[i] + h * slope[i]) * decay[p];
+      slope[i] *= decay[p];
     } else {
-      value[i] *= decay[i];
+      value[i] *= decay[p];
     }
   }
 };

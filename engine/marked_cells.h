@@ -1,0 +1,43 @@
+// A byte per cell marking the few cells a second pass must visit (cells that
+// may have fired this step), written by a vectorised loop over all cells and
+// read eight cells per load, so that the second pass costs little more than
+// the number of marked cells.
+#ifndef SPIKESERVE_ENGINE_MARKED_CELLS_H_
+#define SPIKESERVE_ENGINE_MARKED_CELLS_H_
+
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+namespace spikeserve::engine {
+
+// Ascending order relies on the lowest address being the lowest bits.
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "marks are read as little-endian words");
+
+// Not a char type, so that the compiler knows storing a mark changes no
+// other object (char stores may alias anything, which keeps loops that write
+// marks from vectorising).
+enum class Mark : uint8_t { kNo = 0, kYes = 1 };
+
+// Words of eight marks covering n cells; a mark vector holds 8 * that bytes,
+// the padding zero.
+inline uint32_t MarkedWords(uint32_t n) { return (n + 7) / 8; }
+
+// Calls f(i) for every i < n with marks[i] == kYes, in ascending order.
+template <class F>
+void ForEachMarked(const std::vector<Mark>& marks, uint32_t n, F&& f) {
+  const uint32_t words = MarkedWords(n);
+  for (uint32_t w = 0; w < words; ++w) {
+    uint64_t word;
+    std::memcpy(&word, marks.data() + 8 * w, sizeof word);
+    while (word != 0) {
+      const uint32_t byte = static_cast<uint32_t>(__builtin_ctzll(word)) / 8;
+      f(8 * w + byte);
+      word &= word - 1;
+    }
+  }
+}
+
+}  // namespace spikeserve::engine
+
+#endif  // SPIKESERVE_ENGINE_MARKED_CELLS_H_
