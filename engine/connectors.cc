@@ -4,8 +4,8 @@
 #include <cmath>
 #include <numeric>
 #include <unordered_map>
-#include <unordered_set>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/catalogue.h"
@@ -101,19 +101,27 @@ void CanonicalFromPostMajor(uint32_t n_pre,
   }
 }
 
-// Chooses `n` of the candidates 0..m-1 (Floyd's algorithm without
-// replacement), returned sorted.
-std::vector<uint64_t> Choose(CounterRng& rng, uint64_t m, uint64_t n, bool with_replacement) {
+// Reused from one owner to the next, so that choosing allocates nothing per
+// owner once the containers have grown.
+struct ChooseScratch {
+  absl::flat_hash_set<uint64_t> taken;
   std::vector<uint64_t> chosen;
-  chosen.reserve(n);
+};
+
+// Chooses `n` of the candidates 0..m-1 (Floyd's algorithm without
+// replacement), returned sorted in scratch.chosen.
+const std::vector<uint64_t>& Choose(CounterRng& rng, uint64_t m, uint64_t n,
+                                    bool with_replacement, ChooseScratch& scratch) {
+  std::vector<uint64_t>& chosen = scratch.chosen;
+  chosen.clear();
   if (with_replacement) {
     for (uint64_t k = 0; k < n; ++k) chosen.push_back(rng.Below(m));
   } else {
-    std::unordered_set<uint64_t> taken;
+    scratch.taken.clear();
     for (uint64_t k = m - n; k < m; ++k) {
       const uint64_t t = rng.Below(k + 1);
-      const uint64_t pick = taken.count(t) ? k : t;
-      taken.insert(pick);
+      const uint64_t pick = scratch.taken.insert(t).second ? t : k;
+      if (pick == k) scratch.taken.insert(k);
       chosen.push_back(pick);
     }
   }
@@ -133,6 +141,8 @@ absl::Status FixedNumber(const Params& p, const std::vector<uint64_t>& owners,
                          const std::vector<uint64_t>& others, uint64_t seed, bool owner_is_post,
                          std::vector<std::pair<uint32_t, uint32_t>>* owner_major) {
   const auto other_pos = PositionByGid(others);
+  ChooseScratch scratch;
+  owner_major->reserve(owners.size() * p.n);
   for (uint32_t o = 0; o < owners.size(); ++o) {
     int64_t self = -1;
     if (!p.allow_self) {
@@ -143,7 +153,7 @@ absl::Status FixedNumber(const Params& p, const std::vector<uint64_t>& owners,
     if (p.n > 0 && (m == 0 || (!p.with_replacement && p.n > m)))
       return TooFew(owner_is_post ? "pre cells" : "post cells", p.n, m);
     CounterRng rng(seed, RngPurpose::kConnectivity, o, owner_is_post ? 1 : 2);
-    for (uint64_t c : Choose(rng, m, p.n, p.with_replacement)) {
+    for (uint64_t c : Choose(rng, m, p.n, p.with_replacement, scratch)) {
       const uint32_t other =
           static_cast<uint32_t>(self >= 0 && c >= static_cast<uint64_t>(self) ? c + 1 : c);
       owner_major->emplace_back(o, other);
@@ -281,7 +291,8 @@ absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec,
     const uint64_t m = uint64_t{n_pre} * n_post - self_pairs.size();
     if (p.n > 0 && (m == 0 || (!p.with_replacement && p.n > m))) return TooFew("pairs", p.n, m);
     CounterRng rng(seed, RngPurpose::kConnectivity, 0, 3);
-    for (uint64_t c : Choose(rng, m, p.n, p.with_replacement)) {
+    ChooseScratch scratch;
+    for (uint64_t c : Choose(rng, m, p.n, p.with_replacement, scratch)) {
       uint64_t pair = c;
       for (uint64_t s : self_pairs) {
         if (s > pair) break;

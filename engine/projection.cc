@@ -26,7 +26,23 @@ Projection::Projection(ProjectionId id, std::string label, uint32_t receptor, ui
     rank = pre[k] == pre[k - 1] && post[k] == post[k - 1] ? rank + 1 : 0;
     if (rank > 0) tie_ranks_.push_back({k, rank});
   }
-  SetDelays(std::vector<uint16_t>(post.size(), delay));
+  SetUniformDelay(delay);
+}
+
+std::vector<uint64_t> Projection::SetUniformDelay(uint16_t steps) {
+  // A row of at most one delay run is in canonical order already; one of
+  // several runs must be sorted back first.
+  for (uint32_t i = 0; i < num_rows(); ++i)
+    if (run_begin_[i + 1] - run_begin_[i] > 1)
+      return SetDelays(std::vector<uint16_t>(post_.size(), steps));
+  runs_.clear();
+  for (uint32_t i = 0; i < num_rows(); ++i) {
+    run_begin_[i] = runs_.size();
+    if (row_start_[i + 1] > row_start_[i]) runs_.push_back({row_start_[i], row_start_[i + 1], steps});
+  }
+  run_begin_[num_rows()] = runs_.size();
+  runs_.shrink_to_fit();
+  return {};
 }
 
 std::vector<uint32_t> Projection::PrePositions() const {

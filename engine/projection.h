@@ -81,6 +81,9 @@ class Projection {
   // Sets every synapse's delay (storage order) and regroups the rows. Returns
   // the permutation applied, new index -> old index, or {} if none was needed.
   std::vector<uint64_t> SetDelays(const std::vector<uint16_t>& steps);
+  // The same delay for every synapse, without per-synapse temporaries when
+  // no row has several delays now; returns the permutation as SetDelays.
+  std::vector<uint64_t> SetUniformDelay(uint16_t steps);
 
   // Heap bytes held by the synapses, rows and targets (not the ring buffers).
   uint64_t MemoryBytes() const;

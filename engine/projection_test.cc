@@ -53,6 +53,28 @@ TEST(ProjectionTest, SetDelaysGroupsRowsByDelayAndCarriesWeights) {
   EXPECT_DOUBLE_EQ(ring.Slot(0, 3)[2], 0.6);
 }
 
+TEST(ProjectionTest, SetUniformDelayEqualsSetDelaysWithOneValue) {
+  RingBuffer ring;
+  ring.Resize(3, 1, 8);
+  auto make = [&] {
+    Projection p(0, "p", 0, 2, {0, 0, 0, 1}, {0, 1, 2, 1}, 1, {{0, 0}, {0, 1}, {0, 2}}, {&ring});
+    p.weights() = {0.1, 0.2, 0.3, 0.4};
+    p.SetDelays({3, 1, 3, 2});
+    return p;
+  };
+  Projection uniform = make(), general = make();
+  // Row 0 holds two delay runs, so both reorder it back to post order.
+  EXPECT_EQ(uniform.SetUniformDelay(4), general.SetDelays({4, 4, 4, 4}));
+  EXPECT_EQ(uniform.post(), general.post());
+  EXPECT_EQ(uniform.weights(), general.weights());
+  EXPECT_EQ(uniform.Delays(), (std::vector<uint16_t>{4, 4, 4, 4}));
+  EXPECT_EQ(uniform.runs().size(), 2u);
+  // Already one run per row: no permutation, only the delay changes.
+  EXPECT_TRUE(uniform.SetUniformDelay(2).empty());
+  EXPECT_EQ(uniform.Delays(), (std::vector<uint16_t>{2, 2, 2, 2}));
+  EXPECT_EQ(uniform.DelayRange(), (std::pair<uint16_t, uint16_t>{2, 2}));
+}
+
 TEST(ProjectionTest, CanonicalOrderIsByPostThenCreationWhateverTheDelays) {
   RingBuffer ring;
   ring.Resize(3, 1, 8);

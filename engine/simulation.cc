@@ -360,16 +360,22 @@ class Simulation::Impl {
         return InvalidArgument(prefix + name, reason::kUnknownParameter,
                                absl::StrCat(type, " has no parameter '", name,
                                             "'; parameters: ", ParameterNames(rec)));
-    const std::vector<uint64_t> order = proj.CanonicalOrder();
+    // Canonical -> storage index, computed only when a value is per connection.
+    std::optional<std::vector<uint64_t>> canonical_order;
+    auto order = [&]() -> const std::vector<uint64_t>& {
+      if (!canonical_order) canonical_order = proj.CanonicalOrder();
+      return *canonical_order;
+    };
     // Values of `name` in storage order, if given. Without synapses a model
     // parameter still gets one value, so that it is checked and kept.
     const std::vector<uint64_t> one_synapse{0};
     auto given = [&](const std::string& name,
                      bool model) -> absl::StatusOr<std::optional<std::vector<double>>> {
       using Values = std::optional<std::vector<double>>;
-      const std::vector<uint64_t>& ord = model && order.empty() ? one_synapse : order;
+      const bool empty = proj.size() == 0;
+      const std::vector<uint64_t>& ord = model && empty ? one_synapse : order();
       auto c = columns.find(name);
-      if (c != columns.end() && !order.empty()) return Values(ToStorage(c->second, ord));
+      if (c != columns.end() && !empty) return Values(ToStorage(c->second, ord));
       auto v = values.find(name);
       if (v == values.end()) return Values();
       auto r = SynapseValues(name, v->second, proj.id(), ord, prefix + name);
@@ -419,27 +425,54 @@ class Simulation::Impl {
       if (!v.ok() || *v || !defaults) return v;
       return std::optional<std::vector<double>>(std::vector<double>(proj.size(), def));
     };
-    auto weights = column("weight", 0.0);
-    if (!weights.ok()) return fail(weights.status());
-    auto delays = column("delay", grid_.Time(min_delay_steps_));
-    if (!delays.ok()) return fail(delays.status());
-    if (*weights) {
-      auto s = CheckWeights(**weights, rec.conductance_target, prefix + "weight");
+    // A single number (the usual weight and delay) is checked once and
+    // applied without per-synapse temporaries.
+    auto scalar = [&](const std::string& name, double def) -> std::optional<double> {
+      if (columns.count(name)) return std::nullopt;
+      auto v = values.find(name);
+      if (v == values.end()) return defaults ? std::optional<double>(def) : std::nullopt;
+      if (const double* x = std::get_if<double>(&v->second)) return *x;
+      return std::nullopt;
+    };
+    const std::optional<double> weight = scalar("weight", 0.0);
+    std::optional<std::vector<double>> weights;
+    if (weight) {
+      weights = std::vector<double>{*weight};
+    } else if (auto w = column("weight", 0.0); w.ok()) {
+      weights = std::move(*w);
+    } else {
+      return fail(w.status());
+    }
+    const std::optional<double> delay = scalar("delay", grid_.Time(min_delay_steps_));
+    std::optional<std::vector<double>> delays;
+    if (delay) {
+      delays = std::vector<double>{*delay};
+    } else if (auto d = column("delay", grid_.Time(min_delay_steps_)); d.ok()) {
+      delays = std::move(*d);
+    } else {
+      return fail(d.status());
+    }
+    if (weights) {
+      auto s = CheckWeights(*weights, rec.conductance_target, prefix + "weight");
       if (!s.ok()) return fail(s);
     }
     std::optional<std::vector<uint16_t>> steps;
-    if (*delays) {
-      auto s = DelaySteps(**delays, prefix + "delay");
+    if (delays) {
+      auto s = DelaySteps(*delays, prefix + "delay");
       if (!s.ok()) return fail(s.status());
       steps = std::move(*s);
     }
     // Nothing fails from here on. Weights first: SetDelays carries them along.
-    if (*weights) {
-      proj.weights() = std::move(**weights);
+    if (weights) {
+      if (weight) {
+        std::fill(proj.weights().begin(), proj.weights().end(), *weight);
+      } else {
+        proj.weights() = std::move(*weights);
+      }
       if (dyn && dyn->plastic()) dyn->KeepWeights();
     }
     if (steps) {
-      const auto perm = proj.SetDelays(*steps);
+      const auto perm = delay ? proj.SetUniformDelay(steps->front()) : proj.SetDelays(*steps);
       if (dyn && !perm.empty()) dyn->Reorder(perm);
     }
     return absl::OkStatus();
