@@ -27,6 +27,15 @@ inline bool IsUniform(const std::vector<double>& column) {
   return true;
 }
 
+// Ranges of a split group start at multiples of this many cells, so that no
+// two threads write the same cache line (or the same word of marks).
+inline constexpr uint32_t kSplitAlignment = 64;
+
+// Cells [begin, end) of a group.
+struct CellRange {
+  uint32_t begin = 0, end = 0;
+};
+
 // `multiplicity` > 1 when a source emits several spikes within one step.
 struct SpikeEvent {
   uint32_t index;
@@ -72,6 +81,16 @@ class CellGroup {
   // sources start a fresh but reproducible trial.
   virtual void Reset(uint64_t trial) = 0;
   virtual void Update(const StepContext& ctx, std::vector<SpikeEvent>& spikes) = 0;
+  // Whether disjoint ranges of cells may be updated at the same time on
+  // different threads (UpdateRange); the others are updated as a whole.
+  virtual bool Splittable() const { return false; }
+  // Update of cells [begin, end) only, `begin` a multiple of kSplitAlignment;
+  // spike indices are the group's. Groups that are not Splittable update
+  // every cell whatever the range, so call them with the whole range only.
+  virtual void UpdateRange(const StepContext& ctx, uint32_t /*begin*/, uint32_t /*end*/,
+                           std::vector<SpikeEvent>& spikes) {
+    Update(ctx, spikes);
+  }
   // Exact times (ms) of the spikes of the last Update, one per spike
   // (multiplicity expanded) in event order; nullptr: they are on the grid.
   virtual const std::vector<double>* ExactSpikeTimes() const { return nullptr; }

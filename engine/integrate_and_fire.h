@@ -97,12 +97,20 @@ class IntegrateAndFire : public CellGroup {
   }
 
   void Update(const StepContext& ctx, std::vector<SpikeEvent>& spikes) override {
+    UpdateRange(ctx, 0, size_, spikes);
+  }
+
+  // Cells interact only through synapses, which deliver between steps.
+  bool Splittable() const override { return true; }
+
+  void UpdateRange(const StepContext& ctx, uint32_t begin, uint32_t end,
+                   std::vector<SpikeEvent>& spikes) override {
     if (uniform_) {
-      AdvanceCells<true>(ctx);
+      AdvanceCells<true>(ctx, begin, end);
     } else {
-      AdvanceCells<false>(ctx);
+      AdvanceCells<false>(ctx, begin, end);
     }
-    EmitSpikes(ctx, spikes);
+    EmitSpikes(ctx, begin, end, spikes);
   }
 
   const std::vector<double>* Variable(const std::string& name) const override {
@@ -118,7 +126,8 @@ class IntegrateAndFire : public CellGroup {
   // Marks in candidate_ the cells that may fire: those crossing v_thresh, or
   // with escape noise every cell that is not refractory.
   template <bool kUniform>
-  SPIKESERVE_VECTOR_CLONES void AdvanceCells(const StepContext& ctx) {
+  SPIKESERVE_VECTOR_CLONES void AdvanceCells(const StepContext& ctx, uint32_t begin,
+                                              uint32_t end) {
     double* __restrict in_exc = input_.Slot(0, ctx.step);
     double* __restrict in_inh = input_.Slot(1, ctx.step);
     const double* __restrict injected = ctx.injected ? ctx.injected : no_injection_.data();
@@ -128,10 +137,9 @@ class IntegrateAndFire : public CellGroup {
     double* __restrict v = v_.data();
     int32_t* __restrict refractory_left = refractory_left_.data();
     Mark* __restrict candidate = candidate_.data();
-    const uint32_t n = size_;
     // Iteration i touches element i of each array only.
 #pragma GCC ivdep
-    for (uint32_t i = 0; i < n; ++i) {
+    for (uint32_t i = begin; i < end; ++i) {
       const uint32_t p = kUniform ? 0 : i;
       exc_.Receive(i, p, in_exc[i]);
       inh_.Receive(i, p, in_inh[i]);
@@ -156,9 +164,10 @@ class IntegrateAndFire : public CellGroup {
     }
   }
 
-  void EmitSpikes(const StepContext& ctx, std::vector<SpikeEvent>& spikes) {
+  void EmitSpikes(const StepContext& ctx, uint32_t begin, uint32_t end,
+                  std::vector<SpikeEvent>& spikes) {
     const double* v_reset = parameters_[v_reset_].data();
-    ForEachMarked(candidate_, size_, [&](uint32_t i) {
+    ForEachMarked(candidate_, begin, end, [&](uint32_t i) {
       if constexpr (Membrane::kEscapeNoise) {
         CounterRng rng(context_.seed, RngPurpose::kEscapeNoise, context_.first_gid + i, ctx.step,
                        trial_);

@@ -23,11 +23,13 @@ enum class Mark : uint8_t { kNo = 0, kYes = 1 };
 // the padding zero.
 inline uint32_t MarkedWords(uint32_t n) { return (n + 7) / 8; }
 
-// Calls f(i) for every i < n with marks[i] == kYes, in ascending order.
+// Calls f(i) for every i in [begin, end) with marks[i] == kYes, in ascending
+// order. `begin` is a multiple of 8; marks in [end, the next multiple of 8)
+// are kNo.
 template <class F>
-void ForEachMarked(const std::vector<Mark>& marks, uint32_t n, F&& f) {
-  const uint32_t words = MarkedWords(n);
-  for (uint32_t w = 0; w < words; ++w) {
+void ForEachMarked(const std::vector<Mark>& marks, uint32_t begin, uint32_t end, F&& f) {
+  const uint32_t words = MarkedWords(end);
+  for (uint32_t w = begin / 8; w < words; ++w) {
     uint64_t word;
     std::memcpy(&word, marks.data() + 8 * w, sizeof word);
     while (word != 0) {

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "absl/container/inlined_vector.h"
+#include "engine/cell_group.h"
 #include "engine/ring_buffer.h"
 #include "engine/simulation.h"
 
@@ -91,6 +92,14 @@ class Projection {
   // Puts the spike of pre position `row`, emitted at the end of step
   // `spike_step` - 1 (time spike_step * dt), into the post ring buffers.
   void Deliver(uint32_t row, uint64_t spike_step, uint32_t multiplicity) const {
+    DeliverTo(nullptr, row, spike_step, multiplicity);
+  }
+
+  // As Deliver, into only the post cells in owned[part] of each post part
+  // (nullptr: all), so that threads owning disjoint cells deliver one spike
+  // at the same time, each cell's input summed in the same order as by one.
+  void DeliverTo(const std::vector<CellRange>* owned, uint32_t row, uint64_t spike_step,
+                 uint32_t multiplicity) const {
     const double m = multiplicity;
     // One slot lookup per run and post population, not per synapse.
     absl::InlinedVector<double*, 4> slots(post_rings_.size());
@@ -98,9 +107,17 @@ class Projection {
       const uint64_t arrival = spike_step + runs_[r].delay;
       for (size_t part = 0; part < slots.size(); ++part)
         slots[part] = post_rings_[part]->Slot(receptor_, arrival);
+      if (owned == nullptr) {
+        for (uint64_t k = runs_[r].begin; k < runs_[r].end; ++k) {
+          const PostTarget& t = post_targets_[post_[k]];
+          slots[t.part][t.index] += weight_[k] * m;
+        }
+        continue;
+      }
       for (uint64_t k = runs_[r].begin; k < runs_[r].end; ++k) {
         const PostTarget& t = post_targets_[post_[k]];
-        slots[t.part][t.index] += weight_[k] * m;
+        const CellRange& mine = (*owned)[t.part];
+        if (t.index - mine.begin < mine.end - mine.begin) slots[t.part][t.index] += weight_[k] * m;
       }
     }
   }

@@ -23,6 +23,7 @@
 #include "engine/synapse_dynamics.h"
 #include "engine/time_grid.h"
 #include "engine/value_resolution.h"
+#include "engine/worker_pool.h"
 
 namespace spikeserve::engine {
 namespace {
@@ -58,7 +59,8 @@ class Simulation::Impl {
         auto_max_delay_(requested.max_delay_ms == 0),
         min_delay_steps_(min_delay_steps),
         max_delay_steps_(max_delay_steps),
-        recorder_(grid_) {}
+        recorder_(grid_),
+        pool_(resolved.threads) {}
 
   // A population and what hangs off it: the unit a shard will own.
   struct Population {
@@ -104,6 +106,7 @@ class Simulation::Impl {
   std::vector<ProjectionRecord> projections_;
   std::vector<CurrentSource> sources_;
   Recorder recorder_;
+  WorkerPool pool_;
 
   absl::StatusOr<Population*> Find(PopulationId id, const std::string& field) {
     if (id >= populations_.size())
@@ -525,6 +528,110 @@ class Simulation::Impl {
     }
   }
 
+  // How one run shares its cells among the pool's members.
+  struct Split {
+    int members = 1;
+    // [population][member]: the cells a member updates (Splittable groups;
+    // the others are updated whole by member 0).
+    std::vector<std::vector<CellRange>> cells;
+    // [projection][member][post part]: the post cells whose input a member
+    // delivers (members > 1 only).
+    std::vector<std::vector<std::vector<CellRange>>> owned;
+    // [member][population]: spikes of the current step.
+    std::vector<std::vector<std::vector<SpikeEvent>>> spikes;
+  };
+
+  // A handoff between members costs microseconds, so a member must get at
+  // least this many cells for splitting a step to pay.
+  static constexpr uint64_t kMinCellsPerMember = 8192;
+
+  Split SplitCells() const {
+    Split split;
+    uint64_t splittable = 0;
+    for (const auto& p : populations_)
+      if (p.cells->Splittable()) splittable += p.info.size;
+    if (splittable >= kMinCellsPerMember * pool_.size()) split.members = pool_.size();
+    const int members = split.members;
+    auto align = [](uint64_t i) {
+      return static_cast<uint32_t>(i / kSplitAlignment * kSplitAlignment);
+    };
+    for (const auto& p : populations_) {
+      const uint64_t n = p.info.size;
+      std::vector<CellRange> ranges(members);
+      for (int m = 0; m < members; ++m)
+        ranges[m] = {align(n * m / members),
+                     m + 1 == members ? static_cast<uint32_t>(n) : align(n * (m + 1) / members)};
+      split.cells.push_back(std::move(ranges));
+    }
+    if (members > 1)
+      for (const auto& rec : projections_) {
+        std::vector<std::vector<CellRange>> by_member(members);
+        for (int m = 0; m < members; ++m)
+          for (PopulationId post : rec.post_populations)
+            by_member[m].push_back(split.cells[post][m]);
+        split.owned.push_back(std::move(by_member));
+      }
+    split.spikes.assign(members, std::vector<std::vector<SpikeEvent>>(populations_.size()));
+    return split;
+  }
+
+  // One step of every cell; results identical for any number of members,
+  // since cells of a step do not interact.
+  void UpdateCells(Split& split) {
+    auto update = [&](int member) {
+      for (size_t pid = 0; pid < populations_.size(); ++pid) {
+        Population& p = populations_[pid];
+        std::vector<SpikeEvent>& out = split.spikes[member][pid];
+        out.clear();
+        const StepContext ctx{step_, p.injected.empty() ? nullptr : p.injected.data()};
+        if (p.cells->Splittable()) {
+          const CellRange& r = split.cells[pid][member];
+          if (r.begin < r.end) p.cells->UpdateRange(ctx, r.begin, r.end, out);
+        } else if (member == 0) {
+          p.cells->Update(ctx, out);
+        }
+      }
+    };
+    if (split.members == 1) {
+      update(0);
+    } else {
+      pool_.Run(update);
+    }
+  }
+
+  // Static synapses first, each member putting the input into the post cells
+  // it owns, then synapses with dynamics in spike order. Every cell's input
+  // is thus summed in the same order whatever the number of members.
+  void DeliverPending(const std::vector<PendingSpike>& pending, const Split& split) {
+    if (pending.empty()) return;
+    auto deliver_static = [&](int member) {
+      for (const PendingSpike& s : pending)
+        for (const auto& [proj, rows] : populations_[s.population].outgoing) {
+          const ProjectionRecord& rec = projections_[proj];
+          if (rows[s.index] < 0 || rec.dynamics) continue;
+          const uint32_t row = static_cast<uint32_t>(rows[s.index]);
+          if (split.members == 1) {
+            rec.synapses->Deliver(row, s.spike_step, s.multiplicity);
+          } else {
+            rec.synapses->DeliverTo(&split.owned[proj][member], row, s.spike_step,
+                                    s.multiplicity);
+          }
+        }
+    };
+    if (split.members == 1) {
+      deliver_static(0);
+    } else {
+      pool_.Run(deliver_static);
+    }
+    for (const PendingSpike& s : pending)
+      for (const auto& [proj, rows] : populations_[s.population].outgoing) {
+        const ProjectionRecord& rec = projections_[proj];
+        if (rows[s.index] >= 0 && rec.dynamics)
+          rec.dynamics->Deliver(static_cast<uint32_t>(rows[s.index]), s.spike_step,
+                                s.multiplicity);
+      }
+  }
+
   SynapseRunContext SynapseContext(const ProjectionRecord& rec) const {
     SynapseRunContext c{grid_, seed_, trial_, {}};
     const Projection& proj = *rec.synapses;
@@ -561,6 +668,7 @@ class Simulation::Impl {
     for (auto& p : populations_) recorder_.SampleIfDue(p.info.id, step_, *p.cells);
     sample_sources();
 
+    Split split = SplitCells();
     std::vector<SpikeEvent> spikes;
     std::vector<PendingSpike> pending;
     double last_report = grid_.Time(step_);
@@ -572,9 +680,12 @@ class Simulation::Impl {
         first = false;
         for (auto& rec : projections_)
           if (rec.dynamics) rec.dynamics->Step(step_);
-        for (auto& p : populations_) {
+        UpdateCells(split);
+        for (size_t pid = 0; pid < populations_.size(); ++pid) {
+          Population& p = populations_[pid];
           spikes.clear();
-          p.cells->Update({step_, p.injected.empty() ? nullptr : p.injected.data()}, spikes);
+          for (const auto& member : split.spikes)  // members' ranges ascend
+            spikes.insert(spikes.end(), member[pid].begin(), member[pid].end());
           if (spikes.empty()) continue;
           recorder_.AddSpikes(p.info.id, step_ + 1, spikes, p.cells->ExactSpikeTimes());
           for (const auto& [proj, part] : p.plastic_incoming)
@@ -589,17 +700,8 @@ class Simulation::Impl {
         sample_sources();
       }
       // Every spike of the epoch arrives after it (delays >= min_delay), so
-      // delivery can wait until here: the exchange point between shards.
-      for (const PendingSpike& s : pending)
-        for (const auto& [proj, rows] : populations_[s.population].outgoing) {
-          if (rows[s.index] < 0) continue;
-          const ProjectionRecord& rec = projections_[proj];
-          const uint32_t row = static_cast<uint32_t>(rows[s.index]);
-          if (rec.dynamics)
-            rec.dynamics->Deliver(row, s.spike_step, s.multiplicity);
-          else
-            rec.synapses->Deliver(row, s.spike_step, s.multiplicity);
-        }
+      // delivery can wait until here: the exchange point between members.
+      DeliverPending(pending, split);
       pending.clear();
       const double now = grid_.Time(step_);
       if (control.keep_going && step_ < target &&
@@ -624,11 +726,10 @@ Simulation::Simulation(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Simulation::~Simulation() = default;
 
 absl::StatusOr<std::unique_ptr<Simulation>> Simulation::Create(const SimulationConfig& config) {
-  if (config.threads > 1)
-    return Unimplemented("threads", "threads > 1 is not implemented yet; use 1");
-  if (config.threads < 1)
+  if (config.threads < 1 || config.threads > config.limits.max_threads)
     return InvalidArgument("threads", reason::kOutOfRange,
-                           absl::StrCat("threads must be >= 1, got ", config.threads));
+                           absl::StrCat("threads must be in [1, ", config.limits.max_threads,
+                                        "], got ", config.threads));
   if (!std::isfinite(config.timestep_ms) || !(config.timestep_ms > 0))
     return InvalidArgument("timestep_ms", reason::kOutOfRange,
                            absl::StrCat("timestep_ms must be > 0, got ", config.timestep_ms));

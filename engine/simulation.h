@@ -36,6 +36,7 @@ struct Limits {
   uint64_t max_synapses = 2'000'000'000;
   double max_biological_time_ms = 1e9;  // per session, summed over runs
   uint64_t max_recorded_bytes = 8ull << 30;
+  int max_threads = 64;  // per session
 };
 
 // PyNN's setup(). Times in ms.

@@ -240,7 +240,10 @@ TEST(SimulationTest, BadInputs) {
   ExpectError(sim->Run(-1.0).status(), C::kInvalidArgument, "duration_ms", "OUT_OF_RANGE");
   ASSERT_TRUE(sim->Run(10.0).ok());
   ExpectError(sim->RunUntil(5.0).status(), C::kInvalidArgument, "t_ms", "OUT_OF_RANGE");
-  EXPECT_EQ(Simulation::Create({0.1, 0.1, 10.0, 1, 2}).status().code(), C::kUnimplemented);
+  SimulationConfig too_many_threads;
+  too_many_threads.threads = too_many_threads.limits.max_threads + 1;
+  ExpectError(Simulation::Create(too_many_threads).status(), C::kInvalidArgument, "threads",
+              "OUT_OF_RANGE");
 
   SimulationConfig small;
   small.limits.max_neurons = 5;
@@ -417,6 +420,58 @@ TEST(SimulationTest, AutoMaxDelayGrowsRingBuffersKeepingInputInFlight) {
   const PopulationId c = Add(*fixed, "IF_curr_exp", 1);
   EXPECT_EQ(fixed->AddProjection(Proj(c, c, {"AllToAllConnector"}, 1.0, 40.0)).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// Threads share out the cells of big groups and the delivery of their input;
+// the numbers must not depend on how many there are. Large enough for the
+// engine to split (>= 8192 cells per thread), with static and
+// Tsodyks-Markram synapses, a current source, a Poisson input and a
+// non-splittable group, over several epochs and a reset.
+TEST(SimulationTest, TwoThreadsGiveBitwiseTheSameResultsAsOne) {
+  auto run = [](int threads) {
+    SimulationConfig config;
+    config.seed = 17;
+    config.threads = threads;
+    auto sim = *Simulation::Create(config);
+    const PopulationId in = Add(*sim, "SpikeSourcePoisson", 200, {{"rate", 40.0}});
+    const PopulationId exc = Add(*sim, "IF_cond_exp", 16000, {{"tau_m", 15.0}});
+    const PopulationId inh = Add(*sim, "IF_curr_alpha", 4100);
+    auto connect = [&](PopulationId pre, PopulationId post, double p, double w,
+                       const std::string& synapse) {
+      ProjectionSpec spec = Proj(pre, post, {"FixedProbabilityConnector", {{"p_connect", p}}}, w,
+                                 synapse == "StaticSynapse" ? 0.3 : 1.0);
+      spec.synapse.type = synapse;
+      EXPECT_TRUE(sim->AddProjection(spec).ok());
+    };
+    connect(in, exc, 0.05, 0.02, "StaticSynapse");
+    connect(in, inh, 0.05, 0.8, "StaticSynapse");
+    connect(exc, exc, 0.002, 0.004, "StaticSynapse");
+    connect(exc, inh, 0.002, 0.3, "TsodyksMarkramSynapse");
+    auto dc = sim->AddCurrentSource({"DCSource", {{"amplitude", 0.2}, {"start", 20.0}}});
+    EXPECT_TRUE(dc.ok());
+    EXPECT_TRUE(sim->Inject(*dc, Selector{inh, false, {0, 1, 4095, 4099}}).ok());
+    EXPECT_TRUE(sim->Record(Selector{exc}, {"spikes"}, 0).ok());
+    EXPECT_TRUE(sim->Record(Selector{inh}, {"spikes"}, 0).ok());
+    EXPECT_TRUE(sim->Record(Selector{exc, false, {0, 8191, 8192, 15999}}, {"v"}, 0).ok());
+    EXPECT_TRUE(sim->Run(60.0).ok());
+    EXPECT_TRUE(sim->Reset({}).ok());
+    EXPECT_TRUE(sim->Run(40.0).ok());
+    std::vector<double> out;
+    for (const Segment& segment : sim->segments())
+      for (const PopulationRecording& r : segment.populations) {
+        for (size_t k = 0; k < r.spikes.index.size(); ++k) {
+          out.push_back(r.spikes.index[k]);
+          out.push_back(r.spikes.time_ms[k]);
+        }
+        for (const SignalData& signal : r.signals)
+          out.insert(out.end(), signal.samples.begin(), signal.samples.end());
+      }
+    return out;
+  };
+  const std::vector<double> one = run(1);
+  EXPECT_GT(one.size(), 20000u);  // thousands of spikes: the network is active
+  EXPECT_EQ(run(2), one);
+  EXPECT_EQ(run(3), one);
 }
 
 }  // namespace

@@ -4,6 +4,9 @@
 //
 // SIGTERM or SIGINT shuts down gracefully: health turns NOT_SERVING, running
 // simulations stop at a step boundary, open calls finish, the process exits 0.
+#include <sched.h>
+
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -32,6 +35,9 @@ ABSL_FLAG(absl::Duration, session_idle_timeout, absl::Minutes(30),
           "A session with no call for this long is closed and its memory freed (e.g. 30m, 90s).");
 ABSL_FLAG(uint64_t, max_neurons_per_session, 10'000'000, "Neurons one session may create.");
 ABSL_FLAG(uint64_t, max_synapses_per_session, 2'000'000'000, "Synapses one session may create.");
+ABSL_FLAG(int, threads_per_session, 0,
+          "Threads one session may simulate with, and what a session asking for 0 gets; 0 means "
+          "the cores this process may run on. Results do not depend on the thread count.");
 ABSL_FLAG(double, max_biological_time_ms, 1e9,
           "Biological time (ms) one session may simulate, summed over runs.");
 ABSL_FLAG(std::string, data_dir, "",
@@ -51,6 +57,14 @@ sigset_t ShutdownSignals() {
   return signals;
 }
 
+// The cores this process may run on (its affinity mask, which container
+// runtimes' --cpuset-cpus set), at least 1.
+int AvailableCores() {
+  cpu_set_t cpus;
+  if (sched_getaffinity(0, sizeof cpus, &cpus) != 0) return 1;
+  return std::max(1, CPU_COUNT(&cpus));
+}
+
 ServerOptions OptionsFromFlags() {
   ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
@@ -60,6 +74,8 @@ ServerOptions OptionsFromFlags() {
   options.sessions.limits.max_neurons = absl::GetFlag(FLAGS_max_neurons_per_session);
   options.sessions.limits.max_synapses = absl::GetFlag(FLAGS_max_synapses_per_session);
   options.sessions.limits.max_biological_time_ms = absl::GetFlag(FLAGS_max_biological_time_ms);
+  const int threads = absl::GetFlag(FLAGS_threads_per_session);
+  options.sessions.limits.max_threads = threads > 0 ? threads : AvailableCores();
   options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   options.service.data_dir = absl::GetFlag(FLAGS_data_dir);
   if (options.service.data_dir.empty()) {

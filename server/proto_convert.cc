@@ -1,6 +1,7 @@
 #include "server/proto_convert.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <utility>
 #include <vector>
@@ -217,8 +218,12 @@ absl::StatusOr<engine::SimulationConfig> FromProto(const v1::CreateSessionReques
   config.min_delay_ms = request.min_delay_ms();
   config.max_delay_ms = request.max_delay_ms();
   config.seed = request.seed();
-  config.threads = request.threads() == 0 ? 1 : static_cast<int>(request.threads());
   config.limits = server_limits;
+  // 0: the server's default, every thread a session may have. A request
+  // above the limit is left for the engine to refuse with the allowed range.
+  config.threads = request.threads() == 0
+                       ? server_limits.max_threads
+                       : static_cast<int>(std::min<uint32_t>(request.threads(), INT32_MAX));
   const v1::SessionLimits& asked = request.limits();
   auto lower = [](auto asked_value, auto& limit) {
     if (asked_value > 0 && asked_value < limit) limit = asked_value;

@@ -33,7 +33,7 @@ class Session:
     """One simulation session. Use as a context manager, or call close()."""
 
     def __init__(self, address=None, timestep=0.1, min_delay=0.0, max_delay=0.0, seed=0, label="",
-                 connect_timeout_s=10.0):
+                 threads=0, connect_timeout_s=10.0):
         self.address = resolve_address(address)
         self._channel = grpc.insecure_channel(
             self.address, options=[("grpc.keepalive_time_ms", 60_000)])
@@ -47,7 +47,7 @@ class Session:
         self._stub = simulator_pb2_grpc.SimulatorStub(self._channel)
         description = self._call(self._stub.CreateSession, simulator_pb2.CreateSessionRequest(
             timestep_ms=timestep, min_delay_ms=min_delay, max_delay_ms=max_delay, seed=seed,
-            label=label))
+            label=label, threads=threads))
         self.id = description.session_id
         self.description = description
         self.t = 0.0

@@ -39,8 +39,10 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     """Opens a new session on the server (closing any earlier one).
 
     Extra keyword arguments: `max_delay` (ms), `server` ("host:port"), `seed`
-    (or `rng_seed`: the server's seed for connectivity and spike sources) and
-    `label`. Other extras that scripts pass to other backends are ignored.
+    (or `rng_seed`: the server's seed for connectivity and spike sources),
+    `threads` (as NEST's; default: the server's, its --threads_per_session;
+    results do not depend on it) and `label`. Other extras that scripts pass
+    to other backends are ignored.
     """
     max_delay = extra_params.get("max_delay", DEFAULT_MAX_DELAY)
     common.setup(timestep, min_delay, **extra_params)
@@ -51,7 +53,8 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
         min_delay=0.0 if min_delay == "auto" else min_delay,
         max_delay=0.0 if max_delay == "auto" else max_delay,
         seed=int(extra_params.get("seed", extra_params.get("rng_seed", 0)) or 0),
-        label=extra_params.get("label", ""))
+        label=extra_params.get("label", ""),
+        threads=int(extra_params.get("threads", 0) or 0))
     return rank()
 
 

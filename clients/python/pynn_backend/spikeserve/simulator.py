@@ -67,11 +67,11 @@ class State(common.control.BaseState):
     def t(self):
         return self.session.t if self.session is not None else self.t_at_close
 
-    def open(self, address, timestep, min_delay, max_delay, seed, label):
+    def open(self, address, timestep, min_delay, max_delay, seed, label, threads):
         self.close()
         self.t_at_close = 0.0
         self.session = Session(address, timestep=timestep, min_delay=min_delay,
-                               max_delay=max_delay, seed=seed, label=label)
+                               max_delay=max_delay, seed=seed, label=label, threads=threads)
         description = self.session.description
         self.dt = description.timestep_ms
         self._min_delay = description.min_delay_ms
