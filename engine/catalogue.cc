@@ -1,5 +1,7 @@
 #include "engine/catalogue.h"
 
+#include <limits>
+
 namespace spikeserve::engine {
 namespace {
 
@@ -316,7 +318,10 @@ const std::vector<SynapseTypeInfo>& SynapseTypes() {
         Num("tau_rec", 800.0, "ms", "recovery time constant of a release site"),
         Num("tau_facil", 0.0, "ms", "facilitation time constant; 0: none")},
        "Stochastic short-term plasticity with n release sites (NEST quantal_stp_synapse); "
-       "weight is what all n sites give together."},
+       "weight is what all n sites give together. State: u (release probability, default 0: "
+       "the first spike has u = U) and a (available sites, default inf: all n).",
+       {{"u", 0.0, "dimensionless"},
+        {"a", std::numeric_limits<double>::infinity(), "dimensionless"}}},
   };
   return *types;
 }

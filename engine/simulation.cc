@@ -913,7 +913,12 @@ absl::Status Simulation::InitializeSynapses(ProjectionId id, const ParameterMap&
         return InvalidArgument(field, reason::kNotFinite, absl::StrCat(name, " must be finite"));
     staged.emplace_back(initial, std::move(*v));
   }
-  for (auto& [initial, v] : staged) *initial = std::move(v);
+  for (auto& [initial, v] : staged) std::swap(*initial, v);
+  if (auto s = rec.dynamics ? rec.dynamics->CheckInitial("initial_values.") : absl::OkStatus();
+      !s.ok()) {
+    for (auto& [initial, v] : staged) std::swap(*initial, v);
+    return s;
+  }
   // Before the first step the state *is* the initial value.
   if (impl_->step_ == 0 && rec.dynamics) rec.dynamics->Reset();
   return absl::OkStatus();

@@ -338,6 +338,34 @@ def test_plastic_synapses_through_pynn(simulator):
                                rtol=0.02)
 
 
+def test_multiquantal_example_initialises_available_sites_and_u(simulator):
+    # PyNN's examples/multiquantal_synapses.py: initialize(a=n, u=U). With u = U
+    # the first spike (10 ms, NEST counts its interval from 0) releases a fraction
+    # U + U (1 - U) e^{-10/tau_facil} of the sites; without it, U. Mean over 1000
+    # cells of 5 sites: sd of the mean jump ~0.04 of the facilitated value.
+    source = sim.Population(1, sim.SpikeSourceArray(spike_times=Sequence([10.0, 20.0])))
+    jumps = {}
+    for label, initialise in (("initialised", True), ("default", False)):
+        synapse = sim.MultiQuantalSynapse(n=5, U=0.04, tau_rec=50.0, tau_facil=200.0,
+                                          weight=0.01, delay=0.5)
+        cells = sim.Population(1000, sim.IF_cond_exp(e_rev_I=-75, tau_syn_I=4.3))
+        cells.record("gsyn_inh")
+        projection = sim.Projection(source, cells, sim.AllToAllConnector(),
+                                    receptor_type="inhibitory", synapse_type=synapse)
+        if initialise:
+            projection.initialize(a=synapse.parameter_space["n"], u=synapse.parameter_space["U"])
+        jumps[label] = cells
+    with pytest.raises(errors.InvalidParameterValueError):
+        projection.initialize(a=6)  # more than the 5 sites
+    sim.run(15.0)
+    arrival = int(round(10.5 / 0.1))
+    decay = np.exp(-0.1 / 4.3)
+    for label, u in (("initialised", 0.04 + 0.04 * 0.96 * np.exp(-10.0 / 200.0)),
+                     ("default", 0.04)):
+        g = jumps[label].get_data().segments[0].analogsignals[0].magnitude.mean(axis=1)
+        assert g[arrival + 1] / decay - g[arrival] == pytest.approx(0.01 * u, rel=0.15), label
+
+
 def test_current_sources_record_what_they_inject(simulator):
     cell = sim.Population(1, sim.IF_curr_exp())
     step = sim.StepCurrentSource(times=[0.41, 0.42, 0.86], amplitudes=[0.5, -0.5, 0.5])
