@@ -157,7 +157,9 @@ absl::StatusOr<std::unique_ptr<SynapseDynamics>> MakeSynapseDynamics(const std::
   if (type != "STDPMechanism" && !(timing.empty() && weight.empty()))
     return InvalidArgument("synapse.timing_dependence", reason::kConflict,
                            "only STDPMechanism takes a timing and a weight dependence");
-  if (type == "StaticSynapse") return std::unique_ptr<SynapseDynamics>();
+  // Gap junctions keep only weights (conductances); the simulation couples them.
+  if (type == "StaticSynapse" || type == "ElectricalSynapse")
+    return std::unique_ptr<SynapseDynamics>();
   if (type == "TsodyksMarkramSynapse") return std::make_unique<TsodyksMarkram>(*info, projection);
   if (type == "SimpleStochasticSynapse")
     return std::make_unique<StochasticRelease>(*info, projection);

@@ -419,10 +419,24 @@ def test_run_with_callbacks_and_state_queries(simulator):
     assert sim.get_min_delay() == pytest.approx(0.1)
 
 
-def test_models_the_server_lacks_fail_at_the_call_that_needs_them(simulator):
-    pre = sim.Population(2, sim.IF_curr_exp())
-    with pytest.raises(NotImplementedError, match="spikeserve"):
-        sim.Projection(pre, pre, sim.AllToAllConnector(), sim.ElectricalSynapse(weight=0.1))
+def test_gap_junctions_through_pynn(simulator):
+    # PyNN's (NEURON) form; the numbers are tests/python/gap_junction_test.py's.
+    cells = sim.Population(2, sim.HH_cond_exp())
+    assert "source_section.gap" in cells.receptor_types
+    junction = sim.Projection(cells[0:1], cells[1:2], sim.AllToAllConnector(),
+                              sim.ElectricalSynapse(weight=0.05), source="source_section.gap",
+                              receptor_type="source_section.gap")
+    assert junction.get("weight", format="list") == [(0, 0, pytest.approx(0.05))]
+    cells[0:1].inject(sim.DCSource(amplitude=0.6, start=10.0))
+    cells.record("spikes")
+    sim.run(60.0)
+    driven, follower = (t.magnitude for t in cells.get_data().segments[0].spiketrains)
+    # The undriven cell fires only through the junction, within a millisecond.
+    assert len(follower) == len(driven) >= 3
+    assert np.all((follower - driven > 0) & (follower - driven < 1.0))
+    lif = sim.Population(2, sim.IF_curr_exp())
+    with pytest.raises(errors.InvalidParameterValueError, match="source_section.gap"):
+        sim.Projection(lif, lif, sim.AllToAllConnector(), sim.ElectricalSynapse(weight=0.1))
 
 
 if __name__ == "__main__":

@@ -411,3 +411,41 @@ def hh_cond_exp(p):
     return Model(["v", "m", "h", "n", "gsyn_exc", "gsyn_inh"], [-65.0, 0.0, 1.0, 0.0, 0, 0], rhs,
                  lambda y, we, wi, clamped: np.asarray(y) + [0, 0, 0, 0, we, wi], "peak",
                  v_offset=p["v_offset"])
+
+
+def gap_coupled_pair(model, g, t_end, dt, current_steps_a, current_steps_b):
+    """Two cells of `model` (an HH "peak" model) joined by a gap junction of
+    conductance g (uS): g (v_b - v_a) into a and g (v_a - v_b) into b, solved
+    as one ODE system. Returns (Result of a, Result of b)."""
+    n_states = len(model.y0)
+    n = int(round(t_end / dt))
+    grid = np.arange(n + 1) * dt
+    breaks = sorted({0, n} | {int(round(x / dt)) for s in (*current_steps_a, *current_steps_b)
+                              for x in s[:2] if 0 < x / dt < n})
+
+    def rhs(t, y, i_a, i_b):
+        a, b = y[:n_states], y[n_states:]
+        return np.concatenate([model.rhs(t, a, i_a + g * (b[0] - a[0]), False),
+                               model.rhs(t, b, i_b + g * (a[0] - b[0]), False)])
+    y = np.concatenate([model.y0, model.y0]).astype(float)
+    out = np.empty((n + 1, 2 * n_states))
+    out[0] = y
+    for k0, k1 in zip(breaks[:-1], breaks[1:]):
+        mid = grid[k0] + 0.5 * dt
+        sol = solve_ivp(rhs, (grid[k0], grid[k1]), y, method="DOP853", rtol=RTOL, atol=ATOL,
+                        dense_output=True,
+                        args=(_current(mid, current_steps_a), _current(mid, current_steps_b)))
+        assert sol.success, sol.message
+        for i in range(k0 + 1, k1 + 1):
+            out[i] = sol.sol(grid[i])
+        y = out[k1]
+    results = []
+    for part in (out[:, :n_states], out[:, n_states:]):
+        result = Result(grid, {name: part[:, j] for j, name in enumerate(model.states) if name})
+        dead_until = -1
+        for i in range(1, n + 1):
+            if i > dead_until and model.v_offset + 30.0 < part[i, 0] < part[i - 1, 0]:
+                result.spikes.append(grid[i])
+                dead_until = i + int(round(2.0 / dt))
+        results.append(result)
+    return results
