@@ -68,9 +68,10 @@ class Simulation::Impl {
     std::vector<std::array<double, 3>> positions;
     std::vector<double> injected;  // nA per cell, this step; empty: no electrode
     // Gap junctions (gap_junction.h), per cell: total conductance (uS), the
-    // partners' drive sum g v^ (uS mV) this step and v at the previous
-    // step's start (mV) once a run has had one; all empty without junctions.
-    std::vector<double> gap_g, gap_ge, v_previous;
+    // partners' drive sum g v^ (uS mV) this step, v^ (mV) and v at the
+    // previous step's start (mV) once a run has had one; all empty without
+    // junctions.
+    std::vector<double> gap_g, gap_ge, v_hat, v_previous;
     // Outgoing projections with the CSR row of each cell (-1: not a pre cell).
     std::vector<std::pair<ProjectionId, std::vector<int32_t>>> outgoing;
     // Incoming projections that learn from this population's spikes, with
@@ -110,6 +111,10 @@ class Simulation::Impl {
   std::vector<ProjectionRecord> projections_;
   std::vector<CurrentSource> sources_;
   Recorder recorder_;
+  // Per population id during a run: its v^ and gap drive columns (nullptr
+  // where there are no gap junctions).
+  std::vector<const double*> gap_v_hat_;
+  std::vector<double*> gap_ge_;
 
   absl::StatusOr<Population*> Find(PopulationId id, const std::string& field) {
     if (id >= populations_.size())
@@ -507,6 +512,8 @@ class Simulation::Impl {
     std::vector<double*> g(populations_.size(), nullptr);
     std::vector<const std::vector<double>*> g_columns(populations_.size(), nullptr),
         cm(populations_.size(), nullptr);
+    gap_v_hat_.assign(populations_.size(), nullptr);
+    gap_ge_.assign(populations_.size(), nullptr);
     bool any = false;
     for (size_t p = 0; p < populations_.size(); ++p) {
       Population& pop = populations_[p];
@@ -514,6 +521,9 @@ class Simulation::Impl {
       any = true;
       std::fill(pop.gap_g.begin(), pop.gap_g.end(), 0.0);
       pop.v_previous.clear();  // the first step of a run has no history
+      pop.v_hat.assign(pop.info.size, 0.0);
+      gap_v_hat_[p] = pop.v_hat.data();
+      gap_ge_[p] = pop.gap_ge.data();
       g[p] = pop.gap_g.data();
       g_columns[p] = &pop.gap_g;
       cm[p] = &pop.cells->parameter(pop.cells->ParameterIndex("cm"));
@@ -528,23 +538,17 @@ class Simulation::Impl {
   // The partners' drive of this step: each junction's partner v extrapolated
   // to the step's middle from v now and one step ago (gap_junction.h).
   void CoupleGapJunctions() {
-    std::vector<std::vector<double>> v_hat(populations_.size());
-    std::vector<const double*> v_hat_columns(populations_.size(), nullptr);
-    std::vector<double*> ge(populations_.size(), nullptr);
-    for (size_t p = 0; p < populations_.size(); ++p) {
-      Population& pop = populations_[p];
+    for (auto& pop : populations_) {
       if (pop.gap_g.empty()) continue;
       const std::vector<double>& v = *pop.cells->Variable("v");
-      v_hat[p] = v;
+      pop.v_hat = v;
       if (!pop.v_previous.empty())
-        for (size_t i = 0; i < v.size(); ++i) v_hat[p][i] += 0.5 * (v[i] - pop.v_previous[i]);
+        for (size_t i = 0; i < v.size(); ++i) pop.v_hat[i] += 0.5 * (v[i] - pop.v_previous[i]);
       pop.v_previous = v;
-      v_hat_columns[p] = v_hat[p].data();
       std::fill(pop.gap_ge.begin(), pop.gap_ge.end(), 0.0);
-      ge[p] = pop.gap_ge.data();
     }
     for (const auto& rec : projections_)
-      if (rec.gap) rec.gap->AddPartnerDrive(v_hat_columns, ge);
+      if (rec.gap) rec.gap->AddPartnerDrive(gap_v_hat_, gap_ge_);
   }
 
   SynapseRunContext SynapseContext(const ProjectionRecord& rec) const {
