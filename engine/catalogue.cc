@@ -1,5 +1,7 @@
 #include "engine/catalogue.h"
 
+#include <limits>
+
 namespace spikeserve::engine {
 namespace {
 
@@ -114,6 +116,12 @@ CellTypeInfo ConductanceLif(const char* name, const char* description, double ta
   return c;
 }
 
+// A cell type that also takes gap junctions (ElectricalSynapse).
+CellTypeInfo WithGapJunctions(CellTypeInfo c) {
+  c.receptor_types.push_back(kGapReceptor);
+  return c;
+}
+
 CellTypeInfo Source(const char* name, const char* description, std::vector<ParameterInfo> params) {
   CellTypeInfo c;
   c.name = name;
@@ -188,7 +196,7 @@ const std::vector<CellTypeInfo>& CellTypes() {
             Num("v_thresh", -55.0, "mV", "spike threshold")},
            {{"v", -65.0, "mV"}, {"gsyn_exc", 0.0, "uS"}, {"gsyn_inh", 0.0, "uS"}},
            {"spikes", "v", "gsyn_exc", "gsyn_inh"}, true),
-      Cell("HH_cond_exp", "Single-compartment Hodgkin-Huxley model (Traub and Miles rates).",
+      WithGapJunctions(Cell("HH_cond_exp", "Single-compartment Hodgkin-Huxley model (Traub and Miles rates).",
            {Num("gbar_Na", 20.0, "uS", "sodium conductance"),
             Num("gbar_K", 6.0, "uS", "potassium conductance"),
             Num("g_leak", 0.01, "uS", "leak conductance"),
@@ -208,7 +216,7 @@ const std::vector<CellTypeInfo>& CellTypes() {
             {"h", 1.0, ""},
             {"m", 0.0, ""},
             {"n", 0.0, ""}},
-           {"spikes", "v", "gsyn_exc", "gsyn_inh"}, true),
+           {"spikes", "v", "gsyn_exc", "gsyn_inh"}, true)),
       Cell("EIF_cond_alpha_isfa_ista",
            "Exponential integrate and fire neuron with spike triggered and sub-threshold "
            "adaptation currents (isfa, ista) and alpha-function-shaped conductances.",
@@ -316,7 +324,16 @@ const std::vector<SynapseTypeInfo>& SynapseTypes() {
         Num("tau_rec", 800.0, "ms", "recovery time constant of a release site"),
         Num("tau_facil", 0.0, "ms", "facilitation time constant; 0: none")},
        "Stochastic short-term plasticity with n release sites (NEST quantal_stp_synapse); "
-       "weight is what all n sites give together."},
+       "weight is what all n sites give together. State: u (release probability, default 0: "
+       "the first spike has u = U) and a (available sites, default inf: all n).",
+       {{"u", 0.0, "dimensionless"},
+        {"a", std::numeric_limits<double>::infinity(), "dimensionless"}}},
+      {"ElectricalSynapse",
+       {Num("weight", 0.0, "uS", "conductance of the gap junction (both directions)")},
+       "Gap junction: a bidirectional conductance between two cells' membranes, g (v_pre - "
+       "v_post) into the post cell and the opposite into the pre cell; no delay. Both cell "
+       "types must have the receptor type 'source_section.gap' (HH_cond_exp); the "
+       "projection's receptor_type is 'source_section.gap'."},
   };
   return *types;
 }

@@ -31,6 +31,9 @@ struct ParameterInfo {
   std::string same_length_as;
 };
 
+// The receptor type of gap junctions (ElectricalSynapse), PyNN's name for it.
+inline constexpr const char* kGapReceptor = "source_section.gap";
+
 struct StateVariableInfo {
   std::string name;
   double initial_value = 0.0;

@@ -45,6 +45,12 @@ struct SpikeEvent {
 struct StepContext {
   uint64_t step;           // the step [step dt, (step+1) dt) being computed
   const double* injected;  // nA per cell, constant over the step; nullptr: none
+  // Gap junctions (gap_junction.h), per cell and constant over the step: a
+  // conductance gap_g (uS) and gap_ge = gap_g x its reversal potential
+  // (uS mV), driving gap_ge - gap_g v; nullptr: none. Only groups of cell
+  // types with the gap receptor get them.
+  const double* gap_g = nullptr;
+  const double* gap_ge = nullptr;
 };
 
 // What a group needs to know about its place in the session.

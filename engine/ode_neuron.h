@@ -79,8 +79,12 @@ class OdeNeuron : public CellGroup {
       in_exc[i] = in_inh[i] = 0.0;
       const double injected = ctx.injected ? ctx.injected[i] : 0.0;
       bool clamped = !Model::kPeakDetection && refractory_left_[i] > 0;
+      // Gap junctions: a conductance toward the partners' voltage, with this
+      // cell's own v (y[0]) inside the integration.
+      const double gap_g = ctx.gap_g ? ctx.gap_g[i] : 0.0;
+      const double gap_ge = ctx.gap_ge ? ctx.gap_ge[i] : 0.0;
       auto rhs = [&](const double* s, double* dydt) {
-        model_.Derivatives(i, s, injected, clamped, dydt);
+        model_.Derivatives(i, s, injected + gap_ge - gap_g * s[0], clamped, dydt);
       };
       uint32_t count = 0;
       if constexpr (Model::kPeakDetection) {

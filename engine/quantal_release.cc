@@ -1,24 +1,26 @@
 #include "engine/quantal_release.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
 namespace spikeserve::engine {
 namespace {
-constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
 // Bounds the draws per spike.
 constexpr double kMaxSites = 10000;
+// The initial value of `a` until users set it: every one of the n sites.
+constexpr double kAllSites = std::numeric_limits<double>::infinity();
 }  // namespace
 
 QuantalRelease::QuantalRelease(const SynapseTypeInfo& type, Projection& projection, bool sites)
     : SynapseDynamics(type, projection),
-      u_(AddState("", 0.0)),
-      depleted_(AddState("", 0.0)),
+      u_(AddState(sites ? "u" : "", 0.0)),
+      available_(AddState(sites ? "a" : "", kAllSites)),
       use_(AddConnectionParameter("U")),
       tau_rec_(AddConnectionParameter("tau_rec")),
       tau_facil_(AddConnectionParameter("tau_facil")),
       n_(sites ? AddConnectionParameter("n") : one_site_),
-      last_spike_(projection.num_rows(), kNever) {}
+      last_spike_(projection.num_rows(), 0) {}
 
 absl::Status QuantalRelease::Check(const std::string& prefix) const {
   absl::Status s = CheckShortTermPlasticity(prefix);
@@ -29,34 +31,44 @@ absl::Status QuantalRelease::Check(const std::string& prefix) const {
   return s;
 }
 
+absl::Status QuantalRelease::CheckInitial(const std::string& prefix) const {
+  absl::Status s = CheckEachInitial(
+      prefix, "u", [](uint64_t, double v) { return v >= 0 && v <= 1; }, "in [0, 1]");
+  if (s.ok())
+    s = CheckEachInitial(
+        prefix, "a",
+        [this](uint64_t k, double v) {
+          return v == kAllSites || (v >= 0 && v <= n_[k] && v == std::floor(v));
+        },
+        "a whole number of sites in [0, n]");
+  return s;
+}
+
 void QuantalRelease::Prepare(const SynapseRunContext& context) {
   dt_ = context.grid.dt();
   seed_ = context.seed;
   stream_key_ = HashCombine(projection_.id(), context.trial);
 }
 
-void QuantalRelease::ResetTime() { std::fill(last_spike_.begin(), last_spike_.end(), kNever); }
+void QuantalRelease::ResetTime() { std::fill(last_spike_.begin(), last_spike_.end(), 0); }
 
 uint32_t QuantalRelease::Spike(uint64_t k, double h, CounterRng& rng) {
   const double use = use_[k];
-  // exp(-inf) = 0: the first spike has u = U and every site recovered.
   const double u_decay = tau_facil_[k] > 0 ? std::exp(-h / tau_facil_[k]) : 0.0;
   u_[k] = use + u_[k] * (1.0 - use) * u_decay;
   const double p_recover = -std::expm1(-h / tau_rec_[k]);
-  uint32_t depleted = static_cast<uint32_t>(depleted_[k]);
-  for (uint32_t d = depleted; d > 0; --d) depleted -= rng.Uniform() < p_recover;
+  const uint32_t n = static_cast<uint32_t>(n_[k]);
+  uint32_t available = static_cast<uint32_t>(std::min(available_[k], n_[k]));
+  for (uint32_t d = n - available; d > 0; --d) available += rng.Uniform() < p_recover;
   uint32_t released = 0;
-  for (uint32_t a = static_cast<uint32_t>(n_[k]) - depleted; a > 0; --a)
-    released += rng.Uniform() < u_[k];
-  depleted_[k] = depleted + released;
+  for (uint32_t a = available; a > 0; --a) released += rng.Uniform() < u_[k];
+  available_[k] = available - released;
   return released;
 }
 
 void QuantalRelease::Deliver(uint32_t row, uint64_t spike_step, uint32_t multiplicity) {
   const Projection& p = projection_;
-  const double h = last_spike_[row] == kNever
-                       ? std::numeric_limits<double>::infinity()
-                       : static_cast<double>(spike_step - last_spike_[row]) * dt_;
+  const double h = static_cast<double>(spike_step - last_spike_[row]) * dt_;
   for (uint64_t r = p.run_begin(row); r < p.run_begin(row + 1); ++r) {
     const uint64_t arrival = spike_step + p.runs()[r].delay;
     for (uint64_t k = p.runs()[r].begin; k < p.runs()[r].end; ++k) {

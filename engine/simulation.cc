@@ -17,6 +17,7 @@
 #include "engine/counter_rng.h"
 #include "engine/current_source.h"
 #include "engine/errors.h"
+#include "engine/gap_junction.h"
 #include "engine/projection.h"
 #include "engine/recorder.h"
 #include "engine/structure.h"
@@ -68,6 +69,11 @@ class Simulation::Impl {
     std::unique_ptr<CellGroup> cells;
     std::vector<std::array<double, 3>> positions;
     std::vector<double> injected;  // nA per cell, this step; empty: no electrode
+    // Gap junctions (gap_junction.h), per cell: total conductance (uS), the
+    // partners' drive sum g v^ (uS mV) this step, v^ (mV) and v at the
+    // previous step's start (mV) once a run has had one; all empty without
+    // junctions.
+    std::vector<double> gap_g, gap_ge, v_hat, v_previous;
     // Outgoing projections with the CSR row of each cell (-1: not a pre cell).
     std::vector<std::pair<ProjectionId, std::vector<int32_t>>> outgoing;
     // Incoming projections that learn from this population's spikes, with
@@ -77,7 +83,8 @@ class Simulation::Impl {
 
   struct ProjectionRecord {
     std::unique_ptr<Projection> synapses;
-    std::unique_ptr<SynapseDynamics> dynamics;   // nullptr: StaticSynapse
+    std::unique_ptr<SynapseDynamics> dynamics;   // nullptr: StaticSynapse, ElectricalSynapse
+    std::unique_ptr<GapJunctions> gap;           // ElectricalSynapse only
     std::vector<PopulationId> post_populations;  // by ring part
     uint32_t n_pre = 0, n_post = 0;
     bool conductance_target = false;
@@ -107,6 +114,10 @@ class Simulation::Impl {
   std::vector<CurrentSource> sources_;
   Recorder recorder_;
   WorkerPool pool_;
+  // Per population id during a run: its v^ and gap drive columns (nullptr
+  // where there are no gap junctions).
+  std::vector<const double*> gap_v_hat_;
+  std::vector<double*> gap_ge_;
 
   absl::StatusOr<Population*> Find(PopulationId id, const std::string& field) {
     if (id >= populations_.size())
@@ -349,9 +360,11 @@ class Simulation::Impl {
                               bool defaults, const std::string& prefix) {
     Projection& proj = *rec.synapses;
     SynapseDynamics* dyn = rec.dynamics.get();
-    const std::string type = dyn ? dyn->type().name : std::string("StaticSynapse");
+    const std::string type =
+        dyn ? dyn->type().name : std::string(rec.gap ? "ElectricalSynapse" : "StaticSynapse");
     auto known = [&](const std::string& name) {
-      return name == "weight" || name == "delay" || (dyn && dyn->has_parameter(name));
+      return name == "weight" || (name == "delay" && !rec.gap) ||
+             (dyn && dyn->has_parameter(name));
     };
     for (const auto& [name, column] : columns)
       if (!known(name))
@@ -482,7 +495,7 @@ class Simulation::Impl {
   }
 
   std::string ParameterNames(const ProjectionRecord& rec) const {
-    std::string names = "weight, delay";
+    std::string names = rec.gap ? "weight" : "weight, delay";
     if (rec.dynamics)
       for (const auto& name : rec.dynamics->parameter_names()) absl::StrAppend(&names, ", ", name);
     return names;
@@ -494,7 +507,7 @@ class Simulation::Impl {
   void UpdateDelayBounds() {
     int64_t lo = INT64_MAX, hi = 0;
     for (const auto& p : projections_) {
-      if (p.synapses->size() == 0) continue;
+      if (p.synapses->size() == 0 || p.gap) continue;  // gap junctions have no delay
       const auto [a, b] = p.synapses->DelayRange();
       lo = std::min<int64_t>(lo, a);
       hi = std::max<int64_t>(hi, b);
@@ -583,7 +596,11 @@ class Simulation::Impl {
         Population& p = populations_[pid];
         std::vector<SpikeEvent>& out = split.spikes[member][pid];
         out.clear();
-        const StepContext ctx{step_, p.injected.empty() ? nullptr : p.injected.data()};
+        StepContext ctx{step_, p.injected.empty() ? nullptr : p.injected.data()};
+        if (!p.gap_g.empty()) {
+          ctx.gap_g = p.gap_g.data();
+          ctx.gap_ge = p.gap_ge.data();
+        }
         if (p.cells->Splittable()) {
           const CellRange& r = split.cells[pid][member];
           if (r.begin < r.end) p.cells->UpdateRange(ctx, r.begin, r.end, out);
@@ -632,6 +649,52 @@ class Simulation::Impl {
       }
   }
 
+  // Start of a run: each coupled population's total gap conductance, after
+  // the stability check of the explicit part of the coupling. False if there
+  // are no gap junctions.
+  absl::StatusOr<bool> PrepareGapJunctions() {
+    std::vector<double*> g(populations_.size(), nullptr);
+    std::vector<const std::vector<double>*> g_columns(populations_.size(), nullptr),
+        cm(populations_.size(), nullptr);
+    gap_v_hat_.assign(populations_.size(), nullptr);
+    gap_ge_.assign(populations_.size(), nullptr);
+    bool any = false;
+    for (size_t p = 0; p < populations_.size(); ++p) {
+      Population& pop = populations_[p];
+      if (pop.gap_g.empty()) continue;
+      any = true;
+      std::fill(pop.gap_g.begin(), pop.gap_g.end(), 0.0);
+      pop.v_previous.clear();  // the first step of a run has no history
+      pop.v_hat.assign(pop.info.size, 0.0);
+      gap_v_hat_[p] = pop.v_hat.data();
+      gap_ge_[p] = pop.gap_ge.data();
+      g[p] = pop.gap_g.data();
+      g_columns[p] = &pop.gap_g;
+      cm[p] = &pop.cells->parameter(pop.cells->ParameterIndex("cm"));
+    }
+    if (!any) return false;
+    for (const auto& rec : projections_)
+      if (rec.gap) rec.gap->AddConductances(g);
+    if (auto s = CheckGapStability(g_columns, cm, grid_.dt()); !s.ok()) return s;
+    return true;
+  }
+
+  // The partners' drive of this step: each junction's partner v extrapolated
+  // to the step's middle from v now and one step ago (gap_junction.h).
+  void CoupleGapJunctions() {
+    for (auto& pop : populations_) {
+      if (pop.gap_g.empty()) continue;
+      const std::vector<double>& v = *pop.cells->Variable("v");
+      pop.v_hat = v;
+      if (!pop.v_previous.empty())
+        for (size_t i = 0; i < v.size(); ++i) pop.v_hat[i] += 0.5 * (v[i] - pop.v_previous[i]);
+      pop.v_previous = v;
+      std::fill(pop.gap_ge.begin(), pop.gap_ge.end(), 0.0);
+    }
+    for (const auto& rec : projections_)
+      if (rec.gap) rec.gap->AddPartnerDrive(gap_v_hat_, gap_ge_);
+  }
+
   SynapseRunContext SynapseContext(const ProjectionRecord& rec) const {
     SynapseRunContext c{grid_, seed_, trial_, {}};
     const Projection& proj = *rec.synapses;
@@ -660,6 +723,8 @@ class Simulation::Impl {
     for (auto& rec : projections_)
       if (rec.dynamics) rec.dynamics->Prepare(SynapseContext(rec));
     std::vector<double> amplitudes(sources_.size(), 0.0);
+    const absl::StatusOr<bool> coupled = PrepareGapJunctions();
+    if (!coupled.ok()) return coupled.status();
     const std::vector<CurrentSourceId> recorded_sources = recorder_.RecordedSources();
     auto sample_sources = [&] {
       for (CurrentSourceId s : recorded_sources)
@@ -678,6 +743,7 @@ class Simulation::Impl {
       while (step_ < epoch_end) {
         UpdateInjection(step_, amplitudes, first);
         first = false;
+        if (*coupled) CoupleGapJunctions();
         for (auto& rec : projections_)
           if (rec.dynamics) rec.dynamics->Step(step_);
         UpdateCells(split);
@@ -891,6 +957,30 @@ absl::StatusOr<ProjectionInfo> Simulation::AddProjection(const ProjectionSpec& s
   if (auto s = m.ResolveCellSet(spec.pre, "pre", &pre, &pre_gids); !s.ok()) return s;
   if (auto s = m.ResolveCellSet(spec.post, "post", &post, &post_gids); !s.ok()) return s;
   Impl::ProjectionRecord rec;
+  const bool gap = spec.synapse.type == "ElectricalSynapse";
+  if (gap != (spec.receptor_type == kGapReceptor))
+    return InvalidArgument(
+        gap ? "receptor_type" : "synapse.type", reason::kConflict,
+        absl::StrCat("gap junctions are ElectricalSynapse projections with receptor_type '",
+                     kGapReceptor, "'; got synapse type ", spec.synapse.type,
+                     " with receptor_type '", spec.receptor_type, "'"));
+  if (gap) {
+    // Bidirectional: the pre cells take the junction's current too.
+    for (const auto& [pid, i] : pre) {
+      const CellTypeInfo& type = m.populations_[pid].cells->type();
+      if (ReceptorIndex(type, kGapReceptor) < 0)
+        return InvalidArgument(
+            "pre", reason::kUnknownReceptorType,
+            absl::StrCat("gap junctions act on both cells, and ", type.name,
+                         " cannot take one (only cell types with receptor type '", kGapReceptor,
+                         "' can: HH_cond_exp)"));
+    }
+    if (spec.synapse.parameters.count("delay") ||
+        std::count(spec.connector.column_names.begin(), spec.connector.column_names.end(),
+                   "delay"))
+      return InvalidArgument("synapse.parameters.delay", reason::kUnknownParameter,
+                             "ElectricalSynapse has no delay: a gap junction acts at once");
+  }
   std::vector<PopulationId> post_pops;
   int receptor = -1;
   for (const auto& [pid, i] : post) {
@@ -940,13 +1030,25 @@ absl::StatusOr<ProjectionInfo> Simulation::AddProjection(const ProjectionSpec& s
                                       spec.synapse.weight_dependence, *rec.synapses);
   if (!dynamics.ok()) return dynamics.status();
   rec.dynamics = std::move(*dynamics);
+  if (gap) {
+    std::vector<std::pair<uint32_t, uint32_t>> pre_cells(pre.begin(), pre.end());
+    rec.gap = std::make_unique<GapJunctions>(*rec.synapses, std::move(pre_cells),
+                                             std::vector<uint32_t>(post_pops.begin(), post_pops.end()));
+  }
   if (auto s = m.AssignSynapses(rec, spec.synapse.parameters, conns->columns, true,
                                 "synapse.parameters.");
       !s.ok())
     return s;
   // Only now that nothing can fail is the network changed.
   const Projection& proj = *rec.synapses;
-  for (size_t k = 0; k < pre.size(); ++k) {
+  if (rec.gap) {
+    for (uint32_t pid : rec.gap->Populations()) {
+      Impl::Population& pop = m.populations_[pid];
+      pop.gap_g.assign(pop.info.size, 0.0);
+      pop.gap_ge.assign(pop.info.size, 0.0);
+    }
+  }
+  for (size_t k = 0; k < pre.size() && !rec.gap; ++k) {
     auto& outgoing = m.populations_[pre[k].first].outgoing;
     if (outgoing.empty() || outgoing.back().first != id)
       outgoing.emplace_back(id, std::vector<int32_t>(m.populations_[pre[k].first].info.size, -1));
@@ -1047,7 +1149,12 @@ absl::Status Simulation::InitializeSynapses(ProjectionId id, const ParameterMap&
         return InvalidArgument(field, reason::kNotFinite, absl::StrCat(name, " must be finite"));
     staged.emplace_back(initial, std::move(*v));
   }
-  for (auto& [initial, v] : staged) *initial = std::move(v);
+  for (auto& [initial, v] : staged) std::swap(*initial, v);
+  if (auto s = rec.dynamics ? rec.dynamics->CheckInitial("initial_values.") : absl::OkStatus();
+      !s.ok()) {
+    for (auto& [initial, v] : staged) std::swap(*initial, v);
+    return s;
+  }
   // Before the first step the state *is* the initial value.
   if (impl_->step_ == 0 && rec.dynamics) rec.dynamics->Reset();
   return absl::OkStatus();

@@ -57,6 +57,48 @@ IsiStats Isis(const std::vector<std::vector<double>>& trains) {
   return s;
 }
 
+TEST(SpikeSourcePoissonTest, RateCvFanoAndWindow) {
+  // 50 Hz from 200 ms for 9 s: Poisson(rate dt) per step, so intervals are
+  // geometric (CV sqrt(1 - p) ~ 1 at p = 0.005) and counts Poisson (Fano 1).
+  const double rate = 50.0, start = 200.0, duration = 9000.0;
+  const int n = 40;
+  const auto trains = Trains("SpikeSourcePoisson",
+                             {{"rate", rate}, {"start", start}, {"duration", duration}}, n, 10000.0);
+  std::vector<double> counts;
+  double total = 0;
+  for (const auto& t : trains) {
+    counts.push_back(static_cast<double>(t.size()));
+    total += counts.back();
+    for (double x : t) {
+      EXPECT_GT(x, start - 1e-9);
+      EXPECT_LE(x, start + duration + 1e-9);
+    }
+  }
+  const double expected = rate * n * duration * 1e-3;  // 18000
+  EXPECT_NEAR(total, expected, 5 * std::sqrt(expected));
+  const IsiStats s = Isis(trains);
+  EXPECT_NEAR(s.cv, std::sqrt(1 - rate * kDt * 1e-3), 0.03);
+  // Fano factor of the 40 counts (mean 450): its sd is ~sqrt(2/39) ~ 0.23.
+  double var = 0;
+  for (double c : counts) var += (c - total / n) * (c - total / n);
+  var /= n - 1;
+  EXPECT_NEAR(var / (total / n), 1.0, 0.8);
+}
+
+TEST(SpikeSourcePoissonRefractoryTest, IntervalsAreDeadTimePlusGeometric) {
+  // Intervals of d - 1 + K steps, K geometric(p), 1/p = mean - d + 1:
+  // CV = sqrt(1 - p) / p / mean (0.75 here, against 1 without dead time).
+  const double rate = 50.0, tau_refrac = 5.0;
+  const auto trains = Trains("SpikeSourcePoissonRefractory",
+                             {{"rate", rate}, {"tau_refrac", tau_refrac}}, 20, 10000.0);
+  const double mean_steps = 1000.0 / (rate * kDt), d = tau_refrac / kDt;
+  const double p = 1.0 / (mean_steps - d + 1);
+  const IsiStats s = Isis(trains);
+  ASSERT_GT(s.count, 9000u);
+  EXPECT_NEAR(s.mean, mean_steps * kDt, 5 * 0.75 * 20.0 / std::sqrt(s.count));
+  EXPECT_NEAR(s.cv, std::sqrt(1 - p) / p / mean_steps, 0.03);
+}
+
 TEST(SpikeSourcePoissonRefractoryTest, RateAndDeadTime) {
   const double rate = 50.0, tau_refrac = 5.0, t_end = 10000.0;
   const int n = 20;
@@ -107,6 +149,18 @@ TEST(SpikeSourceInhGammaTest, RateFollowsTheBins) {
   const double e1 = 10.0 * 2.0 * n, e2 = 40.0 * 2.0 * n;
   EXPECT_NEAR(first, e1, 5 * std::sqrt(e1) + n);  // + one interval per cell at the bin edge
   EXPECT_NEAR(second, e2, 5 * std::sqrt(e2) + n);
+}
+
+TEST(SpikeSourceInhGammaTest, CvWithinABinIsThatOfItsGamma) {
+  // One bin, shape 4, scale 5 ms: 50 Hz, CV 1/2, as SpikeSourceGamma.
+  const auto trains = Trains("SpikeSourceInhGamma",
+                             {{"a", Sequence{{4.0}}}, {"b", Sequence{{0.005}}},
+                              {"tbins", Sequence{{0.0}}}},
+                             10, 20000.0);
+  const IsiStats s = Isis(trains);
+  ASSERT_GT(s.count, 5000u);
+  EXPECT_NEAR(s.mean, 20.0, 5 * 20.0 * 0.5 / std::sqrt(s.count) + kDt);
+  EXPECT_NEAR(s.cv, 0.5, 0.03);
 }
 
 TEST(SpikeSourceInhGammaTest, SequencesMustPair) {

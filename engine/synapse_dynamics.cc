@@ -72,6 +72,19 @@ absl::Status SynapseDynamics::CheckEach(const std::string& prefix, const std::st
   return absl::OkStatus();
 }
 
+absl::Status SynapseDynamics::CheckEachInitial(const std::string& prefix, const std::string& name,
+                                               const std::function<bool(uint64_t, double)>& ok,
+                                               const char* rule) const {
+  for (const auto& c : state_) {
+    if (c->name != name) continue;
+    for (uint64_t k = 0; k < c->initial.size(); ++k)
+      if (!ok(k, c->initial[k]))
+        return InvalidArgument(prefix + name, reason::kOutOfRange,
+                               absl::StrCat(name, " must be ", rule, ", got ", c->initial[k]));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status SynapseDynamics::CheckShortTermPlasticity(const std::string& prefix) const {
   absl::Status s = CheckEach(
       prefix, "U", [](double v) { return v >= 0 && v <= 1; }, "in [0, 1]");
@@ -144,7 +157,9 @@ absl::StatusOr<std::unique_ptr<SynapseDynamics>> MakeSynapseDynamics(const std::
   if (type != "STDPMechanism" && !(timing.empty() && weight.empty()))
     return InvalidArgument("synapse.timing_dependence", reason::kConflict,
                            "only STDPMechanism takes a timing and a weight dependence");
-  if (type == "StaticSynapse") return std::unique_ptr<SynapseDynamics>();
+  // Gap junctions keep only weights (conductances); the simulation couples them.
+  if (type == "StaticSynapse" || type == "ElectricalSynapse")
+    return std::unique_ptr<SynapseDynamics>();
   if (type == "TsodyksMarkramSynapse") return std::make_unique<TsodyksMarkram>(*info, projection);
   if (type == "SimpleStochasticSynapse")
     return std::make_unique<StochasticRelease>(*info, projection);

@@ -12,6 +12,7 @@
 #define SPIKESERVE_ENGINE_SYNAPSE_DYNAMICS_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -56,6 +57,10 @@ class SynapseDynamics {
   const std::map<std::string, double>& parameters() const { return parameters_; }
   // Range checks of the parameter values; errors name `prefix` + name.
   virtual absl::Status Check(const std::string& prefix) const = 0;
+  // Range checks of the initial values of the state (after initialize).
+  virtual absl::Status CheckInitial(const std::string& /*prefix*/) const {
+    return absl::OkStatus();
+  }
 
   // State variables whose initial values users set (PyNN's
   // Projection.initialize), per synapse in storage order; nullptr if unknown.
@@ -101,6 +106,11 @@ class SynapseDynamics {
   // error says `name` must be `rule`.
   absl::Status CheckEach(const std::string& prefix, const std::string& name, bool (*ok)(double),
                          const char* rule) const;
+  // The same for the initial values of state variable `name`; `ok` also sees
+  // the synapse's storage index.
+  absl::Status CheckEachInitial(const std::string& prefix, const std::string& name,
+                                const std::function<bool(uint64_t, double)>& ok,
+                                const char* rule) const;
   // The Tsodyks-Markram parameters shared by every short-term plasticity
   // model: U in [0, 1], tau_rec > 0, tau_facil >= 0.
   absl::Status CheckShortTermPlasticity(const std::string& prefix) const;

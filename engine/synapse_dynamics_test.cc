@@ -338,19 +338,25 @@ TEST(StochasticSynapseTest, TransmitsAFractionPOfSpikes) {
 }
 
 // Total PSC (in units of the weight) that 50 leak-free IF_curr_delta cells
-// receive from 200 regular spikes (every `interval` ms) through `synapse`.
-double TotalReleased(const SynapseSpec& synapse, double interval, uint64_t seed) {
+// receive from `spikes` regular spikes (every `interval` ms) through
+// `synapse`, with the synaptic state `initial`.
+double TotalReleased(const SynapseSpec& synapse, double interval, uint64_t seed,
+                     const ParameterMap& initial = {}, int spikes = 200) {
   SimulationConfig config;
   config.seed = seed;
   auto sim = *Simulation::Create(config);
   std::vector<double> times;
-  for (int k = 1; k <= 200; ++k) times.push_back(k * interval);
+  for (int k = 1; k <= spikes; ++k) times.push_back(k * interval);
   const PopulationId src = Add(*sim, "SpikeSourceArray", 1, {{"spike_times", Sequence{times}}});
   const PopulationId cells =
       Add(*sim, "IF_curr_delta", 50, {{"tau_m", 1e12}, {"v_thresh", 1e9}, {"v_rest", 0.0}});
-  Connect(*sim, src, cells, synapse);
+  const ProjectionId p = Connect(*sim, src, cells, synapse);
+  if (!initial.empty()) {
+    auto s = sim->InitializeSynapses(p, initial);
+    EXPECT_TRUE(s.ok()) << s;
+  }
   EXPECT_TRUE(sim->Record(Selector{cells}, {"v"}, 0).ok());
-  EXPECT_TRUE(sim->Run(200 * interval + 2).ok());
+  EXPECT_TRUE(sim->Run(spikes * interval + 2).ok());
   const auto& s = sim->segments().back().populations[0].signals[0];
   double total = 0;
   for (uint32_t c = 0; c < 50; ++c)
@@ -394,6 +400,50 @@ TEST(QuantalReleaseTest, MeanReleaseFollowsTheDepressionRecursion) {
   // Fast recovery: every spike finds every site, the mean is U per spike.
   five.parameters["tau_rec"] = 1e-3;
   EXPECT_NEAR(TotalReleased(five, 10.0, 4), 50 * 200 * 0.5, 5 * std::sqrt(10000 * 0.25 / 5));
+}
+
+TEST(QuantalReleaseTest, InitialAvailableSitesAndReleaseProbability) {
+  SynapseSpec five{"MultiQuantalSynapse",
+                   "",
+                   "",
+                   {{"weight", 1.0}, {"delay", 1.0}, {"U", 1.0}, {"n", 5.0}, {"tau_rec", 1e9}}};
+  // U = 1 and no recovery: the first spike releases exactly the a available
+  // sites (a/5 of the weight), later spikes nothing.
+  EXPECT_NEAR(TotalReleased(five, 10.0, 1, {{"a", 2.0}}), 50 * 2.0 / 5, 1e-4);
+  EXPECT_NEAR(TotalReleased(five, 10.0, 1, {{"a", 0.0}}), 0.0, 1e-4);
+  EXPECT_NEAR(TotalReleased(five, 10.0, 1), 50.0, 1e-4);
+  // Facilitation from an initial u (NEST counts the first interval from 0):
+  // one spike at 10 ms releases a fraction U + u0 (1 - U) e^{-10/tau_facil}
+  // of 10000 sites; sd of the 50-cell total ~0.02.
+  SynapseSpec many{"MultiQuantalSynapse",
+                   "",
+                   "",
+                   {{"weight", 1.0},
+                    {"delay", 1.0},
+                    {"U", 0.04},
+                    {"n", 10000.0},
+                    {"tau_rec", 1e9},
+                    {"tau_facil", 200.0}}};
+  const double u1 = 0.04 + 0.04 * 0.96 * std::exp(-10.0 / 200.0);
+  EXPECT_NEAR(TotalReleased(many, 10.0, 2, {{"u", 0.04}, {"a", 10000.0}}, 1), 50 * u1, 0.1);
+  EXPECT_NEAR(TotalReleased(many, 10.0, 2, {}, 1), 50 * 0.04, 0.1);
+}
+
+TEST(QuantalReleaseTest, RejectsBadInitialValues) {
+  auto sim = NewSim();
+  const PopulationId a = Add(*sim, "IF_curr_exp", 2);
+  const ProjectionId p =
+      Connect(*sim, a, a, {"MultiQuantalSynapse", "", "", {{"n", std::vector<double>{1, 2, 3, 4}}}});
+  for (const ParameterMap& bad : std::vector<ParameterMap>{
+           {{"a", 2.0}}, {{"a", -1.0}}, {{"a", 0.5}}, {{"u", 1.5}}, {{"q", 1.0}}}) {
+    const absl::Status s = sim->InitializeSynapses(p, bad);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << bad.begin()->first;
+    EXPECT_NE(s.message().find(bad.begin()->first), std::string::npos) << s;
+  }
+  // Per connection, within each synapse's n; a failed call changes nothing.
+  EXPECT_TRUE(sim->InitializeSynapses(p, {{"a", std::vector<double>{1, 2, 0, 4}}}).ok());
+  const ProjectionId tm = Connect(*sim, a, a, {"TsodyksMarkramSynapse", "", "", {}});
+  EXPECT_EQ(sim->InitializeSynapses(tm, {{"u", -0.1}}).code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(QuantalReleaseTest, RejectsBadSiteCounts) {

@@ -18,6 +18,11 @@ absl::Status TsodyksMarkram::Check(const std::string& prefix) const {
   return CheckShortTermPlasticity(prefix);
 }
 
+absl::Status TsodyksMarkram::CheckInitial(const std::string& prefix) const {
+  return CheckEachInitial(
+      prefix, "u", [](uint64_t, double v) { return v >= 0 && v <= 1; }, "in [0, 1]");
+}
+
 void TsodyksMarkram::Prepare(const SynapseRunContext& context) {
   dt_ = context.grid.dt();
   tau_psc_ = context.tau_psc;

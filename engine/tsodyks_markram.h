@@ -24,6 +24,7 @@ class TsodyksMarkram : public SynapseDynamics {
   TsodyksMarkram(const SynapseTypeInfo& type, Projection& projection);
 
   absl::Status Check(const std::string& prefix) const override;
+  absl::Status CheckInitial(const std::string& prefix) const override;
   void Prepare(const SynapseRunContext& context) override;
   void Deliver(uint32_t row, uint64_t spike_step, uint32_t multiplicity) override;
 

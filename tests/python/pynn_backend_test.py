@@ -338,6 +338,34 @@ def test_plastic_synapses_through_pynn(simulator):
                                rtol=0.02)
 
 
+def test_multiquantal_example_initialises_available_sites_and_u(simulator):
+    # PyNN's examples/multiquantal_synapses.py: initialize(a=n, u=U). With u = U
+    # the first spike (10 ms, NEST counts its interval from 0) releases a fraction
+    # U + U (1 - U) e^{-10/tau_facil} of the sites; without it, U. Mean over 1000
+    # cells of 5 sites: sd of the mean jump ~0.04 of the facilitated value.
+    source = sim.Population(1, sim.SpikeSourceArray(spike_times=Sequence([10.0, 20.0])))
+    jumps = {}
+    for label, initialise in (("initialised", True), ("default", False)):
+        synapse = sim.MultiQuantalSynapse(n=5, U=0.04, tau_rec=50.0, tau_facil=200.0,
+                                          weight=0.01, delay=0.5)
+        cells = sim.Population(1000, sim.IF_cond_exp(e_rev_I=-75, tau_syn_I=4.3))
+        cells.record("gsyn_inh")
+        projection = sim.Projection(source, cells, sim.AllToAllConnector(),
+                                    receptor_type="inhibitory", synapse_type=synapse)
+        if initialise:
+            projection.initialize(a=synapse.parameter_space["n"], u=synapse.parameter_space["U"])
+        jumps[label] = cells
+    with pytest.raises(errors.InvalidParameterValueError):
+        projection.initialize(a=6)  # more than the 5 sites
+    sim.run(15.0)
+    arrival = int(round(10.5 / 0.1))
+    decay = np.exp(-0.1 / 4.3)
+    for label, u in (("initialised", 0.04 + 0.04 * 0.96 * np.exp(-10.0 / 200.0)),
+                     ("default", 0.04)):
+        g = jumps[label].get_data().segments[0].analogsignals[0].magnitude.mean(axis=1)
+        assert g[arrival + 1] / decay - g[arrival] == pytest.approx(0.01 * u, rel=0.15), label
+
+
 def test_current_sources_record_what_they_inject(simulator):
     cell = sim.Population(1, sim.IF_curr_exp())
     step = sim.StepCurrentSource(times=[0.41, 0.42, 0.86], amplitudes=[0.5, -0.5, 0.5])
@@ -391,10 +419,24 @@ def test_run_with_callbacks_and_state_queries(simulator):
     assert sim.get_min_delay() == pytest.approx(0.1)
 
 
-def test_models_the_server_lacks_fail_at_the_call_that_needs_them(simulator):
-    pre = sim.Population(2, sim.IF_curr_exp())
-    with pytest.raises(NotImplementedError, match="spikeserve"):
-        sim.Projection(pre, pre, sim.AllToAllConnector(), sim.ElectricalSynapse(weight=0.1))
+def test_gap_junctions_through_pynn(simulator):
+    # PyNN's (NEURON) form; the numbers are tests/python/gap_junction_test.py's.
+    cells = sim.Population(2, sim.HH_cond_exp())
+    assert "source_section.gap" in cells.receptor_types
+    junction = sim.Projection(cells[0:1], cells[1:2], sim.AllToAllConnector(),
+                              sim.ElectricalSynapse(weight=0.05), source="source_section.gap",
+                              receptor_type="source_section.gap")
+    assert junction.get("weight", format="list") == [(0, 0, pytest.approx(0.05))]
+    cells[0:1].inject(sim.DCSource(amplitude=0.6, start=10.0))
+    cells.record("spikes")
+    sim.run(60.0)
+    driven, follower = (t.magnitude for t in cells.get_data().segments[0].spiketrains)
+    # The undriven cell fires only through the junction, within a millisecond.
+    assert len(follower) == len(driven) >= 3
+    assert np.all((follower - driven > 0) & (follower - driven < 1.0))
+    lif = sim.Population(2, sim.IF_curr_exp())
+    with pytest.raises(errors.InvalidParameterValueError, match="source_section.gap"):
+        sim.Projection(lif, lif, sim.AllToAllConnector(), sim.ElectricalSynapse(weight=0.1))
 
 
 if __name__ == "__main__":
