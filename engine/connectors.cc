@@ -203,7 +203,8 @@ absl::StatusOr<ConnectionList> FromList(const ConnectorSpec& spec, uint64_t n_pr
 
 absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec,
                                        const std::vector<uint64_t>& pre_gids,
-                                       const std::vector<uint64_t>& post_gids, uint64_t seed) {
+                                       const std::vector<uint64_t>& post_gids, uint64_t seed,
+                                       const PairDistances& distance) {
   const ConnectorInfo* info = nullptr;
   for (const auto& c : Connectors())
     if (c.name == spec.name) info = &c;

@@ -16,12 +16,25 @@ std::vector<uint64_t> Gids(uint64_t first, uint64_t n) {
   return g;
 }
 
+std::vector<Position> OnLine(size_t n) {
+  std::vector<Position> p(n);
+  for (size_t i = 0; i < n; ++i) p[i] = {static_cast<double>(i), 0, 0};
+  return p;
+}
+
+// Cells at x = their index (µm), pre and post alike.
+absl::StatusOr<ConnectionList> ConnectOnLine(const ConnectorSpec& spec,
+                                             const std::vector<uint64_t>& pre,
+                                             const std::vector<uint64_t>& post, uint64_t seed) {
+  return Connect(spec, pre, post, seed, PairDistances(Space(), OnLine(pre.size()), OnLine(post.size())));
+}
+
 ConnectionList Make(const std::string& name, std::map<std::string, double> params, uint64_t n_pre,
                     uint64_t n_post, bool same_population = true) {
   ConnectorSpec spec;
   spec.name = name;
   spec.params = params;
-  auto c = Connect(spec, Gids(1, n_pre), Gids(same_population ? 1 : 1 + n_pre, n_post), 1234);
+  auto c = ConnectOnLine(spec, Gids(1, n_pre), Gids(same_population ? 1 : 1 + n_pre, n_post), 1234);
   EXPECT_TRUE(c.ok()) << c.status();
   return c.ok() ? *c : ConnectionList{};
 }
@@ -90,22 +103,22 @@ TEST(ConnectorsTest, AllToAllAndOneToOne) {
 
 TEST(ConnectorsTest, ValidationNamesTheField) {
   ConnectorSpec spec{"FixedProbabilityConnector", {{"p_connect", 1.5}}};
-  auto c = Connect(spec, Gids(1, 3), Gids(1, 3), 1);
+  auto c = ConnectOnLine(spec, Gids(1, 3), Gids(1, 3), 1);
   EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(ErrorField(c.status()), "connector.p_connect");
   spec = {"FixedNumberPreConnector", {{"n", 5}}};
-  c = Connect(spec, Gids(1, 3), Gids(4, 3), 1);
+  c = ConnectOnLine(spec, Gids(1, 3), Gids(4, 3), 1);
   EXPECT_EQ(ErrorField(c.status()), "connector.n");
   spec = {"FixedNumberPreConnector", {{"n", 2.5}}};
-  EXPECT_EQ(ErrorReason(Connect(spec, Gids(1, 3), Gids(4, 3), 1).status()), "OUT_OF_RANGE");
+  EXPECT_EQ(ErrorReason(ConnectOnLine(spec, Gids(1, 3), Gids(4, 3), 1).status()), "OUT_OF_RANGE");
   spec = {"FromListConnector", {}, {}, {{0, 5, 1.0, 1.0}}};
-  c = Connect(spec, Gids(1, 3), Gids(4, 3), 1);
+  c = ConnectOnLine(spec, Gids(1, 3), Gids(4, 3), 1);
   EXPECT_EQ(ErrorReason(c.status()), "INDEX_OUT_OF_RANGE");
   EXPECT_EQ(ErrorField(c.status()), "connector.rows[0]");
   spec = {"NoSuchConnector"};
-  EXPECT_EQ(ErrorReason(Connect(spec, Gids(1, 3), Gids(4, 3), 1).status()), "UNKNOWN_CONNECTOR");
+  EXPECT_EQ(ErrorReason(ConnectOnLine(spec, Gids(1, 3), Gids(4, 3), 1).status()), "UNKNOWN_CONNECTOR");
   spec = {"AllToAllConnector", {{"p_connect", 0.5}}};
-  EXPECT_EQ(ErrorReason(Connect(spec, Gids(1, 3), Gids(4, 3), 1).status()), "UNKNOWN_PARAMETER");
+  EXPECT_EQ(ErrorReason(ConnectOnLine(spec, Gids(1, 3), Gids(4, 3), 1).status()), "UNKNOWN_PARAMETER");
 }
 
 }  // namespace
