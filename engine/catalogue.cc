@@ -376,6 +376,11 @@ const std::vector<ConnectorInfo>& Connectors() {
        {Num("n", 0.0, "dimensionless", "total number of connections"), self,
         Num("with_replacement", 1.0, "dimensionless", "0 or 1")},
        "Exactly n connections between randomly chosen (pre, post) pairs."},
+      {"DistanceDependentProbabilityConnector",
+       {self},
+       "Connects each (pre, post) pair independently with probability p(d), d the distance "
+       "(um) in the projection's Space, p given as distance_expression (e.g. \"exp(-d/100)\"); "
+       "p >= 1 always connects, p <= 0 never."},
       {"FromListConnector",
        {},
        "Explicit rows (pre, post, values of column_names...); 4 columns default to weight, delay."},

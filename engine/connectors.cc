@@ -11,6 +11,7 @@
 #include "engine/catalogue.h"
 #include "engine/counter_rng.h"
 #include "engine/errors.h"
+#include "engine/expression.h"
 
 namespace spikeserve::engine {
 namespace {
@@ -225,6 +226,13 @@ absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec,
   if (!spec.rows.empty() || !spec.column_names.empty())
     return InvalidArgument("connector.rows", reason::kConflict,
                            "rows are only for FromListConnector");
+  const bool distance_based = spec.name == "DistanceDependentProbabilityConnector";
+  if (distance_based && spec.distance_expression.empty())
+    return InvalidArgument("connector.distance_expression", reason::kMissing,
+                           absl::StrCat(spec.name, " needs a distance_expression, e.g. \"exp(-d/100)\""));
+  if (!distance_based && !spec.distance_expression.empty())
+    return InvalidArgument("connector.distance_expression", reason::kConflict,
+                           "distance_expression is only for DistanceDependentProbabilityConnector");
 
   if (spec.name == "AllToAllConnector") {
     for (uint32_t i = 0; i < n_pre; ++i)
@@ -249,6 +257,19 @@ absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec,
         if (i >= n_pre) break;
         const uint32_t pre = static_cast<uint32_t>(i);
         if (p.allow_self || pre_gids[pre] != post_gids[j]) by_post.emplace_back(pre, j);
+      }
+    }
+    CanonicalFromPostMajor(n_pre, by_post, &out);
+  } else if (spec.name == "DistanceDependentProbabilityConnector") {
+    auto probability = Expression::Parse(spec.distance_expression, "connector.distance_expression");
+    if (!probability.ok()) return probability.status();
+    std::vector<std::pair<uint32_t, uint32_t>> by_post;
+    for (uint32_t j = 0; j < n_post; ++j) {
+      CounterRng rng(seed, RngPurpose::kConnectivity, j, 4);
+      for (uint32_t i = 0; i < n_pre; ++i) {
+        // PyNN connects where uniform(0, 1) < p: p >= 1 always, p <= 0 or NaN never.
+        const bool drawn = rng.Uniform() < probability->Evaluate(distance(i, j));
+        if (drawn && (p.allow_self || pre_gids[i] != post_gids[j])) by_post.emplace_back(i, j);
       }
     }
     CanonicalFromPostMajor(n_pre, by_post, &out);

@@ -121,5 +121,74 @@ TEST(ConnectorsTest, ValidationNamesTheField) {
   EXPECT_EQ(ErrorReason(ConnectOnLine(spec, Gids(1, 3), Gids(4, 3), 1).status()), "UNKNOWN_PARAMETER");
 }
 
+ConnectionList Ddp(const std::string& expression, uint64_t n, bool allow_self = true,
+                   uint64_t seed = 1234) {
+  ConnectorSpec spec{"DistanceDependentProbabilityConnector",
+                     {{"allow_self_connections", allow_self ? 1.0 : 0.0}}};
+  spec.distance_expression = expression;
+  auto c = ConnectOnLine(spec, Gids(1, n), Gids(1, n), seed);
+  EXPECT_TRUE(c.ok()) << c.status();
+  return c.ok() ? *c : ConnectionList{};
+}
+
+TEST(DistanceDependentProbabilityTest, CountInBinomialIntervalOfTheExpectedProbabilities) {
+  const uint64_t n = 200;  // cells at x = 0, 1, ..., 199 µm
+  const auto c = Ddp("exp(-d/20)", n);
+  double mean = 0, variance = 0;
+  for (uint64_t i = 0; i < n; ++i)
+    for (uint64_t j = 0; j < n; ++j) {
+      const double p = std::exp(-std::fabs(double(i) - double(j)) / 20);
+      mean += p;
+      variance += p * (1 - p);
+    }
+  EXPECT_NEAR(static_cast<double>(c.pre.size()), mean, 3.29 * std::sqrt(variance));
+  ExpectCanonical(c);
+  // Near pairs connect far more often than distant ones.
+  uint64_t near = 0, far = 0;
+  for (size_t k = 0; k < c.pre.size(); ++k) {
+    const uint32_t d = c.pre[k] > c.post[k] ? c.pre[k] - c.post[k] : c.post[k] - c.pre[k];
+    near += d < 10;
+    far += d >= 100;
+  }
+  EXPECT_GT(near, 20 * far);
+}
+
+TEST(DistanceDependentProbabilityTest, ThresholdsAndClippingAsPyNN) {
+  const auto lattice = Ddp("d < 2.5", 30);
+  uint64_t expected = 0;
+  for (int i = 0; i < 30; ++i)
+    for (int j = 0; j < 30; ++j) expected += std::abs(i - j) < 2.5;
+  ASSERT_EQ(lattice.pre.size(), expected);
+  for (size_t k = 0; k < lattice.pre.size(); ++k)
+    EXPECT_LT(std::abs(int(lattice.pre[k]) - int(lattice.post[k])), 2.5);
+  EXPECT_EQ(Ddp("3 + d", 10).pre.size(), 100u);       // p > 1 always connects
+  EXPECT_EQ(Ddp("-1 - d", 10).pre.size(), 0u);        // p < 0 never
+  EXPECT_EQ(Ddp("sqrt(-1 - d)", 10).pre.size(), 0u);  // NaN never
+  EXPECT_EQ(Ddp("1", 10, false).pre.size(), 90u);      // no self-connections
+}
+
+TEST(DistanceDependentProbabilityTest, SeededAndReproducible) {
+  const auto a = Ddp("exp(-d/5)", 60, true, 7), b = Ddp("exp(-d/5)", 60, true, 7);
+  const auto c = Ddp("exp(-d/5)", 60, true, 8);
+  EXPECT_EQ(a.pre, b.pre);
+  EXPECT_EQ(a.post, b.post);
+  EXPECT_NE(std::make_pair(a.pre, a.post), std::make_pair(c.pre, c.post));
+}
+
+TEST(DistanceDependentProbabilityTest, BadExpressionsNameTheField) {
+  ConnectorSpec spec{"DistanceDependentProbabilityConnector", {}};
+  auto c = ConnectOnLine(spec, Gids(1, 3), Gids(1, 3), 1);
+  EXPECT_EQ(ErrorField(c.status()), "connector.distance_expression");
+  EXPECT_EQ(ErrorReason(c.status()), "MISSING");
+  spec.distance_expression = "exp(-dist)";
+  c = ConnectOnLine(spec, Gids(1, 3), Gids(1, 3), 1);
+  EXPECT_EQ(ErrorField(c.status()), "connector.distance_expression");
+  EXPECT_NE(c.status().message().find("unknown name 'dist'"), std::string::npos);
+  ConnectorSpec other{"AllToAllConnector", {}};
+  other.distance_expression = "d < 1";
+  c = ConnectOnLine(other, Gids(1, 3), Gids(1, 3), 1);
+  EXPECT_EQ(ErrorReason(c.status()), "CONFLICT");
+}
+
 }  // namespace
 }  // namespace spikeserve::engine

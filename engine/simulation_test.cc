@@ -419,5 +419,44 @@ TEST(SimulationTest, AutoMaxDelayGrowsRingBuffersKeepingInputInFlight) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(SimulationTest, DistanceExpressionsGiveSynapseValuesInTheProjectionsSpace) {
+  auto sim = NewSim();
+  PopulationSpec line;  // 10 cells at x = 0, 10, ..., 90 µm
+  line.size = 10;
+  line.cell_type = "IF_curr_exp";
+  line.structure = {"Line", {{"dx", 10.0}}};
+  const PopulationId a = sim->AddPopulation(line)->id;
+  ProjectionSpec spec = Proj(a, a, {"AllToAllConnector"}, 0.0, 1.0);
+  spec.synapse.parameters["weight"] = DistanceExpression{"0.01 * d + 0.5"};
+  spec.synapse.parameters["delay"] = DistanceExpression{"1 + d / 10"};
+  spec.space.periodic_min = {0, 0, 0};
+  spec.space.periodic_max = {100, 0, 0};  // a ring of 100 µm
+  auto info = sim->AddProjection(spec);
+  ASSERT_TRUE(info.ok()) << info.status();
+  auto table = sim->GetConnections(info->id, {"weight", "delay"});
+  ASSERT_TRUE(table.ok());
+  for (size_t k = 0; k < table->pre.size(); ++k) {
+    const double dx = std::fabs(10.0 * table->pre[k] - 10.0 * table->post[k]);
+    const double d = std::min(dx, 100 - dx);
+    EXPECT_NEAR(table->values["weight"][k], 0.01 * d + 0.5, 1e-12);
+    EXPECT_NEAR(table->values["delay"][k], 1 + d / 10, 1e-9);
+  }
+  // Later values use the positions the cells have then.
+  std::vector<std::array<double, 3>> moved(10, {0.0, 0.0, 0.0});
+  ASSERT_TRUE(sim->SetPositions(Selector{a}, moved).ok());
+  ASSERT_TRUE(sim->SetSynapseParameters(info->id, {{"weight", DistanceExpression{"1 + d"}}}).ok());
+  auto after = sim->GetConnections(info->id, {"weight"});
+  ASSERT_TRUE(after.ok());
+  for (double w : after->values["weight"]) EXPECT_EQ(w, 1.0);
+  // Bad expressions and bad positions name their field; nothing changes.
+  auto bad = sim->SetSynapseParameters(info->id, {{"weight", DistanceExpression{"d.x"}}});
+  EXPECT_EQ(ErrorField(bad), "parameters.weight");
+  bad = sim->SetSynapseParameters(info->id, {{"weight", DistanceExpression{"1 / d"}}});
+  EXPECT_EQ(ErrorReason(bad), "NOT_FINITE");
+  EXPECT_EQ(ErrorField(sim->SetPositions(Selector{a}, {{0, 0, 0}})), "positions");
+  spec.space.axes = "w";
+  EXPECT_EQ(ErrorField(sim->AddProjection(spec).status()), "space.axes");
+}
+
 }  // namespace
 }  // namespace spikeserve::engine
