@@ -190,5 +190,79 @@ TEST(DistanceDependentProbabilityTest, BadExpressionsNameTheField) {
   EXPECT_EQ(ErrorReason(c.status()), "CONFLICT");
 }
 
+ConnectionList SmallWorld(std::map<std::string, double> params, uint64_t n, uint64_t seed = 99) {
+  auto c = ConnectOnLine({"SmallWorldConnector", params}, Gids(1, n), Gids(1, n), seed);
+  EXPECT_TRUE(c.ok()) << c.status();
+  return c.ok() ? *c : ConnectionList{};
+}
+
+std::vector<uint64_t> OutDegrees(const ConnectionList& c, uint64_t n) {
+  std::vector<uint64_t> degree(n, 0);
+  for (uint32_t i : c.pre) ++degree[i];
+  return degree;
+}
+
+TEST(SmallWorldTest, WithoutRewiringItIsTheDistanceLattice) {
+  const uint64_t n = 50;  // cells at x = 0 .. 49 µm
+  const auto c = SmallWorld({{"degree", 3.5}, {"rewiring", 0}, {"allow_self_connections", 0}}, n);
+  std::set<std::pair<uint32_t, uint32_t>> expected;
+  for (uint32_t i = 0; i < n; ++i)
+    for (uint32_t j = 0; j < n; ++j)
+      if (i != j && std::abs(int(i) - int(j)) < 3.5) expected.emplace(i, j);
+  std::set<std::pair<uint32_t, uint32_t>> got;
+  for (size_t k = 0; k < c.pre.size(); ++k) got.emplace(c.pre[k], c.post[k]);
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(c.pre.size(), expected.size());
+  ExpectCanonical(c);
+}
+
+TEST(SmallWorldTest, RewiringKeepsOutDegreesAndMakesNoMultapses) {
+  const uint64_t n = 400;
+  const std::map<std::string, double> lattice = {{"degree", 5.5}, {"allow_self_connections", 0}};
+  auto with = lattice;
+  with["rewiring"] = 0.2;
+  const auto base = SmallWorld(lattice, n), rewired = SmallWorld(with, n);
+  EXPECT_EQ(OutDegrees(rewired, n), OutDegrees(base, n));
+  std::set<std::pair<uint32_t, uint32_t>> pairs;
+  uint64_t moved = 0;
+  for (size_t k = 0; k < rewired.pre.size(); ++k) {
+    EXPECT_NE(rewired.pre[k], rewired.post[k]);
+    EXPECT_TRUE(pairs.emplace(rewired.pre[k], rewired.post[k]).second) << "duplicate pair";
+    moved += std::abs(int(rewired.pre[k]) - int(rewired.post[k])) >= 5.5;
+  }
+  ExpectCanonical(rewired);
+  // Each of the 4000-odd edges leaves the lattice with probability 0.2 (and
+  // lands back inside it rarely: 10 of 399 cells).
+  const double edges = base.pre.size(), p = 0.2 * (1 - 10.0 / 399);
+  EXPECT_NEAR(moved, edges * p, 3.29 * std::sqrt(edges * p * (1 - p)) + 0.2 * edges * 10 / 399);
+  // Seeded: the same seed gives the same network, another seed another.
+  const auto again = SmallWorld(with, n), other = SmallWorld(with, n, 100);
+  EXPECT_EQ(std::make_pair(again.pre, again.post), std::make_pair(rewired.pre, rewired.post));
+  EXPECT_NE(std::make_pair(other.pre, other.post), std::make_pair(rewired.pre, rewired.post));
+  // Full rewiring where few cells are free still keeps every out-degree.
+  const std::map<std::string, double> dense = {{"degree", 300}, {"allow_self_connections", 0}};
+  auto dense_rewired = dense;
+  dense_rewired["rewiring"] = 1.0;
+  EXPECT_EQ(OutDegrees(SmallWorld(dense_rewired, n), n), OutDegrees(SmallWorld(dense, n), n));
+}
+
+TEST(SmallWorldTest, NConnectionsTakesTheNearestAndChecksThereAreEnough) {
+  const auto c = SmallWorld({{"degree", 10}, {"n_connections", 4}, {"allow_self_connections", 0}}, 30);
+  EXPECT_EQ(OutDegrees(c, 30), std::vector<uint64_t>(30, 4));
+  for (size_t k = 0; k < c.pre.size(); ++k) {
+    const int i = c.pre[k], j = c.post[k];
+    // Nearest 4: distances 1, 1, 2, 2 inside the line; at the ends 1, 2, 3, 4.
+    EXPECT_LE(std::abs(i - j), std::min(i, 29 - i) >= 2 ? 2 : 4);
+  }
+  auto too_few = ConnectOnLine({"SmallWorldConnector", {{"degree", 1.5}, {"n_connections", 5}}},
+                               Gids(1, 10), Gids(1, 10), 1);
+  EXPECT_EQ(ErrorField(too_few.status()), "connector.n_connections");
+  auto bad = ConnectOnLine({"SmallWorldConnector", {{"degree", 1}, {"rewiring", 1.5}}},
+                           Gids(1, 10), Gids(1, 10), 1);
+  EXPECT_EQ(ErrorField(bad.status()), "connector.rewiring");
+  bad = ConnectOnLine({"SmallWorldConnector", {{"degree", -1}}}, Gids(1, 10), Gids(1, 10), 1);
+  EXPECT_EQ(ErrorField(bad.status()), "connector.degree");
+}
+
 }  // namespace
 }  // namespace spikeserve::engine

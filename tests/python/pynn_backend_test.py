@@ -310,6 +310,29 @@ def test_distance_dependent_probability_runs_on_the_server_as_pynn_defines_it(si
     assert sent[-1][0] == "DistanceDependentProbabilityConnector"
 
 
+def test_small_world_connector_runs_on_the_server(simulator):
+    grid = sim.Population(64, sim.IF_curr_exp(), structure=Grid2D(dx=10.0, dy=10.0))
+    lattice = sim.Projection(grid, grid, sim.SmallWorldConnector(
+        degree=15.0, rewiring=0.0, allow_self_connections=False), sim.StaticSynapse(weight=0.1))
+    d = _pynn_distances(Space(), grid, grid)
+    expected = {(i, j) for i in range(64) for j in range(64) if d[i, j] < 15.0 and i != j}
+    pairs = {(int(i), int(j)) for i, j, _ in lattice.get("weight", format="list")}
+    assert pairs == expected
+    rewired = sim.Projection(grid, grid, sim.SmallWorldConnector(
+        degree=15.0, rewiring=0.5, allow_self_connections=False, rng=NumpyRNG(seed=2)),
+        sim.StaticSynapse(weight=0.1))
+    got = [(int(i), int(j)) for i, j, _ in rewired.get("weight", format="list")]
+    assert len(set(got)) == len(got) == len(expected)
+    assert np.array_equal(np.bincount([i for i, _ in got], minlength=64),
+                          np.bincount([i for i, _ in expected], minlength=64))
+    assert len(set(got) - expected) > 0
+    nearest = sim.Projection(grid, grid, sim.SmallWorldConnector(
+        degree=25.0, rewiring=0.0, allow_self_connections=False, n_connections=3),
+        sim.StaticSynapse(weight=0.1))
+    assert np.all(np.bincount(np.array(nearest.get("weight", format="list"))[:, 0].astype(int),
+                              minlength=64) == 3)
+
+
 def test_bad_distance_expressions_name_the_field(simulator):
     a = sim.Population(5, sim.IF_curr_exp())
     # PyNN accepts this string (np is in its namespace); the server does not run it.

@@ -34,6 +34,13 @@ def _server_connector(connector):
             return None  # a Python function of d: evaluated here
         return {"name": kind.__name__, "parameters": parameters, "seed": seed,
                 "distance_expression": connector.d_expression}
+    if kind is connectors.SmallWorldConnector:
+        # PyNN keeps degree only inside its d_expression, "d < %g" % degree.
+        parameters["degree"] = float(connector.d_expression.split("<", 1)[1])
+        parameters["rewiring"] = connector.rewiring
+        if connector.n_connections is not None:
+            parameters["n_connections"] = connector.n_connections
+        return {"name": kind.__name__, "parameters": parameters, "seed": seed}
     if kind is connectors.AllToAllConnector:
         return {"name": "AllToAllConnector", "parameters": parameters}
     if kind is connectors.OneToOneConnector:
