@@ -390,6 +390,13 @@ const std::vector<ConnectorInfo>& Connectors() {
        "(or its n_connections nearest of them), then each connection independently, with "
        "probability rewiring, moves to a uniformly drawn post cell the pre cell does not "
        "reach yet. Out-degrees are kept; no connection is made twice."},
+      {"CloneConnector",
+       {},
+       "Connects the (pre, post) pairs that the reference projection connects, once each; "
+       "pre and post must be the reference's cells."},
+      {"ArrayConnector",
+       {},
+       "Connects the pairs whose flag in the n_pre x n_post matrix (matrix_u8) is non-zero."},
       {"FromListConnector",
        {},
        "Explicit rows (pre, post, values of column_names...); 4 columns default to weight, delay."},

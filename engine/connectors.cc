@@ -280,7 +280,8 @@ absl::StatusOr<ConnectionList> FromList(const ConnectorSpec& spec, uint64_t n_pr
 absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec,
                                        const std::vector<uint64_t>& pre_gids,
                                        const std::vector<uint64_t>& post_gids, uint64_t seed,
-                                       const PairDistances& distance) {
+                                       const PairDistances& distance,
+                                       const ConnectionList* reference) {
   const ConnectorInfo* info = nullptr;
   for (const auto& c : Connectors())
     if (c.name == spec.name) info = &c;
@@ -301,6 +302,12 @@ absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec,
   if (!spec.rows.empty() || !spec.column_names.empty())
     return InvalidArgument("connector.rows", reason::kConflict,
                            "rows are only for FromListConnector");
+  if (spec.name != "ArrayConnector" && !spec.matrix.empty())
+    return InvalidArgument("connector.matrix_u8", reason::kConflict,
+                           "a matrix is only for ArrayConnector");
+  if ((spec.name == "CloneConnector") != (reference != nullptr))
+    return InvalidArgument("connector.reference_projection_id", reason::kConflict,
+                           "a reference projection is only for CloneConnector");
   const bool distance_based = spec.name == "DistanceDependentProbabilityConnector";
   if (distance_based && spec.distance_expression.empty())
     return InvalidArgument("connector.distance_expression", reason::kMissing,
@@ -335,6 +342,25 @@ absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec,
       }
     }
     CanonicalFromPostMajor(n_pre, by_post, &out);
+  } else if (spec.name == "CloneConnector") {
+    // PyNN clones the reference's connection matrix, so a multapse counts once.
+    for (size_t k = 0; k < reference->pre.size(); ++k)
+      if (out.pre.empty() || out.pre.back() != reference->pre[k] ||
+          out.post.back() != reference->post[k]) {
+        out.pre.push_back(reference->pre[k]);
+        out.post.push_back(reference->post[k]);
+      }
+  } else if (spec.name == "ArrayConnector") {
+    if (spec.matrix.size() != uint64_t{n_pre} * n_post)
+      return InvalidArgument("connector.matrix_u8", reason::kWrongLength,
+                             absl::StrCat("expected n_pre * n_post = ", n_pre, " * ", n_post,
+                                          " bytes, got ", spec.matrix.size()));
+    for (uint32_t i = 0; i < n_pre; ++i)
+      for (uint32_t j = 0; j < n_post; ++j)
+        if (spec.matrix[uint64_t{i} * n_post + j] != 0) {
+          out.pre.push_back(i);
+          out.post.push_back(j);
+        }
   } else if (spec.name == "SmallWorldConnector") {
     if (auto s = SmallWorld(p, pre_gids, post_gids, seed, distance, &out); !s.ok()) return s;
   } else if (spec.name == "DistanceDependentProbabilityConnector") {

@@ -29,6 +29,8 @@ struct ConnectionList {
   std::map<std::string, std::vector<double>> columns;
 };
 
+// `reference` (CloneConnector only): the reference projection's connections,
+// canonical order.
 // `pre_gids` / `post_gids` are the global ids of the CellSets' cells, used to
 // recognise self-connections (same cell on both sides). `seed` is the
 // resolved connector seed; `distance` measures pre cell i to post cell j for
@@ -36,7 +38,8 @@ struct ConnectionList {
 absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec,
                                        const std::vector<uint64_t>& pre_gids,
                                        const std::vector<uint64_t>& post_gids, uint64_t seed,
-                                       const PairDistances& distance);
+                                       const PairDistances& distance,
+                                       const ConnectionList* reference = nullptr);
 
 }  // namespace spikeserve::engine
 

@@ -264,5 +264,20 @@ TEST(SmallWorldTest, NConnectionsTakesTheNearestAndChecksThereAreEnough) {
   EXPECT_EQ(ErrorField(bad.status()), "connector.degree");
 }
 
+TEST(ConnectorsTest, ArrayConnectorConnectsTheNonZeroFlags) {
+  ConnectorSpec spec{"ArrayConnector"};
+  spec.matrix = std::string("\1\0\0\0\0\2", 6);  // 2 x 3
+  auto c = ConnectOnLine(spec, Gids(1, 2), Gids(3, 3), 1);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->pre, (std::vector<uint32_t>{0, 1}));
+  EXPECT_EQ(c->post, (std::vector<uint32_t>{0, 2}));
+  spec.matrix.pop_back();
+  EXPECT_EQ(ErrorReason(ConnectOnLine(spec, Gids(1, 2), Gids(3, 3), 1).status()), "WRONG_LENGTH");
+  ConnectorSpec other{"AllToAllConnector"};
+  other.matrix = "\1";
+  EXPECT_EQ(ErrorField(ConnectOnLine(other, Gids(1, 1), Gids(2, 1), 1).status()),
+            "connector.matrix_u8");
+}
+
 }  // namespace
 }  // namespace spikeserve::engine

@@ -844,7 +844,22 @@ absl::StatusOr<ProjectionInfo> Simulation::AddProjection(const ProjectionSpec& s
   auto space = Space::Create(spec.space);
   if (!space.ok()) return space.status();
   const PairDistances distances(*space, m.PositionsOf(pre), m.PositionsOf(post));
-  auto conns = Connect(spec.connector, pre_gids, post_gids, connector_seed, distances);
+  std::optional<ConnectionList> reference;
+  if (spec.connector.name == "CloneConnector") {
+    const ProjectionId ref = spec.connector.reference_projection;
+    if (ref >= m.projections_.size())
+      return NotFound("connector.reference_projection_id", reason::kUnknownProjection,
+                      absl::StrCat("no projection with id ", ref));
+    if (m.projections_[ref].pre_cells != pre || m.projections_[ref].post_cells != post)
+      return InvalidArgument("connector.reference_projection_id", reason::kConflict,
+                             absl::StrCat("pre and post must be the cells of projection ", ref,
+                                          ", in the same order"));
+    auto table = GetConnections(ref, {});
+    if (!table.ok()) return table.status();
+    reference = ConnectionList{std::move(table->pre), std::move(table->post), {}};
+  }
+  auto conns = Connect(spec.connector, pre_gids, post_gids, connector_seed, distances,
+                       reference ? &*reference : nullptr);
   if (!conns.ok()) return conns.status();
   if (m.num_synapses_ + conns->pre.size() > m.config_.limits.max_synapses)
     return ResourceExhausted(

@@ -110,6 +110,10 @@ struct ConnectorSpec {
   // DistanceDependentProbabilityConnector: the probability as a function of
   // the distance d (µm), e.g. "exp(-d/100)" (engine/expression.h).
   std::string distance_expression;
+  // CloneConnector: the projection whose connected pairs are copied.
+  ProjectionId reference_projection = 0;
+  // ArrayConnector: n_pre * n_post flags, row-major by pre; non-zero connects.
+  std::string matrix;
 };
 
 struct SynapseSpec {

@@ -458,5 +458,28 @@ TEST(SimulationTest, DistanceExpressionsGiveSynapseValuesInTheProjectionsSpace) 
   EXPECT_EQ(ErrorField(sim->AddProjection(spec).status()), "space.axes");
 }
 
+TEST(SimulationTest, CloneConnectorCopiesTheConnectedPairsOnce) {
+  auto sim = NewSim();
+  const PopulationId a = Add(*sim, "IF_curr_exp", 6), b = Add(*sim, "IF_curr_exp", 5);
+  ConnectorSpec list{"FromListConnector"};
+  list.rows = {{4, 1}, {0, 3}, {0, 3}, {2, 2}};  // one multapse
+  const ProjectionId ref = sim->AddProjection(Proj(a, b, list, 0.5, 1.0))->id;
+  ConnectorSpec clone{"CloneConnector"};
+  clone.reference_projection = ref;
+  auto info = sim->AddProjection(Proj(a, b, clone, 0.25, 2.0));
+  ASSERT_TRUE(info.ok()) << info.status();
+  auto table = sim->GetConnections(info->id, {"weight"});
+  ASSERT_TRUE(table.ok());
+  EXPECT_EQ(table->pre, (std::vector<uint32_t>{0, 2, 4}));
+  EXPECT_EQ(table->post, (std::vector<uint32_t>{3, 2, 1}));
+  EXPECT_EQ(table->values["weight"], (std::vector<double>{0.25, 0.25, 0.25}));
+  clone.reference_projection = 7;
+  EXPECT_EQ(ErrorReason(sim->AddProjection(Proj(a, b, clone, 0.25, 2.0)).status()),
+            "UNKNOWN_PROJECTION");
+  clone.reference_projection = ref;
+  auto mismatch = sim->AddProjection(Proj(b, a, clone, 0.25, 2.0));
+  EXPECT_EQ(ErrorField(mismatch.status()), "connector.reference_projection_id");
+}
+
 }  // namespace
 }  // namespace spikeserve::engine

@@ -184,6 +184,14 @@ absl::StatusOr<engine::ConnectorSpec> FromProto(const v1::Connector& connector,
   spec.params.insert(connector.parameters().begin(), connector.parameters().end());
   spec.seed = connector.seed();
   spec.distance_expression = connector.distance_expression();
+  spec.reference_projection = connector.reference_projection_id();
+  if (connector.matrix_upload_id() != 0) {
+    absl::StatusOr<std::string> bytes = take_upload(connector.matrix_upload_id());
+    if (!bytes.ok()) return engine::PrefixField(bytes.status(), Field(field, "matrix_upload_id"));
+    spec.matrix = *std::move(bytes);
+  } else {
+    spec.matrix = connector.matrix_u8();
+  }
   spec.column_names.assign(connector.column_names().begin(), connector.column_names().end());
   const bool has_rows = !connector.rows_f64le().empty() || connector.rows_upload_id() != 0;
   if (!has_rows) return spec;

@@ -333,6 +333,27 @@ def test_small_world_connector_runs_on_the_server(simulator):
                               minlength=64) == 3)
 
 
+def test_clone_and_array_connectors_run_on_the_server(simulator, monkeypatch):
+    sent = _server_specs(monkeypatch)
+    a = sim.Population(30, sim.IF_curr_exp())
+    b = sim.Population(20, sim.IF_curr_exp())
+    reference = sim.Projection(a, b, sim.FixedProbabilityConnector(0.2, rng=NumpyRNG(seed=4)),
+                               sim.StaticSynapse(weight=0.1))
+    clone = sim.Projection(a, b, sim.CloneConnector(reference), sim.StaticSynapse(weight=0.3))
+    assert sent[-1][0] == "CloneConnector"
+    reference_pairs = [(i, j) for i, j, _ in reference.get("weight", format="list")]
+    assert [(i, j) for i, j, _ in clone.get("weight", format="list")] == reference_pairs
+    assert [w for _, _, w in clone.get("weight", format="list")] == \
+        [pytest.approx(0.3)] * len(reference_pairs)
+    with pytest.raises(errors.ConnectionError):
+        sim.Projection(b, a, sim.CloneConnector(reference), sim.StaticSynapse(weight=0.3))
+    flags = NumpyRNG(seed=9).uniform(0, 1, (30, 20)) < 0.3
+    array = sim.Projection(a, b, sim.ArrayConnector(flags), sim.StaticSynapse(weight=0.2))
+    assert sent[-1][0] == "ArrayConnector"
+    assert [(i, j) for i, j, _ in array.get("weight", format="list")] == \
+        [tuple(ij) for ij in np.argwhere(flags)]
+
+
 def test_bad_distance_expressions_name_the_field(simulator):
     a = sim.Population(5, sim.IF_curr_exp())
     # PyNN accepts this string (np is in its namespace); the server does not run it.

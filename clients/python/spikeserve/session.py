@@ -186,13 +186,22 @@ class Session:
                           timing_dependence="", weight_dependence="", space=None):
         """`pre` and `post` are sequences of values.Cells; `connector` a dict:
         {"name": ..., "parameters": {...}, "column_names": [...], "rows": 2-D array, "seed": int,
-        "distance_expression": str}.
+        "distance_expression": str, "reference_projection_id": int,
+        "matrix": 2-D array of flags (n_pre x n_post)}.
         `timing_dependence` and `weight_dependence` name STDPMechanism's components.
         `space`: a dict of network_pb2.Space fields (axes, scale_factor, offset,
         periodic_min, periodic_max). Returns ProjectionInfo."""
-        message = network_pb2.Connector(name=connector["name"], seed=connector.get("seed", 0),
-                                        distance_expression=connector.get(
-                                            "distance_expression", ""))
+        message = network_pb2.Connector(
+            name=connector["name"], seed=connector.get("seed", 0),
+            distance_expression=connector.get("distance_expression", ""),
+            reference_projection_id=connector.get("reference_projection_id", 0))
+        matrix = connector.get("matrix")
+        if matrix is not None:
+            payload = (np.asarray(matrix) != 0).astype(np.uint8).tobytes()
+            if len(payload) > values.UPLOAD_THRESHOLD_BYTES:
+                message.matrix_upload_id = self.upload(payload)
+            else:
+                message.matrix_u8 = payload
         message.parameters.update({k: float(v) for k, v in connector.get("parameters", {}).items()})
         rows = connector.get("rows")
         if rows is not None:

@@ -20,15 +20,26 @@ from .standardmodels import StaticSynapse
 _MULTI_SYNAPSE_UFUNCS = {"sum": np.add, "min": np.minimum, "max": np.maximum}
 
 
-def _server_connector(connector):
+def _server_connector(connector, projection):
     """The server's spec for `connector`, or None if it must be expanded here."""
+    kind = type(connector)
+    if kind is connectors.CloneConnector:
+        reference = connector.reference_projection
+        if (projection.pre != reference.pre or projection.post != reference.post
+                or not hasattr(reference, "_projection_id")):
+            return None  # PyNN's own connect() raises the ConnectionError
+        return {"name": kind.__name__, "reference_projection_id": reference._projection_id}
+    if kind is connectors.ArrayConnector:
+        matrix = np.asarray(connector.array)
+        if matrix.shape != (projection.pre.size, projection.post.size):
+            return None
+        return {"name": kind.__name__, "matrix": matrix}
     self_connections = getattr(connector, "allow_self_connections", True)
     if self_connections not in (True, False):  # 'NoMutual'
         return None
     parameters = {"allow_self_connections": float(self_connections)}
     rng = getattr(connector, "rng", None)
     seed = conversion.server_seed(rng) if rng is not None else 0
-    kind = type(connector)
     if kind is connectors.DistanceDependentProbabilityConnector:
         if not isinstance(connector.d_expression, str):
             return None  # a Python function of d: evaluated here
@@ -160,7 +171,7 @@ class Projection(common.Projection):
         if space is not None and all(v is not None for v in server_values.values()):
             spec = (_from_list_spec(connector)
                     if isinstance(connector, connectors.FromListConnector)
-                    else _server_connector(connector))
+                    else _server_connector(connector, self))
         if spec is None:
             collector = _ConnectionCollector()
             self._convergent_connect = collector._convergent_connect
