@@ -845,6 +845,9 @@ absl::StatusOr<ProjectionInfo> Simulation::AddProjection(const ProjectionSpec& s
   if (!space.ok()) return space.status();
   const PairDistances distances(*space, m.PositionsOf(pre), m.PositionsOf(post));
   std::optional<ConnectionList> reference;
+  if (spec.connector.name != "CloneConnector" && spec.connector.reference_projection != 0)
+    return InvalidArgument("connector.reference_projection_id", reason::kConflict,
+                           "a reference projection is only for CloneConnector");
   if (spec.connector.name == "CloneConnector") {
     const ProjectionId ref = spec.connector.reference_projection;
     if (ref >= m.projections_.size())

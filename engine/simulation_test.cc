@@ -479,6 +479,9 @@ TEST(SimulationTest, CloneConnectorCopiesTheConnectedPairsOnce) {
   clone.reference_projection = ref;
   auto mismatch = sim->AddProjection(Proj(b, a, clone, 0.25, 2.0));
   EXPECT_EQ(ErrorField(mismatch.status()), "connector.reference_projection_id");
+  ConnectorSpec all{"AllToAllConnector"};
+  all.reference_projection = 1;
+  EXPECT_EQ(ErrorReason(sim->AddProjection(Proj(a, b, all, 0.25, 2.0)).status()), "CONFLICT");
 }
 
 }  // namespace

@@ -374,6 +374,13 @@ def test_bad_distance_expressions_name_the_field(simulator):
         session.create_projection([a._cells()], [a._cells()], {"name": "AllToAllConnector"},
                                   space={"axes": "xq"})
     assert caught.value.field == "space.axes"
+    with pytest.raises(SpikeserveError) as caught:
+        session.set_positions(a._cells(), np.zeros((4, 3)))
+    assert caught.value.field == "xyz_f64le" and caught.value.reason == "WRONG_LENGTH"
+    with pytest.raises(SpikeserveError) as caught:
+        session.create_population(4, "IF_curr_exp", structure=("RandomStructure", {"radius": 1.0},
+                                                                "Torus", 1))
+    assert caught.value.field == "structure.boundary"
 
 
 def test_assemblies_record_and_connect(simulator):

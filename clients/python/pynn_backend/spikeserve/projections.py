@@ -41,8 +41,6 @@ def _server_connector(connector, projection):
     rng = getattr(connector, "rng", None)
     seed = conversion.server_seed(rng) if rng is not None else 0
     if kind is connectors.DistanceDependentProbabilityConnector:
-        if not isinstance(connector.d_expression, str):
-            return None  # a Python function of d: evaluated here
         return {"name": kind.__name__, "parameters": parameters, "seed": seed,
                 "distance_expression": connector.d_expression}
     if kind is connectors.SmallWorldConnector:
