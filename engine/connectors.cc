@@ -310,8 +310,9 @@ absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec,
                            "a reference projection is only for CloneConnector");
   const bool distance_based = spec.name == "DistanceDependentProbabilityConnector";
   if (distance_based && spec.distance_expression.empty())
-    return InvalidArgument("connector.distance_expression", reason::kMissing,
-                           absl::StrCat(spec.name, " needs a distance_expression, e.g. \"exp(-d/100)\""));
+    return InvalidArgument(
+        "connector.distance_expression", reason::kMissing,
+        absl::StrCat(spec.name, " needs a distance_expression, e.g. \"exp(-d/100)\""));
   if (!distance_based && !spec.distance_expression.empty())
     return InvalidArgument("connector.distance_expression", reason::kConflict,
                            "distance_expression is only for DistanceDependentProbabilityConnector");

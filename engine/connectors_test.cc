@@ -26,7 +26,8 @@ std::vector<Position> OnLine(size_t n) {
 absl::StatusOr<ConnectionList> ConnectOnLine(const ConnectorSpec& spec,
                                              const std::vector<uint64_t>& pre,
                                              const std::vector<uint64_t>& post, uint64_t seed) {
-  return Connect(spec, pre, post, seed, PairDistances(Space(), OnLine(pre.size()), OnLine(post.size())));
+  return Connect(spec, pre, post, seed,
+                 PairDistances(Space(), OnLine(pre.size()), OnLine(post.size())));
 }
 
 ConnectionList Make(const std::string& name, std::map<std::string, double> params, uint64_t n_pre,
@@ -116,9 +117,11 @@ TEST(ConnectorsTest, ValidationNamesTheField) {
   EXPECT_EQ(ErrorReason(c.status()), "INDEX_OUT_OF_RANGE");
   EXPECT_EQ(ErrorField(c.status()), "connector.rows[0]");
   spec = {"NoSuchConnector"};
-  EXPECT_EQ(ErrorReason(ConnectOnLine(spec, Gids(1, 3), Gids(4, 3), 1).status()), "UNKNOWN_CONNECTOR");
+  EXPECT_EQ(ErrorReason(ConnectOnLine(spec, Gids(1, 3), Gids(4, 3), 1).status()),
+            "UNKNOWN_CONNECTOR");
   spec = {"AllToAllConnector", {{"p_connect", 0.5}}};
-  EXPECT_EQ(ErrorReason(ConnectOnLine(spec, Gids(1, 3), Gids(4, 3), 1).status()), "UNKNOWN_PARAMETER");
+  EXPECT_EQ(ErrorReason(ConnectOnLine(spec, Gids(1, 3), Gids(4, 3), 1).status()),
+            "UNKNOWN_PARAMETER");
 }
 
 ConnectionList Ddp(const std::string& expression, uint64_t n, bool allow_self = true,
@@ -164,7 +167,7 @@ TEST(DistanceDependentProbabilityTest, ThresholdsAndClippingAsPyNN) {
   EXPECT_EQ(Ddp("3 + d", 10).pre.size(), 100u);       // p > 1 always connects
   EXPECT_EQ(Ddp("-1 - d", 10).pre.size(), 0u);        // p < 0 never
   EXPECT_EQ(Ddp("sqrt(-1 - d)", 10).pre.size(), 0u);  // NaN never
-  EXPECT_EQ(Ddp("1", 10, false).pre.size(), 90u);      // no self-connections
+  EXPECT_EQ(Ddp("1", 10, false).pre.size(), 90u);     // no self-connections
 }
 
 TEST(DistanceDependentProbabilityTest, SeededAndReproducible) {
@@ -247,7 +250,8 @@ TEST(SmallWorldTest, RewiringKeepsOutDegreesAndMakesNoMultapses) {
 }
 
 TEST(SmallWorldTest, NConnectionsTakesTheNearestAndChecksThereAreEnough) {
-  const auto c = SmallWorld({{"degree", 10}, {"n_connections", 4}, {"allow_self_connections", 0}}, 30);
+  const auto c =
+      SmallWorld({{"degree", 10}, {"n_connections", 4}, {"allow_self_connections", 0}}, 30);
   EXPECT_EQ(OutDegrees(c, 30), std::vector<uint64_t>(30, 4));
   for (size_t k = 0; k < c.pre.size(); ++k) {
     const int i = c.pre[k], j = c.post[k];
@@ -257,8 +261,8 @@ TEST(SmallWorldTest, NConnectionsTakesTheNearestAndChecksThereAreEnough) {
   auto too_few = ConnectOnLine({"SmallWorldConnector", {{"degree", 1.5}, {"n_connections", 5}}},
                                Gids(1, 10), Gids(1, 10), 1);
   EXPECT_EQ(ErrorField(too_few.status()), "connector.n_connections");
-  auto bad = ConnectOnLine({"SmallWorldConnector", {{"degree", 1}, {"rewiring", 1.5}}},
-                           Gids(1, 10), Gids(1, 10), 1);
+  auto bad = ConnectOnLine({"SmallWorldConnector", {{"degree", 1}, {"rewiring", 1.5}}}, Gids(1, 10),
+                           Gids(1, 10), 1);
   EXPECT_EQ(ErrorField(bad.status()), "connector.rewiring");
   bad = ConnectOnLine({"SmallWorldConnector", {{"degree", -1}}}, Gids(1, 10), Gids(1, 10), 1);
   EXPECT_EQ(ErrorField(bad.status()), "connector.degree");

@@ -168,7 +168,8 @@ class Parser {
           break;
         }
       }
-      if (!matched) return Error(i, absl::StrCat("unexpected character '", text_.substr(i, 1), "'"));
+      if (!matched)
+        return Error(i, absl::StrCat("unexpected character '", text_.substr(i, 1), "'"));
     }
     tokens_.push_back({Token::kEnd, "", text_.size()});
     return absl::OkStatus();
@@ -206,8 +207,8 @@ class Parser {
     if (auto s = Nest(level, Peek().position); !s.ok()) return s;
     if (auto s = Sum(level); !s.ok()) return s;
     static const std::pair<const char*, double (*)(double, double)> kComparisons[] = {
-        {"<", Less}, {"<=", LessEqual}, {">", Greater}, {">=", GreaterEqual},
-        {"==", Equal}, {"!=", NotEqual}};
+        {"<", Less},          {"<=", LessEqual}, {">", Greater},
+        {">=", GreaterEqual}, {"==", Equal},     {"!=", NotEqual}};
     for (int chained = 0;; ++chained) {
       const Token& t = Peek();
       double (*f)(double, double) = nullptr;
@@ -306,7 +307,8 @@ class Parser {
     const Function* f = FindFunction(name);
     if (f == nullptr) return Error(t.position, absl::StrCat("unknown name '", name, "'"));
     if (!Accept("("))
-      return Error(t.position, absl::StrCat("function '", name, "' must be called: ", name, "(...)"));
+      return Error(t.position,
+                   absl::StrCat("function '", name, "' must be called: ", name, "(...)"));
     int arguments = 0;
     if (!Accept(")")) {
       do {

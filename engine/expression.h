@@ -21,8 +21,8 @@ class Expression {
  public:
   struct Op {
     enum Kind { kConstant, kVariable, kUnary, kBinary, kWhere } kind;
-    double value = 0.0;                    // kConstant
-    double (*unary)(double) = nullptr;     // kUnary
+    double value = 0.0;                          // kConstant
+    double (*unary)(double) = nullptr;           // kUnary
     double (*binary)(double, double) = nullptr;  // kBinary
   };
 

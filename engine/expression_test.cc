@@ -38,12 +38,12 @@ TEST(ExpressionTest, ValuesMatchHandComputation) {
 TEST(ExpressionTest, PrecedenceIsPythons) {
   EXPECT_DOUBLE_EQ(Eval("1 + 2 * 3", 0), 7.0);
   EXPECT_DOUBLE_EQ(Eval("(1 + 2) * 3", 0), 9.0);
-  EXPECT_DOUBLE_EQ(Eval("-d**2", 3), -9.0);      // ** binds tighter than unary minus
-  EXPECT_DOUBLE_EQ(Eval("2**-1", 0), 0.5);       // unary minus on the right of **
-  EXPECT_DOUBLE_EQ(Eval("2**3**2", 0), 512.0);   // right-associative
-  EXPECT_DOUBLE_EQ(Eval("8 / 4 / 2", 0), 1.0);   // left-associative
+  EXPECT_DOUBLE_EQ(Eval("-d**2", 3), -9.0);     // ** binds tighter than unary minus
+  EXPECT_DOUBLE_EQ(Eval("2**-1", 0), 0.5);      // unary minus on the right of **
+  EXPECT_DOUBLE_EQ(Eval("2**3**2", 0), 512.0);  // right-associative
+  EXPECT_DOUBLE_EQ(Eval("8 / 4 / 2", 0), 1.0);  // left-associative
   EXPECT_DOUBLE_EQ(Eval("10 - 4 - 3", 0), 3.0);
-  EXPECT_DOUBLE_EQ(Eval("1 + 2 < 4", 0), 1.0);   // comparisons bind loosest
+  EXPECT_DOUBLE_EQ(Eval("1 + 2 < 4", 0), 1.0);  // comparisons bind loosest
   EXPECT_DOUBLE_EQ(Eval("--d", 2), 2.0);
 }
 

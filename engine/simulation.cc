@@ -301,8 +301,8 @@ class Simulation::Impl {
       return DistanceValues(text->expression, rec, order.size(), field);
     std::vector<uint64_t> ids(order.size());
     std::iota(ids.begin(), ids.end(), 0);
-    auto v = ResolveNumbers(value, field, ids,
-                            {seed_, RngPurpose::kSynapseParameter, Fnv1a(name), rec.synapses->id()});
+    auto v = ResolveNumbers(
+        value, field, ids, {seed_, RngPurpose::kSynapseParameter, Fnv1a(name), rec.synapses->id()});
     if (!v.ok()) return v.status();
     return ToStorage(*v, order);
   }
@@ -317,7 +317,8 @@ class Simulation::Impl {
     auto expression = Expression::Parse(text, field);
     if (!expression.ok()) return expression.status();
     const Projection& proj = *rec.synapses;
-    const PairDistances distance(rec.space, PositionsOf(rec.pre_cells), PositionsOf(rec.post_cells));
+    const PairDistances distance(rec.space, PositionsOf(rec.pre_cells),
+                                 PositionsOf(rec.post_cells));
     const std::vector<uint32_t> pre = proj.PrePositions();
     std::vector<double> out(n);
     for (size_t s = 0; s < n; ++s) {
@@ -751,9 +752,9 @@ absl::Status Simulation::SetPositions(const Selector& cells,
   auto idx = impl_->Cells(cells, "cells");
   if (!idx.ok()) return idx.status();
   if (positions.size() != idx->size())
-    return InvalidArgument("positions", reason::kWrongLength,
-                           absl::StrCat("expected ", idx->size(), " positions (x, y, z), got ",
-                                        positions.size()));
+    return InvalidArgument(
+        "positions", reason::kWrongLength,
+        absl::StrCat("expected ", idx->size(), " positions (x, y, z), got ", positions.size()));
   for (size_t k = 0; k < positions.size(); ++k)
     for (double v : positions[k])
       if (!std::isfinite(v))

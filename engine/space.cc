@@ -21,9 +21,9 @@ absl::StatusOr<Space> Space::Create(const SpaceSpec& spec) {
   static const char* const kAxes[] = {"x", "y", "z", "xy", "yz", "xz", "xyz"};
   const std::string axes = spec.axes.empty() ? "xyz" : spec.axes;
   if (std::find(std::begin(kAxes), std::end(kAxes), axes) == std::end(kAxes))
-    return InvalidArgument("space.axes", reason::kOutOfRange,
-                           absl::StrCat("axes '", spec.axes,
-                                        "' is not one of: x, y, z, xy, yz, xz, xyz (or empty)"));
+    return InvalidArgument(
+        "space.axes", reason::kOutOfRange,
+        absl::StrCat("axes '", spec.axes, "' is not one of: x, y, z, xy, yz, xz, xyz (or empty)"));
   std::vector<int> index;
   for (char c : axes) index.push_back(c - 'x');
   if (!std::isfinite(spec.scale_factor))
@@ -37,18 +37,21 @@ absl::StatusOr<Space> Space::Create(const SpaceSpec& spec) {
     if (!std::isfinite(v))
       return InvalidArgument("space.offset", reason::kNotFinite, "offset must be finite");
   for (const auto* bound : {&spec.periodic_min, &spec.periodic_max}) {
-    const std::string field = bound == &spec.periodic_min ? "space.periodic_min" : "space.periodic_max";
+    const std::string field =
+        bound == &spec.periodic_min ? "space.periodic_min" : "space.periodic_max";
     if (bound->size() != 0 && bound->size() != 3)
       return InvalidArgument(field, reason::kWrongLength,
                              absl::StrCat("periodic boundaries take one value per axis (x, y, z), "
-                                          "got ", bound->size()));
+                                          "got ",
+                                          bound->size()));
     for (double v : *bound)
       if (!std::isfinite(v))
         return InvalidArgument(field, reason::kNotFinite, "periodic boundaries must be finite");
   }
   if (spec.periodic_min.size() != spec.periodic_max.size())
-    return InvalidArgument("space.periodic_max", reason::kWrongLength,
-                           "periodic_min and periodic_max must both be empty or both hold 3 values");
+    return InvalidArgument(
+        "space.periodic_max", reason::kWrongLength,
+        "periodic_min and periodic_max must both be empty or both hold 3 values");
   for (size_t a = 0; a < spec.periodic_min.size(); ++a)
     if (spec.periodic_max[a] < spec.periodic_min[a])
       return InvalidArgument(absl::StrCat("space.periodic_max[", a, "]"), reason::kOutOfRange,

@@ -140,9 +140,9 @@ absl::StatusOr<std::vector<std::array<double, 3>>> GeneratePositions(const Struc
                 q["z0"] + q["dz"] * static_cast<double>(i % nz)};
     return pos;
   }
-  return InvalidArgument(
-      "structure.name", reason::kUnknownParameter,
-      absl::StrCat("unknown structure '", spec.name, "'; known: Line, Grid2D, Grid3D, RandomStructure"));
+  return InvalidArgument("structure.name", reason::kUnknownParameter,
+                         absl::StrCat("unknown structure '", spec.name,
+                                      "'; known: Line, Grid2D, Grid3D, RandomStructure"));
 }
 
 }  // namespace spikeserve::engine
