@@ -393,6 +393,27 @@ const std::vector<ConnectorInfo>& Connectors() {
        {Num("n", 0.0, "dimensionless", "total number of connections"), self,
         Num("with_replacement", 1.0, "dimensionless", "0 or 1")},
        "Exactly n connections between randomly chosen (pre, post) pairs."},
+      {"DistanceDependentProbabilityConnector",
+       {self},
+       "Connects each (pre, post) pair independently with probability p(d), d the distance "
+       "(um) in the projection's Space, p given as distance_expression (e.g. \"exp(-d/100)\"); "
+       "p >= 1 always connects, p <= 0 never."},
+      {"SmallWorldConnector",
+       {Num("degree", 0.0, "um", "cells closer than this are the lattice neighbours"),
+        Num("rewiring", 0.0, "dimensionless", "probability of rewiring each lattice edge"), self,
+        Num("n_connections", 0.0, "dimensionless",
+            "connections per pre cell: its n nearest lattice neighbours (0: all of them)")},
+       "Watts-Strogatz small world: each pre cell connects to the post cells within degree "
+       "(or its n_connections nearest of them), then each connection independently, with "
+       "probability rewiring, moves to a uniformly drawn post cell the pre cell does not "
+       "reach yet. Out-degrees are kept; no connection is made twice."},
+      {"CloneConnector",
+       {},
+       "Connects the (pre, post) pairs that the reference projection connects, once each; "
+       "pre and post must be the reference's cells."},
+      {"ArrayConnector",
+       {},
+       "Connects the pairs whose flag in the n_pre x n_post matrix (matrix_u8) is non-zero."},
       {"FromListConnector",
        {},
        "Explicit rows (pre, post, values of column_names...); 4 columns default to weight, delay."},

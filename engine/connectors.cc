@@ -11,6 +11,7 @@
 #include "engine/catalogue.h"
 #include "engine/counter_rng.h"
 #include "engine/errors.h"
+#include "engine/expression.h"
 
 namespace spikeserve::engine {
 namespace {
@@ -20,6 +21,9 @@ struct Params {
   bool with_replacement = false;
   double p = 0.0;
   uint64_t n = 0;
+  double degree = 0.0;    // µm
+  double rewiring = 0.0;  // probability
+  uint64_t n_connections = 0;
 };
 
 absl::StatusOr<Params> ReadParams(const ConnectorSpec& spec, const ConnectorInfo& info) {
@@ -59,18 +63,25 @@ absl::StatusOr<Params> ReadParams(const ConnectorSpec& spec, const ConnectorInfo
     if (q.name == "allow_self_connections") s = flag(q.name, &out.allow_self);
     if (q.name == "with_replacement") s = flag(q.name, &out.with_replacement);
     if (!s.ok()) return s;
-    if (q.name == "p_connect") {
-      out.p = get(q.name);
-      if (!(out.p >= 0.0 && out.p <= 1.0))
-        return InvalidArgument("connector.p_connect", reason::kOutOfRange,
-                               absl::StrCat("p_connect must lie in [0, 1], got ", out.p));
+    if (q.name == "p_connect" || q.name == "rewiring") {
+      double& probability = q.name == "p_connect" ? out.p : out.rewiring;
+      probability = get(q.name);
+      if (!(probability >= 0.0 && probability <= 1.0))
+        return InvalidArgument(absl::StrCat("connector.", q.name), reason::kOutOfRange,
+                               absl::StrCat(q.name, " must lie in [0, 1], got ", probability));
     }
-    if (q.name == "n") {
+    if (q.name == "n" || q.name == "n_connections") {
       const double n = get(q.name);
       if (!(n >= 0.0) || n != std::floor(n) || n > 4e9)
-        return InvalidArgument("connector.n", reason::kOutOfRange,
-                               absl::StrCat("n must be a whole number >= 0, got ", n));
-      out.n = static_cast<uint64_t>(n);
+        return InvalidArgument(absl::StrCat("connector.", q.name), reason::kOutOfRange,
+                               absl::StrCat(q.name, " must be a whole number >= 0, got ", n));
+      (q.name == "n" ? out.n : out.n_connections) = static_cast<uint64_t>(n);
+    }
+    if (q.name == "degree") {
+      out.degree = get(q.name);
+      if (!(out.degree >= 0.0))
+        return InvalidArgument("connector.degree", reason::kOutOfRange,
+                               absl::StrCat("degree must be >= 0 (um), got ", out.degree));
     }
   }
   return out;
@@ -162,6 +173,71 @@ absl::Status FixedNumber(const Params& p, const std::vector<uint64_t>& owners,
   return absl::OkStatus();
 }
 
+// SmallWorldConnector, per pre cell i in its own stream: the lattice
+// targets are the post cells within `degree` (its n_connections nearest of
+// them, ties by index, when given); then each lattice edge, in post order,
+// is rewired with probability `rewiring` to a post cell drawn uniformly
+// among those i does not reach yet (Watts & Strogatz 1998, directed). The
+// out-degree is kept and no pair is connected twice.
+absl::Status SmallWorld(const Params& p, const std::vector<uint64_t>& pre_gids,
+                        const std::vector<uint64_t>& post_gids, uint64_t seed,
+                        const PairDistances& distance, ConnectionList* out) {
+  const auto post_pos = PositionByGid(post_gids);
+  const uint32_t n_post = static_cast<uint32_t>(post_gids.size());
+  for (uint32_t i = 0; i < pre_gids.size(); ++i) {
+    int64_t self = -1;
+    if (!p.allow_self) {
+      auto it = post_pos.find(pre_gids[i]);
+      if (it != post_pos.end()) self = it->second;
+    }
+    std::vector<std::pair<double, uint32_t>> lattice;
+    for (uint32_t j = 0; j < n_post; ++j) {
+      const double d = distance(i, j);
+      if (j != self && d < p.degree) lattice.emplace_back(d, j);
+    }
+    if (p.n_connections > 0) {
+      if (lattice.size() < p.n_connections)
+        return InvalidArgument(
+            "connector.n_connections", reason::kOutOfRange,
+            absl::StrCat("pre cell ", i, " has ", lattice.size(), " post cells within degree ",
+                         p.degree, " um, fewer than n_connections = ", p.n_connections));
+      std::sort(lattice.begin(), lattice.end());
+      lattice.resize(p.n_connections);
+    }
+    std::vector<uint32_t> targets;
+    for (const auto& [d, j] : lattice) targets.push_back(j);
+    std::sort(targets.begin(), targets.end());
+    std::vector<bool> taken(n_post, false);
+    for (uint32_t j : targets) taken[j] = true;
+    const uint64_t eligible = n_post - (self >= 0 ? 1 : 0);
+    uint64_t free_cells = eligible - targets.size();
+    CounterRng rng(seed, RngPurpose::kConnectivity, i, 5);
+    for (uint32_t& j : targets) {
+      if (!(rng.Uniform() < p.rewiring) || free_cells == 0) continue;
+      uint32_t pick = 0;
+      if (2 * free_cells >= eligible) {  // mostly free: redraw, under 2 draws on average
+        do {
+          const uint64_t c = rng.Below(eligible);
+          pick = static_cast<uint32_t>(self >= 0 && c >= static_cast<uint64_t>(self) ? c + 1 : c);
+        } while (taken[pick]);
+      } else {  // mostly taken: the k-th free cell, k uniform
+        uint64_t k = rng.Below(free_cells);
+        for (;; ++pick)
+          if (!taken[pick] && pick != self && k-- == 0) break;
+      }
+      taken[j] = false;
+      taken[pick] = true;
+      j = pick;
+    }
+    std::sort(targets.begin(), targets.end());
+    for (uint32_t j : targets) {
+      out->pre.push_back(i);
+      out->post.push_back(j);
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ConnectionList> FromList(const ConnectorSpec& spec, uint64_t n_pre,
                                         uint64_t n_post) {
   // Whether a column names a parameter of the synapse type is for the caller
@@ -213,7 +289,9 @@ absl::StatusOr<ConnectionList> FromList(const ConnectorSpec& spec, uint64_t n_pr
 
 absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec,
                                        const std::vector<uint64_t>& pre_gids,
-                                       const std::vector<uint64_t>& post_gids, uint64_t seed) {
+                                       const std::vector<uint64_t>& post_gids, uint64_t seed,
+                                       const PairDistances& distance,
+                                       const ConnectionList* reference) {
   const ConnectorInfo* info = nullptr;
   for (const auto& c : Connectors())
     if (c.name == spec.name) info = &c;
@@ -234,6 +312,20 @@ absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec,
   if (!spec.rows.empty() || !spec.column_names.empty())
     return InvalidArgument("connector.rows", reason::kConflict,
                            "rows are only for FromListConnector");
+  if (spec.name != "ArrayConnector" && !spec.matrix.empty())
+    return InvalidArgument("connector.matrix_u8", reason::kConflict,
+                           "a matrix is only for ArrayConnector");
+  if ((spec.name == "CloneConnector") != (reference != nullptr))
+    return InvalidArgument("connector.reference_projection_id", reason::kConflict,
+                           "a reference projection is only for CloneConnector");
+  const bool distance_based = spec.name == "DistanceDependentProbabilityConnector";
+  if (distance_based && spec.distance_expression.empty())
+    return InvalidArgument(
+        "connector.distance_expression", reason::kMissing,
+        absl::StrCat(spec.name, " needs a distance_expression, e.g. \"exp(-d/100)\""));
+  if (!distance_based && !spec.distance_expression.empty())
+    return InvalidArgument("connector.distance_expression", reason::kConflict,
+                           "distance_expression is only for DistanceDependentProbabilityConnector");
 
   if (spec.name == "AllToAllConnector") {
     for (uint32_t i = 0; i < n_pre; ++i)
@@ -258,6 +350,40 @@ absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec,
         if (i >= n_pre) break;
         const uint32_t pre = static_cast<uint32_t>(i);
         if (p.allow_self || pre_gids[pre] != post_gids[j]) by_post.emplace_back(pre, j);
+      }
+    }
+    CanonicalFromPostMajor(n_pre, by_post, &out);
+  } else if (spec.name == "CloneConnector") {
+    // PyNN clones the reference's connection matrix, so a multapse counts once.
+    for (size_t k = 0; k < reference->pre.size(); ++k)
+      if (out.pre.empty() || out.pre.back() != reference->pre[k] ||
+          out.post.back() != reference->post[k]) {
+        out.pre.push_back(reference->pre[k]);
+        out.post.push_back(reference->post[k]);
+      }
+  } else if (spec.name == "ArrayConnector") {
+    if (spec.matrix.size() != uint64_t{n_pre} * n_post)
+      return InvalidArgument("connector.matrix_u8", reason::kWrongLength,
+                             absl::StrCat("expected n_pre * n_post = ", n_pre, " * ", n_post,
+                                          " bytes, got ", spec.matrix.size()));
+    for (uint32_t i = 0; i < n_pre; ++i)
+      for (uint32_t j = 0; j < n_post; ++j)
+        if (spec.matrix[uint64_t{i} * n_post + j] != 0) {
+          out.pre.push_back(i);
+          out.post.push_back(j);
+        }
+  } else if (spec.name == "SmallWorldConnector") {
+    if (auto s = SmallWorld(p, pre_gids, post_gids, seed, distance, &out); !s.ok()) return s;
+  } else if (spec.name == "DistanceDependentProbabilityConnector") {
+    auto probability = Expression::Parse(spec.distance_expression, "connector.distance_expression");
+    if (!probability.ok()) return probability.status();
+    std::vector<std::pair<uint32_t, uint32_t>> by_post;
+    for (uint32_t j = 0; j < n_post; ++j) {
+      CounterRng rng(seed, RngPurpose::kConnectivity, j, 4);
+      for (uint32_t i = 0; i < n_pre; ++i) {
+        // PyNN connects where uniform(0, 1) < p: p >= 1 always, p <= 0 or NaN never.
+        const bool drawn = rng.Uniform() < probability->Evaluate(distance(i, j));
+        if (drawn && (p.allow_self || pre_gids[i] != post_gids[j])) by_post.emplace_back(i, j);
       }
     }
     CanonicalFromPostMajor(n_pre, by_post, &out);

@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "engine/simulation.h"
+#include "engine/space.h"
 
 namespace spikeserve::engine {
 
@@ -28,12 +29,17 @@ struct ConnectionList {
   std::map<std::string, std::vector<double>> columns;
 };
 
+// `reference` (CloneConnector only): the reference projection's connections,
+// canonical order.
 // `pre_gids` / `post_gids` are the global ids of the CellSets' cells, used to
 // recognise self-connections (same cell on both sides). `seed` is the
-// resolved connector seed. Errors name fields under "connector".
+// resolved connector seed; `distance` measures pre cell i to post cell j for
+// the distance-based connectors. Errors name fields under "connector".
 absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec,
                                        const std::vector<uint64_t>& pre_gids,
-                                       const std::vector<uint64_t>& post_gids, uint64_t seed);
+                                       const std::vector<uint64_t>& post_gids, uint64_t seed,
+                                       const PairDistances& distance,
+                                       const ConnectionList* reference = nullptr);
 
 }  // namespace spikeserve::engine
 

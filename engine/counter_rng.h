@@ -27,6 +27,7 @@ enum class RngPurpose : uint32_t {
   kInhGammaSource = 10,
   kNoisyCurrent = 11,
   kSynapticRelease = 12,
+  kCellPosition = 13,
 };
 
 // SplitMix64 finaliser: a bijective 64-bit mixer, used to fold stream ids into

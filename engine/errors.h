@@ -46,6 +46,7 @@ inline constexpr std::string_view kLimitExceeded = "LIMIT_EXCEEDED";
 inline constexpr std::string_view kConflict = "CONFLICT";
 inline constexpr std::string_view kNotImplemented = "NOT_IMPLEMENTED";
 inline constexpr std::string_view kCancelled = "CANCELLED";
+inline constexpr std::string_view kInvalidExpression = "INVALID_EXPRESSION";
 }  // namespace reason
 
 // Payload keys under which the field path and the reason code are stored.

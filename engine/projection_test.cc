@@ -13,7 +13,9 @@ TEST(ProjectionTest, MillionStaticSynapsesFitInTwelveAndAHalfBytesEach) {
   std::vector<uint64_t> pre_gids(n_pre), post_gids(n_post);
   for (uint32_t i = 0; i < n_pre; ++i) pre_gids[i] = 1 + i;
   for (uint32_t i = 0; i < n_post; ++i) post_gids[i] = 1 + n_pre + i;
-  auto conns = Connect({"FixedProbabilityConnector", {{"p_connect", 0.1}}}, pre_gids, post_gids, 7);
+  // FixedProbability ignores positions.
+  auto conns = Connect({"FixedProbabilityConnector", {{"p_connect", 0.1}}}, pre_gids, post_gids, 7,
+                       PairDistances(Space(), {}, {}));
   ASSERT_TRUE(conns.ok()) << conns.status();
   std::vector<PostTarget> targets(n_post);
   for (uint32_t i = 0; i < n_post; ++i) targets[i] = {0, i};

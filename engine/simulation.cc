@@ -17,6 +17,7 @@
 #include "engine/counter_rng.h"
 #include "engine/current_source.h"
 #include "engine/errors.h"
+#include "engine/expression.h"
 #include "engine/gap_junction.h"
 #include "engine/projection.h"
 #include "engine/recorder.h"
@@ -88,6 +89,10 @@ class Simulation::Impl {
     std::vector<PopulationId> post_populations;  // by ring part
     uint32_t n_pre = 0, n_post = 0;
     bool conductance_target = false;
+    // For synapse values given as functions of distance, measured with the
+    // positions the cells have when the values are set (as PyNN does).
+    Space space;
+    std::vector<std::pair<PopulationId, uint32_t>> pre_cells, post_cells;
   };
 
   // A spike waiting for the end of the epoch to be delivered.
@@ -291,19 +296,54 @@ class Simulation::Impl {
     return absl::OkStatus();
   }
 
+  std::vector<Position> PositionsOf(const std::vector<std::pair<PopulationId, uint32_t>>& cells) {
+    std::vector<Position> out;
+    out.reserve(cells.size());
+    for (const auto& [pid, i] : cells) out.push_back(populations_[pid].positions[i]);
+    return out;
+  }
+
   // One value per synapse in storage order from a value given in canonical
   // order; random draws are keyed by canonical position, so a connection's
   // value does not depend on how its row is stored.
   absl::StatusOr<std::vector<double>> SynapseValues(const std::string& name,
-                                                    const ParameterValue& value, ProjectionId id,
+                                                    const ParameterValue& value,
+                                                    const ProjectionRecord& rec,
                                                     const std::vector<uint64_t>& order,
                                                     const std::string& field) {
+    if (const auto* text = std::get_if<DistanceExpression>(&value))
+      return DistanceValues(text->expression, rec, order.size(), field);
     std::vector<uint64_t> ids(order.size());
     std::iota(ids.begin(), ids.end(), 0);
-    auto v =
-        ResolveNumbers(value, field, ids, {seed_, RngPurpose::kSynapseParameter, Fnv1a(name), id});
+    auto v = ResolveNumbers(
+        value, field, ids, {seed_, RngPurpose::kSynapseParameter, Fnv1a(name), rec.synapses->id()});
     if (!v.ok()) return v.status();
     return ToStorage(*v, order);
+  }
+
+  // A function of distance per synapse, in storage order. `n` exceeds the
+  // synapses only for a model parameter of a projection without any (one
+  // value to check): that one is taken at d = 0, where PyNN checks a string
+  // expression too.
+  absl::StatusOr<std::vector<double>> DistanceValues(const std::string& text,
+                                                     const ProjectionRecord& rec, size_t n,
+                                                     const std::string& field) {
+    auto expression = Expression::Parse(text, field);
+    if (!expression.ok()) return expression.status();
+    const Projection& proj = *rec.synapses;
+    const PairDistances distance(rec.space, PositionsOf(rec.pre_cells),
+                                 PositionsOf(rec.post_cells));
+    const std::vector<uint32_t> pre = proj.PrePositions();
+    std::vector<double> out(n);
+    for (size_t s = 0; s < n; ++s) {
+      const double d = s < proj.size() ? distance(pre[s], proj.post()[s]) : 0.0;
+      out[s] = expression->Evaluate(d);
+      if (!std::isfinite(out[s]))
+        return InvalidArgument(field, reason::kNotFinite,
+                               absl::StrCat("'", text, "' gives ", out[s], " at d = ", d,
+                                            " um; values must be finite"));
+    }
+    return out;
   }
 
   static std::vector<double> ToStorage(const std::vector<double>& canonical,
@@ -394,7 +434,7 @@ class Simulation::Impl {
       if (c != columns.end() && !empty) return Values(ToStorage(c->second, ord));
       auto v = values.find(name);
       if (v == values.end()) return Values();
-      auto r = SynapseValues(name, v->second, proj.id(), ord, prefix + name);
+      auto r = SynapseValues(name, v->second, rec, ord, prefix + name);
       if (!r.ok()) return r.status();
       return Values(std::move(*r));
     };
@@ -857,7 +897,12 @@ absl::StatusOr<PopulationInfo> Simulation::AddPopulation(const PopulationSpec& s
     return InvalidArgument(
         "cell_type", reason::kUnknownCellType,
         absl::StrCat("unknown cell type '", spec.cell_type, "'; known: ", Names(CellTypes())));
-  auto positions = GeneratePositions(spec.structure, spec.size);
+  const uint64_t structure_seed =
+      spec.structure.seed != 0
+          ? spec.structure.seed
+          : HashCombine(HashCombine(m.seed_, static_cast<uint64_t>(RngPurpose::kCellPosition)),
+                        m.populations_.size());
+  auto positions = GeneratePositions(spec.structure, spec.size, structure_seed);
   if (!positions.ok()) return positions.status();
 
   Impl::Population pop;
@@ -900,6 +945,24 @@ absl::StatusOr<std::vector<std::array<double, 3>>> Simulation::Positions(
   std::vector<std::array<double, 3>> out;
   for (uint32_t i : *idx) out.push_back(impl_->populations_[cells.population].positions[i]);
   return out;
+}
+
+absl::Status Simulation::SetPositions(const Selector& cells,
+                                      const std::vector<std::array<double, 3>>& positions) {
+  auto idx = impl_->Cells(cells, "cells");
+  if (!idx.ok()) return idx.status();
+  if (positions.size() != idx->size())
+    return InvalidArgument(
+        "positions", reason::kWrongLength,
+        absl::StrCat("expected ", idx->size(), " positions (x, y, z), got ", positions.size()));
+  for (size_t k = 0; k < positions.size(); ++k)
+    for (double v : positions[k])
+      if (!std::isfinite(v))
+        return InvalidArgument("positions", reason::kNotFinite,
+                               absl::StrCat("position ", k, " is not finite"));
+  auto& stored = impl_->populations_[cells.population].positions;
+  for (size_t k = 0; k < positions.size(); ++k) stored[(*idx)[k]] = positions[k];
+  return absl::OkStatus();
 }
 
 absl::Status Simulation::SetParameters(const Selector& cells, const ParameterMap& values) {
@@ -1003,7 +1066,28 @@ absl::StatusOr<ProjectionInfo> Simulation::AddProjection(const ProjectionSpec& s
           ? spec.connector.seed
           : HashCombine(HashCombine(m.seed_, static_cast<uint64_t>(RngPurpose::kSeedDerivation)),
                         id);
-  auto conns = Connect(spec.connector, pre_gids, post_gids, connector_seed);
+  auto space = Space::Create(spec.space);
+  if (!space.ok()) return space.status();
+  const PairDistances distances(*space, m.PositionsOf(pre), m.PositionsOf(post));
+  std::optional<ConnectionList> reference;
+  if (spec.connector.name != "CloneConnector" && spec.connector.reference_projection != 0)
+    return InvalidArgument("connector.reference_projection_id", reason::kConflict,
+                           "a reference projection is only for CloneConnector");
+  if (spec.connector.name == "CloneConnector") {
+    const ProjectionId ref = spec.connector.reference_projection;
+    if (ref >= m.projections_.size())
+      return NotFound("connector.reference_projection_id", reason::kUnknownProjection,
+                      absl::StrCat("no projection with id ", ref));
+    if (m.projections_[ref].pre_cells != pre || m.projections_[ref].post_cells != post)
+      return InvalidArgument("connector.reference_projection_id", reason::kConflict,
+                             absl::StrCat("pre and post must be the cells of projection ", ref,
+                                          ", in the same order"));
+    auto table = GetConnections(ref, {});
+    if (!table.ok()) return table.status();
+    reference = ConnectionList{std::move(table->pre), std::move(table->post), {}};
+  }
+  auto conns = Connect(spec.connector, pre_gids, post_gids, connector_seed, distances,
+                       reference ? &*reference : nullptr);
   if (!conns.ok()) return conns.status();
   if (m.num_synapses_ + conns->pre.size() > m.config_.limits.max_synapses)
     return ResourceExhausted(
@@ -1022,6 +1106,9 @@ absl::StatusOr<ProjectionInfo> Simulation::AddProjection(const ProjectionSpec& s
   rec.n_pre = static_cast<uint32_t>(pre.size());
   rec.n_post = static_cast<uint32_t>(post.size());
   rec.post_populations = post_pops;
+  rec.space = *space;
+  rec.pre_cells = pre;
+  rec.post_cells = post;
   rec.synapses = std::make_unique<Projection>(
       id, spec.label.empty() ? absl::StrCat("projection", id) : spec.label,
       receptor < 0 ? 0 : receptor, rec.n_pre, conns->pre, conns->post,
@@ -1142,7 +1229,7 @@ absl::Status Simulation::InitializeSynapses(ProjectionId id, const ParameterMap&
           field, reason::kUnknownVariable,
           absl::StrCat(rec.dynamics ? rec.dynamics->type().name : std::string("StaticSynapse"),
                        " has no state variable '", name, "'"));
-    auto v = impl_->SynapseValues(name, value, id, rec.synapses->CanonicalOrder(), field);
+    auto v = impl_->SynapseValues(name, value, rec, rec.synapses->CanonicalOrder(), field);
     if (!v.ok()) return v.status();
     for (double x : *v)
       if (!std::isfinite(x))

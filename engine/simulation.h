@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "engine/catalogue.h"
 #include "engine/parameter_value.h"
+#include "engine/space.h"
 
 namespace spikeserve::engine {
 
@@ -69,8 +70,14 @@ struct CellSet {
 
 // A Population's spatial structure (PyNN's pyNN.space). Positions are in µm.
 struct StructureSpec {
-  std::string name;                      // "" (no structure: Line), "Line", "Grid2D", "Grid3D"
-  std::map<std::string, double> params;  // PyNN's parameter names, e.g. dx, x0, aspect_ratio
+  // "" (no structure: Line), "Line", "Grid2D", "Grid3D", "RandomStructure"
+  std::string name;
+  // PyNN's parameter names, e.g. dx, x0, aspect_ratio; RandomStructure:
+  // origin_x, origin_y, origin_z and the boundary's (width, height, depth or
+  // radius).
+  std::map<std::string, double> params;
+  std::string boundary;  // RandomStructure: "Cuboid" or "Sphere"
+  uint64_t seed = 0;     // RandomStructure: 0 derives one from the session seed
 };
 
 struct PopulationSpec {
@@ -101,6 +108,13 @@ struct ConnectorSpec {
   std::vector<std::string> column_names;
   std::vector<std::vector<double>> rows;
   uint64_t seed = 0;  // 0: derive from the session seed and the projection id
+  // DistanceDependentProbabilityConnector: the probability as a function of
+  // the distance d (µm), e.g. "exp(-d/100)" (engine/expression.h).
+  std::string distance_expression;
+  // CloneConnector: the projection whose connected pairs are copied.
+  ProjectionId reference_projection = 0;
+  // ArrayConnector: n_pre * n_post flags, row-major by pre; non-zero connects.
+  std::string matrix;
 };
 
 struct SynapseSpec {
@@ -116,6 +130,9 @@ struct ProjectionSpec {
   CellSet pre;
   CellSet post;
   ConnectorSpec connector;
+  // How distances are measured, for distance-dependent connectors and
+  // synapse values given as distance expressions.
+  SpaceSpec space;
   SynapseSpec synapse;
   std::string receptor_type = "excitatory";
   std::string label;
@@ -231,6 +248,9 @@ class Simulation {
   std::vector<PopulationInfo> Populations() const;
   // Positions (µm) of the selected cells, one {x, y, z} per cell.
   absl::StatusOr<std::vector<std::array<double, 3>>> Positions(const Selector& cells) const;
+  // PyNN's `population.positions = ...`: one {x, y, z} (µm) per selected cell.
+  absl::Status SetPositions(const Selector& cells,
+                            const std::vector<std::array<double, 3>>& positions);
 
   absl::Status SetParameters(const Selector& cells, const ParameterMap& values);
   // One value per selected cell (numbers) or one sequence per cell (spike_times).

@@ -474,5 +474,70 @@ TEST(SimulationTest, TwoThreadsGiveBitwiseTheSameResultsAsOne) {
   EXPECT_EQ(run(3), one);
 }
 
+TEST(SimulationTest, DistanceExpressionsGiveSynapseValuesInTheProjectionsSpace) {
+  auto sim = NewSim();
+  PopulationSpec line;  // 10 cells at x = 0, 10, ..., 90 µm
+  line.size = 10;
+  line.cell_type = "IF_curr_exp";
+  line.structure = {"Line", {{"dx", 10.0}}};
+  const PopulationId a = sim->AddPopulation(line)->id;
+  ProjectionSpec spec = Proj(a, a, {"AllToAllConnector"}, 0.0, 1.0);
+  spec.synapse.parameters["weight"] = DistanceExpression{"0.01 * d + 0.5"};
+  spec.synapse.parameters["delay"] = DistanceExpression{"1 + d / 10"};
+  spec.space.periodic_min = {0, 0, 0};
+  spec.space.periodic_max = {100, 0, 0};  // a ring of 100 µm
+  auto info = sim->AddProjection(spec);
+  ASSERT_TRUE(info.ok()) << info.status();
+  auto table = sim->GetConnections(info->id, {"weight", "delay"});
+  ASSERT_TRUE(table.ok());
+  for (size_t k = 0; k < table->pre.size(); ++k) {
+    const double dx = std::fabs(10.0 * table->pre[k] - 10.0 * table->post[k]);
+    const double d = std::min(dx, 100 - dx);
+    EXPECT_NEAR(table->values["weight"][k], 0.01 * d + 0.5, 1e-12);
+    EXPECT_NEAR(table->values["delay"][k], 1 + d / 10, 1e-9);
+  }
+  // Later values use the positions the cells have then.
+  std::vector<std::array<double, 3>> moved(10, {0.0, 0.0, 0.0});
+  ASSERT_TRUE(sim->SetPositions(Selector{a}, moved).ok());
+  ASSERT_TRUE(sim->SetSynapseParameters(info->id, {{"weight", DistanceExpression{"1 + d"}}}).ok());
+  auto after = sim->GetConnections(info->id, {"weight"});
+  ASSERT_TRUE(after.ok());
+  for (double w : after->values["weight"]) EXPECT_EQ(w, 1.0);
+  // Bad expressions and bad positions name their field; nothing changes.
+  auto bad = sim->SetSynapseParameters(info->id, {{"weight", DistanceExpression{"d.x"}}});
+  EXPECT_EQ(ErrorField(bad), "parameters.weight");
+  bad = sim->SetSynapseParameters(info->id, {{"weight", DistanceExpression{"1 / d"}}});
+  EXPECT_EQ(ErrorReason(bad), "NOT_FINITE");
+  EXPECT_EQ(ErrorField(sim->SetPositions(Selector{a}, {{0, 0, 0}})), "positions");
+  spec.space.axes = "w";
+  EXPECT_EQ(ErrorField(sim->AddProjection(spec).status()), "space.axes");
+}
+
+TEST(SimulationTest, CloneConnectorCopiesTheConnectedPairsOnce) {
+  auto sim = NewSim();
+  const PopulationId a = Add(*sim, "IF_curr_exp", 6), b = Add(*sim, "IF_curr_exp", 5);
+  ConnectorSpec list{"FromListConnector"};
+  list.rows = {{4, 1}, {0, 3}, {0, 3}, {2, 2}};  // one multapse
+  const ProjectionId ref = sim->AddProjection(Proj(a, b, list, 0.5, 1.0))->id;
+  ConnectorSpec clone{"CloneConnector"};
+  clone.reference_projection = ref;
+  auto info = sim->AddProjection(Proj(a, b, clone, 0.25, 2.0));
+  ASSERT_TRUE(info.ok()) << info.status();
+  auto table = sim->GetConnections(info->id, {"weight"});
+  ASSERT_TRUE(table.ok());
+  EXPECT_EQ(table->pre, (std::vector<uint32_t>{0, 2, 4}));
+  EXPECT_EQ(table->post, (std::vector<uint32_t>{3, 2, 1}));
+  EXPECT_EQ(table->values["weight"], (std::vector<double>{0.25, 0.25, 0.25}));
+  clone.reference_projection = 7;
+  EXPECT_EQ(ErrorReason(sim->AddProjection(Proj(a, b, clone, 0.25, 2.0)).status()),
+            "UNKNOWN_PROJECTION");
+  clone.reference_projection = ref;
+  auto mismatch = sim->AddProjection(Proj(b, a, clone, 0.25, 2.0));
+  EXPECT_EQ(ErrorField(mismatch.status()), "connector.reference_projection_id");
+  ConnectorSpec all{"AllToAllConnector"};
+  all.reference_projection = 1;
+  EXPECT_EQ(ErrorReason(sim->AddProjection(Proj(a, b, all, 0.25, 2.0)).status()), "CONFLICT");
+}
+
 }  // namespace
 }  // namespace spikeserve::engine

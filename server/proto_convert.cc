@@ -184,10 +184,14 @@ absl::StatusOr<engine::ConnectorSpec> FromProto(const v1::Connector& connector,
   spec.name = connector.name();
   spec.params.insert(connector.parameters().begin(), connector.parameters().end());
   spec.seed = connector.seed();
-  if (!connector.distance_expression().empty()) {
-    return engine::Unimplemented(
-        Field(field, "distance_expression"),
-        "distance expressions (DistanceDependentProbabilityConnector) are not implemented yet");
+  spec.distance_expression = connector.distance_expression();
+  spec.reference_projection = connector.reference_projection_id();
+  if (connector.matrix_upload_id() != 0) {
+    absl::StatusOr<std::string> bytes = take_upload(connector.matrix_upload_id());
+    if (!bytes.ok()) return engine::PrefixField(bytes.status(), Field(field, "matrix_upload_id"));
+    spec.matrix = *std::move(bytes);
+  } else {
+    spec.matrix = connector.matrix_u8();
   }
   spec.column_names.assign(connector.column_names().begin(), connector.column_names().end());
   const bool has_rows = !connector.rows_f64le().empty() || connector.rows_upload_id() != 0;
@@ -209,6 +213,42 @@ absl::StatusOr<engine::ConnectorSpec> FromProto(const v1::Connector& connector,
     spec.rows.emplace_back(flat->begin() + r, flat->begin() + r + width);
   }
   return spec;
+}
+
+engine::SpaceSpec FromProto(const v1::Space& space) {
+  engine::SpaceSpec spec;
+  spec.axes = space.axes();
+  spec.scale_factor = space.scale_factor() == 0 ? 1.0 : space.scale_factor();
+  spec.offset.assign(space.offset().begin(), space.offset().end());
+  spec.periodic_min.assign(space.periodic_min().begin(), space.periodic_min().end());
+  spec.periodic_max.assign(space.periodic_max().begin(), space.periodic_max().end());
+  return spec;
+}
+
+engine::StructureSpec FromProto(const v1::Structure& structure) {
+  engine::StructureSpec spec;
+  spec.name = structure.name();
+  spec.params.insert(structure.parameters().begin(), structure.parameters().end());
+  spec.boundary = structure.boundary();
+  spec.seed = structure.seed();
+  return spec;
+}
+
+absl::StatusOr<std::vector<std::array<double, 3>>> DecodePositions(const std::string& bytes,
+                                                                   uint64_t upload_id,
+                                                                   const std::string& field,
+                                                                   const TakeUpload& take_upload) {
+  absl::StatusOr<std::vector<double>> flat =
+      upload_id != 0 ? UploadedArray(upload_id, field, take_upload) : DecodeFloat64(bytes, field);
+  if (!flat.ok()) return flat.status();
+  if (flat->size() % 3 != 0)
+    return engine::InvalidArgument(
+        field, engine::reason::kWrongLength,
+        absl::StrCat(flat->size(), " values are not whole (x, y, z) triples"));
+  std::vector<std::array<double, 3>> positions(flat->size() / 3);
+  for (size_t k = 0; k < positions.size(); ++k)
+    positions[k] = {(*flat)[3 * k], (*flat)[3 * k + 1], (*flat)[3 * k + 2]};
+  return positions;
 }
 
 absl::StatusOr<engine::SimulationConfig> FromProto(const v1::CreateSessionRequest& request,

@@ -41,6 +41,16 @@ absl::StatusOr<engine::ConnectorSpec> FromProto(const v1::Connector& connector,
                                                 const std::string& field,
                                                 const TakeUpload& take_upload);
 
+// scale_factor 0 means 1; the engine checks the rest.
+engine::SpaceSpec FromProto(const v1::Space& space);
+engine::StructureSpec FromProto(const v1::Structure& structure);
+
+// x, y, z per cell from inline bytes or an upload (`field` names the bytes).
+absl::StatusOr<std::vector<std::array<double, 3>>> DecodePositions(const std::string& bytes,
+                                                                   uint64_t upload_id,
+                                                                   const std::string& field,
+                                                                   const TakeUpload& take_upload);
+
 // Fills the default time step (0.1 ms) for a zero field and applies
 // the session's requested limits, never above `server_limits`.
 absl::StatusOr<engine::SimulationConfig> FromProto(const v1::CreateSessionRequest& request,

@@ -282,9 +282,7 @@ grpc::Status SimulatorService::CreatePopulation(grpc::ServerContext* context,
                     spec.size = request->size();
                     spec.cell_type = request->cell_type();
                     spec.label = request->label();
-                    spec.structure.name = request->structure().name();
-                    spec.structure.params.insert(request->structure().parameters().begin(),
-                                                 request->structure().parameters().end());
+                    spec.structure = FromProto(request->structure());
                     absl::StatusOr<engine::ParameterMap> parameters =
                         FromProto(request->parameters(), "parameters", UploadsOf(session));
                     if (!parameters.ok()) return parameters.status();
@@ -413,6 +411,31 @@ grpc::Status SimulatorService::GetPositions(grpc::ServerContext* context,
                     context);
 }
 
+grpc::Status SimulatorService::SetPositions(grpc::ServerContext* context,
+                                            const v1::SetPositionsRequest* request,
+                                            v1::SetPositionsResponse*) {
+  RpcLog log("SetPositions", request->session_id());
+  return log.Finish(
+      WithSession(sessions_, request->session_id(),
+                  [&](Session& session, engine::Simulation& simulation) -> absl::Status {
+                    absl::StatusOr<engine::Selector> cells =
+                        FromProto(request->cells(), "cells", simulation);
+                    if (!cells.ok()) return cells.status();
+                    absl::StatusOr<std::vector<std::array<double, 3>>> positions = DecodePositions(
+                        request->xyz_f64le(), request->xyz_upload_id(),
+                        request->xyz_upload_id() != 0 ? "xyz_upload_id" : "xyz_f64le",
+                        UploadsOf(session));
+                    if (!positions.ok()) return positions.status();
+                    absl::Status set = simulation.SetPositions(*cells, *positions);
+                    // The engine names the list "positions"; on the wire it is xyz_f64le.
+                    if (!set.ok() && engine::ErrorField(set) == "positions")
+                      return engine::MakeError(set.code(), "xyz_f64le", engine::ErrorReason(set),
+                                               std::string(set.message()));
+                    return set;
+                  }),
+      context);
+}
+
 grpc::Status SimulatorService::CreateProjection(grpc::ServerContext* context,
                                                 const v1::CreateProjectionRequest* request,
                                                 v1::ProjectionInfo* response) {
@@ -433,14 +456,7 @@ grpc::Status SimulatorService::CreateProjection(grpc::ServerContext* context,
                     absl::StatusOr<engine::ParameterMap> synapse_parameters = FromProto(
                         request->synapse().parameters(), "synapse.parameters", UploadsOf(session));
                     if (!synapse_parameters.ok()) return synapse_parameters.status();
-                    const v1::Space& space = request->space();
-                    if (!space.axes().empty() || space.scale_factor() != 0 || space.offset() != 0 ||
-                        space.periodic_min_size() > 0 || space.periodic_max_size() > 0) {
-                      return engine::Unimplemented(
-                          "space",
-                          "Space options (axes, scale_factor, offset, periodic boundaries) are "
-                          "not implemented yet; leave space unset");
-                    }
+                    spec.space = FromProto(request->space());
                     spec.pre = *std::move(pre);
                     spec.post = *std::move(post);
                     spec.connector = *std::move(connector);

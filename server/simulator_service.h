@@ -48,6 +48,8 @@ class SimulatorService final : public v1::Simulator::Service {
                           v1::InitializeResponse* response) override;
   grpc::Status GetPositions(grpc::ServerContext* context, const v1::GetPositionsRequest* request,
                             grpc::ServerWriter<v1::PositionsChunk>* writer) override;
+  grpc::Status SetPositions(grpc::ServerContext* context, const v1::SetPositionsRequest* request,
+                            v1::SetPositionsResponse* response) override;
 
   grpc::Status CreateProjection(grpc::ServerContext* context,
                                 const v1::CreateProjectionRequest* request,

@@ -12,6 +12,9 @@ import pyNN.spikeserve as sim
 from pyNN import errors
 from pyNN.parameters import Sequence
 from pyNN.random import NumpyRNG, RandomDistribution
+from pyNN.space import Cuboid, Grid2D, RandomStructure, Space, Sphere
+from spikeserve import values
+from spikeserve.errors import SpikeserveError
 from spikeserve_server import server  # noqa: F401  (pytest fixture)
 
 
@@ -229,6 +232,155 @@ def test_client_expanded_connectors_and_distance_dependent_weights(simulator):
         assert abs(i - j) < 2.5
         assert weight == pytest.approx(0.1 * abs(i - j) + 0.05, rel=1e-6)
         assert delay == pytest.approx(0.3)
+
+
+def _server_specs(monkeypatch):
+    """The connector names and synapse values the backend sends, in order."""
+    sent = []
+    session = sim.simulator.state.session
+    original = session.create_projection
+
+    def recording(pre, post, connector, **kwargs):
+        sent.append((connector["name"], kwargs.get("synapse_parameters", {})))
+        return original(pre, post, connector, **kwargs)
+    monkeypatch.setattr(session, "create_projection", recording)
+    return sent
+
+
+def _pynn_distances(space, pre, post):
+    """PyNN's own distance matrix (pyNN.space.Space.distances) for two populations."""
+    return space.distances(pre.positions.T, post.positions.T).reshape(pre.size, post.size)
+
+
+def test_positions_live_on_the_server(simulator):
+    ball = sim.Population(500, sim.IF_curr_exp(),
+                          structure=RandomStructure(Sphere(50.0), origin=(100.0, 0.0, 0.0),
+                                                    rng=NumpyRNG(seed=3)))
+    xyz = ball.positions
+    assert xyz.shape == (3, 500)
+    assert np.all(np.linalg.norm(xyz.T - (100.0, 0.0, 0.0), axis=1) < 50.0)
+    # The backend reads what the server generated.
+    session = sim.simulator.state.session
+    assert np.array_equal(session.get_positions(ball._cells()), xyz.T)
+    box = sim.Population(300, sim.IF_curr_exp(),
+                         structure=RandomStructure(Cuboid(10.0, 20.0, 30.0), rng=NumpyRNG(seed=3)))
+    assert np.all(np.abs(box.positions) <= np.array([[5.0], [10.0], [15.0]]))
+    grid = sim.Population(12, sim.IF_curr_exp(), structure=Grid2D(aspect_ratio=3, dx=2.0, dy=5.0))
+    assert np.array_equal(grid.positions, Grid2D(aspect_ratio=3, dx=2.0, dy=5.0)
+                          .generate_positions(12))
+    # Setting positions, whole or per cell, reaches the server.
+    new = np.arange(36, dtype=float).reshape(3, 12)
+    grid.positions = new
+    assert np.array_equal(session.get_positions(grid._cells()), new.T)
+    grid[4].position = (-1.0, -2.0, -3.0)
+    grid.sync_positions()
+    assert np.array_equal(session.get_positions(grid._cells())[4], (-1.0, -2.0, -3.0))
+
+
+def test_distance_dependent_probability_runs_on_the_server_as_pynn_defines_it(simulator,
+                                                                               monkeypatch):
+    sent = _server_specs(monkeypatch)
+    grid = sim.Population(100, sim.IF_curr_exp(), structure=Grid2D(dx=10.0, dy=10.0))
+    torus = Space(periodic_boundaries=((0, 100), (0, 100), None))
+    # A threshold is deterministic: the connections are exactly PyNN's.
+    near = sim.Projection(grid, grid, sim.DistanceDependentProbabilityConnector(
+        "d < 15", allow_self_connections=False), sim.StaticSynapse(weight="0.01 * d + 0.1"),
+        space=torus)
+    d = _pynn_distances(torus, grid, grid)
+    expected = {(i, j) for i in range(100) for j in range(100) if d[i, j] < 15 and i != j}
+    got = near.get("weight", format="list")
+    assert {(int(i), int(j)) for i, j, _ in got} == expected
+    for i, j, weight in got:
+        assert weight == pytest.approx(0.01 * d[int(i), int(j)] + 0.1, rel=1e-12)
+    assert sent[-1][0] == "DistanceDependentProbabilityConnector"
+    assert sent[-1][1]["weight"] == values.DistanceExpression("0.01 * d + 0.1")
+    # Axes, scale_factor and offset as pyNN.space.Space.distances.
+    line = sim.Population(40, sim.IF_curr_exp(), structure=sim.Line(dx=3.0, y=7.0))
+    odd = Space(axes="xy", scale_factor=0.5, offset=np.array([4.0, 1.0, 100.0]))
+    prj = sim.Projection(line, grid, sim.DistanceDependentProbabilityConnector("d < 20"),
+                         sim.StaticSynapse(weight=0.1), space=odd)
+    d = _pynn_distances(odd, line, grid)
+    assert {(int(i), int(j)) for i, j, _ in prj.get("weight", format="list")} == \
+        {(i, j) for i in range(40) for j in range(100) if d[i, j] < 20}
+    # A probability: the count lies in the binomial interval of PyNN's p(d).
+    p = np.minimum(np.exp(-_pynn_distances(torus, grid, grid) / 20.0), 1.0)
+    soft = sim.Projection(grid, grid, sim.DistanceDependentProbabilityConnector(
+        "exp(-d/20)", rng=NumpyRNG(seed=11)), sim.StaticSynapse(weight=0.1), space=torus)
+    assert abs(len(soft) - p.sum()) < 3.29 * np.sqrt((p * (1 - p)).sum())
+    assert sent[-1][0] == "DistanceDependentProbabilityConnector"
+
+
+def test_small_world_connector_runs_on_the_server(simulator):
+    grid = sim.Population(64, sim.IF_curr_exp(), structure=Grid2D(dx=10.0, dy=10.0))
+    lattice = sim.Projection(grid, grid, sim.SmallWorldConnector(
+        degree=15.0, rewiring=0.0, allow_self_connections=False), sim.StaticSynapse(weight=0.1))
+    d = _pynn_distances(Space(), grid, grid)
+    expected = {(i, j) for i in range(64) for j in range(64) if d[i, j] < 15.0 and i != j}
+    pairs = {(int(i), int(j)) for i, j, _ in lattice.get("weight", format="list")}
+    assert pairs == expected
+    rewired = sim.Projection(grid, grid, sim.SmallWorldConnector(
+        degree=15.0, rewiring=0.5, allow_self_connections=False, rng=NumpyRNG(seed=2)),
+        sim.StaticSynapse(weight=0.1))
+    got = [(int(i), int(j)) for i, j, _ in rewired.get("weight", format="list")]
+    assert len(set(got)) == len(got) == len(expected)
+    assert np.array_equal(np.bincount([i for i, _ in got], minlength=64),
+                          np.bincount([i for i, _ in expected], minlength=64))
+    assert len(set(got) - expected) > 0
+    nearest = sim.Projection(grid, grid, sim.SmallWorldConnector(
+        degree=25.0, rewiring=0.0, allow_self_connections=False, n_connections=3),
+        sim.StaticSynapse(weight=0.1))
+    assert np.all(np.bincount(np.array(nearest.get("weight", format="list"))[:, 0].astype(int),
+                              minlength=64) == 3)
+
+
+def test_clone_and_array_connectors_run_on_the_server(simulator, monkeypatch):
+    sent = _server_specs(monkeypatch)
+    a = sim.Population(30, sim.IF_curr_exp())
+    b = sim.Population(20, sim.IF_curr_exp())
+    reference = sim.Projection(a, b, sim.FixedProbabilityConnector(0.2, rng=NumpyRNG(seed=4)),
+                               sim.StaticSynapse(weight=0.1))
+    clone = sim.Projection(a, b, sim.CloneConnector(reference), sim.StaticSynapse(weight=0.3))
+    assert sent[-1][0] == "CloneConnector"
+    reference_pairs = [(i, j) for i, j, _ in reference.get("weight", format="list")]
+    assert [(i, j) for i, j, _ in clone.get("weight", format="list")] == reference_pairs
+    assert [w for _, _, w in clone.get("weight", format="list")] == \
+        [pytest.approx(0.3)] * len(reference_pairs)
+    with pytest.raises(errors.ConnectionError):
+        sim.Projection(b, a, sim.CloneConnector(reference), sim.StaticSynapse(weight=0.3))
+    flags = NumpyRNG(seed=9).uniform(0, 1, (30, 20)) < 0.3
+    array = sim.Projection(a, b, sim.ArrayConnector(flags), sim.StaticSynapse(weight=0.2))
+    assert sent[-1][0] == "ArrayConnector"
+    assert [(i, j) for i, j, _ in array.get("weight", format="list")] == \
+        [tuple(ij) for ij in np.argwhere(flags)]
+
+
+def test_bad_distance_expressions_name_the_field(simulator):
+    a = sim.Population(5, sim.IF_curr_exp())
+    # PyNN accepts this string (np is in its namespace); the server does not run it.
+    with pytest.raises(errors.InvalidParameterValueError) as caught:
+        sim.Projection(a, a, sim.AllToAllConnector(),
+                       sim.StaticSynapse(weight="np.random.rand() + 0 * d"))
+    message = str(caught.value)
+    assert "synapse.parameters.weight" in message and "'np.random' is not allowed" in message
+    session = sim.simulator.state.session
+    with pytest.raises(SpikeserveError) as caught:
+        session.create_projection(
+            [a._cells()], [a._cells()],
+            {"name": "DistanceDependentProbabilityConnector",
+             "distance_expression": "__import__('os').system('true')"})
+    assert caught.value.field == "connector.distance_expression"
+    assert caught.value.reason == "INVALID_EXPRESSION"
+    with pytest.raises(SpikeserveError) as caught:
+        session.create_projection([a._cells()], [a._cells()], {"name": "AllToAllConnector"},
+                                  space={"axes": "xq"})
+    assert caught.value.field == "space.axes"
+    with pytest.raises(SpikeserveError) as caught:
+        session.set_positions(a._cells(), np.zeros((4, 3)))
+    assert caught.value.field == "xyz_f64le" and caught.value.reason == "WRONG_LENGTH"
+    with pytest.raises(SpikeserveError) as caught:
+        session.create_population(4, "IF_curr_exp", structure=("RandomStructure", {"radius": 1.0},
+                                                                "Torus", 1))
+    assert caught.value.field == "structure.boundary"
 
 
 def test_assemblies_record_and_connect(simulator):

@@ -116,16 +116,41 @@ class Session:
 
     def create_population(self, size, cell_type, parameters=None, initial_values=None,
                           label="", structure=None):
-        """Returns PopulationInfo (population_id, first_id, size, label)."""
+        """Returns PopulationInfo (population_id, first_id, size, label).
+
+        `structure`: (name, {parameter: value}) or, for RandomStructure,
+        (name, parameters, boundary, seed), e.g.
+        ("RandomStructure", {"radius": 100.0}, "Sphere", 42)."""
         request = simulator_pb2.CreatePopulationRequest(
             session_id=self.id, size=size, cell_type=cell_type, label=label)
         self._fill(request.parameters, parameters)
         self._fill(request.initial_values, initial_values)
         if structure is not None:
-            name, structure_parameters = structure
+            name, structure_parameters, *random = structure
             request.structure.name = name
-            request.structure.parameters.update(structure_parameters)
+            request.structure.parameters.update(
+                {k: float(v) for k, v in structure_parameters.items()})
+            if random:
+                request.structure.boundary, request.structure.seed = random
         return self._call(self._stub.CreatePopulation, request)
+
+    def get_positions(self, cells):
+        """An (n, 3) array of x, y, z (um) of the selected cells."""
+        request = simulator_pb2.GetPositionsRequest(session_id=self.id, cells=cells.to_proto())
+        parts = [np.frombuffer(chunk.xyz_f64le, dtype="<f8")
+                 for chunk in self._stream(self._stub.GetPositions, request)]
+        flat = np.concatenate(parts) if parts else np.empty(0)
+        return flat.reshape(-1, 3)
+
+    def set_positions(self, cells, xyz):
+        """Sets the positions (um) of the selected cells from an (n, 3) array."""
+        request = simulator_pb2.SetPositionsRequest(session_id=self.id, cells=cells.to_proto())
+        payload = values.float64_bytes(np.asarray(xyz, dtype=float).reshape(-1, 3))
+        if len(payload) > values.UPLOAD_THRESHOLD_BYTES:
+            request.xyz_upload_id = self.upload(payload)
+        else:
+            request.xyz_f64le = payload
+        self._call(self._stub.SetPositions, request)
 
     def set_parameters(self, cells, parameters):
         request = simulator_pb2.SetParametersRequest(session_id=self.id, cells=cells.to_proto())
@@ -158,12 +183,25 @@ class Session:
 
     def create_projection(self, pre, post, connector, synapse_type="StaticSynapse",
                           synapse_parameters=None, receptor_type="excitatory", label="",
-                          timing_dependence="", weight_dependence=""):
+                          timing_dependence="", weight_dependence="", space=None):
         """`pre` and `post` are sequences of values.Cells; `connector` a dict:
-        {"name": ..., "parameters": {...}, "column_names": [...], "rows": 2-D array, "seed": int}.
+        {"name": ..., "parameters": {...}, "column_names": [...], "rows": 2-D array, "seed": int,
+        "distance_expression": str, "reference_projection_id": int,
+        "matrix": 2-D array of flags (n_pre x n_post)}.
         `timing_dependence` and `weight_dependence` name STDPMechanism's components.
-        Returns ProjectionInfo."""
-        message = network_pb2.Connector(name=connector["name"], seed=connector.get("seed", 0))
+        `space`: a dict of network_pb2.Space fields (axes, scale_factor, offset,
+        periodic_min, periodic_max). Returns ProjectionInfo."""
+        message = network_pb2.Connector(
+            name=connector["name"], seed=connector.get("seed", 0),
+            distance_expression=connector.get("distance_expression", ""),
+            reference_projection_id=connector.get("reference_projection_id", 0))
+        matrix = connector.get("matrix")
+        if matrix is not None:
+            payload = (np.asarray(matrix) != 0).astype(np.uint8).tobytes()
+            if len(payload) > values.UPLOAD_THRESHOLD_BYTES:
+                message.matrix_upload_id = self.upload(payload)
+            else:
+                message.matrix_u8 = payload
         message.parameters.update({k: float(v) for k, v in connector.get("parameters", {}).items()})
         rows = connector.get("rows")
         if rows is not None:
@@ -175,7 +213,8 @@ class Session:
                 message.rows_f64le = payload
         request = simulator_pb2.CreateProjectionRequest(
             session_id=self.id, pre=values.cell_set(pre), post=values.cell_set(post),
-            connector=message, receptor_type=receptor_type, label=label)
+            connector=message, receptor_type=receptor_type, label=label,
+            space=network_pb2.Space(**(space or {})))
         request.synapse.type = synapse_type
         request.synapse.timing_dependence = timing_dependence
         request.synapse.weight_dependence = weight_dependence

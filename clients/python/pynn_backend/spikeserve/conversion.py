@@ -14,6 +14,7 @@ import weakref
 
 import numpy as np
 from pyNN.parameters import ArrayParameter, LazyArray
+from pyNN import space
 from pyNN.random import RandomDistribution
 
 from spikeserve import values
@@ -60,15 +61,18 @@ def cell_values(parameter_space, mask=None):
     return {name: evaluated_value(value) for name, value in parameter_space.items()}
 
 
-def synapse_value(lazy_array):
+def synapse_value(lazy_array, expression=None):
     """A server-side spec for a synapse parameter, or None when the value can
-    only be computed per connection on the client (callables, expressions,
-    arrays of the connection matrix, queued arithmetic)."""
+    only be computed per connection on the client (callables, arrays of the
+    connection matrix, queued arithmetic). `expression`: (text, function) if
+    the parameter was given as a string of d that became `function`."""
     if not isinstance(lazy_array, LazyArray):
         lazy_array = LazyArray(lazy_array)
     if lazy_array.operations:
         return None
     base = lazy_array.base_value
+    if expression is not None and base is expression[1]:
+        return values.DistanceExpression(expression[0])
     if isinstance(base, (numbers.Real, np.bool_)):
         return float(base)
     if isinstance(base, RandomDistribution):
@@ -97,3 +101,54 @@ def cell_parts(cells):
         parts.setdefault(population, []).append(population.id_to_index(cell))
     return [values.Cells(p._population_id, np.unique(np.asarray(i, dtype=np.uint32)))
             for p, i in parts.items()]
+
+
+def structure_spec(structure):
+    """The server's structure for a pyNN.space structure, or None if the
+    server does not generate it (the client then sends the positions)."""
+    if type(structure) is space.Line:
+        return ("Line", {n: getattr(structure, n) for n in structure.parameter_names})
+    if getattr(structure, "fill_order", None) != "sequential":
+        pass  # a random fill order is PyNN's permutation: sent as positions
+    elif type(structure) is space.Grid2D:
+        return ("Grid2D", {n: getattr(structure, n)
+                           for n in ("aspect_ratio", "dx", "dy", "x0", "y0", "z")})
+    elif type(structure) is space.Grid3D:
+        xy, xz = structure.aspect_ratios
+        return ("Grid3D", {"aspect_ratioXY": xy, "aspect_ratioXZ": xz,
+                           **{n: getattr(structure, n) for n in ("dx", "dy", "dz", "x0", "y0",
+                                                                  "z0")}})
+    if type(structure) is space.RandomStructure:
+        boundary = structure.boundary
+        if type(boundary) is space.Cuboid:
+            extent = {"width": boundary.width, "height": boundary.height, "depth": boundary.depth}
+        elif type(boundary) is space.Sphere:
+            extent = {"radius": boundary.radius}
+        else:
+            return None
+        origin = dict(zip(("origin_x", "origin_y", "origin_z"), structure.origin))
+        return ("RandomStructure", {**extent, **origin}, type(boundary).__name__,
+                server_seed(structure.rng))
+    return None
+
+
+_AXES = {(0,): "x", (1,): "y", (2,): "z", (0, 1): "xy", (1, 2): "yz", (0, 2): "xz",
+         (0, 1, 2): "xyz"}
+
+
+def space_spec(pynn_space):
+    """network_pb2.Space fields for a pyNN.space.Space, or None if it holds
+    something the server does not take (an array scale_factor)."""
+    if not isinstance(pynn_space.scale_factor, numbers.Real):
+        return None
+    offset = np.atleast_1d(np.asarray(pynn_space.offset, dtype=float))
+    spec = {"axes": _AXES[tuple(int(a) for a in pynn_space.axes)],
+            "scale_factor": float(pynn_space.scale_factor),
+            "offset": offset.tolist()}
+    if spec["scale_factor"] == 0.0:
+        return None  # the wire's 0 means 1
+    if pynn_space.periodic_boundaries is not None:
+        bounds = [b if b is not None else (0.0, 0.0) for b in pynn_space.periodic_boundaries]
+        spec["periodic_min"] = [float(b[0]) for b in bounds]
+        spec["periodic_max"] = [float(b[1]) for b in bounds]
+    return spec

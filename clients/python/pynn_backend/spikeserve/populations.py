@@ -112,13 +112,55 @@ class Population(_ServerCells, common.Population):
                 f"spikeserve runs PyNN's standard cell types only, not {type(self.celltype)}")
         parameter_space = self.celltype.native_parameters
         parameter_space.shape = (self.size,)
+        structure = conversion.structure_spec(self._structure)
         info = simulator.state.session.create_population(
             self.size, type(self.celltype).__name__, conversion.cell_values(parameter_space),
-            label=self.label or "")
+            label=self.label or "", structure=structure)
         self._population_id = info.population_id
+        if structure is None:
+            self._send_positions(self._structure.generate_positions(self.size))
         self.all_cells = np.array([simulator.ID(i) for i in
                                    range(info.first_id, info.first_id + self.size)],
                                   dtype=simulator.ID)
         self._mask_local = np.ones((self.size,), bool)
         for cell in self.all_cells:
             cell.parent = self
+
+    # Positions live on the server (it generates Line, Grid2D, Grid3D and
+    # RandomStructure itself); the 3xN array PyNN shows is a copy, fetched
+    # once. PyNN code may write into that array (cell.position = ...), so
+    # sync_positions() sends it back when it has changed.
+
+    def _get_positions(self):
+        if self._positions is None:
+            xyz = translated(simulator.state.session.get_positions)(self._cells())
+            self._positions = np.ascontiguousarray(xyz.T)
+            self._sent_positions = self._positions.copy()
+        return self._positions
+
+    def _set_positions(self, pos_array):
+        common.Population._set_positions(self, pos_array)
+        self._send_positions(self._positions)
+
+    positions = property(_get_positions, _set_positions, doc=common.Population.positions.__doc__)
+
+    def _set_structure(self, structure):
+        changed = structure != self._structure
+        common.Population._set_structure(self, structure)
+        if changed:
+            self._send_positions(structure.generate_positions(self.size))
+
+    structure = property(common.Population._get_structure, _set_structure)
+
+    @translated
+    def _send_positions(self, positions):
+        positions = np.array(positions, dtype=float)
+        simulator.state.session.set_positions(self._cells(), positions.T)
+        self._positions = positions
+        self._sent_positions = positions.copy()
+
+    def sync_positions(self):
+        """Sends positions changed in place since they were read or set."""
+        if self._positions is not None and not np.array_equal(self._positions,
+                                                               self._sent_positions):
+            self._send_positions(self._positions)

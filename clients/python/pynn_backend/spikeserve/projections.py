@@ -1,10 +1,12 @@
 """Projections of pyNN.spikeserve.
 
 Connectors the server knows are sent as one spec and the connectivity is
-generated there (no per-connection traffic). Any other connector, or synapse
-values that only the client can compute (functions of distance, arrays of the
-connection matrix), runs PyNN's own connector code here and the connections
-go up in bounded chunks as a FromListConnector.
+generated there (no per-connection traffic), with the projection's Space;
+synapse values given as strings of d go as distance expressions. Any other
+connector, or synapse values that only the client can compute (Python
+functions of distance, arrays of the connection matrix), runs PyNN's own
+connector code here and the connections go up in bounded chunks as a
+FromListConnector.
 """
 
 import numpy as np
@@ -18,15 +20,36 @@ from .standardmodels import StaticSynapse
 _MULTI_SYNAPSE_UFUNCS = {"sum": np.add, "min": np.minimum, "max": np.maximum}
 
 
-def _server_connector(connector):
+def _server_connector(connector, projection):
     """The server's spec for `connector`, or None if it must be expanded here."""
+    kind = type(connector)
+    if kind is connectors.CloneConnector:
+        reference = connector.reference_projection
+        if (projection.pre != reference.pre or projection.post != reference.post
+                or not hasattr(reference, "_projection_id")):
+            return None  # PyNN's own connect() raises the ConnectionError
+        return {"name": kind.__name__, "reference_projection_id": reference._projection_id}
+    if kind is connectors.ArrayConnector:
+        matrix = np.asarray(connector.array)
+        if matrix.shape != (projection.pre.size, projection.post.size):
+            return None
+        return {"name": kind.__name__, "matrix": matrix}
     self_connections = getattr(connector, "allow_self_connections", True)
     if self_connections not in (True, False):  # 'NoMutual'
         return None
     parameters = {"allow_self_connections": float(self_connections)}
     rng = getattr(connector, "rng", None)
     seed = conversion.server_seed(rng) if rng is not None else 0
-    kind = type(connector)
+    if kind is connectors.DistanceDependentProbabilityConnector:
+        return {"name": kind.__name__, "parameters": parameters, "seed": seed,
+                "distance_expression": connector.d_expression}
+    if kind is connectors.SmallWorldConnector:
+        # PyNN keeps degree only inside its d_expression, "d < %g" % degree.
+        parameters["degree"] = float(connector.d_expression.split("<", 1)[1])
+        parameters["rewiring"] = connector.rewiring
+        if connector.n_connections is not None:
+            parameters["n_connections"] = connector.n_connections
+        return {"name": kind.__name__, "parameters": parameters, "seed": seed}
     if kind is connectors.AllToAllConnector:
         return {"name": "AllToAllConnector", "parameters": parameters}
     if kind is connectors.OneToOneConnector:
@@ -58,6 +81,12 @@ def _from_list_spec(connector):
     if rows.size == 0:
         rows = rows.reshape(0, 2 + len(columns))
     return {"name": "FromListConnector", "parameters": {}, "column_names": columns, "rows": rows}
+
+
+def _root_populations(cells):
+    """The Populations whose cells a Population, view or Assembly holds."""
+    parts = cells.populations if hasattr(cells, "populations") else [cells]
+    return {getattr(part, "grandparent", part) for part in parts}
 
 
 class Connection(common.Connection):
@@ -130,13 +159,17 @@ class Projection(common.Projection):
         common.Projection.__init__(self, presynaptic_population, postsynaptic_population,
                                    connector, synapse_type, source, receptor_type, space, label)
         synapse_parameters = self.synapse_type.native_parameters
-        server_values = {name: conversion.synapse_value(value)
+        expressions = getattr(self.synapse_type, "distance_expressions", {})
+        server_values = {name: conversion.synapse_value(value, expressions.get(name))
                          for name, value in synapse_parameters.items()}
+        space = conversion.space_spec(self.space)
+        for population in _root_populations(self.pre) | _root_populations(self.post):
+            population.sync_positions()
         spec = None
-        if isinstance(connector, connectors.FromListConnector):
-            spec = _from_list_spec(connector)
-        elif all(v is not None for v in server_values.values()):
-            spec = _server_connector(connector)
+        if space is not None and all(v is not None for v in server_values.values()):
+            spec = (_from_list_spec(connector)
+                    if isinstance(connector, connectors.FromListConnector)
+                    else _server_connector(connector, self))
         if spec is None:
             collector = _ConnectionCollector()
             self._convergent_connect = collector._convergent_connect
@@ -154,7 +187,7 @@ class Projection(common.Projection):
             conversion.cell_parts(self.pre), conversion.cell_parts(self.post), spec,
             synapse_type=type(self.synapse_type).__name__, synapse_parameters=given,
             receptor_type=self.receptor_type or "excitatory", label=self.label or "",
-            **components)
+            space=space or {}, **components)
         self._projection_id = info.projection_id
         self._size = info.num_connections
 

@@ -39,11 +39,25 @@ def _make(base, extra=None):
     return type(base.__name__, (base,), namespace)
 
 
+def _keeping_distance_expressions(base_init):
+    """PyNN turns a synapse parameter given as a string of d ("0.1 * d") into
+    a Python function at once; the server evaluates the string itself, so it
+    is kept, with the function it became (to tell whether it still holds)."""
+    def __init__(self, *args, **parameters):
+        base_init(self, *args, **parameters)
+        self.distance_expressions = {
+            name: (text, self.parameter_space[name].base_value)
+            for name, text in parameters.items()
+            if isinstance(text, str) and name in self.parameter_space.keys()}
+    return __init__
+
+
 class STDPMechanism(synapses.STDPMechanism):
     __doc__ = synapses.STDPMechanism.__doc__
     base_translations = build_translations(("weight", "weight"), ("delay", "delay"),
                                            ("dendritic_delay_fraction", "dendritic_delay_fraction"))
     _get_minimum_delay = _minimum_delay
+    __init__ = _keeping_distance_expressions(synapses.STDPMechanism.__init__)
 
     def _build_translations(self):
         # PyNN's version updates the class attribute in place; work on a copy.
@@ -129,7 +143,9 @@ for _base in _standard_classes(cells, StandardCellType):
 
 for _base in _standard_classes(synapses, StandardSynapseType):
     if _base is not synapses.STDPMechanism:
-        globals()[_base.__name__] = _make(_base, {"_get_minimum_delay": _minimum_delay})
+        globals()[_base.__name__] = _make(_base, {
+            "_get_minimum_delay": _minimum_delay,
+            "__init__": _keeping_distance_expressions(_base.__init__)})
 
 for _base in (_standard_classes(synapses, synapses.STDPWeightDependence)
               + _standard_classes(synapses, synapses.STDPTimingDependence)):
