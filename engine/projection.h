@@ -117,6 +117,7 @@ class Projection {
       for (uint64_t k = runs_[r].begin; k < runs_[r].end; ++k) {
         const PostTarget& t = post_targets_[post_[k]];
         const CellRange& mine = (*owned)[t.part];
+        // Unsigned: one comparison tests both ends of the range.
         if (t.index - mine.begin < mine.end - mine.begin) slots[t.part][t.index] += weight_[k] * m;
       }
     }
