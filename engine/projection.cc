@@ -138,6 +138,32 @@ std::vector<uint64_t> Projection::SetDelays(const std::vector<uint16_t>& steps) 
   return perm;
 }
 
+std::vector<uint32_t> Projection::MemberCuts(
+    const std::vector<std::vector<CellRange>>& owned) const {
+  const uint32_t members = static_cast<uint32_t>(owned.size());
+  const size_t parts = post_rings_.size();
+  const size_t stride = parts * members + 1;
+  std::vector<uint32_t> cuts(runs_.size() * stride);
+  for (size_t r = 0; r < runs_.size(); ++r) {
+    uint32_t* c = cuts.data() + r * stride;
+    // Segment (part, member) is number part * members + member; the run's
+    // synapses must go through the segments in ascending order.
+    size_t segment = 0;
+    c[0] = 0;
+    for (uint64_t k = runs_[r].begin; k < runs_[r].end; ++k) {
+      const PostTarget& t = post_targets_[post_[k]];
+      uint32_t member = 0;
+      while (member + 1 < members && t.index >= owned[member].at(t.part).end) ++member;
+      const size_t s = t.part * members + member;
+      if (s < segment) return {};
+      for (; segment < s; ++segment) c[segment + 1] = static_cast<uint32_t>(k - runs_[r].begin);
+    }
+    for (; segment < stride - 1; ++segment)
+      c[segment + 1] = static_cast<uint32_t>(runs_[r].end - runs_[r].begin);
+  }
+  return cuts;
+}
+
 uint64_t Projection::MemoryBytes() const {
   return row_start_.capacity() * sizeof(uint64_t) + run_begin_.capacity() * sizeof(uint64_t) +
          runs_.capacity() * sizeof(DelayRun) + post_.capacity() * sizeof(uint32_t) +

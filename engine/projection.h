@@ -92,14 +92,48 @@ class Projection {
   // Puts the spike of pre position `row`, emitted at the end of step
   // `spike_step` - 1 (time spike_step * dt), into the post ring buffers.
   void Deliver(uint32_t row, uint64_t spike_step, uint32_t multiplicity) const {
-    DeliverTo(nullptr, row, spike_step, multiplicity);
+    DeliverToAll(row, spike_step, multiplicity);
   }
 
-  // As Deliver, into only the post cells in owned[part] of each post part
-  // (nullptr: all), so that threads owning disjoint cells deliver one spike
-  // at the same time, each cell's input summed in the same order as by one.
-  void DeliverTo(const std::vector<CellRange>* owned, uint32_t row, uint64_t spike_step,
+  // Where the synapses of each (post part, member) pair begin within each
+  // delay run, when members own disjoint post cells (owned[member][part]):
+  // runs() x (parts x members + 1) offsets from the run's first synapse, or
+  // {} when some run does not keep each pair's synapses together (a post
+  // population listed twice in the post cell set).
+  std::vector<uint32_t> MemberCuts(const std::vector<std::vector<CellRange>>& owned) const;
+
+  // As Deliver, into only the post cells `member` of `members` owns, given
+  // MemberCuts (or, if they are empty, owned[part] to test synapse by
+  // synapse). Threads owning disjoint cells thus deliver one spike at the
+  // same time, each cell's input summed in the same order as by one thread.
+  void DeliverTo(const std::vector<uint32_t>& cuts, const std::vector<CellRange>& owned,
+                 uint32_t member, uint32_t members, uint32_t row, uint64_t spike_step,
                  uint32_t multiplicity) const {
+    const double m = multiplicity;
+    const size_t parts = post_rings_.size();
+    const size_t stride = parts * members + 1;
+    for (uint64_t r = run_begin_[row]; r < run_begin_[row + 1]; ++r) {
+      const uint64_t arrival = spike_step + runs_[r].delay;
+      for (size_t part = 0; part < parts; ++part) {
+        double* slot = post_rings_[part]->Slot(receptor_, arrival);
+        if (!cuts.empty()) {
+          const uint32_t* c = cuts.data() + r * stride + part * members + member;
+          for (uint64_t k = runs_[r].begin + c[0]; k < runs_[r].begin + c[1]; ++k)
+            slot[post_targets_[post_[k]].index] += weight_[k] * m;
+          continue;
+        }
+        const CellRange& mine = owned[part];
+        for (uint64_t k = runs_[r].begin; k < runs_[r].end; ++k) {
+          const PostTarget& t = post_targets_[post_[k]];
+          // Unsigned: one comparison tests both ends of the range.
+          if (t.part == part && t.index - mine.begin < mine.end - mine.begin)
+            slot[t.index] += weight_[k] * m;
+        }
+      }
+    }
+  }
+
+  void DeliverToAll(uint32_t row, uint64_t spike_step, uint32_t multiplicity) const {
     const double m = multiplicity;
     // One slot lookup per run and post population, not per synapse.
     absl::InlinedVector<double*, 4> slots(post_rings_.size());
@@ -107,18 +141,9 @@ class Projection {
       const uint64_t arrival = spike_step + runs_[r].delay;
       for (size_t part = 0; part < slots.size(); ++part)
         slots[part] = post_rings_[part]->Slot(receptor_, arrival);
-      if (owned == nullptr) {
-        for (uint64_t k = runs_[r].begin; k < runs_[r].end; ++k) {
-          const PostTarget& t = post_targets_[post_[k]];
-          slots[t.part][t.index] += weight_[k] * m;
-        }
-        continue;
-      }
       for (uint64_t k = runs_[r].begin; k < runs_[r].end; ++k) {
         const PostTarget& t = post_targets_[post_[k]];
-        const CellRange& mine = (*owned)[t.part];
-        // Unsigned: one comparison tests both ends of the range.
-        if (t.index - mine.begin < mine.end - mine.begin) slots[t.part][t.index] += weight_[k] * m;
+        slots[t.part][t.index] += weight_[k] * m;
       }
     }
   }

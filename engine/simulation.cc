@@ -588,8 +588,9 @@ class Simulation::Impl {
     // the others are updated whole by member 0).
     std::vector<std::vector<CellRange>> cells;
     // [projection][member][post part]: the post cells whose input a member
-    // delivers (members > 1 only).
+    // delivers, and [projection]: Projection::MemberCuts (members > 1 only).
     std::vector<std::vector<std::vector<CellRange>>> owned;
+    std::vector<std::vector<uint32_t>> cuts;
     // [member][population]: spikes of the current step.
     std::vector<std::vector<std::vector<SpikeEvent>>> spikes;
   };
@@ -622,6 +623,9 @@ class Simulation::Impl {
         for (int m = 0; m < members; ++m)
           for (PopulationId post : rec.post_populations)
             by_member[m].push_back(split.cells[post][m]);
+        split.cuts.push_back(rec.synapses && !rec.dynamics && !rec.gap
+                                 ? rec.synapses->MemberCuts(by_member)
+                                 : std::vector<uint32_t>{});
         split.owned.push_back(std::move(by_member));
       }
     split.spikes.assign(members, std::vector<std::vector<SpikeEvent>>(populations_.size()));
@@ -670,8 +674,8 @@ class Simulation::Impl {
           if (split.members == 1) {
             rec.synapses->Deliver(row, s.spike_step, s.multiplicity);
           } else {
-            rec.synapses->DeliverTo(&split.owned[proj][member], row, s.spike_step,
-                                    s.multiplicity);
+            rec.synapses->DeliverTo(split.cuts[proj], split.owned[proj][member], member,
+                                    split.members, row, s.spike_step, s.multiplicity);
           }
         }
     };

@@ -447,6 +447,19 @@ TEST(SimulationTest, TwoThreadsGiveBitwiseTheSameResultsAsOne) {
     connect(in, inh, 0.05, 0.8, "StaticSynapse");
     connect(exc, exc, 0.002, 0.004, "StaticSynapse");
     connect(exc, inh, 0.002, 0.3, "TsodyksMarkramSynapse");
+    // Post cells in two populations (an assembly), and one population
+    // listed twice (its synapses interleave the two parts within a run, so
+    // delivery falls back to testing each synapse's owner).
+    auto connect_parts = [&](std::vector<Selector> post, double p, double w) {
+      ProjectionSpec spec = Proj(inh, exc, {"FixedProbabilityConnector", {{"p_connect", p}}}, w, 0.5);
+      spec.post.parts = std::move(post);
+      spec.receptor_type = "inhibitory";
+      EXPECT_TRUE(sim->AddProjection(spec).ok());
+    };
+    std::vector<uint32_t> even, odd;
+    for (uint32_t i = 0; i < 4100; ++i) (i % 2 ? odd : even).push_back(i);
+    connect_parts({Selector{exc}, Selector{inh}}, 0.002, 0.01);
+    connect_parts({Selector{inh, false, odd}, Selector{inh, false, even}}, 0.01, 0.5);
     auto dc = sim->AddCurrentSource({"DCSource", {{"amplitude", 0.2}, {"start", 20.0}}});
     EXPECT_TRUE(dc.ok());
     EXPECT_TRUE(sim->Inject(*dc, Selector{inh, false, {0, 1, 4095, 4099}}).ok());
