@@ -1,10 +1,17 @@
 #include "engine/worker_pool.h"
 
+#include <chrono>
+
 namespace spikeserve::engine {
 namespace {
 
-// About 10-50 microseconds of polling, depending on the CPU's pause latency.
-constexpr int kSpins = 4000;
+// How long a member polls before it sleeps: long enough to catch a partner
+// that is a few microseconds behind, short enough that a member waiting for
+// one that is not running at all (a shared or oversubscribed machine) soon
+// gives the core back. On the 2-vCPU VM of bench/RESULTS.md, where two
+// threads get no more CPU than one, 500 us made two threads 2.5x slower than
+// one; 50 us, 1.4x.
+constexpr auto kSpinTime = std::chrono::microseconds(50);
 
 inline void CpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -12,14 +19,17 @@ inline void CpuRelax() {
 #endif
 }
 
-// Polls `done` for a while; true if it became true.
+// Polls `done` for up to kSpinTime; true if it became true.
 template <class Done>
 bool SpinUntil(Done done) {
-  for (int i = 0; i < kSpins; ++i) {
-    if (done()) return true;
-    CpuRelax();
+  const auto deadline = std::chrono::steady_clock::now() + kSpinTime;
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (done()) return true;
+      CpuRelax();
+    }
+    if (std::chrono::steady_clock::now() > deadline) return done();
   }
-  return done();
 }
 
 }  // namespace

@@ -36,8 +36,12 @@ ABSL_FLAG(absl::Duration, session_idle_timeout, absl::Minutes(30),
 ABSL_FLAG(uint64_t, max_neurons_per_session, 10'000'000, "Neurons one session may create.");
 ABSL_FLAG(uint64_t, max_synapses_per_session, 2'000'000'000, "Synapses one session may create.");
 ABSL_FLAG(int, threads_per_session, 0,
-          "Threads one session may simulate with, and what a session asking for 0 gets; 0 means "
-          "the cores this process may run on. Results do not depend on the thread count.");
+          "Most threads one session may simulate with; 0 means the cores this process may run "
+          "on. Results do not depend on the thread count.");
+ABSL_FLAG(int, default_threads, 1,
+          "Threads of a session that does not ask for a number; 0 means --threads_per_session. "
+          "1 by default: on machines whose cores are shared (such as small VMs) more threads "
+          "only add handoffs.");
 ABSL_FLAG(double, max_biological_time_ms, 1e9,
           "Biological time (ms) one session may simulate, summed over runs.");
 ABSL_FLAG(std::string, data_dir, "",
@@ -76,6 +80,10 @@ ServerOptions OptionsFromFlags() {
   options.sessions.limits.max_biological_time_ms = absl::GetFlag(FLAGS_max_biological_time_ms);
   const int threads = absl::GetFlag(FLAGS_threads_per_session);
   options.sessions.limits.max_threads = threads > 0 ? threads : AvailableCores();
+  const int default_threads = absl::GetFlag(FLAGS_default_threads);
+  options.sessions.default_threads =
+      std::min(default_threads > 0 ? default_threads : options.sessions.limits.max_threads,
+               options.sessions.limits.max_threads);
   options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   options.service.data_dir = absl::GetFlag(FLAGS_data_dir);
   if (options.service.data_dir.empty()) {

@@ -252,17 +252,18 @@ absl::StatusOr<std::vector<std::array<double, 3>>> DecodePositions(const std::st
 }
 
 absl::StatusOr<engine::SimulationConfig> FromProto(const v1::CreateSessionRequest& request,
-                                                   const engine::Limits& server_limits) {
+                                                   const engine::Limits& server_limits,
+                                                   int default_threads) {
   engine::SimulationConfig config;
   config.timestep_ms = request.timestep_ms() == 0 ? 0.1 : request.timestep_ms();
   config.min_delay_ms = request.min_delay_ms();
   config.max_delay_ms = request.max_delay_ms();
   config.seed = request.seed();
   config.limits = server_limits;
-  // 0: the server's default, every thread a session may have. A request
-  // above the limit is left for the engine to refuse with the allowed range.
+  // A request above the limit is left for the engine to refuse with the
+  // allowed range.
   config.threads = request.threads() == 0
-                       ? server_limits.max_threads
+                       ? default_threads
                        : static_cast<int>(std::min<uint32_t>(request.threads(), INT32_MAX));
   const v1::SessionLimits& asked = request.limits();
   auto lower = [](auto asked_value, auto& limit) {

@@ -51,10 +51,11 @@ absl::StatusOr<std::vector<std::array<double, 3>>> DecodePositions(const std::st
                                                                    const std::string& field,
                                                                    const TakeUpload& take_upload);
 
-// Fills the default time step (0.1 ms) for a zero field and applies
-// the session's requested limits, never above `server_limits`.
+// Fills the default time step (0.1 ms) and `default_threads` for zero fields
+// and applies the session's requested limits, never above `server_limits`.
 absl::StatusOr<engine::SimulationConfig> FromProto(const v1::CreateSessionRequest& request,
-                                                   const engine::Limits& server_limits);
+                                                   const engine::Limits& server_limits,
+                                                   int default_threads);
 
 v1::PopulationInfo ToProto(const engine::PopulationInfo& info);
 // Values the engine reports (numbers, arrays, sequences) as ParameterValues.

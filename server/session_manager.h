@@ -28,6 +28,8 @@ class SessionManager {
     absl::Duration expiry_check_interval = absl::Seconds(1);
     // The server's own caps; a session may ask for lower ones, never higher.
     engine::Limits limits;
+    // Threads of a session that asks for 0 (at most limits.max_threads).
+    int default_threads = 1;
     uint64_t max_upload_bytes_per_session = 1ull << 30;
   };
 

@@ -164,7 +164,7 @@ grpc::Status SimulatorService::CreateSession(grpc::ServerContext* context,
                                              v1::SessionDescription* response) {
   RpcLog log("CreateSession", "");
   absl::StatusOr<engine::SimulationConfig> config =
-      FromProto(*request, sessions_->options().limits);
+      FromProto(*request, sessions_->options().limits, sessions_->options().default_threads);
   if (!config.ok()) return log.Finish(config.status(), context);
   absl::StatusOr<std::shared_ptr<Session>> session = sessions_->Create(*config, request->label());
   if (!session.ok()) return log.Finish(session.status(), context);

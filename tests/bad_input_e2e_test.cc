@@ -64,6 +64,21 @@ TEST_F(BadInputTest, UnknownSession) {
   EXPECT_EQ(result.error.reason(), "UNKNOWN_SESSION");
 }
 
+TEST_F(BadInputTest, ThreadsBeyondTheServersLimit) {
+  v1::CreateSessionRequest request;
+  request.set_threads(100000);
+  v1::SessionDescription session;
+  CallResult result = client_->Call(&v1::Simulator::Stub::CreateSession, request, &session);
+  EXPECT_EQ(result.code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(result.error.field(), "threads");
+  EXPECT_THAT(result.message(), HasSubstr("threads must be in [1, "));
+  // A session that asks for no number gets the server's default, 1.
+  ASSERT_TRUE(
+      client_->Call(&v1::Simulator::Stub::CreateSession, v1::CreateSessionRequest(), &session)
+          .ok());
+  EXPECT_EQ(session.threads(), 1u);
+}
+
 TEST_F(BadInputTest, UnknownCellType) {
   v1::PopulationInfo info;
   CallResult result = CreatePopulation(10, "IF_cond_expo", {}, &info);

@@ -40,7 +40,7 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
 
     Extra keyword arguments: `max_delay` (ms), `server` ("host:port"), `seed`
     (or `rng_seed`: the server's seed for connectivity and spike sources),
-    `threads` (as NEST's; default: the server's, its --threads_per_session;
+    `threads` (as NEST's; default: the server's, its --default_threads;
     results do not depend on it) and `label`. Other extras that scripts pass
     to other backends are ignored.
     """
