@@ -14,9 +14,11 @@
 #include "server/data_stream.h"
 #include "server/export_files.h"
 #include "server/grpc_status.h"
+#include "server/live_data.h"
 #include "server/nix_export.h"
 #include "server/nix_writer.h"
 #include "server/proto_convert.h"
+#include "server/run_stream.h"
 #include "server/wire_format.h"
 
 namespace spikeserve::server {
@@ -647,46 +649,55 @@ grpc::Status SimulatorService::Run(grpc::ServerContext* context, const v1::RunRe
             const double target = request->target_case() == v1::RunRequest::kDurationMs
                                       ? simulation.time_ms() + request->duration_ms()
                                       : request->until_ms();
+            std::unique_ptr<LiveData> live;
+            if (request->has_live_data()) {
+              absl::StatusOr<std::unique_ptr<LiveData>> created =
+                  LiveData::Create(request->live_data(), simulation);
+              if (!created.ok()) return created.status();
+              live = *std::move(created);
+            }
             const absl::Time started = absl::Now();
             const double progress_interval_ms = request->progress_interval_ms() > 0
                                                     ? request->progress_interval_ms()
                                                     : kDefaultProgressIntervalMs;
+            auto stopping = [&] { return context->IsCancelled() || session.stop_requested(); };
+            // Events go through a bounded queue drained by a writer thread;
+            // without live data the only events are progress and the end.
+            RunStream stream(
+                live ? live->stream_options() : RunStream::Options{},
+                [writer](const v1::RunEvent& event) { return writer->Write(event); }, stopping,
+                [context] { context->TryCancel(); });
             double last_progress_ms = simulation.time_ms();
-            bool client_gone = false;
             // The engine asks at every min_delay epoch, so cancellation and
-            // shutdown take effect within one epoch; progress goes out only
-            // every progress_interval_ms of biological time.
+            // shutdown take effect within one epoch; data and progress go out
+            // only every progress_interval_ms of biological time.
             engine::RunControl control;
             control.report_every_ms = 0;
             control.keep_going = [&](double t_ms) {
-              if (context->IsCancelled() || session.stop_requested()) return false;
+              if (stopping() || stream.client_gone()) return false;
               if (t_ms - last_progress_ms < progress_interval_ms - 1e-9) return true;
               last_progress_ms = t_ms;
-              v1::RunEvent event;
-              v1::RunProgress* progress = event.mutable_progress();
-              progress->set_t_ms(t_ms);
-              progress->set_target_ms(target);
-              progress->set_wall_s(absl::ToDoubleSeconds(absl::Now() - started));
-              if (!writer->Write(event)) {
-                client_gone = true;
-                return false;
-              }
-              return true;
+              if (live && !live->Flush(simulation, t_ms, stream)) return false;
+              v1::RunProgress progress;
+              progress.set_t_ms(t_ms);
+              progress.set_target_ms(target);
+              progress.set_wall_s(absl::ToDoubleSeconds(absl::Now() - started));
+              return stream.Progress(progress);
             };
             absl::StatusOr<engine::RunResult> result =
                 request->target_case() == v1::RunRequest::kDurationMs
                     ? simulation.Run(request->duration_ms(), control)
                     : simulation.RunUntil(request->until_ms(), control);
             if (!result.ok()) return result.status();
-            if (client_gone || context->IsCancelled()) return kClientGone;
-            v1::RunEvent event;
-            v1::RunFinished* finished = event.mutable_finished();
-            finished->set_t_ms(result->t_ms);
-            finished->set_requested_ms(result->requested_ms);
-            finished->set_steps(result->steps);
-            finished->set_stopped(result->stopped);
-            finished->set_wall_s(absl::ToDoubleSeconds(absl::Now() - started));
-            writer->Write(event);
+            if (live) live->End(simulation, result->t_ms, stream);
+            if (stream.client_gone() || context->IsCancelled()) return kClientGone;
+            v1::RunFinished finished;
+            finished.set_t_ms(result->t_ms);
+            finished.set_requested_ms(result->requested_ms);
+            finished.set_steps(result->steps);
+            finished.set_stopped(result->stopped);
+            finished.set_wall_s(absl::ToDoubleSeconds(absl::Now() - started));
+            if (!stream.Finish(std::move(finished), live != nullptr)) return kClientGone;
             return absl::OkStatus();
           }),
       context);
