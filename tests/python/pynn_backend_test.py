@@ -391,6 +391,34 @@ def test_run_with_callbacks_and_state_queries(simulator):
     assert sim.get_min_delay() == pytest.approx(0.1)
 
 
+def test_live_data_streams_what_get_data_returns(simulator):
+    cells = sim.Population(6, sim.IF_curr_exp(i_offset=np.linspace(0.8, 2.0, 6)), label="cells")
+    cells.record(["spikes", "v"])
+    updates = []
+    with sim.live_data(cells, ["spikes", "v"], updates.append, policy="pause", interval=20.0):
+        sim.run(60.0, callbacks=[lambda t: t + 30.0])  # two Run calls of 30 ms
+    sim.run(10.0)  # outside the block: no live data
+    finals = [u for u in updates if u.final]
+    # Intervals count from the start of each run.
+    assert [u.t_ms for u in updates] == pytest.approx([20.0, 30.0, 50.0, 60.0])
+    assert len(finals) == 2
+    block = cells.get_data().segments[0]
+    v = block.filter(name="v")[0]
+    live_v = [u.to_neo().segments[0].analogsignals[0] for u in finals]
+    np.testing.assert_array_equal(np.concatenate([s.magnitude for s in live_v]),
+                                  v.magnitude[:601])
+    assert live_v[1].t_start == v.t_start + 30.1 * v.t_start.units
+    live_trains = [u.to_neo().segments[0].spiketrains for u in finals]
+    for k, train in enumerate(block.spiketrains):
+        got = np.concatenate([t[k].magnitude for t in live_trains])
+        np.testing.assert_array_equal(got, train.magnitude[train.magnitude <= 60.0])
+        assert live_trains[0][k].annotations["channel_id"] == int(cells[k])
+    assert sum(len(t) for t in block.spiketrains) > 10
+    with pytest.raises(ValueError, match="policy"):
+        with sim.live_data(cells, ["spikes"], print, policy="sometimes"):
+            pass
+
+
 def test_models_the_server_lacks_fail_at_the_call_that_needs_them(simulator):
     pre = sim.Population(2, sim.IF_curr_exp())
     with pytest.raises(NotImplementedError, match="spikeserve"):
