@@ -17,6 +17,7 @@
 #include "server/live_data.h"
 #include "server/nix_export.h"
 #include "server/nix_writer.h"
+#include "server/projection_file.h"
 #include "server/proto_convert.h"
 #include "server/run_stream.h"
 #include "server/wire_format.h"
@@ -528,13 +529,49 @@ grpc::Status SimulatorService::InitializeSynapses(grpc::ServerContext* context,
 
 grpc::Status SimulatorService::SaveProjection(grpc::ServerContext* context,
                                               const v1::SaveProjectionRequest* request,
-                                              v1::SaveProjectionResponse*) {
+                                              v1::SaveProjectionResponse* response) {
   RpcLog log("SaveProjection", request->session_id());
-  return log.Finish(engine::Unimplemented("",
-                                          "SaveProjection (server-side files) is not "
-                                          "implemented yet; read the connections with "
-                                          "GetConnections and write them on the client"),
-                    context);
+  const std::string format = request->format().empty() ? "list" : request->format();
+  if (format == "array") {
+    return log.Finish(engine::Unimplemented("format",
+                                            "the \"array\" format is not written by the server; "
+                                            "use \"list\" or \"hdf5\" (PyNN's Projection.save "
+                                            "writes arrays on the client)"),
+                      context);
+  }
+  if (format != "list" && format != "hdf5") {
+    return log.Finish(
+        engine::InvalidArgument("format", engine::reason::kOutOfRange,
+                                "format must be \"list\" (text) or \"hdf5\"; got \"" + format +
+                                    "\""),
+        context);
+  }
+  absl::StatusOr<std::string> target =
+      format == "hdf5" ? ExportPath(options_.data_dir, request->path(), "an HDF5 file", {".h5"})
+                       : ExportPath(options_.data_dir, request->path(), "a text file", {});
+  if (!target.ok()) return log.Finish(target.status(), context);
+  std::vector<std::string> names(request->names().begin(), request->names().end());
+  if (names.empty()) names = {"weight", "delay"};
+  return log.Finish(
+      WithSession(sessions_, request->session_id(),
+                  [&](Session&, engine::Simulation& simulation) -> absl::Status {
+                    absl::StatusOr<engine::ProjectionInfo> info =
+                        simulation.DescribeProjection(request->projection_id());
+                    if (!info.ok()) return info.status();
+                    absl::StatusOr<engine::ConnectionTable> table =
+                        simulation.GetConnections(request->projection_id(), names);
+                    if (!table.ok()) return table.status();
+                    absl::Status written =
+                        format == "hdf5"
+                            ? WriteProjectionHdf5(*table, names, info->label, *target)
+                            : WriteProjectionText(*table, names, *target);
+                    if (!written.ok()) return written;
+                    response->set_path(request->path());
+                    response->set_num_connections(table->pre.size());
+                    response->set_total_bytes(std::filesystem::file_size(*target));
+                    return absl::OkStatus();
+                  }),
+      context);
 }
 
 grpc::Status SimulatorService::CreateCurrentSource(grpc::ServerContext* context,
@@ -763,7 +800,8 @@ grpc::Status SimulatorService::ExportData(grpc::ServerContext* context,
   }
   absl::StatusOr<std::string> target = request->path().empty()
                                            ? ExportScratchPath(options_.data_dir)
-                                           : ExportPath(options_.data_dir, request->path());
+                                           : ExportPath(options_.data_dir, request->path(),
+                                                        "a NIX file", {".h5", ".nix"});
   if (!target.ok()) return log.Finish(target.status(), context);
   std::map<std::string, NixValue> annotations;
   for (const auto& [key, value] : request->block_annotations()) {

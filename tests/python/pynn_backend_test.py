@@ -1,9 +1,11 @@
 """pyNN.spikeserve against a real server: PyNN's call forms (0.8 and later),
 recording into Neo, projections, current sources and error mapping."""
 
+import os
 import sys
 import warnings
 
+import h5py
 import numpy as np
 import pytest
 
@@ -163,7 +165,7 @@ def test_write_data_to_nix_files_written_by_the_server(simulator, tmp_path):
         assert block["metadata"]["properties"]["experiment"][0] in (b"nix", "nix")  # annotate()
 
 
-def test_projection_get_set_save_and_deprecated_forms(simulator, tmp_path):
+def test_projection_get_set_save_and_deprecated_forms(simulator, server, tmp_path):
     pre = sim.Population(10, sim.SpikeSourcePoisson(rate=10.0))
     post = sim.Population(8, sim.IF_cond_exp())
     prj = sim.Projection(pre, post, sim.AllToAllConnector(),
@@ -184,6 +186,13 @@ def test_projection_get_set_save_and_deprecated_forms(simulator, tmp_path):
     prj.save("all", str(tmp_path / "conn.txt"), format="list")
     saved = np.loadtxt(str(tmp_path / "conn.txt"))
     assert saved.shape == (80, 4)
+    listed = np.array(prj.get(["weight", "delay"], format="list"))
+    np.testing.assert_array_equal(saved, listed)
+    prj.save("weight", str(tmp_path / "w_array.txt"), format="array")
+    np.testing.assert_array_equal(np.loadtxt(str(tmp_path / "w_array.txt")), matrix)
+    assert prj.save_on_server("all", "prj/conn.h5") == 80
+    with h5py.File(os.path.join(server.data_dir, "prj", "conn.h5"), "r") as f:
+        np.testing.assert_array_equal(f["data"][:], listed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         prj.setWeights(0.02)

@@ -201,6 +201,13 @@ class Session:
         return (joined(pre, np.uint32), joined(post, np.uint32),
                 {name: joined(parts, np.float64) for name, parts in columns.items()})
 
+    def save_projection(self, projection_id, path, names=(), format="list"):
+        """Has the server write the projection to `path` under its data directory
+        ("list" text or "hdf5"); returns the SaveProjectionResponse."""
+        return self._call(self._stub.SaveProjection, simulator_pb2.SaveProjectionRequest(
+            session_id=self.id, projection_id=projection_id, names=list(names), format=format,
+            path=path))
+
     def set_synapse_parameters(self, projection_id, parameters):
         request = simulator_pb2.SetSynapseParametersRequest(session_id=self.id,
                                                             projection_id=projection_id)
