@@ -534,9 +534,9 @@ grpc::Status SimulatorService::SaveProjection(grpc::ServerContext* context,
   const std::string format = request->format().empty() ? "list" : request->format();
   if (format == "array") {
     return log.Finish(engine::Unimplemented("format",
-                                            "the \"array\" format is not written by the server; "
-                                            "use \"list\" or \"hdf5\" (PyNN's Projection.save "
-                                            "writes arrays on the client)"),
+                                            "the \"array\" format is not implemented yet on the "
+                                            "server; use \"list\" or \"hdf5\" (PyNN's "
+                                            "Projection.save writes arrays on the client)"),
                       context);
   }
   if (format != "list" && format != "hdf5") {
