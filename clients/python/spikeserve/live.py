@@ -111,6 +111,9 @@ class LiveRun:
             if self._cancelled and error.code() == grpc.StatusCode.CANCELLED:
                 return
             raise from_rpc_error(error) from None
+        finally:
+            if self.finished is None:  # the caller stopped iterating: stop the run too
+                self._call.cancel()
         if self._assembler is not None:
             self._assembler.advance(self.finished.t_ms)
             self._assembler.finish()
