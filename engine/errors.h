@@ -41,6 +41,7 @@ inline constexpr std::string_view kBelowTimeStep = "BELOW_TIME_STEP";
 inline constexpr std::string_view kAboveMaxDelay = "ABOVE_MAX_DELAY";
 inline constexpr std::string_view kNotOnTimeGrid = "NOT_ON_TIME_GRID";
 inline constexpr std::string_view kNotRecordable = "NOT_RECORDABLE";
+inline constexpr std::string_view kNotRecorded = "NOT_RECORDED";
 inline constexpr std::string_view kNotInjectable = "NOT_INJECTABLE";
 inline constexpr std::string_view kLimitExceeded = "LIMIT_EXCEEDED";
 inline constexpr std::string_view kConflict = "CONFLICT";

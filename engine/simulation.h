@@ -212,7 +212,11 @@ struct Segment {
 // What Run tells its caller while it goes on, and how the caller stops it.
 struct RunControl {
   // Called at epoch boundaries at least every `report_every_ms` of biological
-  // time with the current time; returning false stops the run there.
+  // time with the current time; returning false stops the run there. It may
+  // read segments(): during a run the open segment's recordings only grow
+  // (rows of samples, spikes in time order), so what was recorded since an
+  // earlier call is the tail past the sizes seen then. Segment::t_stop_ms
+  // and exact spike times past the end are settled when Run returns.
   std::function<bool(double t_ms)> keep_going;
   double report_every_ms = 100.0;
 };

@@ -1,5 +1,6 @@
 #include "engine/simulation.h"
 
+#include <array>
 #include <chrono>
 #include <cmath>
 
@@ -174,6 +175,51 @@ TEST(SimulationTest, StopsWhenAskedAndKeepsData) {
   EXPECT_TRUE(r->stopped);
   EXPECT_NEAR(r->t_ms, 30.0, 1e-9);
   EXPECT_EQ(sim->segments().back().populations[0].signals[0].num_samples(), 301u);
+}
+
+// Live data (server/live_data.h) sends, at each epoch, the tail of every
+// recording past what it sent before: that is only right if what a caller
+// saw during a run is a prefix of what the run leaves.
+TEST(SimulationTest, RecordingsOnlyGrowWhileARunGoesOn) {
+  auto sim = NewSim();
+  const PopulationId in = Add(*sim, "SpikeSourcePoisson", 20, {{"rate", 200.0}});
+  const PopulationId net = Add(*sim, "IF_cond_exp", 30);
+  ASSERT_TRUE(sim->AddProjection(
+                     Proj(in, net, {"FixedProbabilityConnector", {{"p_connect", 0.5}}}, 0.02, 1.0))
+                  .ok());
+  ASSERT_TRUE(sim->Record(Selector{in}, {"spikes"}, 0).ok());
+  ASSERT_TRUE(sim->Record(Selector{net}, {"spikes", "v"}, 0).ok());
+  // What a caller sees of the open segment: v of `net`, spikes of both.
+  using View = std::array<std::vector<double>, 5>;
+  auto view = [&] {
+    const Segment& segment = sim->segments().back();
+    View v;
+    v[0] = segment.populations[1].signals[0].samples;
+    for (size_t p = 0; p < 2; ++p) {
+      const SpikeData& spikes = segment.populations[p].spikes;
+      v[1 + 2 * p].assign(spikes.index.begin(), spikes.index.end());
+      v[2 + 2 * p] = spikes.time_ms;
+    }
+    return v;
+  };
+  std::vector<View> seen;
+  RunControl control;
+  control.report_every_ms = 1.0;
+  control.keep_going = [&](double) {
+    seen.push_back(view());
+    return true;
+  };
+  for (int run = 0; run < 2; ++run) ASSERT_TRUE(sim->Run(50.0, control).ok());
+  const View last = view();
+  ASSERT_GT(seen.size(), 90u);
+  EXPECT_GT(last[2].size(), 300u);  // input spikes: 20 x 200 Hz x 100 ms
+  EXPECT_GT(last[4].size(), 10u);   // network spikes
+  for (const View& earlier : seen) {
+    for (size_t k = 0; k < last.size(); ++k) {
+      ASSERT_LE(earlier[k].size(), last[k].size());
+      ASSERT_TRUE(std::equal(earlier[k].begin(), earlier[k].end(), last[k].begin()));
+    }
+  }
 }
 
 void ExpectError(const absl::Status& s, absl::StatusCode code, const std::string& field,

@@ -8,9 +8,11 @@
 #include <functional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "engine/simulation.h"
 #include "spikeserve/v1/data.pb.h"
 
@@ -32,13 +34,95 @@ inline constexpr size_t kMinChunkBytes = 4 << 10;
 inline constexpr size_t kMaxChunkBytes = 3 << 20;
 inline constexpr size_t kDefaultChunkBytes = 1 << 20;
 
-// Returns false when the receiver is gone; streaming then stops.
-using ChunkWriter = std::function<bool(const v1::DataChunk& chunk)>;
+// Returns false when the receiver is gone; streaming then stops. The writer
+// may take (swap out) the chunk's contents.
+using ChunkWriter = std::function<bool(v1::DataChunk& chunk)>;
 
 // Validates `request` against what `simulation` holds, then writes the chunks
 // in order. CANCELLED if `write` returned false.
 absl::Status StreamData(const engine::Simulation& simulation, const DataRequest& request,
                         const ChunkWriter& write);
+
+// One part of a requested cell set, resolved against its population.
+struct CellSetPart {
+  const engine::Selector* selector;
+  engine::PopulationInfo population;
+  uint64_t offset;  // position of the part's first cell in the whole cell set
+
+  // Position of population index `index` inside this part, or -1 if outside.
+  int64_t Position(uint32_t index) const;
+};
+
+// The parts of `cells` (validated), with the variables they can record.
+// Errors name `field`.
+absl::StatusOr<std::vector<CellSetPart>> ResolveParts(const engine::Simulation& simulation,
+                                                      const engine::CellSet& cells,
+                                                      const std::string& field,
+                                                      std::set<std::string>* recordable);
+
+// Encodes recorded data as DataChunks: headers with their ChannelIds once,
+// then any ranges of samples or spikes, in order. GetData sends everything at
+// once; live data during a run sends what each epoch added.
+class ChunkEncoder {
+ public:
+  ChunkEncoder(v1::SignalDtype dtype, size_t max_chunk_bytes, ChunkWriter write)
+      : dtype_(dtype), max_chunk_bytes_(max_chunk_bytes), write_(std::move(write)) {}
+
+  // A signal's columns that belong to a part, once its header is out.
+  struct SignalStream {
+    uint32_t id = 0;
+    std::vector<size_t> columns;  // of the engine's sample matrix
+  };
+  // The trains of a population that belong to a part.
+  struct SpikeStream {
+    uint32_t id = 0;
+    std::vector<int64_t> train_of;  // per population index: train position or -1
+    size_t num_trains = 0;
+  };
+
+  bool Emit(v1::DataChunk& chunk);
+  // BlockStart for `parts`.
+  bool BlockStart(const std::vector<CellSetPart>& parts, const std::string& name, double dt_ms,
+                  uint32_t num_segments);
+  bool SegmentStart(const engine::Segment& segment);
+  bool SegmentEnd(uint32_t index);
+  bool BlockEnd();
+
+  // SignalHeader and ChannelIds of `signal`'s channels in `part`; the header
+  // says `num_samples` and `first_sample` (see data.proto).
+  bool SignalHeader(const CellSetPart& part, const engine::SignalData& signal,
+                    uint64_t first_sample, uint64_t num_samples, SignalStream* stream);
+  // A recorded current source: one channel, named by the source's id.
+  bool CurrentSourceHeader(const engine::CurrentSourceRecording& recording,
+                           SignalStream* stream);
+  // Rows [begin, end) of the signal.
+  bool SignalRows(const SignalStream& stream, const engine::SignalData& signal, uint64_t begin,
+                  uint64_t end);
+
+  // SpikeTrainsHeader and ChannelIds; `num_spikes` as the header says.
+  bool SpikeHeader(const CellSetPart& part, const engine::SpikeData& spikes, double t_start_ms,
+                   double t_stop_ms, bool count_spikes, SpikeStream* stream);
+  // Spikes [begin, end) of the population's recording, those of the part.
+  bool Spikes(const SpikeStream& stream, const engine::SpikeData& spikes, size_t begin,
+              size_t end);
+
+  uint64_t total_bytes() const { return total_bytes_; }
+
+ private:
+  bool ChannelIds(uint32_t stream_id, const std::vector<uint64_t>& source_ids,
+                  const std::vector<uint64_t>& channel_index);
+  bool Columns(v1::DataChunk& chunk, const engine::SignalData& signal,
+               std::vector<size_t> columns, const std::vector<uint64_t>& source_ids,
+               const std::vector<uint64_t>& channel_index, uint64_t first_sample,
+               uint64_t num_samples, SignalStream* stream);
+
+  const v1::SignalDtype dtype_;
+  const size_t max_chunk_bytes_;
+  const ChunkWriter write_;
+  uint64_t seq_ = 0;
+  uint32_t next_id_ = 1;
+  uint64_t total_bytes_ = 0;
+};
 
 }  // namespace spikeserve::server
 

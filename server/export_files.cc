@@ -1,11 +1,13 @@
 #include "server/export_files.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <system_error>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "engine/errors.h"
 #include "server/session_manager.h"
 
@@ -26,7 +28,9 @@ absl::Status CreateDirectories(const std::filesystem::path& directory) {
 
 }  // namespace
 
-absl::StatusOr<std::string> ExportPath(const std::string& data_dir, const std::string& relative) {
+absl::StatusOr<std::string> ExportPath(const std::string& data_dir, const std::string& relative,
+                                       const std::string& what,
+                                       const std::vector<std::string>& extensions) {
   const std::filesystem::path path(relative);
   bool escapes = path.is_absolute() || relative.empty();
   for (const auto& part : path) escapes = escapes || part == "..";
@@ -36,10 +40,15 @@ absl::StatusOr<std::string> ExportPath(const std::string& data_dir, const std::s
         absl::StrCat("path must be relative to the server's data directory, without '..'; got '",
                      relative, "'"));
   }
-  if (!absl::EndsWith(relative, ".h5") && !absl::EndsWith(relative, ".nix")) {
-    return engine::InvalidArgument(
-        "path", engine::reason::kOutOfRange,
-        absl::StrCat("a NIX file's path must end in .h5 or .nix; got '", relative, "'"));
+  const bool named_right =
+      extensions.empty() ||
+      std::any_of(extensions.begin(), extensions.end(),
+                  [&](const std::string& extension) { return absl::EndsWith(relative, extension); });
+  if (!named_right) {
+    return engine::InvalidArgument("path", engine::reason::kOutOfRange,
+                                   absl::StrCat(what, "'s path must end in ",
+                                                absl::StrJoin(extensions, " or "), "; got '",
+                                                relative, "'"));
   }
   const std::filesystem::path full = std::filesystem::path(data_dir) / path;
   absl::Status created = CreateDirectories(full.parent_path());

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -13,9 +14,12 @@
 namespace spikeserve::server {
 
 // `relative` resolved under `data_dir`, its directories created. Only plain
-// relative paths ending in .h5 or .nix are allowed: no absolute paths, no
-// "..", so a client can never write outside the data directory.
-absl::StatusOr<std::string> ExportPath(const std::string& data_dir, const std::string& relative);
+// relative paths are allowed: no absolute paths, no "..", so a client can
+// never write outside the data directory; they must end in one of
+// `extensions` (what the file is, e.g. "a NIX file") unless that is empty.
+absl::StatusOr<std::string> ExportPath(const std::string& data_dir, const std::string& relative,
+                                       const std::string& what,
+                                       const std::vector<std::string>& extensions);
 
 // A fresh, unguessable file name for a download, under data_dir/.scratch.
 absl::StatusOr<std::string> ExportScratchPath(const std::string& data_dir);

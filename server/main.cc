@@ -45,7 +45,7 @@ ABSL_FLAG(int, default_threads, 1,
 ABSL_FLAG(double, max_biological_time_ms, 1e9,
           "Biological time (ms) one session may simulate, summed over runs.");
 ABSL_FLAG(std::string, data_dir, "",
-          "Directory for files the server writes for clients (ExportData); default "
+          "Directory for files the server writes for clients (ExportData, SaveProjection); default "
           "$TMPDIR/spikeserve-data (or /tmp/spikeserve-data).");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM, how long open calls may take to finish before they are cancelled.");

@@ -22,6 +22,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "hdf5.h"
+#include "server/hdf5_handle.h"
 
 namespace spikeserve::server {
 namespace {
@@ -41,69 +42,6 @@ constexpr size_t kMaxScratchBytes = size_t{8} << 20;
 // Only the one-element string properties are converted on writing (numbers
 // are written in their file type), so a few elements' worth is plenty.
 constexpr size_t kConversionBufferBytes = 4096;
-
-// Owns an HDF5 identifier and closes it with the matching H5*close.
-class Handle {
- public:
-  Handle() = default;
-  Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
-  Handle(Handle&& other) noexcept
-      : id_(std::exchange(other.id_, H5I_INVALID_HID)), close_(other.close_) {}
-  Handle& operator=(Handle&& other) noexcept {
-    std::swap(id_, other.id_);
-    std::swap(close_, other.close_);
-    return *this;
-  }
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  ~Handle() {
-    if (id_ >= 0) close_(id_);
-  }
-
-  hid_t get() const { return id_; }
-  // Hands the identifier over, so that the caller can check the close.
-  hid_t release() { return std::exchange(id_, H5I_INVALID_HID); }
-
- private:
-  hid_t id_ = H5I_INVALID_HID;
-  herr_t (*close_)(hid_t) = nullptr;
-};
-
-// HDF5 prints its error stack to stderr by default; the writer reports
-// through absl::Status instead. The setting is per thread in thread-safe
-// builds, and is restored for the caller's other HDF5 uses.
-class QuietHdf5Errors {
- public:
-  QuietHdf5Errors() {
-    H5Eget_auto2(H5E_DEFAULT, &function_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  QuietHdf5Errors(const QuietHdf5Errors&) = delete;
-  QuietHdf5Errors& operator=(const QuietHdf5Errors&) = delete;
-  ~QuietHdf5Errors() { H5Eset_auto2(H5E_DEFAULT, function_, data_); }
-
- private:
-  H5E_auto2_t function_ = nullptr;
-  void* data_ = nullptr;
-};
-
-// The innermost entry of HDF5's error stack is the specific one, e.g.
-// "unable to open file: name = '...', errno = 13, error message = 'Permission
-// denied'"; the outer ones only say which API call gave up.
-std::string TakeHdf5Complaint() {
-  std::string complaint;
-  H5Ewalk2(
-      H5E_DEFAULT, H5E_WALK_UPWARD,
-      [](unsigned depth, const H5E_error2_t* error, void* out) -> herr_t {
-        if (depth == 0 && error->desc != nullptr) *static_cast<std::string*>(out) = error->desc;
-        return 0;
-      },
-      &complaint);
-  H5Eclear2(H5E_DEFAULT);
-  // Some messages embed ctime()'s newline.
-  complaint.erase(std::remove(complaint.begin(), complaint.end(), '\n'), complaint.end());
-  return complaint.empty() ? "HDF5 gave no reason" : complaint;
-}
 
 // Names must be usable as HDF5 link names and not shadow a property the
 // writer itself creates for neo.

@@ -14,9 +14,12 @@
 #include "server/data_stream.h"
 #include "server/export_files.h"
 #include "server/grpc_status.h"
+#include "server/live_data.h"
 #include "server/nix_export.h"
 #include "server/nix_writer.h"
+#include "server/projection_file.h"
 #include "server/proto_convert.h"
+#include "server/run_stream.h"
 #include "server/wire_format.h"
 
 namespace spikeserve::server {
@@ -542,13 +545,49 @@ grpc::Status SimulatorService::InitializeSynapses(grpc::ServerContext* context,
 
 grpc::Status SimulatorService::SaveProjection(grpc::ServerContext* context,
                                               const v1::SaveProjectionRequest* request,
-                                              v1::SaveProjectionResponse*) {
+                                              v1::SaveProjectionResponse* response) {
   RpcLog log("SaveProjection", request->session_id());
-  return log.Finish(engine::Unimplemented("",
-                                          "SaveProjection (server-side files) is not "
-                                          "implemented yet; read the connections with "
-                                          "GetConnections and write them on the client"),
-                    context);
+  const std::string format = request->format().empty() ? "list" : request->format();
+  if (format == "array") {
+    return log.Finish(engine::Unimplemented("format",
+                                            "the \"array\" format is not implemented yet on the "
+                                            "server; use \"list\" or \"hdf5\" (PyNN's "
+                                            "Projection.save writes arrays on the client)"),
+                      context);
+  }
+  if (format != "list" && format != "hdf5") {
+    return log.Finish(
+        engine::InvalidArgument("format", engine::reason::kOutOfRange,
+                                "format must be \"list\" (text) or \"hdf5\"; got \"" + format +
+                                    "\""),
+        context);
+  }
+  absl::StatusOr<std::string> target =
+      format == "hdf5" ? ExportPath(options_.data_dir, request->path(), "an HDF5 file", {".h5"})
+                       : ExportPath(options_.data_dir, request->path(), "a text file", {});
+  if (!target.ok()) return log.Finish(target.status(), context);
+  std::vector<std::string> names(request->names().begin(), request->names().end());
+  if (names.empty()) names = {"weight", "delay"};
+  return log.Finish(
+      WithSession(sessions_, request->session_id(),
+                  [&](Session&, engine::Simulation& simulation) -> absl::Status {
+                    absl::StatusOr<engine::ProjectionInfo> info =
+                        simulation.DescribeProjection(request->projection_id());
+                    if (!info.ok()) return info.status();
+                    absl::StatusOr<engine::ConnectionTable> table =
+                        simulation.GetConnections(request->projection_id(), names);
+                    if (!table.ok()) return table.status();
+                    absl::Status written =
+                        format == "hdf5"
+                            ? WriteProjectionHdf5(*table, names, info->label, *target)
+                            : WriteProjectionText(*table, names, *target);
+                    if (!written.ok()) return written;
+                    response->set_path(request->path());
+                    response->set_num_connections(table->pre.size());
+                    response->set_total_bytes(std::filesystem::file_size(*target));
+                    return absl::OkStatus();
+                  }),
+      context);
 }
 
 grpc::Status SimulatorService::CreateCurrentSource(grpc::ServerContext* context,
@@ -663,46 +702,55 @@ grpc::Status SimulatorService::Run(grpc::ServerContext* context, const v1::RunRe
             const double target = request->target_case() == v1::RunRequest::kDurationMs
                                       ? simulation.time_ms() + request->duration_ms()
                                       : request->until_ms();
+            std::unique_ptr<LiveData> live;
+            if (request->has_live_data()) {
+              absl::StatusOr<std::unique_ptr<LiveData>> created =
+                  LiveData::Create(request->live_data(), simulation);
+              if (!created.ok()) return created.status();
+              live = *std::move(created);
+            }
             const absl::Time started = absl::Now();
             const double progress_interval_ms = request->progress_interval_ms() > 0
                                                     ? request->progress_interval_ms()
                                                     : kDefaultProgressIntervalMs;
+            auto stopping = [&] { return context->IsCancelled() || session.stop_requested(); };
+            // Events go through a bounded queue drained by a writer thread;
+            // without live data the only events are progress and the end.
+            RunStream stream(
+                live ? live->stream_options() : RunStream::Options{},
+                [writer](const v1::RunEvent& event) { return writer->Write(event); }, stopping,
+                [context] { context->TryCancel(); });
             double last_progress_ms = simulation.time_ms();
-            bool client_gone = false;
             // The engine asks at every min_delay epoch, so cancellation and
-            // shutdown take effect within one epoch; progress goes out only
-            // every progress_interval_ms of biological time.
+            // shutdown take effect within one epoch; data and progress go out
+            // only every progress_interval_ms of biological time.
             engine::RunControl control;
             control.report_every_ms = 0;
             control.keep_going = [&](double t_ms) {
-              if (context->IsCancelled() || session.stop_requested()) return false;
+              if (stopping() || stream.client_gone()) return false;
               if (t_ms - last_progress_ms < progress_interval_ms - 1e-9) return true;
               last_progress_ms = t_ms;
-              v1::RunEvent event;
-              v1::RunProgress* progress = event.mutable_progress();
-              progress->set_t_ms(t_ms);
-              progress->set_target_ms(target);
-              progress->set_wall_s(absl::ToDoubleSeconds(absl::Now() - started));
-              if (!writer->Write(event)) {
-                client_gone = true;
-                return false;
-              }
-              return true;
+              if (live && !live->Flush(simulation, t_ms, stream)) return false;
+              v1::RunProgress progress;
+              progress.set_t_ms(t_ms);
+              progress.set_target_ms(target);
+              progress.set_wall_s(absl::ToDoubleSeconds(absl::Now() - started));
+              return stream.Progress(progress);
             };
             absl::StatusOr<engine::RunResult> result =
                 request->target_case() == v1::RunRequest::kDurationMs
                     ? simulation.Run(request->duration_ms(), control)
                     : simulation.RunUntil(request->until_ms(), control);
             if (!result.ok()) return result.status();
-            if (client_gone || context->IsCancelled()) return kClientGone;
-            v1::RunEvent event;
-            v1::RunFinished* finished = event.mutable_finished();
-            finished->set_t_ms(result->t_ms);
-            finished->set_requested_ms(result->requested_ms);
-            finished->set_steps(result->steps);
-            finished->set_stopped(result->stopped);
-            finished->set_wall_s(absl::ToDoubleSeconds(absl::Now() - started));
-            writer->Write(event);
+            if (live) live->End(simulation, result->t_ms, stream);
+            if (stream.client_gone() || context->IsCancelled()) return kClientGone;
+            v1::RunFinished finished;
+            finished.set_t_ms(result->t_ms);
+            finished.set_requested_ms(result->requested_ms);
+            finished.set_steps(result->steps);
+            finished.set_stopped(result->stopped);
+            finished.set_wall_s(absl::ToDoubleSeconds(absl::Now() - started));
+            if (!stream.Finish(std::move(finished), live != nullptr)) return kClientGone;
             return absl::OkStatus();
           }),
       context);
@@ -768,7 +816,8 @@ grpc::Status SimulatorService::ExportData(grpc::ServerContext* context,
   }
   absl::StatusOr<std::string> target = request->path().empty()
                                            ? ExportScratchPath(options_.data_dir)
-                                           : ExportPath(options_.data_dir, request->path());
+                                           : ExportPath(options_.data_dir, request->path(),
+                                                        "a NIX file", {".h5", ".nix"});
   if (!target.ok()) return log.Finish(target.status(), context);
   std::map<std::string, NixValue> annotations;
   for (const auto& [key, value] : request->block_annotations()) {

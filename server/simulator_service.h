@@ -15,7 +15,7 @@ namespace spikeserve::server {
 class SimulatorService final : public v1::Simulator::Service {
  public:
   struct Options {
-    // Where ExportData writes files (created if missing).
+    // Where ExportData and SaveProjection write files (created if missing).
     std::string data_dir;
   };
 

@@ -187,10 +187,13 @@ TEST_F(BadInputTest, ArrayBytesThatAreNotWholeValues) {
 TEST_F(BadInputTest, UnimplementedPartsSaySo) {
   v1::SaveProjectionRequest request;
   request.set_session_id(session_);
+  request.set_format("array");  // written by PyNN on the client
+  request.set_path("weights.txt");
   v1::SaveProjectionResponse response;
   CallResult result = client_->Call(&v1::Simulator::Stub::SaveProjection, request, &response);
   EXPECT_EQ(result.code(), grpc::StatusCode::UNIMPLEMENTED);
   EXPECT_EQ(result.error.reason(), "NOT_IMPLEMENTED");
+  EXPECT_EQ(result.error.field(), "format");
   EXPECT_THAT(result.message(), HasSubstr("not implemented yet"));
 }
 

@@ -9,7 +9,7 @@ import pytest
 
 from spikeserve.errors import SpikeserveError
 from spikeserve.session import Session
-from spikeserve.values import Cells, SequenceListValue
+from spikeserve.values import Cells, RandomValue, SequenceListValue
 from spikeserve_server import server  # noqa: F401  (pytest fixture)
 
 
@@ -111,6 +111,55 @@ def test_clearing_restarts_the_current_segment(session):
     signal = session.get_data([Cells(cells.population_id)]).segments[0].signal("v")
     assert signal.t_start_ms == pytest.approx(10.0)
     assert signal.values.shape == (51, 2)
+
+
+def test_save_projection_writes_pynn_list_text_and_hdf5_on_the_server(session, server):
+    import os
+
+    import h5py
+    pre = session.create_population(5, "SpikeSourcePoisson", {"rate": 5.0})
+    post = session.create_population(4, "IF_curr_exp", {})
+    projection = session.create_projection(
+        [Cells(pre.population_id)], [Cells(post.population_id)],
+        {"name": "FixedProbabilityConnector", "parameters": {"p_connect": 0.6}},
+        synapse_parameters={"weight": RandomValue("uniform", {"low": 0.1, "high": 0.5}, 3),
+                            "delay": 1.5},
+        label="saved")
+    i, j, columns = session.get_connections(projection.projection_id, ["weight", "delay"])
+    expected = np.column_stack([i, j, columns["weight"], columns["delay"]])
+    assert 5 < len(i) < 20
+
+    answer = session.save_projection(projection.projection_id, "conn/saved.h5",
+                                     ["weight", "delay"], "hdf5")
+    assert answer.num_connections == len(i) and answer.path == "conn/saved.h5"
+    path = os.path.join(server.data_dir, "conn", "saved.h5")
+    assert answer.total_bytes == os.path.getsize(path)
+    with h5py.File(path, "r") as f:
+        np.testing.assert_array_equal(f["data"][:], expected)
+        assert [c.decode() if isinstance(c, bytes) else c for c in f["data"].attrs["columns"]] \
+            == ["i", "j", "weight", "delay"]
+        label = f["data"].attrs["label"]
+        assert (label.decode() if isinstance(label, bytes) else label) == "saved"
+
+    session.save_projection(projection.projection_id, "conn/saved.txt", ["weight"])  # "list"
+    path = os.path.join(server.data_dir, "conn", "saved.txt")
+    with open(path) as f:
+        assert f.readline() == "# columns = ['i', 'j', 'weight']\n"
+    np.testing.assert_array_equal(np.loadtxt(path, ndmin=2), expected[:, :3])
+
+    for kwargs, code, field in [
+            ({"format": "array"}, grpc.StatusCode.UNIMPLEMENTED, "format"),
+            ({"format": "csv"}, grpc.StatusCode.INVALID_ARGUMENT, "format"),
+            ({"path": "../outside.h5", "format": "hdf5"}, grpc.StatusCode.INVALID_ARGUMENT, "path"),
+            ({"path": "x.txt", "format": "hdf5"}, grpc.StatusCode.INVALID_ARGUMENT, "path"),
+            ({"names": ["tau_x"]}, grpc.StatusCode.INVALID_ARGUMENT, "names[0]"),
+            ({"projection_id": 99}, grpc.StatusCode.NOT_FOUND, "projection")]:
+        arguments = {"projection_id": projection.projection_id, "path": "bad.h5",
+                     "names": ["weight"], "format": "list", **kwargs}
+        with pytest.raises(SpikeserveError) as caught:
+            session.save_projection(**arguments)
+        assert caught.value.code == code, kwargs
+        assert caught.value.field == field, kwargs
 
 
 if __name__ == "__main__":

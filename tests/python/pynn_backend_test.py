@@ -1,9 +1,11 @@
 """pyNN.spikeserve against a real server: PyNN's call forms (0.8 and later),
 recording into Neo, projections, current sources and error mapping."""
 
+import os
 import sys
 import warnings
 
+import h5py
 import numpy as np
 import pytest
 
@@ -166,7 +168,7 @@ def test_write_data_to_nix_files_written_by_the_server(simulator, tmp_path):
         assert block["metadata"]["properties"]["experiment"][0] in (b"nix", "nix")  # annotate()
 
 
-def test_projection_get_set_save_and_deprecated_forms(simulator, tmp_path):
+def test_projection_get_set_save_and_deprecated_forms(simulator, server, tmp_path):
     pre = sim.Population(10, sim.SpikeSourcePoisson(rate=10.0))
     post = sim.Population(8, sim.IF_cond_exp())
     prj = sim.Projection(pre, post, sim.AllToAllConnector(),
@@ -187,6 +189,13 @@ def test_projection_get_set_save_and_deprecated_forms(simulator, tmp_path):
     prj.save("all", str(tmp_path / "conn.txt"), format="list")
     saved = np.loadtxt(str(tmp_path / "conn.txt"))
     assert saved.shape == (80, 4)
+    listed = np.array(prj.get(["weight", "delay"], format="list"))
+    np.testing.assert_array_equal(saved, listed)
+    prj.save("weight", str(tmp_path / "w_array.txt"), format="array")
+    np.testing.assert_array_equal(np.loadtxt(str(tmp_path / "w_array.txt")), matrix)
+    assert prj.save_on_server("all", "prj/conn.h5") == 80
+    with h5py.File(os.path.join(server.data_dir, "prj", "conn.h5"), "r") as f:
+        np.testing.assert_array_equal(f["data"][:], listed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         prj.setWeights(0.02)
@@ -589,6 +598,32 @@ def test_gap_junctions_through_pynn(simulator):
     lif = sim.Population(2, sim.IF_curr_exp())
     with pytest.raises(errors.InvalidParameterValueError, match="source_section.gap"):
         sim.Projection(lif, lif, sim.AllToAllConnector(), sim.ElectricalSynapse(weight=0.1))
+def test_live_data_streams_what_get_data_returns(simulator):
+    cells = sim.Population(6, sim.IF_curr_exp(i_offset=np.linspace(0.8, 2.0, 6)), label="cells")
+    cells.record(["spikes", "v"])
+    updates = []
+    with sim.live_data(cells, ["spikes", "v"], updates.append, policy="pause", interval=20.0):
+        sim.run(60.0, callbacks=[lambda t: t + 30.0])  # two Run calls of 30 ms
+    sim.run(10.0)  # outside the block: no live data
+    finals = [u for u in updates if u.final]
+    # Intervals count from the start of each run.
+    assert [u.t_ms for u in updates] == pytest.approx([20.0, 30.0, 50.0, 60.0])
+    assert len(finals) == 2
+    block = cells.get_data().segments[0]
+    v = block.filter(name="v")[0]
+    live_v = [u.to_neo().segments[0].analogsignals[0] for u in finals]
+    np.testing.assert_array_equal(np.concatenate([s.magnitude for s in live_v]),
+                                  v.magnitude[:601])
+    assert live_v[1].t_start == v.t_start + 30.1 * v.t_start.units
+    live_trains = [u.to_neo().segments[0].spiketrains for u in finals]
+    for k, train in enumerate(block.spiketrains):
+        got = np.concatenate([t[k].magnitude for t in live_trains])
+        np.testing.assert_array_equal(got, train.magnitude[train.magnitude <= 60.0])
+        assert live_trains[0][k].annotations["channel_id"] == int(cells[k])
+    assert sum(len(t) for t in block.spiketrains) > 10
+    with pytest.raises(ValueError, match="policy"):
+        with sim.live_data(cells, ["spikes"], print, policy="sometimes"):
+            pass
 
 
 if __name__ == "__main__":

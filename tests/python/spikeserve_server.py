@@ -27,9 +27,11 @@ class ServerProcess:
         self.directory = tempfile.mkdtemp(prefix="spikeserve-test-")
         port_file = os.path.join(self.directory, "port")
         self.log_path = os.path.join(self.directory, "server.log")
+        self.data_dir = os.path.join(self.directory, "data")  # --data_dir: files it writes
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(
-            [server_binary(), "--listen=127.0.0.1:0", f"--port_file={port_file}", *flags],
+            [server_binary(), "--listen=127.0.0.1:0", f"--port_file={port_file}",
+             f"--data_dir={self.data_dir}", *flags],
             stderr=self.log)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

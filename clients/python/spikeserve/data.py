@@ -1,4 +1,5 @@
-"""Recorded data: the GetData chunk stream assembled into numpy arrays.
+"""Recorded data: the GetData chunk stream (and the live data of a run)
+assembled into numpy arrays.
 
 Each bulk chunk is copied once, from the message bytes into a preallocated
 array of the final shape (numpy.frombuffer makes no copy of its own), so a
@@ -34,6 +35,9 @@ class Signal:
     channel_index: np.ndarray
     values: np.ndarray  # (n_samples, n_channels)
     current_source_id: object = None  # set for the recorded current of a current source
+    # Position of values[0] in the segment's recording: 0 for GetData; for
+    # live data the samples recorded before the run (t_start_ms is values[0]'s time).
+    first_sample: int = 0
 
 
 @dataclass
@@ -81,6 +85,8 @@ class Block:
     populations: list
     segments: List[Segment] = field(default_factory=list)
     total_bytes: int = 0
+    # LiveDataSkipped reports (live data with policy DROP_LIVE)
+    skipped: list = field(default_factory=list)
 
 
 def annotation_value(message):
@@ -103,113 +109,206 @@ def annotation_message(value):
     return message
 
 
-def assemble(chunks):
-    """Builds a Block from an iterable of DataChunk messages."""
-    block = None
-    segment = None
-    signals = {}
-    spikes = {}
-    filled = {}
-    filled_ids = {}
-    expected_seq = 0
-    ended = False
-    for chunk in chunks:
-        if chunk.seq != expected_seq:
-            raise MalformedStream(f"chunk {chunk.seq} arrived where {expected_seq} was expected")
-        expected_seq += 1
+class Assembler:
+    """Builds a Block from DataChunk messages given in stream order.
+
+    GetData's headers announce every size, so arrays are allocated once at
+    their final shape. Live data during a run (`growing=True`) announces
+    none: arrays grow as chunks arrive (amortised doubling), a signal's rows
+    start at its header's first_sample, and LiveDataSkipped reports (`skip`)
+    account for chunks the server dropped; rows never received stay NaN.
+    `block` is usable at any point; its arrays are views of what arrived.
+    """
+
+    def __init__(self, growing=False):
+        self.growing = growing
+        self.block = None
+        self._segment = None
+        # Stream ids are unique within a stream, across segments.
+        self._signals = {}   # signal_id -> Signal
+        self._spikes = {}    # spikes_id -> SpikeTrains
+        self._rows = {}      # signal_id -> rows received so far (growing)
+        self._filled = {}    # spikes_id -> spikes received so far
+        self._filled_ids = {}
+        self._buffers = {}   # stream id -> backing array(s) of a growing stream
+        self._expected_seq = 0
+        self._missing_chunks = 0  # sequence numbers of dropped chunks (growing)
+        self._skipped_chunks = 0
+        self._skipped_bytes = 0
+        self.ended = False
+
+    def add(self, chunk):
+        if chunk.seq != self._expected_seq and not (self.growing and chunk.seq > self._expected_seq):
+            raise MalformedStream(
+                f"chunk {chunk.seq} arrived where {self._expected_seq} was expected")
+        self._missing_chunks += chunk.seq - self._expected_seq
+        self._expected_seq = chunk.seq + 1
         kind = chunk.WhichOneof("chunk")
-        if block is None and kind != "block_start":
+        if self.block is None and kind != "block_start":
             raise MalformedStream("the stream does not begin with block_start")
-        if kind == "block_start":
-            start = chunk.block_start
-            block = Block(start.name, start.dt_ms, start.simulator, list(start.populations))
-        elif kind == "segment_start":
-            start = chunk.segment_start
-            segment = Segment(start.index, start.name, start.t_start_ms, start.t_stop_ms, start.closed,
-                              {k: annotation_value(v) for k, v in start.annotations.items()})
-            block.segments.append(segment)
-            signals, spikes, filled_ids = {}, {}, {}
-        elif kind == "signal_header":
-            header = chunk.signal_header
-            dtype = _DTYPES[header.dtype]
-            values = np.empty((header.num_samples, header.num_channels), dtype=dtype)
-            signal = Signal(header.name, header.units, header.sampling_period_ms, header.t_start_ms,
-                            header.population_id, header.source_population,
-                            np.empty(header.num_channels, dtype=np.int64),
-                            np.empty(header.num_channels, dtype=np.int64), values,
-                            header.current_source_id
-                            if header.HasField("current_source_id") else None)
-            signals[header.signal_id] = signal
-            filled_ids[header.signal_id] = 0
-            segment.signals.append(signal)
-        elif kind == "signal_chunk":
-            data = chunk.signal_chunk
-            signal = signals.get(data.signal_id)
-            if signal is None:
-                raise MalformedStream(f"signal_chunk for unknown signal {data.signal_id}")
-            rows = slice(data.first_sample, data.first_sample + data.num_samples)
-            columns = slice(data.first_channel, data.first_channel + data.num_channels)
-            payload = data.data  # each read of a bytes field copies it: read once
-            block_values = np.frombuffer(payload, dtype=signal.values.dtype)
-            if block_values.size != data.num_samples * data.num_channels:
-                raise MalformedStream("signal_chunk size does not match its shape")
-            signal.values[rows, columns] = block_values.reshape(data.num_samples, data.num_channels)
-            block.total_bytes += len(payload)
-        elif kind == "spike_trains_header":
-            header = chunk.spike_trains_header
-            trains = SpikeTrains(header.population_id, header.source_population, header.t_start_ms,
-                                 header.t_stop_ms, np.empty(header.num_trains, dtype=np.int64),
-                                 np.empty(header.num_trains, dtype=np.int64),
-                                 np.empty(header.num_spikes, dtype=np.uint32),
-                                 np.empty(header.num_spikes, dtype=np.float64))
-            spikes[header.spikes_id] = trains
-            filled[id(trains)] = 0
-            filled_ids[header.spikes_id] = 0
-            segment.spike_trains.append(trains)
-        elif kind == "spike_batch":
-            batch = chunk.spike_batch
-            trains = spikes.get(batch.spikes_id)
-            if trains is None:
-                raise MalformedStream(f"spike_batch for unknown trains {batch.spikes_id}")
-            start = filled[id(trains)]
-            stop = start + batch.num_spikes
-            if stop > trains.train.size:
+        getattr(self, "_" + kind)(getattr(chunk, kind))
+
+    def skip(self, skipped):
+        """A LiveDataSkipped report: data the server did not send live."""
+        owner = self._signals.get(skipped.stream_id) or self._spikes.get(skipped.stream_id)
+        if owner is None:
+            raise MalformedStream(f"live_skipped for unknown stream {skipped.stream_id}")
+        if isinstance(owner, Signal):
+            self._skipped_bytes += skipped.num_values * owner.values.dtype.itemsize
+            self._grow_signal(skipped.stream_id, skipped.first_sample + skipped.num_samples)
+        else:
+            self._skipped_bytes += skipped.num_spikes * 12
+        self._skipped_chunks += skipped.num_chunks
+        self.block.skipped.append(skipped)
+
+    def advance(self, t_ms):
+        """Live data: everything recorded up to `t_ms` has arrived (RunProgress)."""
+        if self._segment is not None:
+            self._segment.t_stop_ms = t_ms
+            for trains in self._segment.spike_trains:
+                trains.t_stop_ms = t_ms
+
+    def finish(self):
+        """The complete Block; checks that nothing announced is missing."""
+        if not self.ended:
+            raise MalformedStream("the stream ended before block_end")
+        if self._missing_chunks != self._skipped_chunks:
+            raise MalformedStream(f"{self._missing_chunks} chunks missing but "
+                                  f"{self._skipped_chunks} reported skipped")
+        if not self.growing:
+            for spikes_id, trains in self._spikes.items():
+                if self._filled[spikes_id] != trains.train.size:
+                    raise MalformedStream("fewer spikes than the header announced")
+        return self.block
+
+    # --- one method per chunk kind ------------------------------------------
+
+    def _block_start(self, start):
+        self.block = Block(start.name, start.dt_ms, start.simulator, list(start.populations))
+
+    def _segment_start(self, start):
+        self._segment = Segment(start.index, start.name, start.t_start_ms, start.t_stop_ms,
+                                start.closed,
+                                {k: annotation_value(v) for k, v in start.annotations.items()})
+        self.block.segments.append(self._segment)
+
+    def _signal_header(self, header):
+        dtype = _DTYPES[header.dtype]
+        rows = 0 if self.growing else header.num_samples
+        values = np.empty((rows, header.num_channels), dtype=dtype)
+        signal = Signal(header.name, header.units, header.sampling_period_ms,
+                        header.t_start_ms + header.first_sample * header.sampling_period_ms,
+                        header.population_id, header.source_population,
+                        np.empty(header.num_channels, dtype=np.int64),
+                        np.empty(header.num_channels, dtype=np.int64), values,
+                        header.current_source_id if header.HasField("current_source_id") else None,
+                        header.first_sample)
+        self._signals[header.signal_id] = signal
+        self._filled_ids[header.signal_id] = 0
+        self._rows[header.signal_id] = rows
+        self._buffers[header.signal_id] = values
+        self._segment.signals.append(signal)
+
+    def _grow_signal(self, signal_id, end_sample):
+        """Makes rows up to `end_sample` (a position in the segment's signal) exist."""
+        signal = self._signals[signal_id]
+        end = end_sample - signal.first_sample
+        if end <= self._rows[signal_id]:
+            return
+        if not self.growing:
+            raise MalformedStream("signal_chunk beyond the header's num_samples")
+        buffer = self._buffers[signal_id]
+        if end > buffer.shape[0]:
+            bigger = np.full((max(end, 2 * buffer.shape[0]), buffer.shape[1]), np.nan,
+                             dtype=buffer.dtype)
+            bigger[:self._rows[signal_id]] = buffer[:self._rows[signal_id]]
+            buffer = self._buffers[signal_id] = bigger
+        self._rows[signal_id] = end
+        signal.values = buffer[:end]
+
+    def _signal_chunk(self, data):
+        signal = self._signals.get(data.signal_id)
+        if signal is None:
+            raise MalformedStream(f"signal_chunk for unknown signal {data.signal_id}")
+        if data.first_sample < signal.first_sample:
+            raise MalformedStream("signal_chunk before the header's first_sample")
+        self._grow_signal(data.signal_id, data.first_sample + data.num_samples)
+        first = data.first_sample - signal.first_sample
+        rows = slice(first, first + data.num_samples)
+        columns = slice(data.first_channel, data.first_channel + data.num_channels)
+        payload = data.data  # each read of a bytes field copies it: read once
+        block_values = np.frombuffer(payload, dtype=signal.values.dtype)
+        if block_values.size != data.num_samples * data.num_channels:
+            raise MalformedStream("signal_chunk size does not match its shape")
+        signal.values[rows, columns] = block_values.reshape(data.num_samples, data.num_channels)
+        self.block.total_bytes += len(payload)
+
+    def _spike_trains_header(self, header):
+        size = 0 if self.growing else header.num_spikes
+        trains = SpikeTrains(header.population_id, header.source_population, header.t_start_ms,
+                             header.t_stop_ms, np.empty(header.num_trains, dtype=np.int64),
+                             np.empty(header.num_trains, dtype=np.int64),
+                             np.empty(size, dtype=np.uint32), np.empty(size, dtype=np.float64))
+        self._spikes[header.spikes_id] = trains
+        self._filled[header.spikes_id] = 0
+        self._filled_ids[header.spikes_id] = 0
+        self._buffers[header.spikes_id] = (trains.train, trains.times_ms)
+        self._segment.spike_trains.append(trains)
+
+    def _spike_batch(self, batch):
+        trains = self._spikes.get(batch.spikes_id)
+        if trains is None:
+            raise MalformedStream(f"spike_batch for unknown trains {batch.spikes_id}")
+        start = self._filled[batch.spikes_id]
+        stop = start + batch.num_spikes
+        train, times = self._buffers[batch.spikes_id]
+        if stop > train.size:
+            if not self.growing:
                 raise MalformedStream("more spikes than the header announced")
-            indices, times = batch.source_index_u32le, batch.times_f64le  # read once
-            trains.train[start:stop] = np.frombuffer(indices, dtype="<u4")
-            trains.times_ms[start:stop] = np.frombuffer(times, dtype="<f8")
-            filled[id(trains)] = stop
-            block.total_bytes += len(indices) + len(times)
-        elif kind == "channel_ids":
-            ids = chunk.channel_ids
-            owner = signals.get(ids.stream_id) or spikes.get(ids.stream_id)
-            if owner is None:
-                raise MalformedStream(f"channel_ids for unknown stream {ids.stream_id}")
-            source_ids = np.frombuffer(ids.source_ids_u64le, dtype="<u8")
-            if ids.first != filled_ids[ids.stream_id] or \
-                    ids.first + source_ids.size > owner.source_ids.size:
-                raise MalformedStream("channel_ids out of order or beyond the header's count")
-            owner.source_ids[ids.first:ids.first + source_ids.size] = source_ids
-            owner.channel_index[ids.first:ids.first + source_ids.size] = np.frombuffer(
-                ids.channel_index_u64le, dtype="<u8")
-            filled_ids[ids.stream_id] += source_ids.size
-        elif kind == "segment_end":
-            if segment is None or segment.index != chunk.segment_end.index:
-                raise MalformedStream("segment_end does not match the open segment")
-            owners = {**signals, **spikes}
-            if any(filled_ids[k] != owners[k].source_ids.size for k in owners):
-                raise MalformedStream("some channels arrived without their ids")
-        elif kind == "block_end":
-            if chunk.block_end.total_bytes != block.total_bytes:
-                raise MalformedStream("block_end total_bytes differs from the bytes received")
-            ended = True
-    if not ended:
-        raise MalformedStream("the stream ended before block_end")
-    for segment in block.segments:
-        for trains in segment.spike_trains:
-            if filled[id(trains)] != trains.train.size:
-                raise MalformedStream("fewer spikes than the header announced")
-    return block
+            capacity = max(stop, 2 * train.size)
+            train = np.concatenate([train[:start], np.empty(capacity - start, dtype=train.dtype)])
+            times = np.concatenate([times[:start], np.empty(capacity - start, dtype=times.dtype)])
+            self._buffers[batch.spikes_id] = (train, times)
+        indices, payload = batch.source_index_u32le, batch.times_f64le  # read once
+        train[start:stop] = np.frombuffer(indices, dtype="<u4")
+        times[start:stop] = np.frombuffer(payload, dtype="<f8")
+        self._filled[batch.spikes_id] = stop
+        trains.train, trains.times_ms = train[:stop], times[:stop]
+        self.block.total_bytes += len(indices) + len(payload)
+
+    def _channel_ids(self, ids):
+        owner = self._signals.get(ids.stream_id) or self._spikes.get(ids.stream_id)
+        if owner is None:
+            raise MalformedStream(f"channel_ids for unknown stream {ids.stream_id}")
+        source_ids = np.frombuffer(ids.source_ids_u64le, dtype="<u8")
+        if ids.first != self._filled_ids[ids.stream_id] or \
+                ids.first + source_ids.size > owner.source_ids.size:
+            raise MalformedStream("channel_ids out of order or beyond the header's count")
+        owner.source_ids[ids.first:ids.first + source_ids.size] = source_ids
+        owner.channel_index[ids.first:ids.first + source_ids.size] = np.frombuffer(
+            ids.channel_index_u64le, dtype="<u8")
+        self._filled_ids[ids.stream_id] += source_ids.size
+
+    def _segment_end(self, end):
+        if self._segment is None or self._segment.index != end.index:
+            raise MalformedStream("segment_end does not match the open segment")
+        owners = {**self._signals, **self._spikes}
+        if any(self._filled_ids[k] != owners[k].source_ids.size for k in owners):
+            raise MalformedStream("some channels arrived without their ids")
+
+    def _block_end(self, end):
+        if end.total_bytes != self.block.total_bytes + self._skipped_bytes:
+            raise MalformedStream("block_end total_bytes differs from the bytes received "
+                                  "and reported skipped")
+        self.ended = True
+
+
+def assemble(chunks):
+    """Builds a Block from an iterable of DataChunk messages (GetData)."""
+    assembler = Assembler()
+    for chunk in chunks:
+        assembler.add(chunk)
+    return assembler.finish()
 
 
 def to_neo(block):

@@ -10,7 +10,8 @@ import grpc
 import numpy as np
 
 from spikeserve import ADDRESS_VARIABLE, DEFAULT_ADDRESS, data, values
-from spikeserve.errors import from_rpc_error
+from spikeserve.errors import SpikeserveError, from_rpc_error
+from spikeserve.live import LiveRun
 from spikeserve.v1 import data_pb2, network_pb2, simulator_pb2, simulator_pb2_grpc
 
 # Unary calls that take longer than this have gone wrong; streams (Run,
@@ -33,10 +34,11 @@ class Session:
     """One simulation session. Use as a context manager, or call close()."""
 
     def __init__(self, address=None, timestep=0.1, min_delay=0.0, max_delay=0.0, seed=0, label="",
-                 threads=0, connect_timeout_s=10.0):
+                 threads=0, connect_timeout_s=10.0, channel_options=()):
+        """`channel_options`: extra gRPC channel arguments, e.g. flow-control windows."""
         self.address = resolve_address(address)
         self._channel = grpc.insecure_channel(
-            self.address, options=[("grpc.keepalive_time_ms", 60_000)])
+            self.address, options=[("grpc.keepalive_time_ms", 60_000), *channel_options])
         try:
             grpc.channel_ready_future(self._channel).result(timeout=connect_timeout_s)
         except grpc.FutureTimeoutError:
@@ -238,6 +240,13 @@ class Session:
         return (joined(pre, np.uint32), joined(post, np.uint32),
                 {name: joined(parts, np.float64) for name, parts in columns.items()})
 
+    def save_projection(self, projection_id, path, names=(), format="list"):
+        """Has the server write the projection to `path` under its data directory
+        ("list" text or "hdf5"); returns the SaveProjectionResponse."""
+        return self._call(self._stub.SaveProjection, simulator_pb2.SaveProjectionRequest(
+            session_id=self.id, projection_id=projection_id, names=list(names), format=format,
+            path=path))
+
     def set_synapse_parameters(self, projection_id, parameters):
         request = simulator_pb2.SetSynapseParametersRequest(session_id=self.id,
                                                             projection_id=projection_id)
@@ -328,21 +337,37 @@ class Session:
 
     # --- time --------------------------------------------------------------
 
-    def run_until(self, t_ms, progress=None, progress_interval_ms=0.0):
-        """Advances to `t_ms`; `progress(t_ms, target_ms)` sees the progress events.
-        Returns the RunFinished message."""
+    def run_live(self, t_ms, live=None, progress_interval_ms=0.0):
+        """Starts a run to `t_ms`, streaming `live` (a live.LiveData) if given;
+        returns a live.LiveRun to iterate (one LiveUpdate per progress event,
+        then a final one) or cancel."""
         request = simulator_pb2.RunRequest(session_id=self.id, until_ms=t_ms,
                                            progress_interval_ms=progress_interval_ms)
-        finished = None
-        for event in self._stream(self._stub.Run, request):
-            if event.HasField("progress"):
-                self.t = event.progress.t_ms
-                if progress is not None:
-                    progress(event.progress.t_ms, event.progress.target_ms)
-            else:
-                finished = event.finished
-        self.t = finished.t_ms
-        return finished
+        if live is not None:
+            request.live_data.CopyFrom(live.to_proto())
+        return LiveRun(self._stub.Run(request), live)
+
+    def run_until(self, t_ms, progress=None, progress_interval_ms=0.0, live=None, on_data=None):
+        """Advances to `t_ms`; `progress(t_ms, target_ms)` sees the progress
+        events and, with `live` (a live.LiveData), `on_data(update)` sees the
+        live data (live.LiveUpdate) at each of them and at the end.
+        Returns the RunFinished message."""
+        run = self.run_live(t_ms, live, progress_interval_ms)
+        try:
+            for update in run:
+                self.t = update.t_ms
+                if progress is not None and not update.final:
+                    progress(update.t_ms, update.target_ms)
+                if on_data is not None and live is not None:
+                    on_data(update)
+        finally:
+            if run.finished is None:  # stopped early (a callback raised, or cancelled)
+                run.cancel()
+                try:
+                    self.t = self.describe().t_ms  # waits for the run to stop
+                except SpikeserveError:
+                    pass
+        return run.finished
 
     def reset(self, annotations=None):
         request = simulator_pb2.ResetRequest(session_id=self.id)

@@ -19,6 +19,7 @@ from pyNN.space import (Cuboid, Grid2D, Grid3D, Line, RandomStructure, Space,  #
 from pyNN.standardmodels import StandardCellType
 
 from . import simulator
+from .live import live_data  # noqa: F401  (spikeserve's own: data while the network runs)
 from .populations import Assembly, Population, PopulationView  # noqa: F401
 from .projections import Projection
 from .server_errors import translated

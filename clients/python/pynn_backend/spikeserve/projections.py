@@ -194,6 +194,19 @@ class Projection(common.Projection):
     def __len__(self):
         return self._size
 
+    @translated
+    def save_on_server(self, attribute_names, path, format="hdf5"):
+        """spikeserve's own Projection.save: the server writes the connections
+        (PyNN's "list" layout: i, j, attributes) to `path`, relative to its data
+        directory; `format` "hdf5" (PyNN's HDF5ArrayFile layout, .h5) or "list"
+        (PyNN's text). Returns the number of connections written."""
+        if attribute_names in ("all", "connections"):
+            attribute_names = self.synapse_type.get_parameter_names()
+        elif isinstance(attribute_names, str):
+            attribute_names = [attribute_names]
+        return simulator.state.session.save_projection(
+            self._projection_id, path, list(attribute_names), format).num_connections
+
     def _fetch(self, names):
         names = [n for n in names if n not in ("presynaptic_index", "postsynaptic_index")]
         return translated(simulator.state.session.get_connections)(self._projection_id, names)

@@ -61,6 +61,7 @@ class State(common.control.BaseState):
         self._max_delay = 10.0
         self._auto_delays = (False, False)
         self.progress = ProgressBar()
+        self.live = None  # (spikeserve.live.LiveData, callback, interval) inside live_data()
         self.clear()
 
     @property
@@ -107,8 +108,10 @@ class State(common.control.BaseState):
 
     def run_until(self, tstop):
         bar = self.progress if self.progress.enabled() else None
+        live, on_data, interval = self.live or (None, None, 0.0)
         try:
-            self.session.run_until(tstop, progress=bar)
+            self.session.run_until(tstop, progress=bar, progress_interval_ms=interval, live=live,
+                                   on_data=on_data)
         finally:
             self.progress.finish()
         self.running = True
