@@ -298,7 +298,7 @@ class Parser {
       return Error(Peek().position,
                    absl::StrCat("attribute access ('", name, ".') is not allowed"));
     const bool called = Peek().kind == Token::kSymbol && Peek().text == "(";
-    double constant;
+    double constant = 0.0;
     if (name == variable_ || FindConstant(name, &constant)) {
       if (called) return Error(t.position, absl::StrCat("'", name, "' is not a function"));
       if (name == variable_) return Emit({Expression::Op::kVariable}, 1, t.position);
