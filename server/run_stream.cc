@@ -211,10 +211,7 @@ bool RunStream::Finish(v1::RunFinished finished, bool live) {
   return AwaitOrStop([&] { return queued_bytes_ == 0; }) && !gone_;
 }
 
-bool RunStream::client_gone() const {
-  absl::MutexLock lock(&mutex_);
-  return gone_;
-}
+bool RunStream::client_gone() const { return gone_.load(std::memory_order_acquire); }
 
 v1::LiveDataStats RunStream::stats() const {
   absl::MutexLock lock(&mutex_);
