@@ -38,10 +38,10 @@ ABSL_FLAG(uint64_t, max_synapses_per_session, 2'000'000'000, "Synapses one sessi
 ABSL_FLAG(int, threads_per_session, 0,
           "Most threads one session may simulate with; 0 means the cores this process may run "
           "on. Results do not depend on the thread count.");
-ABSL_FLAG(int, default_threads, 1,
+ABSL_FLAG(int, default_threads, 0,
           "Threads of a session that does not ask for a number; 0 means --threads_per_session. "
-          "1 by default: on machines whose cores are shared (such as small VMs) more threads "
-          "only add handoffs.");
+          "Set 1 where the cores are shared with other busy processes: a thread waiting for one "
+          "that is not running only adds handoffs.");
 ABSL_FLAG(double, max_biological_time_ms, 1e9,
           "Biological time (ms) one session may simulate, summed over runs.");
 ABSL_FLAG(std::string, data_dir, "",

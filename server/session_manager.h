@@ -29,7 +29,7 @@ class SessionManager {
     // The server's own caps; a session may ask for lower ones, never higher.
     engine::Limits limits;
     // Threads of a session that asks for 0 (at most limits.max_threads).
-    int default_threads = 1;
+    int default_threads = 1;  // main.cc sets --default_threads
     uint64_t max_upload_bytes_per_session = 1ull << 30;
   };
 
