@@ -119,6 +119,9 @@ class Simulation::Impl {
   std::vector<CurrentSource> sources_;
   Recorder recorder_;
   WorkerPool pool_;
+  // Bumped by every change to populations, projections or delays, which
+  // CurrentSplit() depends on.
+  uint64_t network_version_ = 0;
   // Per population id during a run: its v^ and gap drive columns (nullptr
   // where there are no gap junctions).
   std::vector<const double*> gap_v_hat_;
@@ -529,6 +532,7 @@ class Simulation::Impl {
     }
     if (steps) {
       const auto perm = delay ? proj.SetUniformDelay(steps->front()) : proj.SetDelays(*steps);
+      ++network_version_;  // delay runs changed: Split's cuts are stale
       if (dyn && !perm.empty()) dyn->Reorder(perm);
     }
     return absl::OkStatus();
@@ -594,6 +598,8 @@ class Simulation::Impl {
     // [member][population]: spikes of the current step.
     std::vector<std::vector<std::vector<SpikeEvent>>> spikes;
   };
+  std::optional<Split> split_;  // CurrentSplit()'s
+  uint64_t split_version_ = 0;
 
   // A handoff between members costs microseconds, so a member must get at
   // least this many cells for splitting a step to pay.
@@ -630,6 +636,17 @@ class Simulation::Impl {
       }
     split.spikes.assign(members, std::vector<std::vector<SpikeEvent>>(populations_.size()));
     return split;
+  }
+
+  // The split of the last run while the network has not changed since:
+  // computing the delivery cuts reads every synapse, too much to repeat for
+  // each of many short runs.
+  Split& CurrentSplit() {
+    if (!split_ || split_version_ != network_version_) {
+      split_ = SplitCells();
+      split_version_ = network_version_;
+    }
+    return *split_;
   }
 
   // One step of every cell; results identical for any number of members,
@@ -777,7 +794,7 @@ class Simulation::Impl {
     for (auto& p : populations_) recorder_.SampleIfDue(p.info.id, step_, *p.cells);
     sample_sources();
 
-    Split split = SplitCells();
+    Split& split = CurrentSplit();
     std::vector<SpikeEvent> spikes;
     std::vector<PendingSpike> pending;
     double last_report = grid_.Time(step_);
@@ -927,6 +944,7 @@ absl::StatusOr<PopulationInfo> Simulation::AddPopulation(const PopulationSpec& s
   m.num_neurons_ += spec.size;
   m.recorder_.AddPopulation(pop.info.id, *type, static_cast<uint32_t>(spec.size));
   m.populations_.push_back(std::move(pop));
+  ++m.network_version_;
   return m.populations_.back().info;
 }
 
@@ -1151,6 +1169,7 @@ absl::StatusOr<ProjectionInfo> Simulation::AddProjection(const ProjectionSpec& s
   m.num_synapses_ += proj.size();
   const ProjectionInfo info{id, proj.size(), proj.label()};
   m.projections_.push_back(std::move(rec));
+  ++m.network_version_;
   m.UpdateDelayBounds();
   return info;
 }

@@ -514,6 +514,11 @@ TEST(SimulationTest, TwoThreadsGiveBitwiseTheSameResultsAsOne) {
     EXPECT_TRUE(sim->Record(Selector{exc, false, {0, 8191, 8192, 15999}}, {"v"}, 0).ok());
     EXPECT_TRUE(sim->Run(60.0).ok());
     EXPECT_TRUE(sim->Reset({}).ok());
+    // New delays regroup the exc -> exc rows: the split cached from the
+    // first run must be recomputed.
+    EXPECT_TRUE(sim->SetSynapseParameters(
+                       2, {{"delay", RandomSpec{"uniform", {{"low", 0.3}, {"high", 2.0}}}}})
+                    .ok());
     EXPECT_TRUE(sim->Run(40.0).ok());
     std::vector<double> out;
     for (const Segment& segment : sim->segments())
