@@ -64,7 +64,6 @@ class Projection {
   std::vector<double>& weights() { return weight_; }  // nA (current target) or uS (conductance)
   const std::vector<double>& weights() const { return weight_; }
   const std::vector<PostTarget>& post_targets() const { return post_targets_; }
-  RingBuffer& ring(uint32_t part) const { return *post_rings_[part]; }
 
   // Delay runs of `row`: runs()[run_begin(row) .. run_begin(row + 1)).
   uint64_t row_start(uint32_t row) const { return row_start_[row]; }
@@ -92,7 +91,35 @@ class Projection {
   // Puts the spike of pre position `row`, emitted at the end of step
   // `spike_step` - 1 (time spike_step * dt), into the post ring buffers.
   void Deliver(uint32_t row, uint64_t spike_step, uint32_t multiplicity) const {
-    DeliverToAll(row, spike_step, multiplicity);
+    const double m = multiplicity;
+    // One slot lookup per run and post population, not per synapse.
+    absl::InlinedVector<double*, 4> slots(post_rings_.size());
+    for (uint64_t r = run_begin_[row]; r < run_begin_[row + 1]; ++r) {
+      const uint64_t arrival = spike_step + runs_[r].delay;
+      for (size_t part = 0; part < slots.size(); ++part)
+        slots[part] = post_rings_[part]->Slot(receptor_, arrival);
+      for (uint64_t k = runs_[r].begin; k < runs_[r].end; ++k) {
+        const PostTarget& t = post_targets_[post_[k]];
+        slots[t.part][t.index] += weight_[k] * m;
+      }
+    }
+  }
+
+  // Calls f(k, arrival) for every synapse k of `row`, `arrival` the step at
+  // which a spike emitted at the end of step spike_step - 1 reaches k's post
+  // cell: the walk synapse dynamics deliver along.
+  template <class F>
+  void ForEachSynapse(uint32_t row, uint64_t spike_step, F&& f) const {
+    for (uint64_t r = run_begin_[row]; r < run_begin_[row + 1]; ++r) {
+      const uint64_t arrival = spike_step + runs_[r].delay;
+      for (uint64_t k = runs_[r].begin; k < runs_[r].end; ++k) f(k, arrival);
+    }
+  }
+
+  // Adds `value` to the input of synapse k's post cell arriving at `arrival`.
+  void AddInput(uint64_t k, uint64_t arrival, double value) const {
+    const PostTarget& t = post_targets_[post_[k]];
+    post_rings_[t.part]->Add(receptor_, arrival, t.index, value);
   }
 
   // Where the synapses of each (post part, member) pair begin within each
@@ -129,21 +156,6 @@ class Projection {
           if (t.part == part && t.index - mine.begin < mine.end - mine.begin)
             slot[t.index] += weight_[k] * m;
         }
-      }
-    }
-  }
-
-  void DeliverToAll(uint32_t row, uint64_t spike_step, uint32_t multiplicity) const {
-    const double m = multiplicity;
-    // One slot lookup per run and post population, not per synapse.
-    absl::InlinedVector<double*, 4> slots(post_rings_.size());
-    for (uint64_t r = run_begin_[row]; r < run_begin_[row + 1]; ++r) {
-      const uint64_t arrival = spike_step + runs_[r].delay;
-      for (size_t part = 0; part < slots.size(); ++part)
-        slots[part] = post_rings_[part]->Slot(receptor_, arrival);
-      for (uint64_t k = runs_[r].begin; k < runs_[r].end; ++k) {
-        const PostTarget& t = post_targets_[post_[k]];
-        slots[t.part][t.index] += weight_[k] * m;
       }
     }
   }

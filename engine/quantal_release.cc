@@ -69,18 +69,13 @@ uint32_t QuantalRelease::Spike(uint64_t k, double h, CounterRng& rng) {
 void QuantalRelease::Deliver(uint32_t row, uint64_t spike_step, uint32_t multiplicity) {
   const Projection& p = projection_;
   const double h = static_cast<double>(spike_step - last_spike_[row]) * dt_;
-  for (uint64_t r = p.run_begin(row); r < p.run_begin(row + 1); ++r) {
-    const uint64_t arrival = spike_step + p.runs()[r].delay;
-    for (uint64_t k = p.runs()[r].begin; k < p.runs()[r].end; ++k) {
-      CounterRng rng(seed_, RngPurpose::kSynapticRelease, k, spike_step, stream_key_);
-      // Several spikes in one step follow each other with no time between.
-      uint32_t released = Spike(k, h, rng);
-      for (uint32_t m = 1; m < multiplicity; ++m) released += Spike(k, 0.0, rng);
-      if (released == 0) continue;
-      const PostTarget& t = p.post_targets()[p.post()[k]];
-      p.ring(t.part).Add(p.receptor(), arrival, t.index, p.weights()[k] * released / n_[k]);
-    }
-  }
+  p.ForEachSynapse(row, spike_step, [&](uint64_t k, uint64_t arrival) {
+    CounterRng rng(seed_, RngPurpose::kSynapticRelease, k, spike_step, stream_key_);
+    // Several spikes in one step follow each other with no time between.
+    uint32_t released = Spike(k, h, rng);
+    for (uint32_t m = 1; m < multiplicity; ++m) released += Spike(k, 0.0, rng);
+    if (released > 0) p.AddInput(k, arrival, p.weights()[k] * released / n_[k]);
+  });
   last_spike_[row] = spike_step;
 }
 

@@ -165,8 +165,7 @@ void Stdp::Step(uint64_t step) {
         w[k] = Depressed(w[k], k_minus);
         transmitted += w[k];
       }
-      const PostTarget& t = p.post_targets()[q];
-      p.ring(t.part).Add(p.receptor(), step, t.index, transmitted);
+      p.AddInput(k, step, transmitted);
     }
     k_plus_[r] =
         k_plus_[r] * std::exp(-static_cast<double>(arrival - last_arrival_[r]) * dt_ / tau_plus_) +

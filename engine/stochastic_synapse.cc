@@ -16,17 +16,12 @@ void StochasticRelease::Prepare(const SynapseRunContext& context) {
 
 void StochasticRelease::Deliver(uint32_t row, uint64_t spike_step, uint32_t multiplicity) {
   const Projection& p = projection_;
-  for (uint64_t r = p.run_begin(row); r < p.run_begin(row + 1); ++r) {
-    const uint64_t arrival = spike_step + p.runs()[r].delay;
-    for (uint64_t k = p.runs()[r].begin; k < p.runs()[r].end; ++k) {
-      CounterRng rng(seed_, RngPurpose::kSynapticRelease, k, spike_step, stream_key_);
-      uint32_t released = 0;
-      for (uint32_t m = 0; m < multiplicity; ++m) released += rng.Uniform() < p_[k];
-      if (released == 0) continue;
-      const PostTarget& t = p.post_targets()[p.post()[k]];
-      p.ring(t.part).Add(p.receptor(), arrival, t.index, p.weights()[k] * released);
-    }
-  }
+  p.ForEachSynapse(row, spike_step, [&](uint64_t k, uint64_t arrival) {
+    CounterRng rng(seed_, RngPurpose::kSynapticRelease, k, spike_step, stream_key_);
+    uint32_t released = 0;
+    for (uint32_t m = 0; m < multiplicity; ++m) released += rng.Uniform() < p_[k];
+    if (released > 0) p.AddInput(k, arrival, p.weights()[k] * released);
+  });
 }
 
 }  // namespace spikeserve::engine

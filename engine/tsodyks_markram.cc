@@ -58,17 +58,13 @@ double TsodyksMarkram::Spike(uint64_t k, double h, double tau_psc) {
 void TsodyksMarkram::Deliver(uint32_t row, uint64_t spike_step, uint32_t multiplicity) {
   const Projection& p = projection_;
   const double h = static_cast<double>(spike_step - last_spike_[row]) * dt_;
-  for (uint64_t r = p.run_begin(row); r < p.run_begin(row + 1); ++r) {
-    const uint64_t arrival = spike_step + p.runs()[r].delay;
-    for (uint64_t k = p.runs()[r].begin; k < p.runs()[r].end; ++k) {
-      const uint32_t post = p.post()[k];
-      // Several spikes in one step follow each other with no time between.
-      double released = Spike(k, h, tau_psc_[post]);
-      for (uint32_t m = 1; m < multiplicity; ++m) released += Spike(k, 0.0, tau_psc_[post]);
-      const PostTarget& t = p.post_targets()[post];
-      p.ring(t.part).Add(p.receptor(), arrival, t.index, p.weights()[k] * released);
-    }
-  }
+  p.ForEachSynapse(row, spike_step, [&](uint64_t k, uint64_t arrival) {
+    const double tau_psc = tau_psc_[p.post()[k]];
+    // Several spikes in one step follow each other with no time between.
+    double released = Spike(k, h, tau_psc);
+    for (uint32_t m = 1; m < multiplicity; ++m) released += Spike(k, 0.0, tau_psc);
+    p.AddInput(k, arrival, p.weights()[k] * released);
+  });
   last_spike_[row] = spike_step;
 }
 
