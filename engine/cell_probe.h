@@ -1,17 +1,31 @@
-// Test helper: a simulation holding cells of one type, optionally hit by a
+// Test helpers: a simulation holding cells of one type, optionally hit by a
 // single input spike at a known time, with chosen variables recorded every
-// step — the set-up of most single-cell model tests.
+// step — the set-up of most single-cell model tests; and adding a population
+// that must succeed.
 #ifndef SPIKESERVE_ENGINE_CELL_PROBE_H_
 #define SPIKESERVE_ENGINE_CELL_PROBE_H_
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/simulation.h"
 #include "gtest/gtest.h"
 
 namespace spikeserve::engine {
+
+// Adds `n` cells of `type`; a failure fails the test (and returns 0).
+inline PopulationId Add(Simulation& sim, const std::string& type, int64_t n,
+                        ParameterMap params = {}) {
+  PopulationSpec spec;
+  spec.size = n;
+  spec.cell_type = type;
+  spec.parameters = std::move(params);
+  auto info = sim.AddPopulation(spec);
+  EXPECT_TRUE(info.ok()) << info.status();
+  return info.ok() ? info->id : 0;
+}
 
 struct CellProbe {
   std::unique_ptr<Simulation> sim;

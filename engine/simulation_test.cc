@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "engine/cell_probe.h"
 #include "engine/errors.h"
 #include "gtest/gtest.h"
 
@@ -14,16 +15,6 @@ std::unique_ptr<Simulation> NewSim(uint64_t seed = 5) {
   SimulationConfig config;
   config.seed = seed;
   return *Simulation::Create(config);
-}
-
-PopulationId Add(Simulation& sim, const std::string& type, int64_t n, ParameterMap params = {}) {
-  PopulationSpec spec;
-  spec.size = n;
-  spec.cell_type = type;
-  spec.parameters = std::move(params);
-  auto info = sim.AddPopulation(spec);
-  EXPECT_TRUE(info.ok()) << info.status();
-  return info.ok() ? info->id : 0;
 }
 
 ProjectionSpec Proj(PopulationId pre, PopulationId post, ConnectorSpec connector, double weight,

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "engine/cell_probe.h"
 #include "engine/simulation.h"
 #include "gtest/gtest.h"
 
@@ -14,16 +15,6 @@ std::unique_ptr<Simulation> NewSim() {
   SimulationConfig config;
   config.seed = 9;
   return *Simulation::Create(config);
-}
-
-PopulationId Add(Simulation& sim, const std::string& type, int64_t n, ParameterMap params = {}) {
-  PopulationSpec spec;
-  spec.size = n;
-  spec.cell_type = type;
-  spec.parameters = std::move(params);
-  auto info = sim.AddPopulation(spec);
-  EXPECT_TRUE(info.ok()) << info.status();
-  return info.ok() ? info->id : 0;
 }
 
 ProjectionId Connect(Simulation& sim, PopulationId pre, PopulationId post, SynapseSpec synapse) {
