@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/huge_pages.h"
 #include "engine/simulation.h"
 
 namespace spikeserve::engine {
@@ -29,7 +30,7 @@ struct Model {
 };
 
 Model VaModel(const std::string& name) {
-  ParameterMap common = {{"tau_m", 20.0},   {"cm", 0.2},         {"v_reset", -60.0},
+  ParameterMap common = {{"tau_m", 20.0},     {"cm", 0.2},         {"v_reset", -60.0},
                          {"v_thresh", -50.0}, {"tau_refrac", 5.0}, {"tau_syn_E", 5.0},
                          {"tau_syn_I", 10.0}};
   if (name == "COBA") {
@@ -113,8 +114,8 @@ Figures RunOnce(const std::string& model_name, int n, uint64_t seed, int threads
   };
   auto recurrent = [&](int in_degree, uint64_t connector_seed) {
     if (n == kClassicSize)
-      return ConnectorSpec{"FixedProbabilityConnector", {{"p_connect", 0.02}}, {}, {},
-                           connector_seed};
+      return ConnectorSpec{
+          "FixedProbabilityConnector", {{"p_connect", 0.02}}, {}, {}, connector_seed};
     return ConnectorSpec{"FixedNumberPreConnector",
                          {{"n", static_cast<double>(in_degree)}, {"with_replacement", 0.0}},
                          {},
@@ -154,6 +155,7 @@ double Median(std::vector<double> v) {
 
 int main(int argc, char** argv) {
   using namespace spikeserve::engine;
+  ReexecWithHugePages(argv);  // as the server does
   const std::string model = argc > 1 ? argv[1] : "COBA";
   const int n = argc > 2 ? std::atoi(argv[2]) : kClassicSize;
   const int repeats = argc > 3 ? std::atoi(argv[3]) : 3;
@@ -165,12 +167,12 @@ int main(int argc, char** argv) {
   std::vector<double> build, build_cpu, run, run_cpu;
   for (int r = 0; r < repeats; ++r) {
     const Figures f = RunOnce(model, n, 1 + r, threads);
-    std::printf("%s %d threads=%d repeat %d: build %.3f s (CPU %.3f s, %.3g synapses/CPU s), "
-                "run %.3f s (CPU %.3f s), %llu synapses, %llu spikes, %.2f Hz, %.3g events/s\n",
-                model.c_str(), n, threads, r, f.build_s, f.build_cpu_s,
-                f.synapses / f.build_cpu_s, f.run_s, f.run_cpu_s,
-                static_cast<unsigned long long>(f.synapses),
-                static_cast<unsigned long long>(f.spikes), f.rate_hz, f.events_per_s);
+    std::printf(
+        "%s %d threads=%d repeat %d: build %.3f s (CPU %.3f s, %.3g synapses/CPU s), "
+        "run %.3f s (CPU %.3f s), %llu synapses, %llu spikes, %.2f Hz, %.3g events/s\n",
+        model.c_str(), n, threads, r, f.build_s, f.build_cpu_s, f.synapses / f.build_cpu_s, f.run_s,
+        f.run_cpu_s, static_cast<unsigned long long>(f.synapses),
+        static_cast<unsigned long long>(f.spikes), f.rate_hz, f.events_per_s);
     build.push_back(f.build_s);
     build_cpu.push_back(f.build_cpu_s);
     run.push_back(f.run_s);

@@ -62,7 +62,6 @@ class IntegrateAndFire : public CellGroup {
     refractory_left_.assign(size, 0);
     refractory_steps_.assign(size, 0);
     candidate_.assign(MarkedWords(size) * 8, Mark::kNo);
-    no_injection_.assign(size, 0.0);
     membrane_.Resize(size);
     Reset(0);
   }
@@ -105,10 +104,14 @@ class IntegrateAndFire : public CellGroup {
 
   void UpdateRange(const StepContext& ctx, uint32_t begin, uint32_t end,
                    std::vector<SpikeEvent>& spikes) override {
+    // Shared constants and no injected current are the usual case; each has
+    // its own loop so that neither streams an array it does not need.
     if (uniform_) {
-      AdvanceCells<true>(ctx, begin, end);
+      ctx.injected ? AdvanceCells<true, true>(ctx, begin, end)
+                   : AdvanceCells<true, false>(ctx, begin, end);
     } else {
-      AdvanceCells<false>(ctx, begin, end);
+      ctx.injected ? AdvanceCells<false, true>(ctx, begin, end)
+                   : AdvanceCells<false, false>(ctx, begin, end);
     }
     EmitSpikes(ctx, begin, end, spikes);
   }
@@ -125,12 +128,11 @@ class IntegrateAndFire : public CellGroup {
   // (cell_group.h): refractory cells compute a step too, and keep v_reset.
   // Marks in candidate_ the cells that may fire: those crossing v_thresh, or
   // with escape noise every cell that is not refractory.
-  template <bool kUniform>
-  SPIKESERVE_VECTOR_CLONES void AdvanceCells(const StepContext& ctx, uint32_t begin,
-                                              uint32_t end) {
+  template <bool kUniform, bool kInjected>
+  SPIKESERVE_VECTOR_CLONES void AdvanceCells(const StepContext& ctx, uint32_t begin, uint32_t end) {
     double* __restrict in_exc = input_.Slot(0, ctx.step);
     double* __restrict in_inh = input_.Slot(1, ctx.step);
-    const double* __restrict injected = ctx.injected ? ctx.injected : no_injection_.data();
+    const double* __restrict injected = ctx.injected;
     const double* __restrict v_reset = parameters_[v_reset_].data();
     const double* __restrict v_thresh =
         Membrane::kEscapeNoise ? nullptr : parameters_[v_thresh_].data();
@@ -148,7 +150,8 @@ class IntegrateAndFire : public CellGroup {
       const int32_t left = refractory_left[i];
       const bool refractory = left > 0;
       const double reset = v_reset[p];
-      const double stepped = membrane_.template Step<Kernel>(i, p, v[i], injected[i], exc_, inh_);
+      const double stepped =
+          membrane_.template Step<Kernel>(i, p, v[i], kInjected ? injected[i] : 0.0, exc_, inh_);
       const double v_end = refractory ? reset : stepped;
       v[i] = v_end;
       refractory_left[i] = left - refractory;
@@ -188,8 +191,7 @@ class IntegrateAndFire : public CellGroup {
   SynapticState<Kernel> exc_, inh_;
   std::vector<int32_t> refractory_left_;
   std::vector<int32_t> refractory_steps_;
-  std::vector<Mark> candidate_;        // per cell, padded to whole words
-  std::vector<double> no_injection_;  // zeros: the input of cells no source injects into
+  std::vector<Mark> candidate_;  // per cell, padded to whole words
   Membrane membrane_;
 };
 

@@ -182,8 +182,10 @@ TEST(GifCondExpTest, VectorLengthsMustMatch) {
 // one with per-cell constants the general one. Both must give the same
 // numbers: three cells with different tau_m in one group against the same
 // cells as three groups of one, under a Poisson drive shared through one
-// projection per group (bitwise equal traces and spikes).
-TEST(IntegrateAndFireTest, SharedAndPerCellConstantsGiveIdenticalResults) {
+// projection per group. The same spikes, and traces equal up to rounding:
+// the compiler may fuse a multiply and an add into an FMA in one loop and
+// not in the other (seen for IF_cond_alpha: 6e-14 mV).
+TEST(IntegrateAndFireTest, SharedAndPerCellConstantsGiveTheSameResults) {
   const std::vector<double> tau_m = {8.0, 15.0, 30.0};
   for (const std::string type :
        {"IF_curr_exp", "IF_curr_alpha", "IF_curr_delta", "IF_cond_exp", "IF_cond_alpha"}) {
@@ -239,7 +241,9 @@ TEST(IntegrateAndFireTest, SharedAndPerCellConstantsGiveIdenticalResults) {
     const auto shared = run(false);
     ASSERT_EQ(per_cell.size(), shared.size());
     for (size_t c = 0; c < per_cell.size(); ++c) {
-      EXPECT_EQ(per_cell[c], shared[c]) << "cell " << c;
+      ASSERT_EQ(per_cell[c].size(), shared[c].size()) << "cell " << c;
+      for (size_t k = 0; k < per_cell[c].size(); ++k)
+        ASSERT_NEAR(per_cell[c][k], shared[c][k], 1e-12) << "cell " << c << ", value " << k;
       EXPECT_GT(per_cell[c].size(), 2001u) << "cell " << c << " never fired";
     }
   }

@@ -32,10 +32,12 @@ namespace spikeserve::engine {
 
 // Lowered constants for one step h, one entry per cell.
 struct LifConductanceConstants {
-  std::vector<double> g_leak;      // uS
-  std::vector<double> h_over_cm;   // ms/nF
-  std::vector<double> e_rev_e;     // mV
-  std::vector<double> i_offset;    // nA
+  std::vector<double> g_leak;     // uS
+  std::vector<double> h_over_cm;  // ms/nF
+  std::vector<double> e_rev_e;    // mV
+  // g_leak v_rest + i_offset (nA): the drive that does not depend on the
+  // state, one constant instead of a product and a sum per step.
+  std::vector<double> rest_drive;
   std::vector<double> tau_refrac;  // ms
 };
 
@@ -64,11 +66,9 @@ class LifConductanceMembrane {
   // index p.
   double Relax(uint32_t p, double v, double g_e, double g_i, double g_x, double g_x_e,
                double injected) const {
-    const double g_l = c_.g_leak[p];
-    const double current = c_.i_offset[p] + injected;
-    const double g_total = g_l + g_e + g_i + g_x;
+    const double g_total = c_.g_leak[p] + g_e + g_i + g_x;
     const double v_inf =
-        (g_l * v_rest_[p] + g_e * c_.e_rev_e[p] + g_i * e_rev_i_[p] + g_x_e + current) / g_total;
+        (c_.rest_drive[p] + g_e * c_.e_rev_e[p] + g_i * e_rev_i_[p] + g_x_e + injected) / g_total;
     return v_inf + (v - v_inf) * VectorExp(-c_.h_over_cm[p] * g_total);
   }
 
@@ -77,7 +77,6 @@ class LifConductanceMembrane {
   const std::vector<double>* Variable(const std::string&) const { return nullptr; }
 
  private:
-  const double* v_rest_ = nullptr;   // mV, the group's column
   const double* e_rev_i_ = nullptr;  // mV, the group's column
   LifConductanceConstants c_;
   bool uniform_ = false;

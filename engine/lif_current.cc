@@ -26,15 +26,15 @@ double KernelIntegral1(double c, double h) {
 }
 
 void LifCurrentMembrane::Resize(uint32_t n) {
-  for (auto* p : {&prop_.p_vv, &prop_.p_vi, &prop_.p_v_exc, &prop_.p_v_inh, &prop_.p_v_exc_slope,
-                  &prop_.p_v_inh_slope})
+  for (auto* p : {&prop_.p_vv, &prop_.p_vi, &prop_.v_driven, &prop_.p_v_exc, &prop_.p_v_inh,
+                  &prop_.p_v_exc_slope, &prop_.p_v_inh_slope})
     p->assign(n, 0.0);
 }
 
 void LifCurrentMembrane::Prepare(const CellGroup& group, const TimeGrid& grid) {
   const double h = grid.dt();
   v_rest_ = group.parameter(group.ParameterIndex("v_rest")).data();
-  i_offset_ = group.parameter(group.ParameterIndex("i_offset")).data();
+  const auto& i_offset = group.parameter(group.ParameterIndex("i_offset"));
   const auto& tau_m = group.parameter(group.ParameterIndex("tau_m"));
   const auto& cm = group.parameter(group.ParameterIndex("cm"));
   // IF_curr_delta has no synaptic time constants.
@@ -43,6 +43,7 @@ void LifCurrentMembrane::Prepare(const CellGroup& group, const TimeGrid& grid) {
     const double b = 1.0 / tau_m[i], decay = std::exp(-h * b);
     prop_.p_vv[i] = decay;
     prop_.p_vi[i] = -tau_m[i] / cm[i] * std::expm1(-h * b);
+    prop_.v_driven[i] = v_rest_[i] + i_offset[i] * prop_.p_vi[i];
     if (tau_e < 0) continue;
     const double c_e = b - 1.0 / group.parameter(tau_e)[i];
     const double c_i = b - 1.0 / group.parameter(tau_i)[i];
@@ -51,10 +52,9 @@ void LifCurrentMembrane::Prepare(const CellGroup& group, const TimeGrid& grid) {
     prop_.p_v_exc_slope[i] = decay * KernelIntegral1(c_e, h) / cm[i];
     prop_.p_v_inh_slope[i] = decay * KernelIntegral1(c_i, h) / cm[i];
   }
-  uniform_ = IsUniform(group.parameter(group.ParameterIndex("v_rest"))) &&
-             IsUniform(group.parameter(group.ParameterIndex("i_offset")));
-  for (const auto* column : {&prop_.p_vv, &prop_.p_vi, &prop_.p_v_exc, &prop_.p_v_inh,
-                             &prop_.p_v_exc_slope, &prop_.p_v_inh_slope})
+  uniform_ = IsUniform(group.parameter(group.ParameterIndex("v_rest")));
+  for (const auto* column : {&prop_.p_vv, &prop_.p_vi, &prop_.v_driven, &prop_.p_v_exc,
+                             &prop_.p_v_inh, &prop_.p_v_exc_slope, &prop_.p_v_inh_slope})
     uniform_ = uniform_ && IsUniform(*column);
 }
 

@@ -19,8 +19,11 @@ namespace spikeserve::engine {
 
 // Lowered constants for one step h, one entry per cell.
 struct LifCurrentPropagators {
-  std::vector<double> p_vv;           // e^{-h/tau_m}, dimensionless
-  std::vector<double> p_vi;           // mV/nA: response of v to a current held for h
+  std::vector<double> p_vv;  // e^{-h/tau_m}, dimensionless
+  std::vector<double> p_vi;  // mV/nA: response of v to a current held for h
+  // v_rest + i_offset p_vi (mV): where v goes from v_rest over h without
+  // input, one constant instead of a product and a sum per step.
+  std::vector<double> v_driven;
   std::vector<double> p_v_exc;        // mV/nA: response of v to isyn_exc
   std::vector<double> p_v_inh;        // mV/nA
   std::vector<double> p_v_exc_slope;  // mV/(nA/ms): used by alpha only
@@ -52,11 +55,10 @@ class LifCurrentMembrane {
   template <class Kernel>
   double Step(uint32_t i, uint32_t p, double v, double injected, const SynapticState<Kernel>& exc,
               const SynapticState<Kernel>& inh) const {
-    const double current = i_offset_[p] + injected;
     if constexpr (Kernel::kDelta)
-      return v_rest_[p] + (v + exc.value[i] + inh.value[i] - v_rest_[p]) * prop_.p_vv[p] +
-             current * prop_.p_vi[p];
-    double u = v_rest_[p] + (v - v_rest_[p]) * prop_.p_vv[p] + current * prop_.p_vi[p] +
+      return prop_.v_driven[p] + (v + exc.value[i] + inh.value[i] - v_rest_[p]) * prop_.p_vv[p] +
+             injected * prop_.p_vi[p];
+    double u = prop_.v_driven[p] + (v - v_rest_[p]) * prop_.p_vv[p] + injected * prop_.p_vi[p] +
                exc.value[i] * prop_.p_v_exc[p] + inh.value[i] * prop_.p_v_inh[p];
     if constexpr (Kernel::kAlpha)
       u += exc.slope[i] * prop_.p_v_exc_slope[p] + inh.slope[i] * prop_.p_v_inh_slope[p];
@@ -68,8 +70,7 @@ class LifCurrentMembrane {
   const std::vector<double>* Variable(const std::string&) const { return nullptr; }
 
  private:
-  const double* v_rest_ = nullptr;    // mV, the group's column
-  const double* i_offset_ = nullptr;  // nA, the group's column
+  const double* v_rest_ = nullptr;  // mV, the group's column
   LifCurrentPropagators prop_;
   bool uniform_ = false;
 };

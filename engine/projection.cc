@@ -26,7 +26,25 @@ Projection::Projection(ProjectionId id, std::string label, uint32_t receptor, ui
     rank = pre[k] == pre[k - 1] && post[k] == post[k - 1] ? rank + 1 : 0;
     if (rank > 0) tie_ranks_.push_back({k, rank});
   }
+  FindContiguousParts();
   SetUniformDelay(delay);
+}
+
+void Projection::FindContiguousParts() {
+  std::vector<uint32_t> end, shift;
+  for (uint32_t position = 0; position < post_targets_.size(); ++position) {
+    const PostTarget& t = post_targets_[position];
+    if (end.empty() || t.part != end.size() - 1) {
+      if (t.part != end.size()) return;  // a part seen before, or skipped
+      end.push_back(position);
+      shift.push_back(t.index - position);
+    }
+    if (t.index != position + shift.back()) return;
+    end.back() = position + 1;
+  }
+  if (end.size() != post_rings_.size()) return;
+  part_end_ = std::move(end);
+  part_shift_ = std::move(shift);
 }
 
 std::vector<uint64_t> Projection::SetUniformDelay(uint16_t steps) {
@@ -38,7 +56,8 @@ std::vector<uint64_t> Projection::SetUniformDelay(uint16_t steps) {
   runs_.clear();
   for (uint32_t i = 0; i < num_rows(); ++i) {
     run_begin_[i] = runs_.size();
-    if (row_start_[i + 1] > row_start_[i]) runs_.push_back({row_start_[i], row_start_[i + 1], steps});
+    if (row_start_[i + 1] > row_start_[i])
+      runs_.push_back({row_start_[i], row_start_[i + 1], steps});
   }
   run_begin_[num_rows()] = runs_.size();
   runs_.shrink_to_fit();
@@ -169,7 +188,8 @@ uint64_t Projection::MemoryBytes() const {
          runs_.capacity() * sizeof(DelayRun) + post_.capacity() * sizeof(uint32_t) +
          weight_.capacity() * sizeof(double) + tie_ranks_.capacity() * sizeof(TieRank) +
          post_targets_.capacity() * sizeof(PostTarget) +
-         post_rings_.capacity() * sizeof(RingBuffer*);
+         post_rings_.capacity() * sizeof(RingBuffer*) +
+         (part_end_.capacity() + part_shift_.capacity()) * sizeof(uint32_t);
 }
 
 }  // namespace spikeserve::engine

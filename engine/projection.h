@@ -98,9 +98,20 @@ class Projection {
       const uint64_t arrival = spike_step + runs_[r].delay;
       for (size_t part = 0; part < slots.size(); ++part)
         slots[part] = post_rings_[part]->Slot(receptor_, arrival);
+      if (part_end_.empty()) {
+        for (uint64_t k = runs_[r].begin; k < runs_[r].end; ++k) {
+          const PostTarget& t = post_targets_[post_[k]];
+          slots[t.part][t.index] += weight_[k] * m;
+        }
+        continue;
+      }
+      // A run ascends by post position, so it meets the parts in order; the
+      // cell index follows from the position without a lookup.
+      size_t part = 0;
       for (uint64_t k = runs_[r].begin; k < runs_[r].end; ++k) {
-        const PostTarget& t = post_targets_[post_[k]];
-        slots[t.part][t.index] += weight_[k] * m;
+        const uint32_t position = post_[k];
+        while (position >= part_end_[part]) ++part;
+        slots[part][position + part_shift_[part]] += weight_[k] * m;
       }
     }
   }
@@ -145,8 +156,12 @@ class Projection {
         double* slot = post_rings_[part]->Slot(receptor_, arrival);
         if (!cuts.empty()) {
           const uint32_t* c = cuts.data() + r * stride + part * members + member;
-          for (uint64_t k = runs_[r].begin + c[0]; k < runs_[r].begin + c[1]; ++k)
-            slot[post_targets_[post_[k]].index] += weight_[k] * m;
+          const uint64_t b = runs_[r].begin + c[0], e = runs_[r].begin + c[1];
+          if (part_end_.empty()) {
+            for (uint64_t k = b; k < e; ++k) slot[post_targets_[post_[k]].index] += weight_[k] * m;
+          } else {
+            for (uint64_t k = b; k < e; ++k) slot[post_[k] + part_shift_[part]] += weight_[k] * m;
+          }
           continue;
         }
         const CellRange& mine = owned[part];
@@ -173,6 +188,8 @@ class Projection {
   };
   // 0 unless synapse k is a later-made multapse.
   uint32_t Rank(uint64_t k) const;
+  // Fills part_end_ and part_shift_ if the post parts allow (below).
+  void FindContiguousParts();
   // Whether synapse a precedes b among synapses of one row with one delay.
   bool PostThenRank(uint64_t a, uint64_t b) const {
     return post_[a] != post_[b] ? post_[a] < post_[b] : Rank(a) < Rank(b);
@@ -183,6 +200,13 @@ class Projection {
   std::vector<TieRank> tie_ranks_;  // sorted by synapse; usually empty
   std::vector<PostTarget> post_targets_;
   std::vector<RingBuffer*> post_rings_;
+  // When every post part is one block of consecutive positions holding
+  // consecutive cells (a population, a slice of one, an assembly of them):
+  // part p's positions end at part_end_[p] and its cell index is position +
+  // part_shift_[p]. Empty otherwise (a permuted view, a population listed
+  // twice), and delivery looks each position up in post_targets_.
+  std::vector<uint32_t> part_end_;
+  std::vector<uint32_t> part_shift_;  // modulo 2^32: the index is below the position
 };
 
 }  // namespace spikeserve::engine

@@ -19,6 +19,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "engine/huge_pages.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -146,6 +147,7 @@ int Serve(const ServerOptions& options) {
 }  // namespace spikeserve::server
 
 int main(int argc, char** argv) {
+  spikeserve::engine::ReexecWithHugePages(argv);
   absl::SetProgramUsageMessage(
       "spikeserve: hosts PyNN-style spiking neural network simulation sessions over gRPC "
       "(service spikeserve.v1.Simulator, grpc.health.v1, server reflection).\n"
