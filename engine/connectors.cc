@@ -94,22 +94,31 @@ std::unordered_map<uint64_t, uint32_t> PositionByGid(const std::vector<uint64_t>
   return pos;
 }
 
-// Reorders per-owner output into canonical order. `by_post` pairs were
-// generated post-major (ascending post, any pre order), so a counting sort by
-// pre keeps the posts ascending inside each pre row when pres are sorted per post.
-void CanonicalFromPostMajor(uint32_t n_pre,
-                            const std::vector<std::pair<uint32_t, uint32_t>>& by_post,
-                            ConnectionList* out) {
-  std::vector<uint64_t> start(n_pre + 1, 0);
-  for (const auto& [pre, post] : by_post) ++start[pre + 1];
-  std::partial_sum(start.begin(), start.end(), start.begin());
-  out->pre.resize(by_post.size());
-  out->post.resize(by_post.size());
-  for (const auto& [pre, post] : by_post) {
-    const uint64_t k = start[pre]++;
-    out->pre[k] = pre;
-    out->post[k] = post;
-  }
+// Connections generated owner by owner (a post cell for the post-major
+// connectors, a pre cell for FixedNumberPost): the owner o's partners are
+// other[start[o] .. start[o + 1]).
+struct OwnerMajor {
+  std::vector<uint32_t> other;
+  std::vector<uint64_t> start{0};
+
+  void EndOwner() { start.push_back(other.size()); }
+};
+
+// Reorders post-major output into canonical order: a counting sort by pre,
+// which keeps the posts ascending inside each pre row.
+void CanonicalFromPostMajor(uint32_t n_pre, const OwnerMajor& by_post, ConnectionList* out) {
+  std::vector<uint64_t> next(n_pre + 1, 0);
+  for (uint32_t pre : by_post.other) ++next[pre + 1];
+  std::partial_sum(next.begin(), next.end(), next.begin());
+  out->pre.resize(by_post.other.size());
+  out->post.resize(by_post.other.size());
+  for (uint32_t post = 0; post + 1 < by_post.start.size(); ++post)
+    for (uint64_t k = by_post.start[post]; k < by_post.start[post + 1]; ++k) {
+      const uint32_t pre = by_post.other[k];
+      const uint64_t slot = next[pre]++;
+      out->pre[slot] = pre;
+      out->post[slot] = post;
+    }
 }
 
 // Reused from one owner to the next, so that choosing allocates nothing per
@@ -121,8 +130,8 @@ struct ChooseScratch {
 
 // Chooses `n` of the candidates 0..m-1 (Floyd's algorithm without
 // replacement), returned sorted in scratch.chosen.
-const std::vector<uint64_t>& Choose(CounterRng& rng, uint64_t m, uint64_t n,
-                                    bool with_replacement, ChooseScratch& scratch) {
+const std::vector<uint64_t>& Choose(CounterRng& rng, uint64_t m, uint64_t n, bool with_replacement,
+                                    ChooseScratch& scratch) {
   std::vector<uint64_t>& chosen = scratch.chosen;
   chosen.clear();
   if (with_replacement) {
@@ -150,10 +159,11 @@ absl::Status TooFew(const std::string& what, uint64_t n, uint64_t m) {
 // pre, chosen from post) are the same algorithm with the roles swapped.
 absl::Status FixedNumber(const Params& p, const std::vector<uint64_t>& owners,
                          const std::vector<uint64_t>& others, uint64_t seed, bool owner_is_post,
-                         std::vector<std::pair<uint32_t, uint32_t>>* owner_major) {
+                         OwnerMajor* out) {
   const auto other_pos = PositionByGid(others);
   ChooseScratch scratch;
-  owner_major->reserve(owners.size() * p.n);
+  out->other.reserve(owners.size() * p.n);
+  out->start.reserve(owners.size() + 1);
   for (uint32_t o = 0; o < owners.size(); ++o) {
     int64_t self = -1;
     if (!p.allow_self) {
@@ -164,11 +174,10 @@ absl::Status FixedNumber(const Params& p, const std::vector<uint64_t>& owners,
     if (p.n > 0 && (m == 0 || (!p.with_replacement && p.n > m)))
       return TooFew(owner_is_post ? "pre cells" : "post cells", p.n, m);
     CounterRng rng(seed, RngPurpose::kConnectivity, o, owner_is_post ? 1 : 2);
-    for (uint64_t c : Choose(rng, m, p.n, p.with_replacement, scratch)) {
-      const uint32_t other =
-          static_cast<uint32_t>(self >= 0 && c >= static_cast<uint64_t>(self) ? c + 1 : c);
-      owner_major->emplace_back(o, other);
-    }
+    for (uint64_t c : Choose(rng, m, p.n, p.with_replacement, scratch))
+      out->other.push_back(
+          static_cast<uint32_t>(self >= 0 && c >= static_cast<uint64_t>(self) ? c + 1 : c));
+    out->EndOwner();
   }
   return absl::OkStatus();
 }
@@ -340,7 +349,9 @@ absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec,
       out.post.push_back(i);
     }
   } else if (spec.name == "FixedProbabilityConnector") {
-    std::vector<std::pair<uint32_t, uint32_t>> by_post;
+    OwnerMajor by_post;
+    by_post.other.reserve(static_cast<size_t>(p.p * n_pre * n_post * 1.01) + 64);
+    by_post.start.reserve(n_post + 1);
     const double log_q = std::log1p(-p.p);
     for (uint32_t j = 0; j < n_post && p.p > 0.0; ++j) {
       CounterRng rng(seed, RngPurpose::kConnectivity, j, 0);
@@ -349,8 +360,9 @@ absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec,
         i += p.p >= 1.0 ? 1.0 : 1.0 + std::floor(std::log(rng.Uniform()) / log_q);
         if (i >= n_pre) break;
         const uint32_t pre = static_cast<uint32_t>(i);
-        if (p.allow_self || pre_gids[pre] != post_gids[j]) by_post.emplace_back(pre, j);
+        if (p.allow_self || pre_gids[pre] != post_gids[j]) by_post.other.push_back(pre);
       }
+      by_post.EndOwner();
     }
     CanonicalFromPostMajor(n_pre, by_post, &out);
   } else if (spec.name == "CloneConnector") {
@@ -377,31 +389,30 @@ absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec,
   } else if (spec.name == "DistanceDependentProbabilityConnector") {
     auto probability = Expression::Parse(spec.distance_expression, "connector.distance_expression");
     if (!probability.ok()) return probability.status();
-    std::vector<std::pair<uint32_t, uint32_t>> by_post;
+    OwnerMajor by_post;
     for (uint32_t j = 0; j < n_post; ++j) {
       CounterRng rng(seed, RngPurpose::kConnectivity, j, 4);
       for (uint32_t i = 0; i < n_pre; ++i) {
         // PyNN connects where uniform(0, 1) < p: p >= 1 always, p <= 0 or NaN never.
         const bool drawn = rng.Uniform() < probability->Evaluate(distance(i, j));
-        if (drawn && (p.allow_self || pre_gids[i] != post_gids[j])) by_post.emplace_back(i, j);
+        if (drawn && (p.allow_self || pre_gids[i] != post_gids[j])) by_post.other.push_back(i);
       }
+      by_post.EndOwner();
     }
     CanonicalFromPostMajor(n_pre, by_post, &out);
   } else if (spec.name == "FixedNumberPreConnector") {
-    std::vector<std::pair<uint32_t, uint32_t>> post_major;
-    auto s = FixedNumber(p, post_gids, pre_gids, seed, true, &post_major);
+    OwnerMajor by_post;
+    auto s = FixedNumber(p, post_gids, pre_gids, seed, true, &by_post);
     if (!s.ok()) return s;
-    std::vector<std::pair<uint32_t, uint32_t>> by_post;
-    for (const auto& [post, pre] : post_major) by_post.emplace_back(pre, post);
     CanonicalFromPostMajor(n_pre, by_post, &out);
   } else if (spec.name == "FixedNumberPostConnector") {
-    std::vector<std::pair<uint32_t, uint32_t>> pre_major;
-    auto s = FixedNumber(p, pre_gids, post_gids, seed, false, &pre_major);
+    OwnerMajor by_pre;
+    auto s = FixedNumber(p, pre_gids, post_gids, seed, false, &by_pre);
     if (!s.ok()) return s;
-    for (const auto& [pre, post] : pre_major) {
-      out.pre.push_back(pre);
-      out.post.push_back(post);
-    }
+    out.post = std::move(by_pre.other);
+    out.pre.resize(out.post.size());
+    for (uint32_t pre = 0; pre < n_pre; ++pre)
+      std::fill(out.pre.begin() + by_pre.start[pre], out.pre.begin() + by_pre.start[pre + 1], pre);
   } else if (spec.name == "FixedTotalNumberConnector") {
     // Pairs are numbered canonically (pre * n_post + post); self pairs are
     // taken out of the numbering when disallowed.
@@ -418,12 +429,12 @@ absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec,
     if (p.n > 0 && (m == 0 || (!p.with_replacement && p.n > m))) return TooFew("pairs", p.n, m);
     CounterRng rng(seed, RngPurpose::kConnectivity, 0, 3);
     ChooseScratch scratch;
+    // Self pair k has self_pairs[k] - k allowed pairs before it, so the c-th
+    // allowed pair lies past every self pair with at most c before it.
+    for (size_t k = 0; k < self_pairs.size(); ++k) self_pairs[k] -= k;
     for (uint64_t c : Choose(rng, m, p.n, p.with_replacement, scratch)) {
-      uint64_t pair = c;
-      for (uint64_t s : self_pairs) {
-        if (s > pair) break;
-        ++pair;
-      }
+      const uint64_t pair =
+          c + (std::upper_bound(self_pairs.begin(), self_pairs.end(), c) - self_pairs.begin());
       out.pre.push_back(static_cast<uint32_t>(pair / n_post));
       out.post.push_back(static_cast<uint32_t>(pair % n_post));
     }

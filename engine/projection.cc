@@ -7,23 +7,22 @@
 namespace spikeserve::engine {
 
 Projection::Projection(ProjectionId id, std::string label, uint32_t receptor, uint32_t n_pre,
-                       const std::vector<uint32_t>& pre, const std::vector<uint32_t>& post,
-                       uint16_t delay, std::vector<PostTarget> post_targets,
-                       std::vector<RingBuffer*> post_rings)
+                       const std::vector<uint32_t>& pre, std::vector<uint32_t> post, uint16_t delay,
+                       std::vector<PostTarget> post_targets, std::vector<RingBuffer*> post_rings)
     : id_(id),
       label_(std::move(label)),
       receptor_(receptor),
       row_start_(n_pre + 1, 0),
       run_begin_(n_pre + 1, 0),
-      post_(post),
-      weight_(post.size(), 0.0),
+      post_(std::move(post)),
+      weight_(post_.size(), 0.0),
       post_targets_(std::move(post_targets)),
       post_rings_(std::move(post_rings)) {
   for (uint32_t p : pre) ++row_start_[p + 1];
   for (uint32_t i = 0; i < n_pre; ++i) row_start_[i + 1] += row_start_[i];
   uint32_t rank = 0;
-  for (uint64_t k = 1; k < post.size(); ++k) {
-    rank = pre[k] == pre[k - 1] && post[k] == post[k - 1] ? rank + 1 : 0;
+  for (uint64_t k = 1; k < post_.size(); ++k) {
+    rank = pre[k] == pre[k - 1] && post_[k] == post_[k - 1] ? rank + 1 : 0;
     if (rank > 0) tie_ranks_.push_back({k, rank});
   }
   FindContiguousParts();

@@ -51,7 +51,7 @@ class Projection {
   // synapses of one pair in creation order; every synapse starts with weight
   // 0 and a delay of `delay` steps.
   Projection(ProjectionId id, std::string label, uint32_t receptor, uint32_t n_pre,
-             const std::vector<uint32_t>& pre, const std::vector<uint32_t>& post, uint16_t delay,
+             const std::vector<uint32_t>& pre, std::vector<uint32_t> post, uint16_t delay,
              std::vector<PostTarget> post_targets, std::vector<RingBuffer*> post_rings);
 
   ProjectionId id() const { return id_; }

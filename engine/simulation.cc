@@ -406,8 +406,7 @@ class Simulation::Impl {
     const std::string type =
         dyn ? dyn->type().name : std::string(rec.gap ? "ElectricalSynapse" : "StaticSynapse");
     auto known = [&](const std::string& name) {
-      return name == "weight" || (name == "delay" && !rec.gap) ||
-             (dyn && dyn->has_parameter(name));
+      return name == "weight" || (name == "delay" && !rec.gap) || (dyn && dyn->has_parameter(name));
     };
     for (const auto& [name, column] : columns)
       if (!known(name))
@@ -705,8 +704,7 @@ class Simulation::Impl {
       for (const auto& [proj, rows] : populations_[s.population].outgoing) {
         const ProjectionRecord& rec = projections_[proj];
         if (rows[s.index] >= 0 && rec.dynamics)
-          rec.dynamics->Deliver(static_cast<uint32_t>(rows[s.index]), s.spike_step,
-                                s.multiplicity);
+          rec.dynamics->Deliver(static_cast<uint32_t>(rows[s.index]), s.spike_step, s.multiplicity);
       }
   }
 
@@ -1061,8 +1059,7 @@ absl::StatusOr<ProjectionInfo> Simulation::AddProjection(const ProjectionSpec& s
                          "' can: HH_cond_exp)"));
     }
     if (spec.synapse.parameters.count("delay") ||
-        std::count(spec.connector.column_names.begin(), spec.connector.column_names.end(),
-                   "delay"))
+        std::count(spec.connector.column_names.begin(), spec.connector.column_names.end(), "delay"))
       return InvalidArgument("synapse.parameters.delay", reason::kUnknownParameter,
                              "ElectricalSynapse has no delay: a gap junction acts at once");
   }
@@ -1133,7 +1130,7 @@ absl::StatusOr<ProjectionInfo> Simulation::AddProjection(const ProjectionSpec& s
   rec.post_cells = post;
   rec.synapses = std::make_unique<Projection>(
       id, spec.label.empty() ? absl::StrCat("projection", id) : spec.label,
-      receptor < 0 ? 0 : receptor, rec.n_pre, conns->pre, conns->post,
+      receptor < 0 ? 0 : receptor, rec.n_pre, conns->pre, std::move(conns->post),
       static_cast<uint16_t>(m.min_delay_steps_), std::move(targets), std::move(rings));
   auto dynamics = MakeSynapseDynamics(spec.synapse.type, spec.synapse.timing_dependence,
                                       spec.synapse.weight_dependence, *rec.synapses);
@@ -1141,8 +1138,9 @@ absl::StatusOr<ProjectionInfo> Simulation::AddProjection(const ProjectionSpec& s
   rec.dynamics = std::move(*dynamics);
   if (gap) {
     std::vector<std::pair<uint32_t, uint32_t>> pre_cells(pre.begin(), pre.end());
-    rec.gap = std::make_unique<GapJunctions>(*rec.synapses, std::move(pre_cells),
-                                             std::vector<uint32_t>(post_pops.begin(), post_pops.end()));
+    rec.gap =
+        std::make_unique<GapJunctions>(*rec.synapses, std::move(pre_cells),
+                                       std::vector<uint32_t>(post_pops.begin(), post_pops.end()));
   }
   if (auto s = m.AssignSynapses(rec, spec.synapse.parameters, conns->columns, true,
                                 "synapse.parameters.");
