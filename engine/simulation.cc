@@ -1196,7 +1196,7 @@ absl::StatusOr<ProjectionInfo> Simulation::AddProjection(const ProjectionSpec& s
     for (uint32_t part = 0; part < post_pops.size(); ++part)
       m.populations_[post_pops[part]].plastic_incoming.emplace_back(id, part);
   m.num_synapses_ += proj.size();
-  const ProjectionInfo info{id, proj.size(), proj.label()};
+  const ProjectionInfo info{id, proj.size(), proj.label(), rec.n_pre, rec.n_post};
   m.projections_.push_back(std::move(rec));
   ++m.network_version_;
   m.UpdateDelayBounds();
@@ -1207,8 +1207,8 @@ absl::StatusOr<ProjectionInfo> Simulation::DescribeProjection(ProjectionId id) c
   if (id >= impl_->projections_.size())
     return NotFound("projection", reason::kUnknownProjection,
                     absl::StrCat("no projection with id ", id));
-  const Projection& p = *impl_->projections_[id].synapses;
-  return ProjectionInfo{id, p.size(), p.label()};
+  const Impl::ProjectionRecord& rec = impl_->projections_[id];
+  return ProjectionInfo{id, rec.synapses->size(), rec.synapses->label(), rec.n_pre, rec.n_post};
 }
 
 std::vector<ProjectionInfo> Simulation::Projections() const {

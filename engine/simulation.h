@@ -146,6 +146,8 @@ struct ProjectionInfo {
   ProjectionId id = 0;
   uint64_t num_connections = 0;
   std::string label;
+  uint32_t pre_size = 0;  // cells in the pre and post cell sets
+  uint32_t post_size = 0;
 };
 
 // Connections of a projection, indices relative to its pre/post CellSets,

@@ -2,10 +2,8 @@
 // the layout neo.io.NixIO needs (shared/reference/neo-nix-grpc.md).
 #include "server/nix_writer.h"
 
-#include <dlfcn.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -19,38 +17,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hdf5.h"
-
-namespace {
-
-// A disk that fills up: from the first large write to `path` (raw signal
-// data, the bulk of a file) on, every write to it fails with ENOSPC. HDF5's
-// POSIX driver writes with pwrite, and this definition takes precedence over
-// libc's for libhdf5 as well.
-struct FullDisk {
-  std::string path;
-  bool full = false;
-} full_disk;
-
-bool WritesTo(int descriptor, const std::string& path) {
-  char target[4096];
-  const ssize_t length =
-      readlink(("/proc/self/fd/" + std::to_string(descriptor)).c_str(), target, sizeof(target));
-  return length >= 0 && std::string(target, length) == path;
-}
-
-}  // namespace
-
-extern "C" ssize_t pwrite(int descriptor, const void* data, size_t count, off_t offset) {
-  static const auto real_pwrite =
-      reinterpret_cast<ssize_t (*)(int, const void*, size_t, off_t)>(dlsym(RTLD_NEXT, "pwrite"));
-  if (!full_disk.path.empty() && WritesTo(descriptor, full_disk.path) &&
-      (full_disk.full || count >= 100'000)) {
-    full_disk.full = true;
-    errno = ENOSPC;
-    return -1;
-  }
-  return real_pwrite(descriptor, data, count, offset);
-}
+#include "server/full_disk_for_test.h"
 
 namespace spikeserve::server {
 namespace {
@@ -593,10 +560,11 @@ TEST(NixWriterFiles, FullDiskIsReportedAndLeavesNothingBehind) {
   const std::string path = TempPath("nix_writer_full_disk.nix");
   NixBlock block = TestBlock();
   block.segments[0].signals.push_back(MakeSignal("big", "mV", 10, 20'000, false, 0.0, 0.1));
-  // As /proc/self/fd shows it.
-  full_disk.path = std::filesystem::weakly_canonical(path).string();
-  const absl::Status status = WriteNixFile(block, path);
-  full_disk = {};
+  absl::Status status;
+  {
+    FullDisk full_disk(path);
+    status = WriteNixFile(block, path);
+  }
 
   EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
   EXPECT_THAT(status.message(), HasSubstr(path));

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "engine/errors.h"
@@ -548,26 +549,31 @@ grpc::Status SimulatorService::SaveProjection(grpc::ServerContext* context,
                                               v1::SaveProjectionResponse* response) {
   RpcLog log("SaveProjection", request->session_id());
   const std::string format = request->format().empty() ? "list" : request->format();
-  if (format == "array") {
-    return log.Finish(engine::Unimplemented("format",
-                                            "the \"array\" format is not implemented yet on the "
-                                            "server; use \"list\" or \"hdf5\" (PyNN's "
-                                            "Projection.save writes arrays on the client)"),
-                      context);
-  }
-  if (format != "list" && format != "hdf5") {
+  if (format != "list" && format != "hdf5" && format != "array") {
     return log.Finish(
-        engine::InvalidArgument("format", engine::reason::kOutOfRange,
-                                "format must be \"list\" (text) or \"hdf5\"; got \"" + format +
-                                    "\""),
+        engine::InvalidArgument(
+            "format", engine::reason::kOutOfRange,
+            "format must be \"list\" (text), \"hdf5\" or \"array\"; got \"" + format + "\""),
         context);
   }
+  // "array" is PyNN's matrix layout, in HDF5 when the path ends in .h5.
+  const bool hdf5 =
+      format == "hdf5" || (format == "array" && absl::EndsWith(request->path(), ".h5"));
   absl::StatusOr<std::string> target =
-      format == "hdf5" ? ExportPath(options_.data_dir, request->path(), "an HDF5 file", {".h5"})
-                       : ExportPath(options_.data_dir, request->path(), "a text file", {});
+      hdf5 ? ExportPath(options_.data_dir, request->path(), "an HDF5 file", {".h5"})
+           : ExportPath(options_.data_dir, request->path(), "a text file", {});
   if (!target.ok()) return log.Finish(target.status(), context);
   std::vector<std::string> names(request->names().begin(), request->names().end());
-  if (names.empty()) names = {"weight", "delay"};
+  if (names.empty())
+    names = format == "array" ? std::vector<std::string>{"weight"}
+                              : std::vector<std::string>{"weight", "delay"};
+  if (format == "array" && names.size() != 1) {
+    return log.Finish(engine::InvalidArgument("names", engine::reason::kWrongLength,
+                                              "the array layout holds one attribute, as PyNN's "
+                                              "Projection.save(format=\"array\") does; got " +
+                                                  std::to_string(names.size())),
+                      context);
+  }
   return log.Finish(
       WithSession(sessions_, request->session_id(),
                   [&](Session&, engine::Simulation& simulation) -> absl::Status {
@@ -577,10 +583,13 @@ grpc::Status SimulatorService::SaveProjection(grpc::ServerContext* context,
                     absl::StatusOr<engine::ConnectionTable> table =
                         simulation.GetConnections(request->projection_id(), names);
                     if (!table.ok()) return table.status();
-                    absl::Status written =
-                        format == "hdf5"
-                            ? WriteProjectionHdf5(*table, names, info->label, *target)
-                            : WriteProjectionText(*table, names, *target);
+                    absl::StatusOr<ProjectionRows> rows =
+                        format == "array"
+                            ? ArrayLayout(*table, names[0], info->pre_size, info->post_size)
+                            : ListLayout(*table, names);
+                    if (!rows.ok()) return rows.status();
+                    absl::Status written = hdf5 ? WriteProjectionHdf5(*rows, info->label, *target)
+                                                : WriteProjectionText(*rows, *target);
                     if (!written.ok()) return written;
                     response->set_path(request->path());
                     response->set_num_connections(table->pre.size());
@@ -823,10 +832,10 @@ grpc::Status SimulatorService::ExportData(grpc::ServerContext* context,
                                                   request->format() + "\""),
                       context);
   }
-  absl::StatusOr<std::string> target = request->path().empty()
-                                           ? ExportScratchPath(options_.data_dir)
-                                           : ExportPath(options_.data_dir, request->path(),
-                                                        "a NIX file", {".h5", ".nix"});
+  absl::StatusOr<std::string> target =
+      request->path().empty()
+          ? ExportScratchPath(options_.data_dir)
+          : ExportPath(options_.data_dir, request->path(), "a NIX file", {".h5", ".nix"});
   if (!target.ok()) return log.Finish(target.status(), context);
   std::map<std::string, NixValue> annotations;
   for (const auto& [key, value] : request->block_annotations()) {

@@ -113,7 +113,7 @@ def test_clearing_restarts_the_current_segment(session):
     assert signal.values.shape == (51, 2)
 
 
-def test_save_projection_writes_pynn_list_text_and_hdf5_on_the_server(session, server):
+def test_save_projection_writes_pynn_list_and_array_layouts_on_the_server(session, server):
     import os
 
     import h5py
@@ -147,8 +147,23 @@ def test_save_projection_writes_pynn_list_text_and_hdf5_on_the_server(session, s
         assert f.readline() == "# columns = ['i', 'j', 'weight']\n"
     np.testing.assert_array_equal(np.loadtxt(path, ndmin=2), expected[:, :3])
 
+    # The array layout: PyNN's matrix, 0 where unconnected, multapses summed.
+    matrix = np.zeros((5, 4))
+    np.add.at(matrix, (i, j), columns["weight"])
+    session.save_projection(projection.projection_id, "conn/weights.txt", ["weight"], "array")
+    path = os.path.join(server.data_dir, "conn", "weights.txt")
+    with open(path) as f:
+        assert f.readline() == "# columns = ['weight']\n"
+    np.testing.assert_array_equal(np.loadtxt(path, ndmin=2), matrix)
+    session.save_projection(projection.projection_id, "conn/delays.h5", ["delay"], "array")
+    with h5py.File(os.path.join(server.data_dir, "conn", "delays.h5"), "r") as f:
+        delays = np.zeros((5, 4))
+        delays[i, j] = 1.5
+        np.testing.assert_array_equal(f["data"][:], delays)
+
     for kwargs, code, field in [
-            ({"format": "array"}, grpc.StatusCode.UNIMPLEMENTED, "format"),
+            ({"format": "array", "names": ["weight", "delay"]}, grpc.StatusCode.INVALID_ARGUMENT,
+             "names"),
             ({"format": "csv"}, grpc.StatusCode.INVALID_ARGUMENT, "format"),
             ({"path": "../outside.h5", "format": "hdf5"}, grpc.StatusCode.INVALID_ARGUMENT, "path"),
             ({"path": "x.txt", "format": "hdf5"}, grpc.StatusCode.INVALID_ARGUMENT, "path"),

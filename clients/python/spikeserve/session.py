@@ -241,8 +241,10 @@ class Session:
                 {name: joined(parts, np.float64) for name, parts in columns.items()})
 
     def save_projection(self, projection_id, path, names=(), format="list"):
-        """Has the server write the projection to `path` under its data directory
-        ("list" text or "hdf5"); returns the SaveProjectionResponse."""
+        """Has the server write the projection to `path` under its data directory:
+        format "list" (PyNN's list layout as text), "hdf5" (the list layout as
+        HDF5) or "array" (PyNN's matrix of one attribute, as text or, for a .h5
+        path, HDF5); returns the SaveProjectionResponse."""
         return self._call(self._stub.SaveProjection, simulator_pb2.SaveProjectionRequest(
             session_id=self.id, projection_id=projection_id, names=list(names), format=format,
             path=path))

@@ -197,9 +197,11 @@ class Projection(common.Projection):
     @translated
     def save_on_server(self, attribute_names, path, format="hdf5"):
         """spikeserve's own Projection.save: the server writes the connections
-        (PyNN's "list" layout: i, j, attributes) to `path`, relative to its data
-        directory; `format` "hdf5" (PyNN's HDF5ArrayFile layout, .h5) or "list"
-        (PyNN's text). Returns the number of connections written."""
+        to `path`, relative to its data directory; `format` "hdf5" (PyNN's list
+        layout, i, j, attributes, as its HDF5ArrayFile writes it, .h5), "list"
+        (the list layout as PyNN's text) or "array" (PyNN's n_pre x n_post matrix
+        of one attribute, 0 where unconnected, as text or, for a .h5 path,
+        HDF5). Returns the number of connections written."""
         if attribute_names in ("all", "connections"):
             attribute_names = self.synapse_type.get_parameter_names()
         elif isinstance(attribute_names, str):
