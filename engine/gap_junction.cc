@@ -13,7 +13,7 @@ void GapJunctions::ForEach(const F& f) const {
   const Projection& p = synapses_;
   for (uint32_t row = 0; row < pre_.size(); ++row)
     for (uint64_t r = p.run_begin(row); r < p.run_begin(row + 1); ++r)
-      for (uint64_t k = p.runs()[r].begin; k < p.runs()[r].end; ++k) {
+      for (uint64_t k = p.run_start(r); k < p.run_start(r + 1); ++k) {
         const PostTarget& t = p.post_targets()[p.post()[k]];
         f(pre_[row].first, pre_[row].second, post_populations_[t.part], t.index, p.weights()[k]);
       }

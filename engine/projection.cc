@@ -55,10 +55,10 @@ std::vector<uint64_t> Projection::SetUniformDelay(uint16_t steps) {
   runs_.clear();
   for (uint32_t i = 0; i < num_rows(); ++i) {
     run_begin_[i] = runs_.size();
-    if (row_start_[i + 1] > row_start_[i])
-      runs_.push_back({row_start_[i], row_start_[i + 1], steps});
+    if (row_start_[i + 1] > row_start_[i]) runs_.push_back({row_start_[i], steps});
   }
   run_begin_[num_rows()] = runs_.size();
+  runs_.push_back({post_.size(), 0});
   runs_.shrink_to_fit();
   return {};
 }
@@ -72,7 +72,8 @@ std::vector<uint32_t> Projection::PrePositions() const {
 
 std::vector<uint16_t> Projection::Delays() const {
   std::vector<uint16_t> d(post_.size());
-  for (const DelayRun& r : runs_) std::fill(d.begin() + r.begin, d.begin() + r.end, r.delay);
+  for (uint64_t r = 0; r < num_runs(); ++r)
+    std::fill(d.begin() + run_start(r), d.begin() + run_start(r + 1), run_delay(r));
   return d;
 }
 
@@ -96,11 +97,11 @@ std::vector<uint64_t> Projection::CanonicalOrder() const {
 }
 
 std::pair<uint16_t, uint16_t> Projection::DelayRange() const {
-  if (runs_.empty()) return {0, 0};
+  if (num_runs() == 0) return {0, 0};
   std::pair<uint16_t, uint16_t> range{UINT16_MAX, 0};
-  for (const DelayRun& r : runs_) {
-    range.first = std::min(range.first, r.delay);
-    range.second = std::max(range.second, r.delay);
+  for (uint64_t r = 0; r < num_runs(); ++r) {
+    range.first = std::min(range.first, run_delay(r));
+    range.second = std::max(range.second, run_delay(r));
   }
   return range;
 }
@@ -147,11 +148,11 @@ std::vector<uint64_t> Projection::SetDelays(const std::vector<uint16_t>& steps) 
   for (uint32_t i = 0; i < num_rows(); ++i) {
     run_begin_[i] = runs_.size();
     for (uint64_t k = row_start_[i]; k < row_start_[i + 1]; ++k) {
-      if (k == row_start_[i] || (*d)[k] != (*d)[k - 1]) runs_.push_back({k, k + 1, (*d)[k]});
-      runs_.back().end = k + 1;
+      if (k == row_start_[i] || (*d)[k] != (*d)[k - 1]) runs_.push_back({k, (*d)[k]});
     }
   }
   run_begin_[num_rows()] = runs_.size();
+  runs_.push_back({post_.size(), 0});
   runs_.shrink_to_fit();
   return perm;
 }
@@ -161,23 +162,23 @@ std::vector<uint32_t> Projection::MemberCuts(
   const uint32_t members = static_cast<uint32_t>(owned.size());
   const size_t parts = post_rings_.size();
   const size_t stride = parts * members + 1;
-  std::vector<uint32_t> cuts(runs_.size() * stride);
-  for (size_t r = 0; r < runs_.size(); ++r) {
+  std::vector<uint32_t> cuts(num_runs() * stride);
+  for (uint64_t r = 0; r < num_runs(); ++r) {
+    const uint64_t begin = run_start(r), end = run_start(r + 1);
     uint32_t* c = cuts.data() + r * stride;
     // Segment (part, member) is number part * members + member; the run's
     // synapses must go through the segments in ascending order.
     size_t segment = 0;
     c[0] = 0;
-    for (uint64_t k = runs_[r].begin; k < runs_[r].end; ++k) {
+    for (uint64_t k = begin; k < end; ++k) {
       const PostTarget& t = post_targets_[post_[k]];
       uint32_t member = 0;
       while (member + 1 < members && t.index >= owned[member].at(t.part).end) ++member;
       const size_t s = t.part * members + member;
       if (s < segment) return {};
-      for (; segment < s; ++segment) c[segment + 1] = static_cast<uint32_t>(k - runs_[r].begin);
+      for (; segment < s; ++segment) c[segment + 1] = static_cast<uint32_t>(k - begin);
     }
-    for (; segment < stride - 1; ++segment)
-      c[segment + 1] = static_cast<uint32_t>(runs_[r].end - runs_[r].begin);
+    for (; segment < stride - 1; ++segment) c[segment + 1] = static_cast<uint32_t>(end - begin);
   }
   return cuts;
 }

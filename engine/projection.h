@@ -31,11 +31,12 @@
 
 namespace spikeserve::engine {
 
-// Synapses [begin, end) of a row have `delay`.
+// A delay run: the synapses from `begin` up to the next run's begin have
+// `delay`. Runs cover the synapses in storage order, rows one after the
+// other, so a run needs no end of its own: 8 bytes each.
 struct DelayRun {
-  uint64_t begin;  // synapse indices
-  uint64_t end;
-  uint16_t delay;  // steps, >= 1
+  uint64_t begin : 48;  // synapse index
+  uint64_t delay : 16;  // steps, >= 1
 };
 
 // Where a post position lives: which of the projection's post ring buffers,
@@ -65,10 +66,13 @@ class Projection {
   const std::vector<double>& weights() const { return weight_; }
   const std::vector<PostTarget>& post_targets() const { return post_targets_; }
 
-  // Delay runs of `row`: runs()[run_begin(row) .. run_begin(row + 1)).
+  // Delay runs of `row`: run_begin(row) .. run_begin(row + 1) - 1. Run r
+  // holds synapses [run_start(r), run_start(r + 1)).
   uint64_t row_start(uint32_t row) const { return row_start_[row]; }
   uint64_t run_begin(uint32_t row) const { return run_begin_[row]; }
-  const std::vector<DelayRun>& runs() const { return runs_; }
+  uint64_t num_runs() const { return runs_.size() - 1; }
+  uint64_t run_start(uint64_t r) const { return runs_[r].begin; }
+  uint16_t run_delay(uint64_t r) const { return runs_[r].delay; }
 
   // Pre position and delay (steps) of every synapse, in storage order.
   std::vector<uint32_t> PrePositions() const;
@@ -95,11 +99,12 @@ class Projection {
     // One slot lookup per run and post population, not per synapse.
     absl::InlinedVector<double*, 4> slots(post_rings_.size());
     for (uint64_t r = run_begin_[row]; r < run_begin_[row + 1]; ++r) {
-      const uint64_t arrival = spike_step + runs_[r].delay;
+      const uint64_t arrival = spike_step + run_delay(r);
+      const uint64_t begin = run_start(r), end = run_start(r + 1);
       for (size_t part = 0; part < slots.size(); ++part)
         slots[part] = post_rings_[part]->Slot(receptor_, arrival);
       if (part_end_.empty()) {
-        for (uint64_t k = runs_[r].begin; k < runs_[r].end; ++k) {
+        for (uint64_t k = begin; k < end; ++k) {
           const PostTarget& t = post_targets_[post_[k]];
           slots[t.part][t.index] += weight_[k] * m;
         }
@@ -108,7 +113,7 @@ class Projection {
       // A run ascends by post position, so it meets the parts in order; the
       // cell index follows from the position without a lookup.
       size_t part = 0;
-      for (uint64_t k = runs_[r].begin; k < runs_[r].end; ++k) {
+      for (uint64_t k = begin; k < end; ++k) {
         const uint32_t position = post_[k];
         while (position >= part_end_[part]) ++part;
         slots[part][position + part_shift_[part]] += weight_[k] * m;
@@ -122,8 +127,8 @@ class Projection {
   template <class F>
   void ForEachSynapse(uint32_t row, uint64_t spike_step, F&& f) const {
     for (uint64_t r = run_begin_[row]; r < run_begin_[row + 1]; ++r) {
-      const uint64_t arrival = spike_step + runs_[r].delay;
-      for (uint64_t k = runs_[r].begin; k < runs_[r].end; ++k) f(k, arrival);
+      const uint64_t arrival = spike_step + run_delay(r);
+      for (uint64_t k = run_start(r), end = run_start(r + 1); k < end; ++k) f(k, arrival);
     }
   }
 
@@ -135,7 +140,7 @@ class Projection {
 
   // Where the synapses of each (post part, member) pair begin within each
   // delay run, when members own disjoint post cells (owned[member][part]):
-  // runs() x (parts x members + 1) offsets from the run's first synapse, or
+  // num_runs() x (parts x members + 1) offsets from the run's first synapse, or
   // {} when some run does not keep each pair's synapses together (a post
   // population listed twice in the post cell set).
   std::vector<uint32_t> MemberCuts(const std::vector<std::vector<CellRange>>& owned) const;
@@ -151,12 +156,13 @@ class Projection {
     const size_t parts = post_rings_.size();
     const size_t stride = parts * members + 1;
     for (uint64_t r = run_begin_[row]; r < run_begin_[row + 1]; ++r) {
-      const uint64_t arrival = spike_step + runs_[r].delay;
+      const uint64_t arrival = spike_step + run_delay(r);
+      const uint64_t begin = run_start(r), end = run_start(r + 1);
       for (size_t part = 0; part < parts; ++part) {
         double* slot = post_rings_[part]->Slot(receptor_, arrival);
         if (!cuts.empty()) {
           const uint32_t* c = cuts.data() + r * stride + part * members + member;
-          const uint64_t b = runs_[r].begin + c[0], e = runs_[r].begin + c[1];
+          const uint64_t b = begin + c[0], e = begin + c[1];
           if (part_end_.empty()) {
             for (uint64_t k = b; k < e; ++k) slot[post_targets_[post_[k]].index] += weight_[k] * m;
           } else {
@@ -165,7 +171,7 @@ class Projection {
           continue;
         }
         const CellRange& mine = owned[part];
-        for (uint64_t k = runs_[r].begin; k < runs_[r].end; ++k) {
+        for (uint64_t k = begin; k < end; ++k) {
           const PostTarget& t = post_targets_[post_[k]];
           // Unsigned: one comparison tests both ends of the range.
           if (t.part == part && t.index - mine.begin < mine.end - mine.begin)
@@ -181,7 +187,7 @@ class Projection {
   uint32_t receptor_;
   std::vector<uint64_t> row_start_;  // n_pre + 1 synapse offsets
   std::vector<uint64_t> run_begin_;  // n_pre + 1 offsets into runs_
-  std::vector<DelayRun> runs_;
+  std::vector<DelayRun> runs_;       // plus one past the last, whose begin is size()
   struct TieRank {
     uint64_t synapse;  // storage index
     uint32_t rank;     // >= 1

@@ -27,7 +27,7 @@ TEST(ProjectionTest, MillionStaticSynapsesFitInTwelveAndAHalfBytesEach) {
   std::printf("static projection: %llu synapses, %.4f bytes/synapse\n",
               static_cast<unsigned long long>(p.size()), bytes);
   EXPECT_LE(bytes, 12.5);
-  EXPECT_EQ(p.runs().size(), n_pre);  // one delay run per row
+  EXPECT_EQ(p.num_runs(), n_pre);  // one delay run per row
 }
 
 TEST(ProjectionTest, SetDelaysGroupsRowsByDelayAndCarriesWeights) {
@@ -41,7 +41,7 @@ TEST(ProjectionTest, SetDelaysGroupsRowsByDelayAndCarriesWeights) {
   EXPECT_EQ(p.post(), (std::vector<uint32_t>{1, 0, 2, 1}));
   EXPECT_EQ(p.weights(), (std::vector<double>{0.2, 0.1, 0.3, 0.4}));
   EXPECT_EQ(p.Delays(), (std::vector<uint16_t>{1, 3, 3, 2}));
-  EXPECT_EQ(p.runs().size(), 3u);
+  EXPECT_EQ(p.num_runs(), 3u);
   EXPECT_EQ(p.DelayRange(), (std::pair<uint16_t, uint16_t>{1, 3}));
   // Back to one delay: rows sorted by post again.
   EXPECT_EQ(p.SetDelays({2, 2, 2, 2}), (std::vector<uint64_t>{1, 0, 2, 3}));
@@ -70,7 +70,7 @@ TEST(ProjectionTest, SetUniformDelayEqualsSetDelaysWithOneValue) {
   EXPECT_EQ(uniform.post(), general.post());
   EXPECT_EQ(uniform.weights(), general.weights());
   EXPECT_EQ(uniform.Delays(), (std::vector<uint16_t>{4, 4, 4, 4}));
-  EXPECT_EQ(uniform.runs().size(), 2u);
+  EXPECT_EQ(uniform.num_runs(), 2u);
   // Already one run per row: no permutation, only the delay changes.
   EXPECT_TRUE(uniform.SetUniformDelay(2).empty());
   EXPECT_EQ(uniform.Delays(), (std::vector<uint16_t>{2, 2, 2, 2}));

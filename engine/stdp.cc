@@ -81,16 +81,16 @@ void Stdp::Prepare(const SynapseRunContext& context) {
     mu_minus_ = p.at("mu_minus");
   }
   // New delays regroup the rows: pre traces start afresh (docs/models.md).
-  const auto& runs = projection_.runs();
-  if (dendritic_.size() != runs.size()) {
-    dendritic_.resize(runs.size());
-    k_plus_.assign(runs.size(), 0.0);
-    last_arrival_.assign(runs.size(), 0);
-    done_.assign(runs.size(), 0);
+  const uint64_t runs = projection_.num_runs();
+  if (dendritic_.size() != runs) {
+    dendritic_.resize(runs);
+    k_plus_.assign(runs, 0.0);
+    last_arrival_.assign(runs, 0);
+    done_.assign(runs, 0);
     arrivals_ = {};
   }
   const double f = p.at("dendritic_delay_fraction");
-  for (size_t r = 0; r < runs.size(); ++r) dendritic_[r] = std::lround(f * runs[r].delay);
+  for (uint64_t r = 0; r < runs; ++r) dendritic_[r] = std::lround(f * projection_.run_delay(r));
 }
 
 void Stdp::ResetTime() {
@@ -120,7 +120,7 @@ double Stdp::Depressed(double w, double k) const {
 void Stdp::Deliver(uint32_t row, uint64_t spike_step, uint32_t multiplicity) {
   const Projection& p = projection_;
   for (uint64_t r = p.run_begin(row); r < p.run_begin(row + 1); ++r)
-    arrivals_.push({spike_step + p.runs()[r].delay, r, spike_step, multiplicity});
+    arrivals_.push({spike_step + p.run_delay(r), r, spike_step, multiplicity});
 }
 
 void Stdp::Potentiate(uint64_t r, int64_t bound) {
@@ -128,7 +128,7 @@ void Stdp::Potentiate(uint64_t r, int64_t bound) {
   const Projection& p = projection_;
   const int64_t dd = dendritic_[r];
   std::vector<double>& w = projection_.weights();
-  for (uint64_t k = p.runs()[r].begin; k < p.runs()[r].end; ++k) {
+  for (uint64_t k = p.run_start(r); k < p.run_start(r + 1); ++k) {
     const auto& a = archive_[p.post()[k]];
     // Post spikes with done < p + dd <= bound.
     auto it = std::upper_bound(a.begin(), a.end(), done_[r] - dd,
@@ -149,9 +149,9 @@ void Stdp::Step(uint64_t step) {
     arrivals_.pop();
     const uint64_t r = e.run;
     const int64_t dd = dendritic_[r];
-    const int64_t arrival = static_cast<int64_t>(e.spike_step) + p.runs()[r].delay - dd;
+    const int64_t arrival = static_cast<int64_t>(e.spike_step) + p.run_delay(r) - dd;
     Potentiate(r, arrival);
-    for (uint64_t k = p.runs()[r].begin; k < p.runs()[r].end; ++k) {
+    for (uint64_t k = p.run_start(r); k < p.run_start(r + 1); ++k) {
       const uint32_t q = p.post()[k];
       const auto& a = archive_[q];
       const auto last = LastBefore(a.begin(), a.end(), arrival - dd);
@@ -200,7 +200,7 @@ void Stdp::Finish(uint64_t step) {
   while (!pending.empty()) {
     const Arrival& e = pending.top();
     const int64_t arrival =
-        static_cast<int64_t>(e.spike_step) + projection_.runs()[e.run].delay - dendritic_[e.run];
+        static_cast<int64_t>(e.spike_step) + projection_.run_delay(e.run) - dendritic_[e.run];
     bound[e.run] = std::min(bound[e.run], arrival);
     pending.pop();
   }

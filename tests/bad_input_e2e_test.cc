@@ -185,17 +185,19 @@ TEST_F(BadInputTest, ArrayBytesThatAreNotWholeValues) {
   EXPECT_EQ(result.error.field(), "parameters.tau_m.array.f64le");
 }
 
-TEST_F(BadInputTest, UnimplementedPartsSaySo) {
+TEST_F(BadInputTest, ArrayLayoutTakesOneAttribute) {
   v1::SaveProjectionRequest request;
   request.set_session_id(session_);
-  request.set_format("array");  // written by PyNN on the client
+  request.set_format("array");
+  request.add_names("weight");
+  request.add_names("delay");
   request.set_path("weights.txt");
   v1::SaveProjectionResponse response;
   CallResult result = client_->Call(&v1::Simulator::Stub::SaveProjection, request, &response);
-  EXPECT_EQ(result.code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_EQ(result.error.reason(), "NOT_IMPLEMENTED");
-  EXPECT_EQ(result.error.field(), "format");
-  EXPECT_THAT(result.message(), HasSubstr("not implemented yet"));
+  EXPECT_EQ(result.code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(result.error.reason(), "WRONG_LENGTH");
+  EXPECT_EQ(result.error.field(), "names");
+  EXPECT_THAT(result.message(), HasSubstr("one attribute"));
 }
 
 TEST_F(BadInputTest, ExportPathsStayInsideTheDataDirectory) {
