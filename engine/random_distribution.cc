@@ -138,8 +138,13 @@ absl::StatusOr<Distribution> Distribution::Create(const RandomSpec& spec,
     if (it == spec.parameters.end())
       return InvalidArgument(pf, reason::kMissing,
                              absl::StrCat("distribution '", info->name, "' requires '", name, "'"));
-    if (!std::isfinite(it->second))
-      return InvalidArgument(pf, reason::kNotFinite, absl::StrCat("'", name, "' must be finite"));
+    // The clipping bounds may be infinite: PyNN's own defaults are -inf and inf.
+    const bool bound = name == "low" || name == "high";
+    const bool clipped = info->name == "normal_clipped" || info->name == "normal_clipped_to_boundary";
+    if (std::isnan(it->second) || (!std::isfinite(it->second) && !(bound && clipped)))
+      return InvalidArgument(pf, reason::kNotFinite,
+                             absl::StrCat("'", name, "' must be finite",
+                                          clipped ? " (low and high may be infinite)" : ""));
     p[i] = it->second;
   }
   Kind kind = Kind::kUniform;
@@ -161,6 +166,8 @@ absl::StatusOr<Distribution> Distribution::Create(const RandomSpec& spec,
     case Kind::kNormalClippedToBoundary:
       if (p[1] < 0) return bad("sigma", "sigma must be >= 0");
       if (!(p[2] <= p[3])) return bad("high", "high must be >= low");
+      if (p[2] == INFINITY) return bad("low", "low must be < inf");
+      if (p[3] == -INFINITY) return bad("high", "high must be > -inf");
       if (kind == Kind::kNormalClipped && p[1] == 0 && (p[0] < p[2] || p[0] > p[3]))
         return bad("mu", "with sigma 0, mu must lie in [low, high]");
       break;
