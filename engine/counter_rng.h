@@ -45,10 +45,24 @@ class CounterRng {
  public:
   // `a` and `b` go into the counter (collision-free for a < 2^32, any b);
   // `c` and the high half of `a` are hashed into the key with seed and purpose.
-  CounterRng(uint64_t seed, RngPurpose purpose, uint64_t a, uint64_t b = 0, uint64_t c = 0) {
-    const uint64_t key =
-        HashCombine(HashCombine(HashCombine(seed, static_cast<uint32_t>(purpose)), c), a >> 32);
-    key_ = {static_cast<uint32_t>(key), static_cast<uint32_t>(key >> 32)};
+  CounterRng(uint64_t seed, RngPurpose purpose, uint64_t a, uint64_t b = 0, uint64_t c = 0)
+      : CounterRng(KeyOf(seed, purpose, a, c), a, b) {}
+
+  // The key part of stream (seed, purpose, a, b, c), which depends on a only
+  // through a >> 32: a loop over many streams (one per cell) hashes it once
+  // and makes each stream with the constructor below.
+  struct Key {
+    uint64_t value;
+    uint64_t a_high;  // a >> 32 of the streams it serves
+  };
+  static Key KeyOf(uint64_t seed, RngPurpose purpose, uint64_t a, uint64_t c = 0) {
+    return {HashCombine(HashCombine(HashCombine(seed, static_cast<uint32_t>(purpose)), c), a >> 32),
+            a >> 32};
+  }
+  // The same stream as CounterRng(seed, purpose, a, b, c), `key` being
+  // KeyOf(seed, purpose, a', c) for an a' with a' >> 32 == a >> 32.
+  CounterRng(const Key& key, uint64_t a, uint64_t b) {
+    key_ = {static_cast<uint32_t>(key.value), static_cast<uint32_t>(key.value >> 32)};
     ctr_ = {0, static_cast<uint32_t>(a), static_cast<uint32_t>(b), static_cast<uint32_t>(b >> 32)};
   }
 

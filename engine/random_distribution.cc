@@ -32,10 +32,11 @@ constexpr KindName kKinds[] = {
     {"vonmises", Distribution::Kind::kVonMises},
 };
 
-// Small-mean Poisson by inversion: cost grows with the mean, so only used below 16.
-uint64_t PoissonInversion(CounterRng& rng, double mean) {
+}  // namespace
+
+uint64_t PoissonInversion(CounterRng& rng, double mean, double exp_minus_mean) {
   const double u = rng.Uniform();
-  double p = std::exp(-mean), cdf = p;
+  double p = exp_minus_mean, cdf = p;
   uint64_t k = 0;
   while (u > cdf && p > 0.0) {
     ++k;
@@ -45,7 +46,6 @@ uint64_t PoissonInversion(CounterRng& rng, double mean) {
   return k;
 }
 
-}  // namespace
 
 double StandardNormal(CounterRng& rng) {
   // Box-Muller without caching the second value: a draw must be a pure
@@ -96,17 +96,17 @@ uint64_t BinomialCount(CounterRng& rng, uint64_t n, double p) {
 }
 
 uint64_t PoissonCount(CounterRng& rng, double mean) {
-  // Ahrens & Dieter's gamma splitting keeps the inversion cost bounded and the
-  // result exact for any mean.
+  // Ahrens & Dieter's gamma splitting keeps the inversion cost (which grows
+  // with the mean) bounded and the result exact for any mean.
   uint64_t result = 0;
-  while (mean > 16.0) {
+  while (mean > kPoissonInversionMaxMean) {
     const uint64_t m = static_cast<uint64_t>(mean * 0.875);
     const double g = StandardGamma(rng, static_cast<double>(m));
     if (g > mean) return result + BinomialCount(rng, m - 1, mean / g);
     result += m;
     mean -= g;
   }
-  return mean > 0.0 ? result + PoissonInversion(rng, mean) : result;
+  return mean > 0.0 ? result + PoissonInversion(rng, mean, std::exp(-mean)) : result;
 }
 
 absl::StatusOr<Distribution> Distribution::Create(const RandomSpec& spec,

@@ -46,6 +46,10 @@ class Distribution {
 double StandardNormal(CounterRng& rng);
 double StandardGamma(CounterRng& rng, double shape);
 uint64_t PoissonCount(CounterRng& rng, double mean);
+// PoissonCount's draw for 0 < mean <= kPoissonInversionMaxMean, by inversion
+// of one uniform; callers drawing often with one mean pass exp(-mean) computed once.
+inline constexpr double kPoissonInversionMaxMean = 16.0;
+uint64_t PoissonInversion(CounterRng& rng, double mean, double exp_minus_mean);
 uint64_t BinomialCount(CounterRng& rng, uint64_t n, double p);
 
 }  // namespace spikeserve::engine
