@@ -35,15 +35,12 @@ constexpr KindName kKinds[] = {
 }  // namespace
 
 uint64_t PoissonInversion(CounterRng& rng, double mean, double exp_minus_mean) {
-  const double u = rng.Uniform();
-  double p = exp_minus_mean, cdf = p;
-  uint64_t k = 0;
-  while (u > cdf && p > 0.0) {
-    ++k;
-    p *= mean / static_cast<double>(k);
-    cdf += p;
-  }
-  return k;
+  return PoissonInversionFrom(rng.Uniform(), mean, {0, exp_minus_mean, exp_minus_mean});
+}
+
+uint64_t PoissonInversionFrom(double u, double mean, PoissonTerm term) {
+  while (u > term.cdf && term.p > 0.0) term = NextPoissonTerm(term, mean);
+  return term.k;
 }
 
 

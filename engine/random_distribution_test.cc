@@ -3,6 +3,7 @@
 #include <cmath>
 #include <vector>
 
+#include "engine/counter_rng_lanes.h"
 #include "engine/errors.h"
 #include "gtest/gtest.h"
 
@@ -112,6 +113,21 @@ TEST(CounterRngTest, StreamsArePureFunctionsOfTheirKeys) {
     const uint32_t x = a.NextU32();
     EXPECT_EQ(x, b.NextU32());
     EXPECT_NE(x, c.NextU32());
+  }
+}
+
+TEST(CounterRngTest, FirstUniformsAreEachStreamsFirstUniform) {
+  // Batches of several lengths (vector bodies and remainders), a key with a
+  // high half, counters with a high half.
+  for (uint32_t n : {1u, 7u, 64u, 131u}) {
+    const uint64_t a = (uint64_t{3} << 32) + 0xFFFFFF00u, b = (uint64_t{5} << 32) + 17;
+    const CounterRng::Key key = CounterRng::KeyOf(99, RngPurpose::kTest, a, 4);
+    std::vector<double> u(n);
+    FirstUniforms(key, a, b, n, u.data());
+    for (uint32_t l = 0; l < n; ++l) {
+      CounterRng rng(99, RngPurpose::kTest, a + l, b, 4);
+      ASSERT_EQ(u[l], rng.Uniform()) << "lane " << l << " of " << n;
+    }
   }
 }
 

@@ -8,8 +8,11 @@
 // equally reproducible trial (PyNN backends also give new spikes after reset).
 // Since a count depends on nothing but its stream, threads may draw disjoint
 // ranges of cells (Splittable). Background drives (the microcircuit's 77,169
-// sources of 13-23 kHz) make this draw the hot loop: the stream key is hashed
-// once per step and exp(-mean) once per run, not per cell and step.
+// sources of 12-23 kHz) make this draw the hot loop, so it is done in
+// batches: the uniforms of a batch of cells at once (counter_rng_lanes.h),
+// each inverted against a table of its mean's cumulative probabilities,
+// built once per run and shared by the cells of equal rate. The counts are
+// exactly PoissonCount's on the same streams.
 #ifndef SPIKESERVE_ENGINE_SPIKE_SOURCE_POISSON_H_
 #define SPIKESERVE_ENGINE_SPIKE_SOURCE_POISSON_H_
 
@@ -18,6 +21,7 @@
 #include <vector>
 
 #include "engine/cell_group.h"
+#include "engine/random_distribution.h"
 #include "engine/spike_source_window.h"
 
 namespace spikeserve::engine {
@@ -36,10 +40,21 @@ class SpikeSourcePoisson : public CellGroup {
   const std::vector<double>* Variable(const std::string&) const override { return nullptr; }
 
  private:
+  // P(<= k) for k < kTerms as the inversion (random_distribution.h) computes
+  // them, +inf past a term that underflows to 0 (the inversion stops there);
+  // `last` resumes the inversion for counts >= kTerms.
+  static constexpr int kTerms = 16;
+  struct CountTable {
+    double cdf[kTerms];
+    PoissonTerm last;
+  };
+  static constexpr uint32_t kNoTable = UINT32_MAX;  // mean 0 or above the inversion's range
+
   const CellGroupContext context_;
   uint64_t trial_ = 0;
-  std::vector<double> mean_;            // expected spikes per step
-  std::vector<double> exp_minus_mean_;  // exp(-mean_)
+  std::vector<double> mean_;       // expected spikes per step
+  std::vector<uint32_t> table_;    // per cell: index into tables_, or kNoTable
+  std::vector<CountTable> tables_;  // one per distinct mean
   std::vector<StepWindow> window_;
 };
 
