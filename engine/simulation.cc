@@ -609,14 +609,15 @@ class Simulation::Impl {
   // least this many cells for splitting a step to pay.
   static constexpr uint64_t kMinCellsPerMember = 8192;
 
-  // A static projection from a whole (Splittable) population to a whole
-  // population of the same size in which cell i reaches only cell i
-  // (OneToOneConnector; a Poisson background per cell). Its spikes are delivered by the member that
-  // updates the pre cell as soon as it fires: the post cell is in the same
-  // member's range (equal sizes split alike), and the arrival slot, at least
-  // one step ahead, is not the one any member reads now. Which projections
-  // are aligned does not depend on the number of members, so neither does
-  // the order in which a cell's input is summed.
+  // Aligned: a static projection from a whole (Splittable) population to a
+  // whole population of the same size in which cell i reaches only cell i
+  // (OneToOneConnector; a Poisson background per cell). Its spikes are
+  // delivered by the member that updates the pre cell, as soon as it fires:
+  // the post cell is in the same member's range (equal sizes split alike),
+  // and the arrival slot, at least two steps ahead, is not the one any
+  // member reads now. Which projections are aligned does not depend on the
+  // number of members, so neither does the order in which a cell's input is
+  // summed.
   bool Aligned(const ProjectionRecord& rec) const {
     if (!rec.synapses || rec.dynamics || rec.gap || rec.post_populations.size() != 1 ||
         rec.n_pre != rec.n_post || rec.pre_cells.empty())
