@@ -11,7 +11,8 @@ void FirstUniforms(const CounterRng::Key& key, uint64_t a_first, uint64_t b, uin
   // lane without arrays so that the compiler keeps each word in a vector.
   constexpr uint32_t kM0 = CounterRng::kPhiloxM0, kM1 = CounterRng::kPhiloxM1;
   constexpr uint32_t kW0 = CounterRng::kPhiloxW0, kW1 = CounterRng::kPhiloxW1;
-  const uint32_t key0 = static_cast<uint32_t>(key.value), key1 = static_cast<uint32_t>(key.value >> 32);
+  const uint32_t key0 = static_cast<uint32_t>(key.value),
+                 key1 = static_cast<uint32_t>(key.value >> 32);
   const uint32_t b_low = static_cast<uint32_t>(b), b_high = static_cast<uint32_t>(b >> 32);
   const uint32_t a_low = static_cast<uint32_t>(a_first);
   for (uint32_t l = 0; l < n; ++l) {

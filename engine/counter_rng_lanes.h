@@ -16,8 +16,7 @@ namespace spikeserve::engine {
 // u[l] = CounterRng(key, a_first + l, b).Uniform() for l in [0, n), where
 // every a_first + l has key.a_high as its high half (the caller splits
 // ranges that cross a multiple of 2^32).
-void FirstUniforms(const CounterRng::Key& key, uint64_t a_first, uint64_t b, uint32_t n,
-                   double* u);
+void FirstUniforms(const CounterRng::Key& key, uint64_t a_first, uint64_t b, uint32_t n, double* u);
 
 }  // namespace spikeserve::engine
 

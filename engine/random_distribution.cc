@@ -43,7 +43,6 @@ uint64_t PoissonInversionFrom(double u, double mean, PoissonTerm term) {
   return term.k;
 }
 
-
 double StandardNormal(CounterRng& rng) {
   // Box-Muller without caching the second value: a draw must be a pure
   // function of the stream position, never of what was drawn before.
@@ -137,7 +136,8 @@ absl::StatusOr<Distribution> Distribution::Create(const RandomSpec& spec,
                              absl::StrCat("distribution '", info->name, "' requires '", name, "'"));
     // The clipping bounds may be infinite: PyNN's own defaults are -inf and inf.
     const bool bound = name == "low" || name == "high";
-    const bool clipped = info->name == "normal_clipped" || info->name == "normal_clipped_to_boundary";
+    const bool clipped =
+        info->name == "normal_clipped" || info->name == "normal_clipped_to_boundary";
     if (std::isnan(it->second) || (!std::isfinite(it->second) && !(bound && clipped)))
       return InvalidArgument(pf, reason::kNotFinite,
                              absl::StrCat("'", name, "' must be finite",

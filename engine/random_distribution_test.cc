@@ -72,11 +72,13 @@ TEST(RandomDistributionTest, ClippedStaysInBounds) {
 TEST(RandomDistributionTest, ClippedBoundsMayBeInfinite) {
   // PyNN's defaults (low -inf, high inf) and the half-open bounds of published
   // models (a weight clipped at 0 keeps its sign).
-  const Moments half = Sample("normal_clipped", {{"mu", 0}, {"sigma", 1}, {"low", 0}, {"high", INFINITY}});
+  const Moments half =
+      Sample("normal_clipped", {{"mu", 0}, {"sigma", 1}, {"low", 0}, {"high", INFINITY}});
   EXPECT_GE(half.min, 0.0);
   ExpectMoments(half, std::sqrt(2 / M_PI), 1 - 2 / M_PI);  // the half-normal
-  ExpectMoments(Sample("normal_clipped", {{"mu", 3}, {"sigma", 2}, {"low", -INFINITY}, {"high", INFINITY}}),
-                3, 4);
+  ExpectMoments(
+      Sample("normal_clipped", {{"mu", 3}, {"sigma", 2}, {"low", -INFINITY}, {"high", INFINITY}}),
+      3, 4);
   const Moments b = Sample("normal_clipped_to_boundary",
                            {{"mu", 0}, {"sigma", 1}, {"low", -INFINITY}, {"high", 0}});
   EXPECT_EQ(b.max, 0.0);

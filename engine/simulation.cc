@@ -630,7 +630,8 @@ class Simulation::Impl {
       return false;
     const Projection& synapses = *rec.synapses;
     for (uint32_t i = 0; i < rec.n_pre; ++i) {
-      if (rec.pre_cells[i] != std::make_pair(pre, i) || rec.post_cells[i] != std::make_pair(post, i))
+      if (rec.pre_cells[i] != std::make_pair(pre, i) ||
+          rec.post_cells[i] != std::make_pair(post, i))
         return false;
       for (uint64_t k = synapses.row_start(i); k < synapses.row_start(i + 1); ++k)
         if (synapses.post()[k] != i) return false;

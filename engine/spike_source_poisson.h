@@ -52,8 +52,8 @@ class SpikeSourcePoisson : public CellGroup {
 
   const CellGroupContext context_;
   uint64_t trial_ = 0;
-  std::vector<double> mean_;       // expected spikes per step
-  std::vector<uint32_t> table_;    // per cell: index into tables_, or kNoTable
+  std::vector<double> mean_;        // expected spikes per step
+  std::vector<uint32_t> table_;     // per cell: index into tables_, or kNoTable
   std::vector<CountTable> tables_;  // one per distinct mean
   std::vector<StepWindow> window_;
 };

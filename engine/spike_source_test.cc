@@ -90,7 +90,7 @@ TEST(SpikeSourcePoissonTest, RateCvFanoAndWindow) {
 // Per (cell, step) spike counts of a Poisson population of `n` cells over
 // `steps` steps with `threads` threads; also its first global id.
 std::map<std::pair<uint64_t, uint64_t>, uint64_t> PoissonCounts(double rate, int n, int steps,
-                                                                 int threads, uint64_t* first_id) {
+                                                                int threads, uint64_t* first_id) {
   SimulationConfig config;
   config.timestep_ms = kDt;
   config.seed = 11;
@@ -137,7 +137,8 @@ TEST(SpikeSourcePoissonTest, CountsAreTheDocumentedStreamsWhateverTheThreads) {
     // Poisson: variance = mean (5 standard errors of each over 60,000 draws).
     const double m = rate * kDt * 1e-3, draws = n * steps;
     EXPECT_NEAR(sum / draws, m, 5 * std::sqrt(m / draws));
-    EXPECT_NEAR(sq / draws - (sum / draws) * (sum / draws), m, 5 * m * std::sqrt(2.0 / draws) + 0.05 * m);
+    EXPECT_NEAR(sq / draws - (sum / draws) * (sum / draws), m,
+                5 * m * std::sqrt(2.0 / draws) + 0.05 * m);
   }
 }
 
