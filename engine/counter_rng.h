@@ -45,10 +45,24 @@ class CounterRng {
  public:
   // `a` and `b` go into the counter (collision-free for a < 2^32, any b);
   // `c` and the high half of `a` are hashed into the key with seed and purpose.
-  CounterRng(uint64_t seed, RngPurpose purpose, uint64_t a, uint64_t b = 0, uint64_t c = 0) {
-    const uint64_t key =
-        HashCombine(HashCombine(HashCombine(seed, static_cast<uint32_t>(purpose)), c), a >> 32);
-    key_ = {static_cast<uint32_t>(key), static_cast<uint32_t>(key >> 32)};
+  CounterRng(uint64_t seed, RngPurpose purpose, uint64_t a, uint64_t b = 0, uint64_t c = 0)
+      : CounterRng(KeyOf(seed, purpose, a, c), a, b) {}
+
+  // The key part of stream (seed, purpose, a, b, c), which depends on a only
+  // through a >> 32: a loop over many streams (one per cell) hashes it once
+  // and makes each stream with the constructor below.
+  struct Key {
+    uint64_t value;
+    uint64_t a_high;  // a >> 32 of the streams it serves
+  };
+  static Key KeyOf(uint64_t seed, RngPurpose purpose, uint64_t a, uint64_t c = 0) {
+    return {HashCombine(HashCombine(HashCombine(seed, static_cast<uint32_t>(purpose)), c), a >> 32),
+            a >> 32};
+  }
+  // The same stream as CounterRng(seed, purpose, a, b, c), `key` being
+  // KeyOf(seed, purpose, a', c) for an a' with a' >> 32 == a >> 32.
+  CounterRng(const Key& key, uint64_t a, uint64_t b) {
+    key_ = {static_cast<uint32_t>(key.value), static_cast<uint32_t>(key.value >> 32)};
     ctr_ = {0, static_cast<uint32_t>(a), static_cast<uint32_t>(b), static_cast<uint32_t>(b >> 32)};
   }
 
@@ -63,9 +77,19 @@ class CounterRng {
 
   // Uniform in the open interval (0, 1), 53 random bits: safe for log().
   double Uniform() {
-    const uint64_t hi = NextU32() >> 5, lo = NextU32() >> 6;  // 27 + 26 bits
-    return ((hi << 26 | lo) + 0.5) * (1.0 / 9007199254740992.0);
+    const uint32_t first = NextU32();
+    return UniformFromWords(first, NextU32());
   }
+  // Uniform()'s value from its two words (counter_rng_lanes.h makes many at once).
+  static double UniformFromWords(uint32_t first, uint32_t second) {
+    const uint64_t hi = first >> 5, lo = second >> 6;  // 27 + 26 bits
+    // Below 2^53, so the signed conversion (one instruction in AVX-512) is exact.
+    return (static_cast<double>(static_cast<int64_t>(hi << 26 | lo)) + 0.5) *
+           (1.0 / 9007199254740992.0);
+  }
+
+  static constexpr uint32_t kPhiloxM0 = 0xD2511F53, kPhiloxM1 = 0xCD9E8D57;
+  static constexpr uint32_t kPhiloxW0 = 0x9E3779B9, kPhiloxW1 = 0xBB67AE85;
 
   // Uniform integer in [0, n), n > 0; Lemire's method without bias.
   uint64_t Below(uint64_t n) {
@@ -93,13 +117,12 @@ class CounterRng {
  private:
   using Block = std::array<uint32_t, 4>;
   static Block Philox(Block c, std::array<uint32_t, 2> k) {
-    constexpr uint32_t kM0 = 0xD2511F53, kM1 = 0xCD9E8D57, kW0 = 0x9E3779B9, kW1 = 0xBB67AE85;
     for (int round = 0; round < 10; ++round) {
-      const uint64_t p0 = uint64_t{kM0} * c[0], p1 = uint64_t{kM1} * c[2];
+      const uint64_t p0 = uint64_t{kPhiloxM0} * c[0], p1 = uint64_t{kPhiloxM1} * c[2];
       c = {static_cast<uint32_t>(p1 >> 32) ^ c[1] ^ k[0], static_cast<uint32_t>(p1),
            static_cast<uint32_t>(p0 >> 32) ^ c[3] ^ k[1], static_cast<uint32_t>(p0)};
-      k[0] += kW0;
-      k[1] += kW1;
+      k[0] += kPhiloxW0;
+      k[1] += kPhiloxW1;
     }
     return c;
   }

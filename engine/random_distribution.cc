@@ -32,20 +32,16 @@ constexpr KindName kKinds[] = {
     {"vonmises", Distribution::Kind::kVonMises},
 };
 
-// Small-mean Poisson by inversion: cost grows with the mean, so only used below 16.
-uint64_t PoissonInversion(CounterRng& rng, double mean) {
-  const double u = rng.Uniform();
-  double p = std::exp(-mean), cdf = p;
-  uint64_t k = 0;
-  while (u > cdf && p > 0.0) {
-    ++k;
-    p *= mean / static_cast<double>(k);
-    cdf += p;
-  }
-  return k;
+}  // namespace
+
+uint64_t PoissonInversion(CounterRng& rng, double mean, double exp_minus_mean) {
+  return PoissonInversionFrom(rng.Uniform(), mean, {0, exp_minus_mean, exp_minus_mean});
 }
 
-}  // namespace
+uint64_t PoissonInversionFrom(double u, double mean, PoissonTerm term) {
+  while (u > term.cdf && term.p > 0.0) term = NextPoissonTerm(term, mean);
+  return term.k;
+}
 
 double StandardNormal(CounterRng& rng) {
   // Box-Muller without caching the second value: a draw must be a pure
@@ -96,17 +92,17 @@ uint64_t BinomialCount(CounterRng& rng, uint64_t n, double p) {
 }
 
 uint64_t PoissonCount(CounterRng& rng, double mean) {
-  // Ahrens & Dieter's gamma splitting keeps the inversion cost bounded and the
-  // result exact for any mean.
+  // Ahrens & Dieter's gamma splitting keeps the inversion cost (which grows
+  // with the mean) bounded and the result exact for any mean.
   uint64_t result = 0;
-  while (mean > 16.0) {
+  while (mean > kPoissonInversionMaxMean) {
     const uint64_t m = static_cast<uint64_t>(mean * 0.875);
     const double g = StandardGamma(rng, static_cast<double>(m));
     if (g > mean) return result + BinomialCount(rng, m - 1, mean / g);
     result += m;
     mean -= g;
   }
-  return mean > 0.0 ? result + PoissonInversion(rng, mean) : result;
+  return mean > 0.0 ? result + PoissonInversion(rng, mean, std::exp(-mean)) : result;
 }
 
 absl::StatusOr<Distribution> Distribution::Create(const RandomSpec& spec,
@@ -138,8 +134,14 @@ absl::StatusOr<Distribution> Distribution::Create(const RandomSpec& spec,
     if (it == spec.parameters.end())
       return InvalidArgument(pf, reason::kMissing,
                              absl::StrCat("distribution '", info->name, "' requires '", name, "'"));
-    if (!std::isfinite(it->second))
-      return InvalidArgument(pf, reason::kNotFinite, absl::StrCat("'", name, "' must be finite"));
+    // The clipping bounds may be infinite: PyNN's own defaults are -inf and inf.
+    const bool bound = name == "low" || name == "high";
+    const bool clipped =
+        info->name == "normal_clipped" || info->name == "normal_clipped_to_boundary";
+    if (std::isnan(it->second) || (!std::isfinite(it->second) && !(bound && clipped)))
+      return InvalidArgument(pf, reason::kNotFinite,
+                             absl::StrCat("'", name, "' must be finite",
+                                          clipped ? " (low and high may be infinite)" : ""));
     p[i] = it->second;
   }
   Kind kind = Kind::kUniform;
@@ -161,6 +163,8 @@ absl::StatusOr<Distribution> Distribution::Create(const RandomSpec& spec,
     case Kind::kNormalClippedToBoundary:
       if (p[1] < 0) return bad("sigma", "sigma must be >= 0");
       if (!(p[2] <= p[3])) return bad("high", "high must be >= low");
+      if (p[2] == INFINITY) return bad("low", "low must be < inf");
+      if (p[3] == -INFINITY) return bad("high", "high must be > -inf");
       if (kind == Kind::kNormalClipped && p[1] == 0 && (p[0] < p[2] || p[0] > p[3]))
         return bad("mu", "with sigma 0, mu must lie in [low, high]");
       break;

@@ -46,6 +46,25 @@ class Distribution {
 double StandardNormal(CounterRng& rng);
 double StandardGamma(CounterRng& rng, double shape);
 uint64_t PoissonCount(CounterRng& rng, double mean);
+// PoissonCount's draw for 0 < mean <= kPoissonInversionMaxMean, by inversion
+// of one uniform; callers drawing often with one mean pass exp(-mean) computed once.
+inline constexpr double kPoissonInversionMaxMean = 16.0;
+uint64_t PoissonInversion(CounterRng& rng, double mean, double exp_minus_mean);
+// The inversion's state at count k: p = P(k), cdf = P(<= k), both as the
+// recurrence below computes them (so a table of them inverts identically).
+struct PoissonTerm {
+  uint64_t k;
+  double p;
+  double cdf;
+};
+inline PoissonTerm NextPoissonTerm(const PoissonTerm& t, double mean) {
+  const double p = t.p * (mean / static_cast<double>(t.k + 1));
+  return {t.k + 1, p, t.cdf + p};
+}
+// The count for uniform u, the inversion resumed at `term` (u > term.cdf's
+// predecessors): PoissonInversion is PoissonInversionFrom(Uniform(), mean,
+// {0, exp(-mean), exp(-mean)}).
+uint64_t PoissonInversionFrom(double u, double mean, PoissonTerm term);
 uint64_t BinomialCount(CounterRng& rng, uint64_t n, double p);
 
 }  // namespace spikeserve::engine

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <vector>
 
+#include "engine/counter_rng_lanes.h"
 #include "engine/errors.h"
 #include "gtest/gtest.h"
 
@@ -68,6 +69,35 @@ TEST(RandomDistributionTest, ClippedStaysInBounds) {
   EXPECT_NEAR(v.mean, 1.0, 0.01);
 }
 
+TEST(RandomDistributionTest, ClippedBoundsMayBeInfinite) {
+  // PyNN's defaults (low -inf, high inf) and the half-open bounds of published
+  // models (a weight clipped at 0 keeps its sign).
+  const Moments half =
+      Sample("normal_clipped", {{"mu", 0}, {"sigma", 1}, {"low", 0}, {"high", INFINITY}});
+  EXPECT_GE(half.min, 0.0);
+  ExpectMoments(half, std::sqrt(2 / M_PI), 1 - 2 / M_PI);  // the half-normal
+  ExpectMoments(
+      Sample("normal_clipped", {{"mu", 3}, {"sigma", 2}, {"low", -INFINITY}, {"high", INFINITY}}),
+      3, 4);
+  const Moments b = Sample("normal_clipped_to_boundary",
+                           {{"mu", 0}, {"sigma", 1}, {"low", -INFINITY}, {"high", 0}});
+  EXPECT_EQ(b.max, 0.0);
+  auto spec = [](const char* name, double low, double high) {
+    return RandomSpec{name, {{"mu", 0}, {"sigma", 1}, {"low", low}, {"high", high}}, 0};
+  };
+  // Nothing can be drawn above inf or below -inf; NaN is never a bound.
+  auto bad = Distribution::Create(spec("normal_clipped", INFINITY, INFINITY), "w");
+  EXPECT_EQ(ErrorField(bad.status()), "w.parameters.low");
+  bad = Distribution::Create(spec("normal_clipped", -INFINITY, -INFINITY), "w");
+  EXPECT_EQ(ErrorField(bad.status()), "w.parameters.high");
+  bad = Distribution::Create(spec("normal_clipped", NAN, 1), "w");
+  EXPECT_EQ(ErrorReason(bad.status()), "NOT_FINITE");
+  // Other distributions keep finite parameters.
+  bad = Distribution::Create(RandomSpec{"uniform", {{"low", 0}, {"high", INFINITY}}, 0}, "w");
+  EXPECT_EQ(ErrorField(bad.status()), "w.parameters.high");
+  EXPECT_EQ(ErrorReason(bad.status()), "NOT_FINITE");
+}
+
 TEST(RandomDistributionTest, ValidationNamesTheField) {
   auto bad = Distribution::Create(RandomSpec{"normal", {{"mu", 0}}, 0}, "weight");
   EXPECT_EQ(ErrorField(bad.status()), "weight.parameters.sigma");
@@ -85,6 +115,21 @@ TEST(CounterRngTest, StreamsArePureFunctionsOfTheirKeys) {
     const uint32_t x = a.NextU32();
     EXPECT_EQ(x, b.NextU32());
     EXPECT_NE(x, c.NextU32());
+  }
+}
+
+TEST(CounterRngTest, FirstUniformsAreEachStreamsFirstUniform) {
+  // Batches of several lengths (vector bodies and remainders), a key with a
+  // high half, counters with a high half.
+  for (uint32_t n : {1u, 7u, 64u, 131u}) {
+    const uint64_t a = (uint64_t{3} << 32) + 0xFFFFFF00u, b = (uint64_t{5} << 32) + 17;
+    const CounterRng::Key key = CounterRng::KeyOf(99, RngPurpose::kTest, a, 4);
+    std::vector<double> u(n);
+    FirstUniforms(key, a, b, n, u.data());
+    for (uint32_t l = 0; l < n; ++l) {
+      CounterRng rng(99, RngPurpose::kTest, a + l, b, 4);
+      ASSERT_EQ(u[l], rng.Uniform()) << "lane " << l << " of " << n;
+    }
   }
 }
 

@@ -603,6 +603,10 @@ class Simulation::Impl {
     // projection cannot be cut: then members > 1 test synapse by synapse).
     std::vector<std::vector<std::vector<CellRange>>> owned;
     std::vector<std::vector<uint32_t>> cuts;
+    // [projection]: Aligned(); [population]: whether its spikes have a
+    // projection that is not, and so must wait for the epoch's end.
+    std::vector<bool> aligned;
+    std::vector<bool> pending;
     // [member][population]: spikes of the current step.
     std::vector<std::vector<std::vector<SpikeEvent>>> spikes;
   };
@@ -624,8 +628,44 @@ class Simulation::Impl {
     return ranges;
   }
 
+  // Aligned: a static projection from a whole (Splittable) population to a
+  // whole population of the same size in which cell i reaches only cell i
+  // (OneToOneConnector; a Poisson background per cell). Its spikes are
+  // delivered by the member that updates the pre cell, as soon as it fires:
+  // the post cell is in the same member's range (equal sizes split alike),
+  // and the arrival slot, at least two steps ahead, is not the one any
+  // member reads now. Which projections are aligned does not depend on the
+  // number of members, so neither does the order in which a cell's input is
+  // summed.
+  bool Aligned(const ProjectionRecord& rec) const {
+    if (!rec.synapses || rec.dynamics || rec.gap || rec.post_populations.size() != 1 ||
+        rec.n_pre != rec.n_post || rec.pre_cells.empty())
+      return false;
+    const PopulationId pre = rec.pre_cells[0].first, post = rec.post_populations[0];
+    // A pre group updated whole by one member could add into a post cell
+    // that another member's aligned projection reaches at the same time.
+    if (populations_[pre].info.size != rec.n_pre || populations_[post].info.size != rec.n_post ||
+        !populations_[pre].cells->Splittable())
+      return false;
+    const Projection& synapses = *rec.synapses;
+    for (uint32_t i = 0; i < rec.n_pre; ++i) {
+      if (rec.pre_cells[i] != std::make_pair(pre, i) ||
+          rec.post_cells[i] != std::make_pair(post, i))
+        return false;
+      for (uint64_t k = synapses.row_start(i); k < synapses.row_start(i + 1); ++k)
+        if (synapses.post()[k] != i) return false;
+    }
+    return true;
+  }
+
   Split SplitCells() const {
     Split split;
+    for (const auto& rec : projections_) split.aligned.push_back(Aligned(rec));
+    for (const auto& p : populations_) {
+      bool pending = false;
+      for (const auto& [proj, rows] : p.outgoing) pending |= !split.aligned[proj];
+      split.pending.push_back(pending);
+    }
     uint64_t splittable = 0, largest = 0;
     for (const auto& p : populations_) {
       if (p.cells->Splittable()) splittable += p.info.size;
@@ -693,6 +733,12 @@ class Simulation::Impl {
         } else if (member == 0) {
           p.cells->Update(ctx, out);
         }
+        for (const auto& [proj, rows] : p.outgoing) {
+          if (!split.aligned[proj]) continue;
+          const Projection& synapses = *projections_[proj].synapses;
+          for (const SpikeEvent& e : out)
+            synapses.Deliver(static_cast<uint32_t>(rows[e.index]), step_ + 1, e.multiplicity);
+        }
       }
     };
     if (split.members == 1) {
@@ -715,7 +761,7 @@ class Simulation::Impl {
         for (const PendingSpike& s : pending)
           for (const auto& [proj, rows] : populations_[s.population].outgoing) {
             const ProjectionRecord& rec = projections_[proj];
-            if (rows[s.index] < 0 || rec.dynamics) continue;
+            if (rows[s.index] < 0 || rec.dynamics || split.aligned[proj]) continue;
             const uint32_t row = static_cast<uint32_t>(rows[s.index]);
             if (split.blocks == 1 || (split.members == 1 && split.cuts[proj].empty())) {
               // Uncut, one member: the whole row once.
@@ -846,7 +892,7 @@ class Simulation::Impl {
           recorder_.AddSpikes(p.info.id, step_ + 1, spikes, p.cells->ExactSpikeTimes());
           for (const auto& [proj, part] : p.plastic_incoming)
             projections_[proj].dynamics->PostSpikes(part, step_ + 1, spikes);
-          if (p.outgoing.empty()) continue;
+          if (!split.pending[pid]) continue;
           for (const SpikeEvent& e : spikes)
             pending.push_back({p.info.id, e.index, e.multiplicity, step_ + 1});
         }

@@ -6,6 +6,13 @@
 // (session seed, purpose, g, k, r), where r counts resets: the same seed gives
 // the same spikes whatever else happens, and every reset starts a fresh,
 // equally reproducible trial (PyNN backends also give new spikes after reset).
+// Since a count depends on nothing but its stream, threads may draw disjoint
+// ranges of cells (Splittable). Background drives (the microcircuit's 77,169
+// sources of 12-23 kHz) make this draw the hot loop, so it is done in
+// batches: the uniforms of a batch of cells at once (counter_rng_lanes.h),
+// each inverted against a table of its mean's cumulative probabilities,
+// built once per run and shared by the cells of equal rate. The counts are
+// exactly PoissonCount's on the same streams.
 #ifndef SPIKESERVE_ENGINE_SPIKE_SOURCE_POISSON_H_
 #define SPIKESERVE_ENGINE_SPIKE_SOURCE_POISSON_H_
 
@@ -14,6 +21,7 @@
 #include <vector>
 
 #include "engine/cell_group.h"
+#include "engine/random_distribution.h"
 #include "engine/spike_source_window.h"
 
 namespace spikeserve::engine {
@@ -23,13 +31,30 @@ class SpikeSourcePoisson : public CellGroup {
   SpikeSourcePoisson(const CellTypeInfo& type, uint32_t size, const CellGroupContext& context);
   void Prepare(const TimeGrid& grid, uint64_t step) override;
   void Reset(uint64_t trial) override;
-  void Update(const StepContext& ctx, std::vector<SpikeEvent>& spikes) override;
+  void Update(const StepContext& ctx, std::vector<SpikeEvent>& spikes) override {
+    UpdateRange(ctx, 0, size_, spikes);
+  }
+  bool Splittable() const override { return true; }
+  void UpdateRange(const StepContext& ctx, uint32_t begin, uint32_t end,
+                   std::vector<SpikeEvent>& spikes) override;
   const std::vector<double>* Variable(const std::string&) const override { return nullptr; }
 
  private:
+  // P(<= k) for k < kTerms as the inversion (random_distribution.h) computes
+  // them, +inf past a term that underflows to 0 (the inversion stops there);
+  // `last` resumes the inversion for counts >= kTerms.
+  static constexpr int kTerms = 16;
+  struct CountTable {
+    double cdf[kTerms];
+    PoissonTerm last;
+  };
+  static constexpr uint32_t kNoTable = UINT32_MAX;  // mean 0 or above the inversion's range
+
   const CellGroupContext context_;
   uint64_t trial_ = 0;
-  std::vector<double> mean_;  // expected spikes per step
+  std::vector<double> mean_;        // expected spikes per step
+  std::vector<uint32_t> table_;     // per cell: index into tables_, or kNoTable
+  std::vector<CountTable> tables_;  // one per distinct mean
   std::vector<StepWindow> window_;
 };
 

@@ -6,6 +6,8 @@
 #include <memory>
 #include <vector>
 
+#include "engine/counter_rng.h"
+#include "engine/random_distribution.h"
 #include "engine/simulation.h"
 #include "gtest/gtest.h"
 
@@ -83,6 +85,61 @@ TEST(SpikeSourcePoissonTest, RateCvFanoAndWindow) {
   for (double c : counts) var += (c - total / n) * (c - total / n);
   var /= n - 1;
   EXPECT_NEAR(var / (total / n), 1.0, 0.8);
+}
+
+// Per (cell, step) spike counts of a Poisson population of `n` cells over
+// `steps` steps with `threads` threads; also its first global id.
+std::map<std::pair<uint64_t, uint64_t>, uint64_t> PoissonCounts(double rate, int n, int steps,
+                                                                int threads, uint64_t* first_id) {
+  SimulationConfig config;
+  config.timestep_ms = kDt;
+  config.seed = 11;
+  config.threads = threads;
+  auto sim = *Simulation::Create(config);
+  PopulationSpec spec;
+  spec.size = n;
+  spec.cell_type = "SpikeSourcePoisson";
+  spec.parameters = {{"rate", rate}};
+  auto pop = sim->AddPopulation(spec);
+  EXPECT_TRUE(pop.ok()) << pop.status();
+  *first_id = pop->first_id;
+  EXPECT_TRUE(sim->Record(Selector{pop->id}, {"spikes"}, 0).ok());
+  EXPECT_TRUE(sim->Run(steps * kDt).ok());
+  const SpikeData& s = sim->segments().back().populations[0].spikes;
+  std::map<std::pair<uint64_t, uint64_t>, uint64_t> counts;
+  for (size_t k = 0; k < s.index.size(); ++k)
+    ++counts[{s.index[k], static_cast<uint64_t>(std::llround(s.time_ms[k] / kDt))}];
+  return counts;
+}
+
+TEST(SpikeSourcePoissonTest, CountsAreTheDocumentedStreamsWhateverTheThreads) {
+  // A microcircuit background drive (8 Hz x 2000 inputs: 1.6 spikes per
+  // step), one whose counts often pass the table (9 per step: 2 % reach 16)
+  // and one above the inversion range (200 kHz: 20 per step). Each
+  // (cell, step) count is PoissonCount of stream (seed, purpose, gid, step,
+  // trial), spike for spike, with 1 or 2 threads (20,000 cells are split).
+  for (double rate : {16000.0, 90000.0, 200000.0}) {
+    const int n = 20000, steps = 3;
+    uint64_t first_id = 0;
+    const auto one = PoissonCounts(rate, n, steps, 1, &first_id);
+    const auto two = PoissonCounts(rate, n, steps, 2, &first_id);
+    EXPECT_EQ(one, two);
+    double sum = 0, sq = 0;
+    for (int i = 0; i < n; ++i)
+      for (uint64_t k = 0; k < steps; ++k) {
+        CounterRng rng(11, RngPurpose::kPoissonSource, first_id + i, k, 0);
+        const uint64_t expected = PoissonCount(rng, rate * kDt * 1e-3);
+        const auto it = one.find({i, k + 1});  // emitted at the end of step k
+        ASSERT_EQ(it == one.end() ? 0 : it->second, expected) << "cell " << i << " step " << k;
+        sum += expected;
+        sq += static_cast<double>(expected) * expected;
+      }
+    // Poisson: variance = mean (5 standard errors of each over 60,000 draws).
+    const double m = rate * kDt * 1e-3, draws = n * steps;
+    EXPECT_NEAR(sum / draws, m, 5 * std::sqrt(m / draws));
+    EXPECT_NEAR(sq / draws - (sum / draws) * (sum / draws), m,
+                5 * m * std::sqrt(2.0 / draws) + 0.05 * m);
+  }
 }
 
 TEST(SpikeSourcePoissonRefractoryTest, IntervalsAreDeadTimePlusGeometric) {

@@ -231,6 +231,26 @@ def test_server_side_connectors_have_the_right_structure(simulator):
         (3, 4, pytest.approx(0.25), pytest.approx(2.0))]
 
 
+def test_clipped_normal_weights_with_pynn_infinite_bounds(simulator):
+    # The Potjans-Diesmann microcircuit's form (bench/microcircuit.py): weights
+    # clipped at 0 on one side and unbounded on the other, delays clipped at dt.
+    a = sim.Population(30, sim.IF_curr_exp())
+    rng = NumpyRNG(seed=8)
+    excitatory = sim.Projection(a, a, sim.FixedTotalNumberConnector(3000, rng=rng), sim.StaticSynapse(
+        weight=RandomDistribution("normal_clipped", mu=0.05, sigma=0.05, low=0.0, high=np.inf, rng=rng),
+        delay=RandomDistribution("normal_clipped", mu=0.75, sigma=0.375, low=0.1, high=np.inf, rng=rng)))
+    inhibitory = sim.Projection(a, a, sim.FixedTotalNumberConnector(3000, rng=rng), sim.StaticSynapse(
+        weight=RandomDistribution("normal_clipped", mu=-0.2, sigma=0.2, low=-np.inf, high=0.0, rng=rng)),
+        receptor_type="inhibitory")
+    w, d = (np.array(column) for column in zip(*excitatory.get(["weight", "delay"], format="list",
+                                                               with_address=False)))
+    assert len(w) == 3000 and w.min() >= 0 and d.min() >= 0.1
+    # The normal conditioned on w >= 0: mean mu + sigma phi(0) / (1 - Phi(-1)), 0.0644.
+    assert w.mean() == pytest.approx(0.05 + 0.05 * 0.24197 / 0.84134, abs=5 * 0.0397 / np.sqrt(3000))  # sd 0.0397
+    w_inh = np.array(inhibitory.get("weight", format="list", with_address=False))
+    assert w_inh.max() <= 0
+
+
 def test_client_expanded_connectors_and_distance_dependent_weights(simulator):
     line = sim.Population(20, sim.IF_curr_exp(), structure=sim.Line(dx=1.0))
     prj = sim.Projection(line, line, sim.DistanceDependentProbabilityConnector("d < 2.5"),
