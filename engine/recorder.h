@@ -16,12 +16,14 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "engine/cell_group.h"
 #include "engine/simulation.h"
+#include "engine/spill_store.h"
 #include "engine/time_grid.h"
 
 namespace spikeserve::engine {
@@ -65,6 +67,13 @@ class Recorder {
 
   const std::vector<Segment>& segments() const { return segments_; }
 
+  // See Simulation::SetSpillStore.
+  void SetSpillStore(std::shared_ptr<SpillStore> store, uint64_t memory_budget_bytes);
+  bool OverBudget() const { return spill_ != nullptr && memory_bytes_ > budget_bytes_; }
+  // Moves the rows of the largest signals to the store until half the budget
+  // is left. On an error the rows not yet moved stay in memory.
+  absl::Status Spill();
+
  private:
   struct Signal {
     std::string variable;
@@ -84,7 +93,9 @@ class Recorder {
   PopulationRecording& Open(PopulationId id);
   // Fresh entry of `id` in the open segment, starting at `now_step`.
   void Restart(PopulationId id, uint64_t now_step);
-  void SyncChannels(PopulationId id);
+  absl::Status SyncChannels(PopulationId id);
+  // Sums what the populations' signals hold in memory.
+  void RecountMemory();
 
   SignalData& OpenSource(CurrentSourceId id);
 
@@ -92,6 +103,9 @@ class Recorder {
   std::map<PopulationId, State> states_;
   std::map<CurrentSourceId, uint64_t> source_origin_;  // step of sample 0
   std::vector<Segment> segments_;
+  std::shared_ptr<SpillStore> spill_;  // null: everything stays in memory
+  uint64_t budget_bytes_ = 0;
+  uint64_t memory_bytes_ = 0;  // population signals' samples in memory
 };
 
 }  // namespace spikeserve::engine

@@ -10,6 +10,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/cell_group.h"
@@ -777,6 +778,9 @@ class Simulation::Impl {
           "duration_ms", reason::kLimitExceeded,
           absl::StrCat("the session may simulate at most ", config_.limits.max_biological_time_ms,
                        " ms in total; ", biological_ms_, " ms used"));
+    // A store that failed at the end of the last run may take the rows now;
+    // if not, nothing has changed yet.
+    if (absl::Status spilled = recorder_.Spill(); !spilled.ok()) return spilled;
     RunResult result;
     result.requested_ms = grid_.Time(target);
     for (auto& p : populations_) p.cells->Prepare(grid_, step_);
@@ -799,6 +803,7 @@ class Simulation::Impl {
     std::vector<PendingSpike> pending;
     double last_report = grid_.Time(step_);
     bool first = true;
+    absl::Status spilled;
     while (step_ < target) {
       const uint64_t epoch_end = std::min<uint64_t>(step_ + min_delay_steps_, target);
       while (step_ < epoch_end) {
@@ -830,6 +835,10 @@ class Simulation::Impl {
       // delivery can wait until here: the exchange point between members.
       DeliverPending(pending, split);
       pending.clear();
+      if (recorder_.OverBudget()) {
+        spilled = recorder_.Spill();
+        if (!spilled.ok()) break;
+      }
       const double now = grid_.Time(step_);
       if (control.keep_going && step_ < target &&
           now - last_report >= control.report_every_ms - kGridTolerance * std::fmax(1.0, now)) {
@@ -845,6 +854,14 @@ class Simulation::Impl {
     biological_ms_ += grid_.Time(result.steps);
     result.t_ms = grid_.Time(step_);
     recorder_.SetTime(result.t_ms);
+    if (!spilled.ok()) {
+      // The session stays usable at the time reached, with all its data.
+      absl::Status stopped(spilled.code(), absl::StrCat("the run stopped at t = ", result.t_ms,
+                                                        " ms: ", spilled.message()));
+      spilled.ForEachPayload(
+          [&](absl::string_view key, const absl::Cord& value) { stopped.SetPayload(key, value); });
+      return stopped;
+    }
     return result;
   }
 };
@@ -1401,6 +1418,10 @@ absl::Status Simulation::ClearCurrentSourceRecording(const std::vector<CurrentSo
 }
 
 const std::vector<Segment>& Simulation::segments() const { return impl_->recorder_.segments(); }
+
+void Simulation::SetSpillStore(std::shared_ptr<SpillStore> store, uint64_t memory_budget_bytes) {
+  impl_->recorder_.SetSpillStore(std::move(store), memory_budget_bytes);
+}
 
 absl::StatusOr<RunResult> Simulation::Run(double duration_ms, const RunControl& control) {
   if (!std::isfinite(duration_ms) || duration_ms < 0)

@@ -24,6 +24,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "server/server_options.h"
 #include "server/simulator_service.h"
+#include "server/spill_file.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to serve on, host:port. Port 0 picks a free port (see --port_file). "
@@ -47,6 +48,10 @@ ABSL_FLAG(double, max_biological_time_ms, 1e9,
 ABSL_FLAG(std::string, data_dir, "",
           "Directory for files the server writes for clients (ExportData, SaveProjection); default "
           "$TMPDIR/spikeserve-data (or /tmp/spikeserve-data).");
+ABSL_FLAG(uint64_t, recording_memory_budget_mb, 1024,
+          "Recorded signal samples one session may hold in memory (MiB); beyond it, blocks of "
+          "them move to an HDF5 file in <data_dir>/.spill/ and are read back from there. The "
+          "file is removed when the session closes or expires. 0 keeps everything in memory.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM, how long open calls may take to finish before they are cancelled.");
 
@@ -91,6 +96,9 @@ ServerOptions OptionsFromFlags() {
     options.service.data_dir =
         std::string(tmp != nullptr && *tmp ? tmp : "/tmp") + "/spikeserve-data";
   }
+  options.sessions.recording_memory_budget_bytes = absl::GetFlag(FLAGS_recording_memory_budget_mb)
+                                                   << 20;
+  options.sessions.spill_dir = options.service.data_dir + "/" + kSpillDirectory;
   return options;
 }
 

@@ -1,9 +1,5 @@
 #include "server/nix_writer.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -225,24 +221,11 @@ class NixFileWriter {
  private:
   bool ok() const { return status_.ok(); }
 
-  // HDF5 1.10 frees a file whose close fails but keeps its id, and crashes
-  // when it meets the id again, at the latest when the library shuts down at
-  // exit. A file whose writes failed (a full disk, say) would fail to close
-  // too, so its descriptor is first swapped for an in-memory file, where the
-  // writes of the close succeed. A disk that fills up during the close itself
-  // stays fatal at exit: HDF5 1.10 offers no way back from a failed flush.
+  // See RedirectFileToMemory: a file whose writes failed (a full disk, say)
+  // would fail to close too.
   void Close(Handle file) {
-    if (!ok()) RedirectToMemory(file.get());
+    if (!ok()) RedirectFileToMemory(file.get());
     Check(H5Fclose(file.release()), "H5Fclose");
-  }
-
-  static void RedirectToMemory(hid_t file) {
-    void* descriptor = nullptr;
-    if (H5Fget_vfd_handle(file, H5P_DEFAULT, &descriptor) < 0) return;
-    const int scratch = memfd_create("spikeserve-nix-discarded", MFD_CLOEXEC);
-    if (scratch < 0) return;
-    dup3(scratch, *static_cast<int*>(descriptor), O_CLOEXEC);
-    close(scratch);
   }
 
   // neo would read a file that lacks part of the block without complaint, so
