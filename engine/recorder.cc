@@ -31,6 +31,8 @@ Entry& FindOrInsertSorted(std::vector<Entry>& entries, Key key, KeyOf key_of, Ma
 
 // `rows` rows of values over the channels `from`, as rows over `to` (a
 // superset, both ascending); values of the channels not in `from` are NaN.
+constexpr uint64_t kSpikeBytes = sizeof(uint32_t) + sizeof(double);
+
 std::vector<double> Widen(const double* values, uint64_t rows, const std::vector<uint32_t>& from,
                           const std::vector<uint32_t>& to) {
   std::vector<double> out(rows * to.size(), std::numeric_limits<double>::quiet_NaN());
@@ -181,15 +183,24 @@ absl::Status Recorder::SyncChannels(PopulationId id) {
     it->spilled = std::move(spilled);
     it->channels = std::move(merged);
   }
-  RecountMemory();
+  Recount();
   return absl::OkStatus();
 }
 
-void Recorder::RecountMemory() {
+void Recorder::Recount() {
   memory_bytes_ = 0;
-  for (const Segment& segment : segments_)
-    for (const PopulationRecording& r : segment.populations)
-      for (const SignalData& d : r.signals) memory_bytes_ += d.samples.size() * sizeof(double);
+  recorded_bytes_ = 0;
+  for (const Segment& segment : segments_) {
+    for (const PopulationRecording& r : segment.populations) {
+      recorded_bytes_ += r.spikes.index.size() * kSpikeBytes;
+      for (const SignalData& d : r.signals) {
+        memory_bytes_ += d.samples.size() * sizeof(double);
+        recorded_bytes_ += d.num_samples() * d.channels.size() * sizeof(double);
+      }
+    }
+    for (const CurrentSourceRecording& r : segment.current_sources)
+      recorded_bytes_ += r.current.samples.size() * sizeof(double);
+  }
 }
 
 void Recorder::SetSpillStore(std::shared_ptr<SpillStore> store, uint64_t memory_budget_bytes) {
@@ -256,7 +267,7 @@ void Recorder::Restart(PopulationId id, uint64_t now_step) {
   for (const Signal& g : s.signals) any |= std::find(g.on.begin(), g.on.end(), 1) != g.on.end();
   // A fresh recording has nothing spilled to rewrite, so this cannot fail.
   if (any) SyncChannels(id).IgnoreError();
-  RecountMemory();
+  Recount();
 }
 
 void Recorder::Clear(PopulationId id, uint64_t now_step) { Restart(id, now_step); }
@@ -274,6 +285,7 @@ void Recorder::SampleIfDue(PopulationId id, uint64_t step, const CellGroup& cell
     for (uint32_t c : d.channels)
       d.samples.push_back(g->on[c] ? values[c] : std::numeric_limits<double>::quiet_NaN());
     memory_bytes_ += d.channels.size() * sizeof(double);
+    recorded_bytes_ += d.channels.size() * sizeof(double);
   }
 }
 
@@ -302,6 +314,7 @@ void Recorder::AddSpikes(PopulationId id, uint64_t spike_step,
       data->index.push_back(e.index);
       data->time_ms.push_back(exact ? (*exact)[j] : t);
     }
+    recorded_bytes_ += e.multiplicity * kSpikeBytes;
   }
   if (data == nullptr || exact == nullptr) return;
   // Exact times within one step need not follow the cell order.
@@ -344,6 +357,7 @@ void Recorder::ClearSource(CurrentSourceId id, uint64_t now_step) {
                 sources.end());
   source_origin_[id] = now_step;
   OpenSource(id);
+  Recount();
 }
 
 std::vector<CurrentSourceId> Recorder::RecordedSources() const {
@@ -355,10 +369,12 @@ std::vector<CurrentSourceId> Recorder::RecordedSources() const {
 void Recorder::SampleSource(CurrentSourceId id, uint64_t step, double amplitude_na) {
   std::vector<double>& samples = OpenSource(id).samples;
   const uint64_t k = step - source_origin_.at(id);
-  if (k < samples.size())
+  if (k < samples.size()) {
     samples[k] = amplitude_na;
-  else
+  } else {
     samples.push_back(amplitude_na);
+    recorded_bytes_ += sizeof(double);
+  }
 }
 
 void Recorder::SetTime(double t_ms) {

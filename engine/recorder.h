@@ -70,6 +70,9 @@ class Recorder {
   // See Simulation::SetSpillStore.
   void SetSpillStore(std::shared_ptr<SpillStore> store, uint64_t memory_budget_bytes);
   bool OverBudget() const { return spill_ != nullptr && memory_bytes_ > budget_bytes_; }
+  // Everything the segments hold, in memory or spilled: 8 bytes per sample
+  // value, 12 per spike (index and time).
+  uint64_t recorded_bytes() const { return recorded_bytes_; }
   // Moves the rows of the largest signals to the store until half the budget
   // is left. On an error the rows not yet moved stay in memory.
   absl::Status Spill();
@@ -94,8 +97,8 @@ class Recorder {
   // Fresh entry of `id` in the open segment, starting at `now_step`.
   void Restart(PopulationId id, uint64_t now_step);
   absl::Status SyncChannels(PopulationId id);
-  // Sums what the populations' signals hold in memory.
-  void RecountMemory();
+  // Sums memory_bytes_ and recorded_bytes_ over the segments.
+  void Recount();
 
   SignalData& OpenSource(CurrentSourceId id);
 
@@ -106,6 +109,7 @@ class Recorder {
   std::shared_ptr<SpillStore> spill_;  // null: everything stays in memory
   uint64_t budget_bytes_ = 0;
   uint64_t memory_bytes_ = 0;  // population signals' samples in memory
+  uint64_t recorded_bytes_ = 0;
 };
 
 }  // namespace spikeserve::engine

@@ -37,6 +37,9 @@ struct Limits {
   uint64_t max_neurons = 10'000'000;
   uint64_t max_synapses = 2'000'000'000;
   double max_biological_time_ms = 1e9;  // per session, summed over runs
+  // Recorded data held, in memory or spilled (8 bytes per sample value, 12
+  // per spike); checked every min_delay epoch, a run that crosses it stops
+  // there with RESOURCE_EXHAUSTED and the data kept.
   uint64_t max_recorded_bytes = 8ull << 30;
   int max_threads = 64;  // per session
 };

@@ -48,6 +48,9 @@ ABSL_FLAG(double, max_biological_time_ms, 1e9,
 ABSL_FLAG(std::string, data_dir, "",
           "Directory for files the server writes for clients (ExportData, SaveProjection); default "
           "$TMPDIR/spikeserve-data (or /tmp/spikeserve-data).");
+ABSL_FLAG(uint64_t, max_recorded_mb_per_session, 8192,
+          "Recorded data one session may hold (MiB), in memory or spilled; a run that crosses "
+          "it stops with RESOURCE_EXHAUSTED. Sessions may ask for less.");
 ABSL_FLAG(uint64_t, recording_memory_budget_mb, 1024,
           "Recorded signal samples one session may hold in memory (MiB); beyond it, blocks of "
           "them move to an HDF5 file in <data_dir>/.spill/ and are read back from there. The "
@@ -83,6 +86,8 @@ ServerOptions OptionsFromFlags() {
   options.sessions.limits.max_neurons = absl::GetFlag(FLAGS_max_neurons_per_session);
   options.sessions.limits.max_synapses = absl::GetFlag(FLAGS_max_synapses_per_session);
   options.sessions.limits.max_biological_time_ms = absl::GetFlag(FLAGS_max_biological_time_ms);
+  options.sessions.limits.max_recorded_bytes = absl::GetFlag(FLAGS_max_recorded_mb_per_session)
+                                               << 20;
   const int threads = absl::GetFlag(FLAGS_threads_per_session);
   options.sessions.limits.max_threads = threads > 0 ? threads : AvailableCores();
   const int default_threads = absl::GetFlag(FLAGS_default_threads);
