@@ -29,10 +29,10 @@ Entry& FindOrInsertSorted(std::vector<Entry>& entries, Key key, KeyOf key_of, Ma
   return *it;
 }
 
+constexpr uint64_t kSpikeBytes = sizeof(uint32_t) + sizeof(double);  // index and time
+
 // `rows` rows of values over the channels `from`, as rows over `to` (a
 // superset, both ascending); values of the channels not in `from` are NaN.
-constexpr uint64_t kSpikeBytes = sizeof(uint32_t) + sizeof(double);
-
 std::vector<double> Widen(const double* values, uint64_t rows, const std::vector<uint32_t>& from,
                           const std::vector<uint32_t>& to) {
   std::vector<double> out(rows * to.size(), std::numeric_limits<double>::quiet_NaN());

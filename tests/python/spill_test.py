@@ -121,12 +121,18 @@ def test_the_excess_goes_to_the_spill_file_and_reads_back_identical(servers):
     assert os.path.exists(os.path.join(spilling.data_dir, "exports", "spilled.h5"))
 
 
-def test_server_shutdown_removes_spill_files():
-    server = ServerProcess("--recording_memory_budget_mb=1")
+def test_expiry_and_server_shutdown_remove_spill_files():
+    server = ServerProcess("--recording_memory_budget_mb=1", "--session_idle_timeout=1s")
     try:
+        expiring = Session(server.address, timestep=0.1, seed=5)
+        network(expiring)
+        expiring.run_until(200.0)  # 3.2 MB of v
+        [path] = spill_files(server)
+        assert wait_until_gone([path])  # idle for 1 s: expired
+        assert "expired" in server.read_log()
         s = Session(server.address, timestep=0.1, seed=5)
         network(s)
-        s.run_until(200.0)  # 3.2 MB of v
+        s.run_until(200.0)
         assert len(spill_files(server)) == 1
     finally:
         assert server.stop() == 0, server.read_log()
