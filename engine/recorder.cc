@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -209,7 +210,12 @@ void Recorder::SetSpillStore(std::shared_ptr<SpillStore> store, uint64_t memory_
 }
 
 absl::Status Recorder::Spill() {
-  if (!OverBudget()) return absl::OkStatus();
+  if (!sampling_spill_.ok()) return std::exchange(sampling_spill_, absl::OkStatus());
+  if (spill_ == nullptr || memory_bytes_ <= budget_bytes_) return absl::OkStatus();
+  return SpillDownTo(budget_bytes_ / 2);
+}
+
+absl::Status Recorder::SpillDownTo(uint64_t target) {
   std::vector<std::pair<SignalData*, bool>> signals;  // with "in a closed segment"
   for (Segment& segment : segments_)
     for (PopulationRecording& r : segment.populations)
@@ -219,7 +225,7 @@ absl::Status Recorder::Spill() {
     return a.first->samples.size() > b.first->samples.size();
   });
   for (auto [d, closed] : signals) {
-    if (memory_bytes_ <= budget_bytes_ / 2) break;
+    if (memory_bytes_ <= target) break;
     absl::StatusOr<uint64_t> key = spill_->Write(d->samples.data(), d->samples.size());
     if (!key.ok()) return key.status();
     const uint64_t rows = d->samples.size() / d->channels.size();
@@ -282,6 +288,13 @@ void Recorder::SampleIfDue(PopulationId id, uint64_t step, const CellGroup& cell
     const Signal* g = nullptr;
     for (const Signal& q : s.signals)
       if (q.variable == d.variable) g = &q;
+    // A full buffer that would grow past the budget is spilled instead: the
+    // growth would hold the old and the new buffer at once, up to twice the
+    // budget. Spilling leaves the buffer's memory to reuse.
+    if (spill_ != nullptr && sampling_spill_.ok() &&
+        d.samples.size() + d.channels.size() > d.samples.capacity() &&
+        memory_bytes_ + d.samples.capacity() * sizeof(double) > budget_bytes_)
+      sampling_spill_ = SpillDownTo(budget_bytes_ / 2);
     for (uint32_t c : d.channels)
       d.samples.push_back(g->on[c] ? values[c] : std::numeric_limits<double>::quiet_NaN());
     memory_bytes_ += d.channels.size() * sizeof(double);

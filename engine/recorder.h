@@ -69,12 +69,13 @@ class Recorder {
 
   // See Simulation::SetSpillStore.
   void SetSpillStore(std::shared_ptr<SpillStore> store, uint64_t memory_budget_bytes);
-  bool OverBudget() const { return spill_ != nullptr && memory_bytes_ > budget_bytes_; }
   // Everything the segments hold, in memory or spilled: 8 bytes per sample
   // value, 12 per spike (index and time).
   uint64_t recorded_bytes() const { return recorded_bytes_; }
-  // Moves the rows of the largest signals to the store until half the budget
-  // is left. On an error the rows not yet moved stay in memory.
+  // Over the budget, moves the rows of the largest signals to the store until
+  // half the budget is left. Reports the error of a spill that sampling
+  // started (see SampleIfDue) since the last call. On an error the rows not
+  // yet moved stay in memory.
   absl::Status Spill();
 
  private:
@@ -97,6 +98,8 @@ class Recorder {
   // Fresh entry of `id` in the open segment, starting at `now_step`.
   void Restart(PopulationId id, uint64_t now_step);
   absl::Status SyncChannels(PopulationId id);
+  // Moves signals, largest first, until at most `target` bytes are left.
+  absl::Status SpillDownTo(uint64_t target);
   // Sums memory_bytes_ and recorded_bytes_ over the segments.
   void Recount();
 
@@ -108,7 +111,8 @@ class Recorder {
   std::vector<Segment> segments_;
   std::shared_ptr<SpillStore> spill_;  // null: everything stays in memory
   uint64_t budget_bytes_ = 0;
-  uint64_t memory_bytes_ = 0;  // population signals' samples in memory
+  uint64_t memory_bytes_ = 0;    // population signals' samples in memory
+  absl::Status sampling_spill_;  // of a spill in SampleIfDue, for Spill() to report
   uint64_t recorded_bytes_ = 0;
 };
 

@@ -323,7 +323,8 @@ class Simulation {
   // Bounded memory: once the populations' recorded signals hold more than
   // `memory_budget_bytes` in memory (8 bytes per value), whole blocks of
   // their rows move to `store` (the largest signals first, until half the
-  // budget is left), at the end of a min_delay epoch. Spikes and recorded
+  // budget is left), at the end of a min_delay epoch, or at once when a
+  // signal's full buffer would otherwise grow past the budget. Spikes and recorded
   // currents stay in memory. A store that fails to take a block stops the
   // run there with its error; nothing recorded is lost. Without a store
   // (the default) everything stays in memory.

@@ -225,17 +225,18 @@ TEST(SpillFile, AFullDiskStopsTheRunWithAClearErrorAndKeepsTheData) {
   EXPECT_NE(run.status().message().find("/dev/full"), std::string::npos) << run.status();
   EXPECT_NE(run.status().message().find("the run stopped at t = "), std::string::npos)
       << run.status();
-  // It stopped at the first epoch past the budget, with every sample kept.
-  const double stopped_at = spilled.sim->time_ms();
-  EXPECT_GT(stopped_at, 0.0);
-  EXPECT_LT(stopped_at, 300.0);
-  EXPECT_EQ(SpilledRows(*spilled.sim), 0u);
-  ASSERT_TRUE(reference.sim->RunUntil(stopped_at).ok());
-  ExpectSameRecordings(*spilled.sim, *reference.sim);
-  // The next run refuses before it starts; the session stays as it was.
-  EXPECT_EQ(spilled.sim->Run(10).status().code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_EQ(spilled.sim->time_ms(), stopped_at);
-  ExpectSameRecordings(*spilled.sim, *reference.sim);
+  // It stopped at the epoch of the first spill, with every sample kept; the
+  // next run stops the same way (or refuses to start while over the budget),
+  // still losing nothing.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const double stopped_at = spilled.sim->time_ms();
+    EXPECT_GT(stopped_at, 0.0);
+    EXPECT_LT(stopped_at, 300.0);
+    EXPECT_EQ(SpilledRows(*spilled.sim), 0u);
+    ASSERT_TRUE(reference.sim->RunUntil(stopped_at).ok());
+    ExpectSameRecordings(*spilled.sim, *reference.sim);
+    EXPECT_EQ(spilled.sim->RunUntil(300).status().code(), absl::StatusCode::kResourceExhausted);
+  }
 }
 
 }  // namespace
