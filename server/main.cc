@@ -77,6 +77,11 @@ int AvailableCores() {
   return std::max(1, CPU_COUNT(&cpus));
 }
 
+// Flags in MiB, saturating where bytes would not fit 64 bits.
+uint64_t MebibytesToBytes(uint64_t mebibytes) {
+  return mebibytes > (UINT64_MAX >> 20) ? UINT64_MAX : mebibytes << 20;
+}
+
 ServerOptions OptionsFromFlags() {
   ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
@@ -86,8 +91,8 @@ ServerOptions OptionsFromFlags() {
   options.sessions.limits.max_neurons = absl::GetFlag(FLAGS_max_neurons_per_session);
   options.sessions.limits.max_synapses = absl::GetFlag(FLAGS_max_synapses_per_session);
   options.sessions.limits.max_biological_time_ms = absl::GetFlag(FLAGS_max_biological_time_ms);
-  options.sessions.limits.max_recorded_bytes = absl::GetFlag(FLAGS_max_recorded_mb_per_session)
-                                               << 20;
+  options.sessions.limits.max_recorded_bytes =
+      MebibytesToBytes(absl::GetFlag(FLAGS_max_recorded_mb_per_session));
   const int threads = absl::GetFlag(FLAGS_threads_per_session);
   options.sessions.limits.max_threads = threads > 0 ? threads : AvailableCores();
   const int default_threads = absl::GetFlag(FLAGS_default_threads);
@@ -101,8 +106,8 @@ ServerOptions OptionsFromFlags() {
     options.service.data_dir =
         std::string(tmp != nullptr && *tmp ? tmp : "/tmp") + "/spikeserve-data";
   }
-  options.sessions.recording_memory_budget_bytes = absl::GetFlag(FLAGS_recording_memory_budget_mb)
-                                                   << 20;
+  options.sessions.recording_memory_budget_bytes =
+      MebibytesToBytes(absl::GetFlag(FLAGS_recording_memory_budget_mb));
   options.sessions.spill_dir = options.service.data_dir + "/" + kSpillDirectory;
   return options;
 }
@@ -113,6 +118,10 @@ int Serve(const ServerOptions& options) {
   const sigset_t signals = ShutdownSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  if (const int stale = RemoveStaleSpillFiles(options.sessions.spill_dir); stale > 0) {
+    std::fprintf(stderr, "spikeserve: removed %d spill file(s) of servers that no longer run\n",
+                 stale);
+  }
   SessionManager sessions(options.sessions);
   SimulatorService service(&sessions, options.service);
   grpc::EnableDefaultHealthCheckService(true);

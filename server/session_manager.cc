@@ -63,8 +63,7 @@ absl::StatusOr<std::shared_ptr<Session>> SessionManager::Create(
   if (options_.recording_memory_budget_bytes > 0 && !options_.spill_dir.empty()) {
     // The id's first 8 digits (as in the log) for operators, the count for
     // uniqueness; the whole id is the session's credential and stays out.
-    const std::string path =
-        absl::StrCat(options_.spill_dir, "/session-", id.substr(0, 8), "-", ++spill_files_, ".h5");
+    const std::string path = SpillFilePath(options_.spill_dir, id.substr(0, 8), ++spill_files_);
     (*simulation)
         ->SetSpillStore(std::make_shared<SpillFile>(path), options_.recording_memory_budget_bytes);
   }

@@ -1,9 +1,17 @@
 #include "server/spill_file.h"
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <filesystem>
 #include <system_error>
+#include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "engine/errors.h"
 #include "hdf5.h"
 
@@ -12,7 +20,35 @@ namespace {
 
 std::string BlockName(uint64_t key) { return absl::StrCat("b", key); }
 
+// Whether a process with this id exists (it may be ours).
+bool Running(pid_t pid) { return kill(pid, 0) == 0 || errno == EPERM; }
+
 }  // namespace
+
+std::string SpillFilePath(const std::string& spill_dir, const std::string& id_prefix, uint64_t n) {
+  return absl::StrCat(spill_dir, "/session-", getpid(), "-", id_prefix, "-", n, ".h5");
+}
+
+int RemoveStaleSpillFiles(const std::string& spill_dir) {
+  std::error_code error;
+  int removed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(spill_dir, error)) {
+    const std::string name = entry.path().filename().string();
+    int64_t pid = 0;
+    const std::vector<std::string> parts = absl::StrSplit(name, '-');
+    if (parts.size() != 4 || parts[0] != "session" || !absl::EndsWith(name, ".h5") ||
+        !absl::SimpleAtoi(parts[1], &pid) || pid <= 0 || !entry.is_regular_file(error)) {
+      continue;
+    }
+    // Unlinking a file a live server still has open would not lose its data
+    // either: the server keeps reading through its descriptor.
+    if ((pid == getpid() || !Running(static_cast<pid_t>(pid))) &&
+        std::filesystem::remove(entry.path(), error)) {
+      ++removed;
+    }
+  }
+  return removed;
+}
 
 SpillFile::~SpillFile() {
   if (file_.get() < 0) return;

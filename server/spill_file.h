@@ -18,6 +18,16 @@ namespace spikeserve::server {
 // Under --data_dir; exports may not write there.
 inline constexpr char kSpillDirectory[] = ".spill";
 
+// The path of a session's spill file in `spill_dir`:
+// session-<server pid>-<id prefix>-<n>.h5. The pid tells which server a file
+// belongs to, for RemoveStaleSpillFiles.
+std::string SpillFilePath(const std::string& spill_dir, const std::string& id_prefix, uint64_t n);
+
+// A server that was killed leaves its sessions' spill files behind; at start,
+// the files in `spill_dir` of servers that no longer run (or of an earlier
+// process with this server's pid) go. Returns how many were removed.
+int RemoveStaleSpillFiles(const std::string& spill_dir);
+
 class SpillFile : public engine::SpillStore {
  public:
   explicit SpillFile(std::string path) : path_(std::move(path)) {}

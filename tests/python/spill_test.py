@@ -8,6 +8,7 @@ error and loses nothing."""
 import glob
 import os
 import sys
+import tempfile
 import time
 
 os.environ["HDF5_USE_FILE_LOCKING"] = "FALSE"  # the server holds the file open
@@ -99,6 +100,7 @@ def test_the_excess_goes_to_the_spill_file_and_reads_back_identical(servers):
                                   reference.segments[0].signal("v").values.view(np.uint64))
 
     [path] = spill_files(spilling)
+    assert os.path.basename(path).startswith(f"session-{spilling.process.pid}-{s.id[:8]}-")
     spilled = blocks_in(path)
     v = reference.segments[0].signal("v").values
     assert v.nbytes > 10 * BUDGET
@@ -121,22 +123,37 @@ def test_the_excess_goes_to_the_spill_file_and_reads_back_identical(servers):
     assert os.path.exists(os.path.join(spilling.data_dir, "exports", "spilled.h5"))
 
 
-def test_expiry_and_server_shutdown_remove_spill_files():
-    server = ServerProcess("--recording_memory_budget_mb=1", "--session_idle_timeout=1s")
+def test_stale_files_expiry_and_server_shutdown_remove_spill_files():
+    # What a killed server (no process has pid 999999999) left, a file of a
+    # process that runs (this one, standing for another server) and a file
+    # that is not a spill file.
+    data_dir = tempfile.mkdtemp(prefix="spikeserve-spill-test-")
+    os.makedirs(os.path.join(data_dir, ".spill"))
+    stale = os.path.join(data_dir, ".spill", "session-999999999-0123abcd-1.h5")
+    running = os.path.join(data_dir, ".spill", f"session-{os.getpid()}-0123abcd-2.h5")
+    other = os.path.join(data_dir, ".spill", "notes.txt")
+    for path in (stale, running, other):
+        open(path, "w").close()
+    server = ServerProcess("--recording_memory_budget_mb=1", "--session_idle_timeout=1s",
+                           f"--data_dir={data_dir}")  # the last --data_dir counts
+    server.data_dir = data_dir
     try:
+        assert not os.path.exists(stale)
+        assert os.path.exists(running) and os.path.exists(other)
+        assert "removed 1 spill file(s)" in server.read_log()
         expiring = Session(server.address, timestep=0.1, seed=5)
         network(expiring)
         expiring.run_until(200.0)  # 3.2 MB of v
-        [path] = spill_files(server)
+        [path] = [p for p in spill_files(server) if p != running]
         assert wait_until_gone([path])  # idle for 1 s: expired
         assert "expired" in server.read_log()
         s = Session(server.address, timestep=0.1, seed=5)
         network(s)
         s.run_until(200.0)
-        assert len(spill_files(server)) == 1
+        assert len(spill_files(server)) == 2  # this session's and `running`
     finally:
         assert server.stop() == 0, server.read_log()
-    assert spill_files(server) == []
+    assert spill_files(server) == [running]
 
 
 def test_a_spill_directory_that_cannot_be_written_stops_the_run_and_loses_nothing(servers):
