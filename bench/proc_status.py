@@ -27,10 +27,20 @@ def peak_rss_bytes(pid):
     return _status_kib(pid, "VmHWM") * 1024
 
 
-def cpu_seconds(pid):
-    """User + system CPU time of all threads of `pid` so far."""
+def _stat_fields(pid):
+    """The fields of /proc/PID/stat after the command name (state first)."""
     with open(f"/proc/{pid}/stat") as stat:
         # The command name (field 2) may hold spaces; the fields after its ')' do not.
-        fields = stat.read().rsplit(")", 1)[1].split()
+        return stat.read().rsplit(")", 1)[1].split()
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of all threads of `pid` so far."""
+    fields = _stat_fields(pid)
     utime, stime = int(fields[11]), int(fields[12])
     return (utime + stime) / _TICKS_PER_SECOND
+
+
+def minor_faults(pid):
+    """Page faults served without I/O so far: mostly first touches of new memory."""
+    return int(_stat_fields(pid)[7])

@@ -15,11 +15,13 @@ SHUTDOWN_TIMEOUT_S = 30.0
 
 
 class ServerProcess:
-    """Context manager: starts the binary, stops it (SIGTERM) on exit."""
+    """Context manager: starts the binary (with extra `flags`), stops it
+    (SIGTERM) on exit."""
 
-    def __init__(self, binary, log_path):
+    def __init__(self, binary, log_path, flags=()):
         self.binary = binary
         self.log_path = log_path
+        self.flags = list(flags)
         self.process = None
         self.address = None
 
@@ -32,7 +34,7 @@ class ServerProcess:
         port_file = os.path.join(directory, "port")
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                [self.binary, "--listen=127.0.0.1:0", f"--port_file={port_file}"],
+                [self.binary, "--listen=127.0.0.1:0", f"--port_file={port_file}", *self.flags],
                 stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while not _written(port_file):

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -29,7 +30,46 @@ Entry& FindOrInsertSorted(std::vector<Entry>& entries, Key key, KeyOf key_of, Ma
   return *it;
 }
 
+constexpr uint64_t kSpikeBytes = sizeof(uint32_t) + sizeof(double);  // index and time
+
+// `rows` rows of values over the channels `from`, as rows over `to` (a
+// superset, both ascending); values of the channels not in `from` are NaN.
+std::vector<double> Widen(const double* values, uint64_t rows, const std::vector<uint32_t>& from,
+                          const std::vector<uint32_t>& to) {
+  std::vector<double> out(rows * to.size(), std::numeric_limits<double>::quiet_NaN());
+  for (uint64_t k = 0; k < rows; ++k)
+    for (size_t c = 0, m = 0; c < from.size(); ++c) {
+      while (to[m] != from[c]) ++m;
+      out[k * to.size() + m] = values[k * from.size() + c];
+    }
+  return out;
+}
+
 }  // namespace
+
+absl::StatusOr<const double*> SignalData::Rows(uint64_t begin, uint64_t end,
+                                               std::vector<double>* scratch) const {
+  const size_t width = channels.size();
+  if (begin >= spilled_rows) return samples.data() + (begin - spilled_rows) * width;
+  scratch->resize((end - begin) * width);
+  double* out = scratch->data();
+  // The first block that ends after `begin`.
+  auto block = std::upper_bound(spilled.begin(), spilled.end(), begin,
+                                [](uint64_t row, const std::shared_ptr<const SpilledRows>& b) {
+                                  return row < b->first_row() + b->rows();
+                                });
+  uint64_t row = begin;
+  for (; block != spilled.end() && row < end; ++block) {
+    const SpilledRows& b = **block;
+    const uint64_t n = std::min(end, b.first_row() + b.rows()) - row;
+    absl::Status read = b.store().Read(b.key(), (row - b.first_row()) * width, n * width, out);
+    if (!read.ok()) return read;
+    out += n * width;
+    row += n;
+  }
+  std::copy(samples.begin(), samples.begin() + (end - row) * width, out);
+  return scratch->data();
+}
 
 Recorder::Recorder(const TimeGrid& grid) : grid_(grid) { segments_.emplace_back(); }
 
@@ -90,13 +130,14 @@ absl::Status Recorder::Record(PopulationId id, const std::vector<uint32_t>& cell
     }
     for (uint32_t c : cells) it->on[c] = 1;
   }
-  SyncChannels(id);
-  return absl::OkStatus();
+  return SyncChannels(id);
 }
 
 // Brings the open segment's channel lists up to the union of everything
-// recorded in it; samples taken before a channel joined are NaN.
-void Recorder::SyncChannels(PopulationId id) {
+// recorded in it; samples taken before a channel joined are NaN. Spilled
+// rows are rewritten block by block, so memory stays bounded; if the store
+// fails, the signal keeps its old channels and blocks.
+absl::Status Recorder::SyncChannels(PopulationId id) {
   State& s = states_.at(id);
   PopulationRecording& r = Open(id);
   const auto spike_cells = OnList(s.spikes_on);
@@ -125,16 +166,77 @@ void Recorder::SyncChannels(PopulationId id) {
     std::set_union(it->channels.begin(), it->channels.end(), on.begin(), on.end(),
                    std::back_inserter(merged));
     if (merged.size() == it->channels.size()) continue;
-    const uint64_t n = it->num_samples();
-    std::vector<double> samples(n * merged.size(), std::numeric_limits<double>::quiet_NaN());
-    for (uint64_t k = 0; k < n; ++k)
-      for (size_t c = 0, m = 0; c < it->channels.size(); ++c) {
-        while (merged[m] != it->channels[c]) ++m;
-        samples[k * merged.size() + m] = it->samples[k * it->channels.size() + c];
-      }
+    std::vector<std::shared_ptr<const SpilledRows>> spilled;
+    std::vector<double> block;
+    for (const auto& old : it->spilled) {
+      absl::StatusOr<const double*> rows =
+          it->Rows(old->first_row(), old->first_row() + old->rows(), &block);
+      if (!rows.ok()) return rows.status();
+      const std::vector<double> wide = Widen(*rows, old->rows(), it->channels, merged);
+      absl::StatusOr<uint64_t> key = spill_->Write(wide.data(), wide.size());
+      if (!key.ok()) return key.status();
+      spilled.push_back(
+          std::make_shared<const SpilledRows>(spill_, *key, old->first_row(), old->rows()));
+    }
+    it->samples =
+        Widen(it->samples.data(), it->samples.size() / std::max<size_t>(1, it->channels.size()),
+              it->channels, merged);
+    it->spilled = std::move(spilled);
     it->channels = std::move(merged);
-    it->samples = std::move(samples);
   }
+  Recount();
+  return absl::OkStatus();
+}
+
+void Recorder::Recount() {
+  memory_bytes_ = 0;
+  recorded_bytes_ = 0;
+  for (const Segment& segment : segments_) {
+    for (const PopulationRecording& r : segment.populations) {
+      recorded_bytes_ += r.spikes.index.size() * kSpikeBytes;
+      for (const SignalData& d : r.signals) {
+        memory_bytes_ += d.samples.size() * sizeof(double);
+        recorded_bytes_ += d.num_samples() * d.channels.size() * sizeof(double);
+      }
+    }
+    for (const CurrentSourceRecording& r : segment.current_sources)
+      recorded_bytes_ += r.current.samples.size() * sizeof(double);
+  }
+}
+
+void Recorder::SetSpillStore(std::shared_ptr<SpillStore> store, uint64_t memory_budget_bytes) {
+  spill_ = std::move(store);
+  budget_bytes_ = memory_budget_bytes;
+}
+
+absl::Status Recorder::Spill() {
+  if (!sampling_spill_.ok()) return std::exchange(sampling_spill_, absl::OkStatus());
+  if (spill_ == nullptr || memory_bytes_ <= budget_bytes_) return absl::OkStatus();
+  return SpillDownTo(budget_bytes_ / 2);
+}
+
+absl::Status Recorder::SpillDownTo(uint64_t target) {
+  std::vector<std::pair<SignalData*, bool>> signals;  // with "in a closed segment"
+  for (Segment& segment : segments_)
+    for (PopulationRecording& r : segment.populations)
+      for (SignalData& d : r.signals)
+        if (!d.samples.empty()) signals.emplace_back(&d, segment.closed);
+  std::sort(signals.begin(), signals.end(), [](const auto& a, const auto& b) {
+    return a.first->samples.size() > b.first->samples.size();
+  });
+  for (auto [d, closed] : signals) {
+    if (memory_bytes_ <= target) break;
+    absl::StatusOr<uint64_t> key = spill_->Write(d->samples.data(), d->samples.size());
+    if (!key.ok()) return key.status();
+    const uint64_t rows = d->samples.size() / d->channels.size();
+    d->spilled.push_back(std::make_shared<const SpilledRows>(spill_, *key, d->spilled_rows, rows));
+    d->spilled_rows += rows;
+    memory_bytes_ -= d->samples.size() * sizeof(double);
+    d->samples.clear();
+    // An open signal grows again into the memory it had; a closed one is done.
+    if (closed) d->samples.shrink_to_fit();
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Recorder::Stop(PopulationId id, const std::vector<uint32_t>& cells,
@@ -169,7 +271,9 @@ void Recorder::Restart(PopulationId id, uint64_t now_step) {
   s.next_sample = now_step;
   bool any = std::find(s.spikes_on.begin(), s.spikes_on.end(), 1) != s.spikes_on.end();
   for (const Signal& g : s.signals) any |= std::find(g.on.begin(), g.on.end(), 1) != g.on.end();
-  if (any) SyncChannels(id);
+  // A fresh recording has nothing spilled to rewrite, so this cannot fail.
+  if (any) SyncChannels(id).IgnoreError();
+  Recount();
 }
 
 void Recorder::Clear(PopulationId id, uint64_t now_step) { Restart(id, now_step); }
@@ -184,8 +288,17 @@ void Recorder::SampleIfDue(PopulationId id, uint64_t step, const CellGroup& cell
     const Signal* g = nullptr;
     for (const Signal& q : s.signals)
       if (q.variable == d.variable) g = &q;
+    // A full buffer that would grow past the budget is spilled instead: the
+    // growth would hold the old and the new buffer at once, up to twice the
+    // budget. Spilling leaves the buffer's memory to reuse.
+    if (spill_ != nullptr && sampling_spill_.ok() &&
+        d.samples.size() + d.channels.size() > d.samples.capacity() &&
+        memory_bytes_ + d.samples.capacity() * sizeof(double) > budget_bytes_)
+      sampling_spill_ = SpillDownTo(budget_bytes_ / 2);
     for (uint32_t c : d.channels)
       d.samples.push_back(g->on[c] ? values[c] : std::numeric_limits<double>::quiet_NaN());
+    memory_bytes_ += d.channels.size() * sizeof(double);
+    recorded_bytes_ += d.channels.size() * sizeof(double);
   }
 }
 
@@ -214,6 +327,7 @@ void Recorder::AddSpikes(PopulationId id, uint64_t spike_step,
       data->index.push_back(e.index);
       data->time_ms.push_back(exact ? (*exact)[j] : t);
     }
+    recorded_bytes_ += e.multiplicity * kSpikeBytes;
   }
   if (data == nullptr || exact == nullptr) return;
   // Exact times within one step need not follow the cell order.
@@ -256,6 +370,7 @@ void Recorder::ClearSource(CurrentSourceId id, uint64_t now_step) {
                 sources.end());
   source_origin_[id] = now_step;
   OpenSource(id);
+  Recount();
 }
 
 std::vector<CurrentSourceId> Recorder::RecordedSources() const {
@@ -267,10 +382,12 @@ std::vector<CurrentSourceId> Recorder::RecordedSources() const {
 void Recorder::SampleSource(CurrentSourceId id, uint64_t step, double amplitude_na) {
   std::vector<double>& samples = OpenSource(id).samples;
   const uint64_t k = step - source_origin_.at(id);
-  if (k < samples.size())
+  if (k < samples.size()) {
     samples[k] = amplitude_na;
-  else
+  } else {
     samples.push_back(amplitude_na);
+    recorded_bytes_ += sizeof(double);
+  }
 }
 
 void Recorder::SetTime(double t_ms) {

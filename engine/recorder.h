@@ -16,12 +16,14 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "engine/cell_group.h"
 #include "engine/simulation.h"
+#include "engine/spill_store.h"
 #include "engine/time_grid.h"
 
 namespace spikeserve::engine {
@@ -65,6 +67,17 @@ class Recorder {
 
   const std::vector<Segment>& segments() const { return segments_; }
 
+  // See Simulation::SetSpillStore.
+  void SetSpillStore(std::shared_ptr<SpillStore> store, uint64_t memory_budget_bytes);
+  // Everything the segments hold, in memory or spilled: 8 bytes per sample
+  // value, 12 per spike (index and time).
+  uint64_t recorded_bytes() const { return recorded_bytes_; }
+  // Over the budget, moves the rows of the largest signals to the store until
+  // half the budget is left. Reports the error of a spill that sampling
+  // started (see SampleIfDue) since the last call. On an error the rows not
+  // yet moved stay in memory.
+  absl::Status Spill();
+
  private:
   struct Signal {
     std::string variable;
@@ -84,7 +97,11 @@ class Recorder {
   PopulationRecording& Open(PopulationId id);
   // Fresh entry of `id` in the open segment, starting at `now_step`.
   void Restart(PopulationId id, uint64_t now_step);
-  void SyncChannels(PopulationId id);
+  absl::Status SyncChannels(PopulationId id);
+  // Moves signals, largest first, until at most `target` bytes are left.
+  absl::Status SpillDownTo(uint64_t target);
+  // Sums memory_bytes_ and recorded_bytes_ over the segments.
+  void Recount();
 
   SignalData& OpenSource(CurrentSourceId id);
 
@@ -92,6 +109,11 @@ class Recorder {
   std::map<PopulationId, State> states_;
   std::map<CurrentSourceId, uint64_t> source_origin_;  // step of sample 0
   std::vector<Segment> segments_;
+  std::shared_ptr<SpillStore> spill_;  // null: everything stays in memory
+  uint64_t budget_bytes_ = 0;
+  uint64_t memory_bytes_ = 0;    // population signals' samples in memory
+  absl::Status sampling_spill_;  // of a spill in SampleIfDue, for Spill() to report
+  uint64_t recorded_bytes_ = 0;
 };
 
 }  // namespace spikeserve::engine

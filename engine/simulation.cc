@@ -10,6 +10,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/cell_group.h"
@@ -845,6 +846,19 @@ class Simulation::Impl {
     return c;
   }
 
+  // Checked before a run and after every epoch: the recording within the
+  // session's limit, and what exceeds the memory budget spilled.
+  absl::Status SettleRecording() {
+    if (recorder_.recorded_bytes() > config_.limits.max_recorded_bytes)
+      return ResourceExhausted(
+          "max_recorded_bytes", reason::kLimitExceeded,
+          absl::StrCat("the session has recorded ", recorder_.recorded_bytes(),
+                       " bytes, over its limit of ", config_.limits.max_recorded_bytes,
+                       " (SessionLimits.max_recorded_bytes); retrieve and clear the data "
+                       "(get_data(clear=True)) or record less to go on"));
+    return recorder_.Spill();
+  }
+
   absl::StatusOr<RunResult> RunTo(uint64_t target, const RunControl& control) {
     const double span = grid_.Time(target - step_);
     if (biological_ms_ + span > config_.limits.max_biological_time_ms * (1 + kGridTolerance))
@@ -852,6 +866,9 @@ class Simulation::Impl {
           "duration_ms", reason::kLimitExceeded,
           absl::StrCat("the session may simulate at most ", config_.limits.max_biological_time_ms,
                        " ms in total; ", biological_ms_, " ms used"));
+    // A run that stopped for the recording may not go on; nothing has
+    // changed yet.
+    if (absl::Status recording = SettleRecording(); !recording.ok()) return recording;
     RunResult result;
     result.requested_ms = grid_.Time(target);
     for (auto& p : populations_) p.cells->Prepare(grid_, step_);
@@ -874,6 +891,7 @@ class Simulation::Impl {
     std::vector<PendingSpike> pending;
     double last_report = grid_.Time(step_);
     bool first = true;
+    absl::Status recording;
     while (step_ < target) {
       const uint64_t epoch_end = std::min<uint64_t>(step_ + min_delay_steps_, target);
       while (step_ < epoch_end) {
@@ -905,6 +923,8 @@ class Simulation::Impl {
       // delivery can wait until here: the exchange point between members.
       DeliverPending(pending, split);
       pending.clear();
+      recording = SettleRecording();
+      if (!recording.ok()) break;
       const double now = grid_.Time(step_);
       if (control.keep_going && step_ < target &&
           now - last_report >= control.report_every_ms - kGridTolerance * std::fmax(1.0, now)) {
@@ -920,6 +940,14 @@ class Simulation::Impl {
     biological_ms_ += grid_.Time(result.steps);
     result.t_ms = grid_.Time(step_);
     recorder_.SetTime(result.t_ms);
+    if (!recording.ok()) {
+      // The session stays usable at the time reached, with all its data.
+      absl::Status stopped(recording.code(), absl::StrCat("the run stopped at t = ", result.t_ms,
+                                                          " ms: ", recording.message()));
+      recording.ForEachPayload(
+          [&](absl::string_view key, const absl::Cord& value) { stopped.SetPayload(key, value); });
+      return stopped;
+    }
     return result;
   }
 };
@@ -1476,6 +1504,10 @@ absl::Status Simulation::ClearCurrentSourceRecording(const std::vector<CurrentSo
 }
 
 const std::vector<Segment>& Simulation::segments() const { return impl_->recorder_.segments(); }
+
+void Simulation::SetSpillStore(std::shared_ptr<SpillStore> store, uint64_t memory_budget_bytes) {
+  impl_->recorder_.SetSpillStore(std::move(store), memory_budget_bytes);
+}
 
 absl::StatusOr<RunResult> Simulation::Run(double duration_ms, const RunControl& control) {
   if (!std::isfinite(duration_ms) || duration_ms < 0)

@@ -23,6 +23,7 @@
 #include "engine/catalogue.h"
 #include "engine/parameter_value.h"
 #include "engine/space.h"
+#include "engine/spill_store.h"
 
 namespace spikeserve::engine {
 
@@ -36,6 +37,9 @@ struct Limits {
   uint64_t max_neurons = 10'000'000;
   uint64_t max_synapses = 2'000'000'000;
   double max_biological_time_ms = 1e9;  // per session, summed over runs
+  // Recorded data held, in memory or spilled (8 bytes per sample value, 12
+  // per spike); checked every min_delay epoch, a run that crosses it stops
+  // there with RESOURCE_EXHAUSTED and the data kept.
   uint64_t max_recorded_bytes = 8ull << 30;
   int max_threads = 64;  // per session
 };
@@ -177,9 +181,22 @@ struct SignalData {
   double sampling_period_ms = 0.0;
   double t_start_ms = 0.0;
   std::vector<uint32_t> channels;  // population indices, ascending
-  // Row-major [sample][channel]; sample k is at t_start + k * sampling_period.
+  // Samples are rows [sample][channel]; sample k is at t_start + k *
+  // sampling_period. The first spilled_rows rows sit in `spilled` blocks (in
+  // row order) when the session's memory budget made the recorder move them
+  // out (Simulation::SetSpillStore); `samples` holds the rows after them,
+  // row-major. Read through Rows(), which sees both alike.
+  std::vector<std::shared_ptr<const SpilledRows>> spilled;
+  uint64_t spilled_rows = 0;
   std::vector<double> samples;
-  uint64_t num_samples() const { return channels.empty() ? 0 : samples.size() / channels.size(); }
+  uint64_t num_samples() const {
+    return channels.empty() ? 0 : spilled_rows + samples.size() / channels.size();
+  }
+  // Rows [begin, end), row-major: a pointer into `samples` when they are all
+  // in memory, else into `scratch`, filled from the spill store. Errors are
+  // the store's (a spill file that cannot be read).
+  absl::StatusOr<const double*> Rows(uint64_t begin, uint64_t end,
+                                     std::vector<double>* scratch) const;
 };
 
 struct SpikeData {
@@ -309,6 +326,15 @@ class Simulation {
   absl::Status ClearCurrentSourceRecording(const std::vector<CurrentSourceId>& sources);
   // All segments, closed ones first, the open one last. Reading never consumes.
   const std::vector<Segment>& segments() const;
+  // Bounded memory: once the populations' recorded signals hold more than
+  // `memory_budget_bytes` in memory (8 bytes per value), whole blocks of
+  // their rows move to `store` (the largest signals first, until half the
+  // budget is left), at the end of a min_delay epoch, or at once when a
+  // signal's full buffer would otherwise grow past the budget. Spikes and recorded
+  // currents stay in memory. A store that fails to take a block stops the
+  // run there with its error; nothing recorded is lost. Without a store
+  // (the default) everything stays in memory.
+  void SetSpillStore(std::shared_ptr<SpillStore> store, uint64_t memory_budget_bytes);
 
   // --- time ---
   // Advances by `duration_ms` (rounded to the nearest whole number of steps).

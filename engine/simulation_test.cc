@@ -79,6 +79,39 @@ TEST(SimulationTest, RecordingSampleCountsAndContinuation) {
   EXPECT_FALSE(sim->segments().back().populations[0].spikes.time_ms.empty());
 }
 
+// 10 cells' v and spikes: 80 bytes a step plus 12 a spike, so a 64 kB
+// limit is crossed after about 70 ms.
+TEST(SimulationTest, RecordedBytesLimitStopsTheRunAndKeepsTheData) {
+  SimulationConfig config;
+  config.seed = 3;
+  config.limits.max_recorded_bytes = 64'000;
+  auto sim = *Simulation::Create(config);
+  const PopulationId p = Add(*sim, "IF_curr_exp", 10, {{"i_offset", 2.0}});
+  ASSERT_TRUE(sim->Record(Selector{p}, {"v", "spikes"}, 0).ok());
+  const auto run = sim->Run(1000.0);
+  ASSERT_FALSE(run.ok());
+  EXPECT_EQ(run.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(ErrorField(run.status()), "max_recorded_bytes");
+  EXPECT_EQ(ErrorReason(run.status()), "LIMIT_EXCEEDED");
+  EXPECT_NE(run.status().message().find("the run stopped at t = "), std::string::npos);
+  // Stopped at the first epoch past the limit (min_delay is one step here).
+  const double t = sim->time_ms();
+  const auto& recording = sim->segments().back().populations[0];
+  const uint64_t rows = recording.signals[0].num_samples();
+  const uint64_t spikes = recording.spikes.index.size();
+  EXPECT_GT(spikes, 0u);
+  EXPECT_EQ(rows, static_cast<uint64_t>(std::lround(t / 0.1)) + 1);
+  EXPECT_GT(rows * 80 + spikes * 12, 64'000u);
+  EXPECT_LE((rows - 1) * 80 + spikes * 12, 64'000u + 12 * 10);
+  EXPECT_DOUBLE_EQ(sim->segments().back().t_stop_ms, t);
+  // Refused before it starts until the data is cleared.
+  EXPECT_EQ(sim->Run(10.0).status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(sim->time_ms(), t);
+  ASSERT_TRUE(sim->ClearRecording({p}).ok());
+  ASSERT_TRUE(sim->Run(10.0).ok());
+  EXPECT_EQ(sim->segments().back().populations[0].signals[0].num_samples(), 101u);
+}
+
 TEST(SimulationTest, ResetRerunGivesSameSpikesAndNewSegment) {
   auto sim = NewSim();
   const PopulationId src = Add(*sim, "SpikeSourceArray", 2);

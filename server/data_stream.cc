@@ -232,17 +232,22 @@ bool ChunkEncoder::SignalRows(const SignalStream& stream, const engine::SignalDa
   // Columns are ascending and unique, so "as many as the matrix has" means
   // all of them, and whole rows are contiguous in the engine's buffer.
   const bool whole_rows = columns.size() == stride && channels_per_chunk == stride;
-  std::vector<double> gathered;
+  std::vector<double> spilled, gathered;
   for (uint64_t row = begin; row < end; row += rows_per_chunk) {
     const size_t n_rows = std::min<uint64_t>(rows_per_chunk, end - row);
+    absl::StatusOr<const double*> rows = signal.Rows(row, row + n_rows, &spilled);
+    if (!rows.ok()) {
+      status_ = rows.status();
+      return false;
+    }
     for (size_t c0 = 0; c0 < columns.size(); c0 += channels_per_chunk) {
       const size_t n_cols = std::min(channels_per_chunk, columns.size() - c0);
-      const double* values = signal.samples.data() + row * stride;
+      const double* values = *rows;
       if (!whole_rows) {
         gathered.clear();
         gathered.reserve(n_rows * n_cols);
-        for (size_t r = row; r < row + n_rows; ++r) {
-          const double* source = signal.samples.data() + r * stride;
+        for (size_t r = 0; r < n_rows; ++r) {
+          const double* source = *rows + r * stride;
           for (size_t c = c0; c < c0 + n_cols; ++c) gathered.push_back(source[columns[c]]);
         }
         values = gathered.data();
@@ -359,7 +364,9 @@ absl::Status StreamData(const engine::Simulation& simulation, const DataRequest&
     return cancelled;
   }
   for (uint32_t index : wanted) {
-    if (!StreamSegment(encoder, request, *parts, segments[index])) return cancelled;
+    if (!StreamSegment(encoder, request, *parts, segments[index])) {
+      return encoder.status().ok() ? cancelled : encoder.status();
+    }
   }
   if (!encoder.BlockEnd()) return cancelled;
   return absl::OkStatus();

@@ -95,7 +95,8 @@ class ChunkEncoder {
   // A recorded current source: one channel, named by the source's id.
   bool CurrentSourceHeader(const engine::CurrentSourceRecording& recording,
                            SignalStream* stream);
-  // Rows [begin, end) of the signal.
+  // Rows [begin, end) of the signal, spilled or not. False also when they
+  // cannot be read; status() says why.
   bool SignalRows(const SignalStream& stream, const engine::SignalData& signal, uint64_t begin,
                   uint64_t end);
 
@@ -107,6 +108,8 @@ class ChunkEncoder {
               size_t end);
 
   uint64_t total_bytes() const { return total_bytes_; }
+  // Why the last false was not the client's doing (OK if it was).
+  const absl::Status& status() const { return status_; }
 
  private:
   bool ChannelIds(uint32_t stream_id, const std::vector<uint64_t>& source_ids,
@@ -122,6 +125,7 @@ class ChunkEncoder {
   uint64_t seq_ = 0;
   uint32_t next_id_ = 1;
   uint64_t total_bytes_ = 0;
+  absl::Status status_;
 };
 
 }  // namespace spikeserve::server

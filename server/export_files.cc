@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "engine/errors.h"
 #include "server/session_manager.h"
+#include "server/spill_file.h"
 
 namespace spikeserve::server {
 namespace {
@@ -34,11 +35,15 @@ absl::StatusOr<std::string> ExportPath(const std::string& data_dir, const std::s
   const std::filesystem::path path(relative);
   bool escapes = path.is_absolute() || relative.empty();
   for (const auto& part : path) escapes = escapes || part == "..";
+  // Sessions' spill files live there (server/spill_file.h).
+  const std::filesystem::path normal = path.lexically_normal();
+  escapes = escapes || (!normal.empty() && *normal.begin() == kSpillDirectory);
   if (escapes) {
     return engine::InvalidArgument(
         "path", engine::reason::kOutOfRange,
-        absl::StrCat("path must be relative to the server's data directory, without '..'; got '",
-                     relative, "'"));
+        absl::StrCat("path must be relative to the server's data directory, without '..' and "
+                     "outside its ",
+                     kSpillDirectory, "/ (the server's own); got '", relative, "'"));
   }
   const bool named_right =
       extensions.empty() ||

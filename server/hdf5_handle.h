@@ -60,13 +60,13 @@ class QuietHdf5Errors {
 // denied'"; the outer ones only say which API call gave up. Clears the stack.
 std::string TakeHdf5Complaint();
 
-// HDF5 1.10 frees a file whose close fails but keeps its id, and crashes
-// when it meets the id again, at the latest when the library shuts down at
-// exit. A file whose writes failed (a full disk, say) would fail to close
-// too, so a writer calls this before closing such a file: it swaps the
-// file's descriptor for an in-memory file, where the writes of the close
-// succeed. A disk that fills up during the close itself stays fatal at exit:
-// HDF5 1.10 offers no way back from a failed flush.
+// HDF5 1.10 frees a file whose close fails but keeps its id, and crashes when
+// it meets the id again, at the latest when the library shuts down at exit.
+// Before closing a file whose writes may have failed (or whose contents are
+// discarded anyway), its descriptor is swapped for an in-memory file, where
+// the writes of the close succeed. A disk that fills up during the close of a
+// file that is kept stays fatal at exit: HDF5 1.10 offers no way back from a
+// failed flush.
 void RedirectFileToMemory(hid_t file);
 
 }  // namespace spikeserve::server

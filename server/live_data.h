@@ -44,6 +44,8 @@ class LiveData {
   bool Flush(const engine::Simulation& simulation, double t_ms, RunStream& stream);
   // The last flush, then SegmentEnd and BlockEnd.
   bool End(const engine::Simulation& simulation, double t_ms, RunStream& stream);
+  // After a false: OK if the client went, else why the data could not be read.
+  const absl::Status& status() const { return encoder_.status(); }
 
  private:
   struct Cursor {

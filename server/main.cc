@@ -25,6 +25,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "server/server_options.h"
 #include "server/simulator_service.h"
+#include "server/spill_file.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to serve on, host:port. Port 0 picks a free port (see --port_file). "
@@ -48,6 +49,13 @@ ABSL_FLAG(double, max_biological_time_ms, 1e9,
 ABSL_FLAG(std::string, data_dir, "",
           "Directory for files the server writes for clients (ExportData, SaveProjection); default "
           "$TMPDIR/spikeserve-data (or /tmp/spikeserve-data).");
+ABSL_FLAG(uint64_t, max_recorded_mb_per_session, 8192,
+          "Recorded data one session may hold (MiB), in memory or spilled; a run that crosses "
+          "it stops with RESOURCE_EXHAUSTED. Sessions may ask for less.");
+ABSL_FLAG(uint64_t, recording_memory_budget_mb, 1024,
+          "Recorded signal samples one session may hold in memory (MiB); beyond it, blocks of "
+          "them move to an HDF5 file in <data_dir>/.spill/ and are read back from there. The "
+          "file is removed when the session closes or expires. 0 keeps everything in memory.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM, how long open calls may take to finish before they are cancelled.");
 
@@ -70,6 +78,11 @@ int AvailableCores() {
   return std::max(1, CPU_COUNT(&cpus));
 }
 
+// Flags in MiB, saturating where bytes would not fit 64 bits.
+uint64_t MebibytesToBytes(uint64_t mebibytes) {
+  return mebibytes > (UINT64_MAX >> 20) ? UINT64_MAX : mebibytes << 20;
+}
+
 ServerOptions OptionsFromFlags() {
   ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
@@ -79,6 +92,8 @@ ServerOptions OptionsFromFlags() {
   options.sessions.limits.max_neurons = absl::GetFlag(FLAGS_max_neurons_per_session);
   options.sessions.limits.max_synapses = absl::GetFlag(FLAGS_max_synapses_per_session);
   options.sessions.limits.max_biological_time_ms = absl::GetFlag(FLAGS_max_biological_time_ms);
+  options.sessions.limits.max_recorded_bytes =
+      MebibytesToBytes(absl::GetFlag(FLAGS_max_recorded_mb_per_session));
   const int threads = absl::GetFlag(FLAGS_threads_per_session);
   options.sessions.limits.max_threads = threads > 0 ? threads : AvailableCores();
   const int default_threads = absl::GetFlag(FLAGS_default_threads);
@@ -92,6 +107,9 @@ ServerOptions OptionsFromFlags() {
     options.service.data_dir =
         std::string(tmp != nullptr && *tmp ? tmp : "/tmp") + "/spikeserve-data";
   }
+  options.sessions.recording_memory_budget_bytes =
+      MebibytesToBytes(absl::GetFlag(FLAGS_recording_memory_budget_mb));
+  options.sessions.spill_dir = options.service.data_dir + "/" + kSpillDirectory;
   return options;
 }
 
@@ -101,6 +119,10 @@ int Serve(const ServerOptions& options) {
   const sigset_t signals = ShutdownSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  if (const int stale = RemoveStaleSpillFiles(options.sessions.spill_dir); stale > 0) {
+    std::fprintf(stderr, "spikeserve: removed %d spill file(s) of servers that no longer run\n",
+                 stale);
+  }
   SessionManager sessions(options.sessions);
   SimulatorService service(&sessions, options.service);
   grpc::EnableDefaultHealthCheckService(true);

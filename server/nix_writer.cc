@@ -1,4 +1,5 @@
 #include "server/nix_writer.h"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -220,7 +221,8 @@ class NixFileWriter {
  private:
   bool ok() const { return status_.ok(); }
 
-  // A file whose writes failed would fail to close too (hdf5_handle.h).
+  // See RedirectFileToMemory: a file whose writes failed (a full disk, say)
+  // would fail to close too.
   void Close(Handle file) {
     if (!ok()) RedirectFileToMemory(file.get());
     Check(H5Fclose(file.release()), "H5Fclose");

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/errors.h"
+#include "server/spill_file.h"
 
 namespace spikeserve::server {
 
@@ -53,13 +54,21 @@ absl::StatusOr<std::shared_ptr<Session>> SessionManager::Create(
   absl::StatusOr<std::unique_ptr<engine::Simulation>> simulation =
       engine::Simulation::Create(config);
   if (!simulation.ok()) return simulation.status();
-  auto session = std::make_shared<Session>(NewSessionId(), std::move(label), *std::move(simulation),
-                                           options_.max_upload_bytes_per_session);
+  const std::string id = NewSessionId();
   absl::MutexLock lock(&mutex_);
   if (static_cast<int>(sessions_.size()) >= options_.max_sessions) {
     return engine::ResourceExhausted("session", engine::reason::kLimitExceeded,
                                      "the server reached its maximum number of sessions");
   }
+  if (options_.recording_memory_budget_bytes > 0 && !options_.spill_dir.empty()) {
+    // The id's first 8 digits (as in the log) for operators, the count for
+    // uniqueness; the whole id is the session's credential and stays out.
+    const std::string path = SpillFilePath(options_.spill_dir, id.substr(0, 8), ++spill_files_);
+    (*simulation)
+        ->SetSpillStore(std::make_shared<SpillFile>(path), options_.recording_memory_budget_bytes);
+  }
+  auto session = std::make_shared<Session>(id, std::move(label), *std::move(simulation),
+                                           options_.max_upload_bytes_per_session);
   sessions_.emplace(session->id(), session);
   return session;
 }

@@ -31,6 +31,11 @@ class SessionManager {
     // Threads of a session that asks for 0 (at most limits.max_threads).
     int default_threads = 1;  // main.cc sets --default_threads
     uint64_t max_upload_bytes_per_session = 1ull << 30;
+    // Bounded memory: a session's recorded signals beyond this many bytes in
+    // memory move to an HDF5 file in spill_dir (server/spill_file.h), removed
+    // when the session closes or expires. 0, or no spill_dir: never spill.
+    uint64_t recording_memory_budget_bytes = 0;
+    std::string spill_dir;  // main.cc: <--data_dir>/.spill
   };
 
   explicit SessionManager(Options options);
@@ -57,6 +62,7 @@ class SessionManager {
   const Options options_;
   mutable absl::Mutex mutex_;
   std::map<std::string, std::shared_ptr<Session>> sessions_ ABSL_GUARDED_BY(mutex_);
+  uint64_t spill_files_ ABSL_GUARDED_BY(mutex_) = 0;  // names each session's file
   bool shutting_down_ ABSL_GUARDED_BY(mutex_) = false;
   absl::Notification stop_expiry_;
   std::thread expiry_thread_;

@@ -760,7 +760,9 @@ grpc::Status SimulatorService::Run(grpc::ServerContext* context, const v1::RunRe
                     ? simulation.Run(request->duration_ms(), control)
                     : simulation.RunUntil(request->until_ms(), control);
             if (!result.ok()) return result.status();
-            if (live) live->End(simulation, result->t_ms, stream);
+            if (live && !live->End(simulation, result->t_ms, stream) && !live->status().ok()) {
+              return live->status();
+            }
             if (stream.client_gone() || context->IsCancelled()) return kClientGone;
             v1::RunFinished finished;
             finished.set_t_ms(result->t_ms);

@@ -201,7 +201,8 @@ TEST_F(BadInputTest, ArrayLayoutTakesOneAttribute) {
 }
 
 TEST_F(BadInputTest, ExportPathsStayInsideTheDataDirectory) {
-  for (const char* path : {"../escape.h5", "/etc/passwd.h5", "a/../../b.nix", "notes.txt"}) {
+  for (const char* path : {"../escape.h5", "/etc/passwd.h5", "a/../../b.nix", "notes.txt",
+                           ".spill/session.h5", "./.spill/x.h5"}) {
     v1::ExportDataRequest request;
     request.set_session_id(session_);
     *request.mutable_cells() = client::WholePopulation(population_);

@@ -1,0 +1,89 @@
+#!/usr/bin/python3
+"""Bounded memory: a recording ten times the session's memory budget.
+
+Records v of N IF_cond_exp cells for T ms (default 8000 x 11001 samples,
+float64: 704 MB) in a fresh server per run, once with
+--recording_memory_budget_mb=B (default 64: the excess spills to an HDF5 file
+under --data_dir) and once with 0 (everything in memory), and reports medians
+of --repeats:
+  run s        the simulation with recording (Run RPC, wall), with the
+               server's CPU seconds and minor page faults during it;
+  peak RSS     the server's VmHWM after the run and a full retrieval;
+  retrieval    the raw GetData stream of v into Python (bench/retrieval.py's
+               raw path), MB/s;
+  spill file   the spill file's size after the run.
+
+    bench/spill.py [--neurons 8000] [--duration 1100] [--budget-mb 64] [--repeats 3]
+"""
+
+import argparse
+import glob
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+
+import proc_status
+from retrieval import raw_stream, timed
+from server_process import ServerProcess
+from spikeserve.session import Session
+from spikeserve.values import Cells
+
+
+def one_run(binary, neurons, duration, budget_mb):
+    data_dir = tempfile.mkdtemp(prefix="bench-spill-")
+    flags = [f"--recording_memory_budget_mb={budget_mb}", f"--data_dir={data_dir}",
+             "--default_threads=1"]
+    try:
+        with ServerProcess(binary, "/tmp/bench-spill-server.log", flags) as server:
+            with Session(server.address, timestep=0.1, seed=1) as session:
+                cells = session.create_population(neurons, "IF_cond_exp", {"i_offset": 0.5})
+                session.record([Cells(cells.population_id)], ["v"])
+                cpu_before = proc_status.cpu_seconds(server.pid)
+                faults_before = proc_status.minor_faults(server.pid)
+                run_s, _ = timed(lambda: session.run_until(duration))
+                run_cpu_s = proc_status.cpu_seconds(server.pid) - cpu_before
+                run_faults = proc_status.minor_faults(server.pid) - faults_before
+                spill_bytes = sum(os.path.getsize(path) for path in
+                                  glob.glob(os.path.join(data_dir, ".spill", "*.h5")))
+                retrieval_s, payload = timed(lambda: raw_stream(session, cells.population_id))
+                peak = proc_status.peak_rss_bytes(server.pid)
+            left = glob.glob(os.path.join(data_dir, ".spill", "*.h5"))
+            assert left == [], f"spill files left after the session closed: {left}"
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return {"run_s": run_s, "run_cpu_s": run_cpu_s, "run_faults": run_faults, "peak_mib": peak / 2**20, "retrieval_mb_s": payload / 1e6 / retrieval_s,
+            "spill_mib": spill_bytes / 2**20, "payload_mb": payload / 1e6}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--neurons", type=int, default=8000)
+    parser.add_argument("--duration", type=float, default=1100.0)
+    parser.add_argument("--budget-mb", type=int, default=64)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--server-binary", default="bazel-bin/server/spikeserve")
+    args = parser.parse_args()
+
+    results = {}
+    for budget in (args.budget_mb, 0):
+        runs = [one_run(args.server_binary, args.neurons, args.duration, budget)
+                for _ in range(args.repeats)]
+        results[budget] = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+    payload = results[0]["payload_mb"]
+    print(f"{args.neurons} cells x {args.duration / 0.1 + 1:.0f} samples of v, float64: "
+          f"{payload:.0f} MB = {payload * 1e6 / 2**20 / args.budget_mb:.1f} x the budget "
+          f"(medians of {args.repeats}, fresh server per run, 1 thread)")
+    print("| --recording_memory_budget_mb | run s | run CPU s (server) | run page faults "
+          "| server peak RSS MiB | spill file MiB | retrieval MB/s |")
+    print("|---|---|---|---|---|---|---|")
+    for budget, r in results.items():
+        print(f"| {budget} | {r['run_s']:.2f} | {r['run_cpu_s']:.2f} | {r['run_faults']:.0f} | "
+              f"{r['peak_mib']:.0f} | {r['spill_mib']:.0f} | {r['retrieval_mb_s']:.0f} |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
