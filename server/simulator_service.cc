@@ -1,6 +1,7 @@
 #include "server/simulator_service.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -708,6 +709,14 @@ grpc::Status SimulatorService::Run(grpc::ServerContext* context, const v1::RunRe
               return engine::InvalidArgument("progress_interval_ms", engine::reason::kOutOfRange,
                                              "progress_interval_ms must be >= 0 (0 means 100 ms)");
             }
+            if (!(request->progress_interval_wall_ms() >= 0) ||
+                !std::isfinite(request->progress_interval_wall_ms())) {
+              return engine::InvalidArgument(
+                  "progress_interval_wall_ms", engine::reason::kOutOfRange,
+                  "progress_interval_wall_ms must be finite and >= 0 (0: biological time only)");
+            }
+            const absl::Duration wall_interval =
+                absl::Milliseconds(request->progress_interval_wall_ms());
             const double target = request->target_case() == v1::RunRequest::kDurationMs
                                       ? simulation.time_ms() + request->duration_ms()
                                       : request->until_ms();
@@ -730,6 +739,7 @@ grpc::Status SimulatorService::Run(grpc::ServerContext* context, const v1::RunRe
                 [writer](const v1::RunEvent& event) { return writer->Write(event); }, stopping,
                 [context] { context->TryCancel(); });
             double last_progress_ms = simulation.time_ms();
+            absl::Time last_progress_wall = started;
             // The engine asks at every min_delay epoch, so cancellation and
             // shutdown take effect within one epoch; data and progress go out
             // only every progress_interval_ms of biological time.
@@ -742,12 +752,16 @@ grpc::Status SimulatorService::Run(grpc::ServerContext* context, const v1::RunRe
             control.report_every_ms = 0;
             control.keep_going = [&](double t_ms) {
               if (session.stop_requested() || stream.client_gone()) return false;
-              if (const absl::Time now = absl::Now(); now >= next_cancel_check) {
+              const absl::Time now = absl::Now();
+              if (now >= next_cancel_check) {
                 next_cancel_check = now + absl::Milliseconds(1);
                 if (context->IsCancelled()) return false;
               }
-              if (t_ms - last_progress_ms < progress_interval_ms - 1e-9) return true;
+              const bool wall_due =
+                  wall_interval > absl::ZeroDuration() && now - last_progress_wall >= wall_interval;
+              if (t_ms - last_progress_ms < progress_interval_ms - 1e-9 && !wall_due) return true;
               last_progress_ms = t_ms;
+              last_progress_wall = now;
               if (live && !live->Flush(simulation, t_ms, stream)) return false;
               v1::RunProgress progress;
               progress.set_t_ms(t_ms);

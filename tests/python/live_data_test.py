@@ -63,6 +63,23 @@ def test_on_data_sees_everything_recorded_up_to_each_progress_event(session):
     assert seen == pytest.approx([25.0, 50.0, 75.0, 100.0, 125.0, 150.0, 175.0, 200.0])
 
 
+def test_a_wall_clock_interval_reports_a_slow_run_in_between(session):
+    # Biological reports only at the end; 20,000 cells for 500 ms take far
+    # more than 2 ms of wall time on any machine, so reports come in between.
+    cells = session.create_population(20000, "IF_cond_exp", {"i_offset": 1.0})
+    session.record([Cells(cells.population_id)], ["spikes"])
+    seen = []
+    finished = session.run_until(
+        500.0, progress=lambda t_ms, target_ms: seen.append(t_ms), progress_interval_ms=1e9,
+        progress_interval_wall_ms=2.0)
+    assert finished.t_ms == pytest.approx(500.0)
+    assert len(seen) >= 2 and seen == sorted(seen) and seen[-1] < 500.0
+    with pytest.raises(SpikeserveError) as caught:
+        session.run_until(510.0, progress_interval_wall_ms=-1.0)
+    assert caught.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert caught.value.field == "progress_interval_wall_ms"
+
+
 def live_block(session, t_stop, live, progress_interval_ms=25.0, pause_at_first=0.0):
     """Runs to t_stop with live data; returns (final block, RunFinished, chunk count)."""
     run = session.run_live(t_stop, live, progress_interval_ms)

@@ -339,22 +339,26 @@ class Session:
 
     # --- time --------------------------------------------------------------
 
-    def run_live(self, t_ms, live=None, progress_interval_ms=0.0):
+    def run_live(self, t_ms, live=None, progress_interval_ms=0.0, progress_interval_wall_ms=0.0):
         """Starts a run to `t_ms`, streaming `live` (a live.LiveData) if given;
         returns a live.LiveRun to iterate (one LiveUpdate per progress event,
-        then a final one) or cancel."""
+        then a final one) or cancel. Progress (and live data) comes every
+        `progress_interval_ms` of biological time (0: 100 ms) and, if
+        `progress_interval_wall_ms` > 0, at least that often in wall time."""
         request = simulator_pb2.RunRequest(session_id=self.id, until_ms=t_ms,
-                                           progress_interval_ms=progress_interval_ms)
+                                           progress_interval_ms=progress_interval_ms,
+                                           progress_interval_wall_ms=progress_interval_wall_ms)
         if live is not None:
             request.live_data.CopyFrom(live.to_proto())
         return LiveRun(self._stub.Run(request), live)
 
-    def run_until(self, t_ms, progress=None, progress_interval_ms=0.0, live=None, on_data=None):
+    def run_until(self, t_ms, progress=None, progress_interval_ms=0.0, live=None, on_data=None,
+                  progress_interval_wall_ms=0.0):
         """Advances to `t_ms`; `progress(t_ms, target_ms)` sees the progress
         events and, with `live` (a live.LiveData), `on_data(update)` sees the
-        live data (live.LiveUpdate) at each of them and at the end.
-        Returns the RunFinished message."""
-        run = self.run_live(t_ms, live, progress_interval_ms)
+        live data (live.LiveUpdate) at each of them and at the end (intervals
+        as run_live's). Returns the RunFinished message."""
+        run = self.run_live(t_ms, live, progress_interval_ms, progress_interval_wall_ms)
         try:
             for update in run:
                 self.t = update.t_ms

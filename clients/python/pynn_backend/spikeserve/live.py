@@ -25,20 +25,23 @@ from . import conversion, simulator
 
 @contextlib.contextmanager
 def live_data(cells, variables=("spikes",), on_data=None, policy="pause", interval=None,
-              window_bytes=0, dtype="float64"):
+              window_bytes=0, dtype="float64", wall_interval=None):
     """Streams `variables` of `cells` to `on_data` during every run inside the block.
 
     `policy`: "pause" (the simulation waits for a slow callback) or
     "drop_live" (it never waits; what the client could not take in time is
     missing from the updates and listed in update.block.skipped).
-    `interval`: ms of biological time between updates (default 100 ms).
+    `interval`: ms of biological time between updates (default 100 ms);
+    `wall_interval`: if given, ms of wall-clock time after which an update
+    comes even if `interval` has not passed (for networks slower than real time).
     """
     if on_data is None:
         raise ValueError("live_data needs an on_data callback")
     state = simulator.state
     previous = state.live
     state.live = (LiveData(conversion.cell_parts(cells), tuple(variables), policy,
-                           window_bytes=window_bytes, dtype=dtype), on_data, interval or 0.0)
+                           window_bytes=window_bytes, dtype=dtype), on_data, interval or 0.0,
+                  wall_interval or 0.0)
     state.live[0].to_proto()  # a bad policy or dtype fails here, not at the first run
     try:
         yield

@@ -8,7 +8,9 @@ the raw arrays of the current segment with one GetData stream each.
 import copy
 import dataclasses
 
+import neo
 import numpy as np
+import quantities as pq
 from pyNN import recording
 
 from spikeserve import values
@@ -52,6 +54,34 @@ class Recorder(recording.Recorder):
             return [values.Cells(population._population_id)]
         indices = population.id_to_index(np.asarray(sorted(ids), dtype=np.int64))
         return [values.Cells(population._population_id, np.asarray(indices, dtype=np.uint32))]
+
+    def _get_current_segment(self, filter_ids=None, variables="all", clear=False):
+        # PyNN's Recorder builds each AnalogSignal with neo's default copy=True:
+        # a second copy of every sample after the one from the stream into
+        # numpy, which for a large recording costs as much as the transfer
+        # (bench/RESULTS.md). So signals sampled at regular times are built
+        # here as PyNN builds them, around the assembled array itself; spikes
+        # (and irregularly sampled signals) stay PyNN's.
+        if self.record_times:
+            return super()._get_current_segment(filter_ids, variables, clear)
+        recorded = set(self.recorded)
+        if variables != "all":
+            recorded &= set(variables)
+        segment = super()._get_current_segment(filter_ids, recorded & {"spikes"}, clear)
+        for variable in sorted(recorded - {"spikes"}):
+            ids = sorted(self.filter_recorded(variable, filter_ids))
+            signal_array, _ = self._get_all_signals(variable, ids, clear=clear)
+            if signal_array.size == 0:
+                continue
+            segment.analogsignals.append(neo.AnalogSignal(
+                signal_array, units=self.population.find_units(variable), copy=False,
+                t_start=self._recording_start_time,
+                sampling_period=self.sampling_interval * pq.ms,
+                name=variable, source_ids=np.fromiter(ids, dtype=int),
+                source_population=self.population.label,
+                array_annotations={"channel_index": np.asarray(
+                    self.population.id_to_index(np.fromiter(ids, dtype=int)))}))
+        return segment
 
     def _current_segment(self, variable, ids):
         session = simulator.state.session

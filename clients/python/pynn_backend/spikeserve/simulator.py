@@ -61,7 +61,8 @@ class State(common.control.BaseState):
         self._max_delay = 10.0
         self._auto_delays = (False, False)
         self.progress = ProgressBar()
-        self.live = None  # (spikeserve.live.LiveData, callback, interval) inside live_data()
+        # (spikeserve.live.LiveData, callback, interval, wall interval) inside live_data()
+        self.live = None
         self.clear()
 
     @property
@@ -108,10 +109,10 @@ class State(common.control.BaseState):
 
     def run_until(self, tstop):
         bar = self.progress if self.progress.enabled() else None
-        live, on_data, interval = self.live or (None, None, 0.0)
+        live, on_data, interval, wall_interval = self.live or (None, None, 0.0, 0.0)
         try:
             self.session.run_until(tstop, progress=bar, progress_interval_ms=interval, live=live,
-                                   on_data=on_data)
+                                   on_data=on_data, progress_interval_wall_ms=wall_interval)
         finally:
             self.progress.finish()
         self.running = True
