@@ -138,17 +138,33 @@ TEST_F(NetworkTest, ThousandNeuronsRunResetRunAndStreamBothSegments) {
   run.set_session_id(session);
   run.set_duration_ms(100.0);
   run.set_progress_interval_ms(20.0);
+  v1::LiveDataRequest& live = *run.mutable_live_data();
+  *live.mutable_cells() = client::WholePopulation(cells_info.population_id());
+  live.add_variables("spikes");
+  live.set_policy(v1::PAUSE);
   v1::RunFinished finished;
   int progress_events = 0;
-  CallResult ran = client_->Run(run, &finished, [&](const v1::RunProgress& progress) {
-    ++progress_events;
-    EXPECT_LE(progress.t_ms(), 100.0 + 1e-9);
-  });
+  uint64_t live_spikes = 0;
+  double live_until_ms = 0.0;
+  CallResult ran = client_->Run(
+      run, &finished,
+      [&](const v1::RunProgress& progress) {
+        ++progress_events;
+        EXPECT_LE(progress.t_ms(), 100.0 + 1e-9);
+        EXPECT_LE(progress.t_ms(), live_until_ms + 1e-9);  // data first, then progress
+      },
+      [&](const v1::RunEvent& event) {
+        ASSERT_TRUE(event.has_live_chunk());  // PAUSE drops nothing
+        live_until_ms = std::max(live_until_ms, event.live_chunk().t_stop_ms());
+        if (event.live_chunk().chunk().has_spike_batch())
+          live_spikes += event.live_chunk().chunk().spike_batch().num_spikes();
+      });
   ASSERT_TRUE(ran.ok()) << ran.message();
   EXPECT_DOUBLE_EQ(finished.t_ms(), 100.0);
   EXPECT_EQ(finished.steps(), 1000u);
   EXPECT_FALSE(finished.stopped());
   EXPECT_GE(progress_events, 4);
+  run.clear_live_data();
 
   v1::ResetRequest reset;
   reset.set_session_id(session);
@@ -209,6 +225,7 @@ TEST_F(NetworkTest, ThousandNeuronsRunResetRunAndStreamBothSegments) {
     EXPECT_EQ(spikes.source_ids.size(), 1000u);
     EXPECT_EQ(spikes.source_ids[999], cells_info.first_id() + 999);
     EXPECT_GT(spikes.times_ms.size(), 100u) << "the network should be driven to fire";
+    if (s == 0) EXPECT_EQ(spikes.times_ms.size(), live_spikes);  // live data had every spike
     for (size_t k = 0; k < spikes.times_ms.size(); ++k) {
       ASSERT_GT(spikes.times_ms[k], 0.0);
       ASSERT_LE(spikes.times_ms[k], t_stop[s] + 1e-9);

@@ -51,13 +51,15 @@ CallResult Client::Finish(const grpc::ClientContext& context, grpc::Status statu
 }
 
 CallResult Client::Run(const v1::RunRequest& request, v1::RunFinished* finished,
-                       const std::function<void(const v1::RunProgress&)>& on_progress) {
+                       const std::function<void(const v1::RunProgress&)>& on_progress,
+                       const std::function<void(const v1::RunEvent&)>& on_live) {
   grpc::ClientContext context;
   auto reader = stub_->Run(&context, request);
   v1::RunEvent event;
   bool got_finished = false;
   while (reader->Read(&event)) {
     if (event.has_progress() && on_progress) on_progress(event.progress());
+    if ((event.has_live_chunk() || event.has_live_skipped()) && on_live) on_live(event);
     if (event.has_finished()) {
       *finished = event.finished();
       got_finished = true;

@@ -1,6 +1,6 @@
 // A small C++ client for spikeserve.v1.Simulator: unary calls with deadlines
-// and decoded error details, Run with progress, Upload in chunks, and GetData
-// assembled into a Neo-shaped Block.
+// and decoded error details, Run with progress and live data, Upload in
+// chunks, and GetData assembled into a Neo-shaped Block.
 #ifndef SPIKESERVE_CLIENTS_CPP_CLIENT_H_
 #define SPIKESERVE_CLIENTS_CPP_CLIENT_H_
 
@@ -59,9 +59,13 @@ class Client {
     return Finish(context, std::move(status));
   }
 
-  // Runs and waits; `on_progress` sees each progress event.
+  // Runs and waits; `on_progress` sees each progress event and, when the
+  // request asks for live data, `on_live` each LiveChunk and LiveDataSkipped
+  // event, in stream order (a progress event at t follows the live data
+  // recorded up to t).
   CallResult Run(const v1::RunRequest& request, v1::RunFinished* finished,
-                 const std::function<void(const v1::RunProgress&)>& on_progress = {});
+                 const std::function<void(const v1::RunProgress&)>& on_progress = {},
+                 const std::function<void(const v1::RunEvent&)>& on_live = {});
 
   // Streams the data and assembles it; fails if the stream is malformed.
   CallResult GetData(const v1::GetDataRequest& request, Block* block);
