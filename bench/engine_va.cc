@@ -3,10 +3,7 @@
 // the engine's inner loops. bench/run.py measures the same network end to end.
 //
 //   bazel run -c opt //bench:engine_va -- [COBA|CUBA] [NEURONS] [REPEATS] [THREADS]
-//       [DELIVERY_BLOCK_CELLS]
 //
-// DELIVERY_BLOCK_CELLS is SimulationConfig::delivery_block_cells (default
-// the engine's; 0: no blocks), to compare the two on one machine.
 // Prints, per repeat, build and run wall and CPU seconds, the
 // spike count, the mean rate and synaptic events per second, then the medians.
 #include <algorithm>
@@ -75,8 +72,7 @@ struct Figures {
   uint64_t spikes, synapses;
 };
 
-Figures RunOnce(const std::string& model_name, int n, uint64_t seed, int threads,
-                uint32_t delivery_block_cells) {
+Figures RunOnce(const std::string& model_name, int n, uint64_t seed, int threads) {
   const Model model = VaModel(model_name);
   const auto started = std::chrono::steady_clock::now();
   const double build_cpu_started = ThreadCpuSeconds();
@@ -86,7 +82,6 @@ Figures RunOnce(const std::string& model_name, int n, uint64_t seed, int threads
   config.max_delay_ms = 1.0;
   config.seed = seed;
   config.threads = threads;
-  config.delivery_block_cells = delivery_block_cells;
   auto sim = Check(Simulation::Create(config));
   const int n_exc = static_cast<int>(n * kExcitatoryFraction);
   auto population = [&](int size, const std::string& label) {
@@ -165,17 +160,13 @@ int main(int argc, char** argv) {
   const int n = argc > 2 ? std::atoi(argv[2]) : kClassicSize;
   const int repeats = argc > 3 ? std::atoi(argv[3]) : 3;
   const int threads = argc > 4 ? std::atoi(argv[4]) : 1;
-  const uint32_t delivery_block_cells = argc > 5 ? static_cast<uint32_t>(std::atoi(argv[5]))
-                                                 : SimulationConfig().delivery_block_cells;
   if ((model != "COBA" && model != "CUBA") || n < 10 || repeats < 1 || threads < 1) {
-    std::fprintf(stderr,
-                 "usage: engine_va [COBA|CUBA] [NEURONS>=10] [REPEATS>=1] [THREADS>=1] "
-                 "[DELIVERY_BLOCK_CELLS]\n");
+    std::fprintf(stderr, "usage: engine_va [COBA|CUBA] [NEURONS>=10] [REPEATS>=1] [THREADS>=1]\n");
     return 2;
   }
   std::vector<double> build, build_cpu, run, run_cpu;
   for (int r = 0; r < repeats; ++r) {
-    const Figures f = RunOnce(model, n, 1 + r, threads, delivery_block_cells);
+    const Figures f = RunOnce(model, n, 1 + r, threads);
     std::printf(
         "%s %d threads=%d repeat %d: build %.3f s (CPU %.3f s, %.3g synapses/CPU s), "
         "run %.3f s (CPU %.3f s), %llu synapses, %llu spikes, %.2f Hz, %.3g events/s\n",

@@ -585,23 +585,14 @@ class Simulation::Impl {
     }
   }
 
-  // How one run shares its cells among the pool's members, and how delivery
-  // is cut into blocks of post cells.
+  // How one run shares its cells among the pool's members.
   struct Split {
     int members = 1;
     // [population][member]: the cells a member updates (Splittable groups;
     // the others are updated whole by member 0).
     std::vector<std::vector<CellRange>> cells;
-    // Delivery goes block by block of post cells, each block's ring-buffer
-    // slots small enough to stay in the core's cache while every spike of
-    // the epoch is delivered into it; without blocks a large population's
-    // input is scattered over more memory than the cache holds, and most
-    // synapses miss it. Member m delivers blocks [m * blocks / members,
-    // (m + 1) * blocks / members); `blocks` is a multiple of `members`.
-    int blocks = 1;
-    // [projection][block][post part]: the post cells of a block, and
-    // [projection]: Projection::MemberCuts over the blocks (empty when the
-    // projection cannot be cut: then members > 1 test synapse by synapse).
+    // [projection][member][post part]: the post cells whose input a member
+    // delivers, and [projection]: Projection::MemberCuts (members > 1 only).
     std::vector<std::vector<std::vector<CellRange>>> owned;
     std::vector<std::vector<uint32_t>> cuts;
     // [projection]: Aligned(); [population]: whether its spikes have a
@@ -617,17 +608,6 @@ class Simulation::Impl {
   // A handoff between members costs microseconds, so a member must get at
   // least this many cells for splitting a step to pay.
   static constexpr uint64_t kMinCellsPerMember = 8192;
-
-  // [0, n) in `count` consecutive ranges, inner bounds multiples of `alignment`.
-  static std::vector<CellRange> Ranges(uint64_t n, int count, uint64_t alignment) {
-    std::vector<CellRange> ranges(count);
-    auto bound = [&](int k) {
-      return k == count ? static_cast<uint32_t>(n)
-                        : static_cast<uint32_t>(n * k / count / alignment * alignment);
-    };
-    for (int k = 0; k < count; ++k) ranges[k] = {bound(k), bound(k + 1)};
-    return ranges;
-  }
 
   // Aligned: a static projection from a whole (Splittable) population to a
   // whole population of the same size in which cell i reaches only cell i
@@ -667,39 +647,33 @@ class Simulation::Impl {
       for (const auto& [proj, rows] : p.outgoing) pending |= !split.aligned[proj];
       split.pending.push_back(pending);
     }
-    uint64_t splittable = 0, largest = 0;
-    for (const auto& p : populations_) {
+    uint64_t splittable = 0;
+    for (const auto& p : populations_)
       if (p.cells->Splittable()) splittable += p.info.size;
-      largest = std::max<uint64_t>(largest, p.info.size);
-    }
     if (splittable >= kMinCellsPerMember * pool_.size()) split.members = pool_.size();
     const int members = split.members;
-    for (const auto& p : populations_)
-      split.cells.push_back(Ranges(p.info.size, members, kSplitAlignment));
-    // The default block, 128 KiB of one ring-buffer slot, keeps the few
-    // slots an epoch's spikes reach (arrival steps x receptors) within a
-    // 1 MiB L2 cache.
-    const uint64_t block = config_.delivery_block_cells;
-    const uint64_t per_member =
-        block == 0 ? 1 : (largest + members * block - 1) / (members * block);
-    split.blocks = members * static_cast<int>(std::max<uint64_t>(per_member, 1));
-    if (split.blocks > 1) {
-      // Whole cache lines of ring-buffer slots per block, so that members
-      // never write into one line.
-      constexpr uint64_t kCellsPerLine = 64 / sizeof(double);
-      std::vector<std::vector<CellRange>> blocks_of;  // [population][block]
-      for (const auto& p : populations_)
-        blocks_of.push_back(Ranges(p.info.size, split.blocks, kCellsPerLine));
-      for (const auto& rec : projections_) {
-        std::vector<std::vector<CellRange>> by_block(split.blocks);
-        for (int b = 0; b < split.blocks; ++b)
-          for (PopulationId post : rec.post_populations) by_block[b].push_back(blocks_of[post][b]);
-        split.cuts.push_back(rec.synapses && !rec.dynamics && !rec.gap
-                                 ? rec.synapses->MemberCuts(by_block)
-                                 : std::vector<uint32_t>{});
-        split.owned.push_back(std::move(by_block));
-      }
+    auto align = [](uint64_t i) {
+      return static_cast<uint32_t>(i / kSplitAlignment * kSplitAlignment);
+    };
+    for (const auto& p : populations_) {
+      const uint64_t n = p.info.size;
+      std::vector<CellRange> ranges(members);
+      for (int m = 0; m < members; ++m)
+        ranges[m] = {align(n * m / members),
+                     m + 1 == members ? static_cast<uint32_t>(n) : align(n * (m + 1) / members)};
+      split.cells.push_back(std::move(ranges));
     }
+    if (members > 1)
+      for (const auto& rec : projections_) {
+        std::vector<std::vector<CellRange>> by_member(members);
+        for (int m = 0; m < members; ++m)
+          for (PopulationId post : rec.post_populations)
+            by_member[m].push_back(split.cells[post][m]);
+        split.cuts.push_back(rec.synapses && !rec.dynamics && !rec.gap
+                                 ? rec.synapses->MemberCuts(by_member)
+                                 : std::vector<uint32_t>{});
+        split.owned.push_back(std::move(by_member));
+      }
     split.spikes.assign(members, std::vector<std::vector<SpikeEvent>>(populations_.size()));
     return split;
   }
@@ -750,28 +724,23 @@ class Simulation::Impl {
   }
 
   // Static synapses first, each member putting the input into the post cells
-  // of its blocks, then synapses with dynamics in spike order. Every cell's
-  // input is thus summed in spike order whatever the number of members and
-  // blocks.
+  // it owns, then synapses with dynamics in spike order. Every cell's input
+  // is thus summed in the same order whatever the number of members.
   void DeliverPending(const std::vector<PendingSpike>& pending, const Split& split) {
     if (pending.empty()) return;
     auto deliver_static = [&](int member) {
-      const int first = member * split.blocks / split.members;
-      const int last = (member + 1) * split.blocks / split.members;
-      for (int block = first; block < last; ++block)
-        for (const PendingSpike& s : pending)
-          for (const auto& [proj, rows] : populations_[s.population].outgoing) {
-            const ProjectionRecord& rec = projections_[proj];
-            if (rows[s.index] < 0 || rec.dynamics || split.aligned[proj]) continue;
-            const uint32_t row = static_cast<uint32_t>(rows[s.index]);
-            if (split.blocks == 1 || (split.members == 1 && split.cuts[proj].empty())) {
-              // Uncut, one member: the whole row once.
-              if (block == first) rec.synapses->Deliver(row, s.spike_step, s.multiplicity);
-            } else {
-              rec.synapses->DeliverTo(split.cuts[proj], split.owned[proj][block], block,
-                                      split.blocks, row, s.spike_step, s.multiplicity);
-            }
+      for (const PendingSpike& s : pending)
+        for (const auto& [proj, rows] : populations_[s.population].outgoing) {
+          const ProjectionRecord& rec = projections_[proj];
+          if (rows[s.index] < 0 || rec.dynamics || split.aligned[proj]) continue;
+          const uint32_t row = static_cast<uint32_t>(rows[s.index]);
+          if (split.members == 1) {
+            rec.synapses->Deliver(row, s.spike_step, s.multiplicity);
+          } else {
+            rec.synapses->DeliverTo(split.cuts[proj], split.owned[proj][member], member,
+                                    split.members, row, s.spike_step, s.multiplicity);
           }
+        }
     };
     if (split.members == 1) {
       deliver_static(0);

@@ -55,10 +55,6 @@ struct SimulationConfig {
   double max_delay_ms = 10.0;
   uint64_t seed = 0;  // 0: a seed is drawn from the OS and reported by seed()
   int threads = 1;
-  // Tuning: delivery puts the epoch's spikes into blocks of this many post
-  // cells at a time, so that their ring-buffer slots stay in cache; 16384
-  // cells are 128 KiB per slot. 0: whole populations at once.
-  uint32_t delivery_block_cells = 16384;
   Limits limits;
 };
 
