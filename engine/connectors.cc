@@ -128,12 +128,13 @@ struct ChooseScratch {
   std::vector<uint64_t> chosen;
 };
 
-// Chooses `n` of the candidates 0..m-1 (Floyd's algorithm without
-// replacement), returned sorted in scratch.chosen.
-const std::vector<uint64_t>& Choose(CounterRng& rng, uint64_t m, uint64_t n, bool with_replacement,
-                                    ChooseScratch& scratch) {
+// Draws `n` of the candidates 0..m-1 (Floyd's algorithm without
+// replacement), in stream order, into scratch.chosen.
+std::vector<uint64_t>& Draw(CounterRng& rng, uint64_t m, uint64_t n, bool with_replacement,
+                            ChooseScratch& scratch) {
   std::vector<uint64_t>& chosen = scratch.chosen;
   chosen.clear();
+  chosen.reserve(n);
   if (with_replacement) {
     for (uint64_t k = 0; k < n; ++k) chosen.push_back(rng.Below(m));
   } else {
@@ -145,6 +146,13 @@ const std::vector<uint64_t>& Choose(CounterRng& rng, uint64_t m, uint64_t n, boo
       chosen.push_back(pick);
     }
   }
+  return chosen;
+}
+
+// Draw's candidates, sorted.
+const std::vector<uint64_t>& Choose(CounterRng& rng, uint64_t m, uint64_t n, bool with_replacement,
+                                    ChooseScratch& scratch) {
+  std::vector<uint64_t>& chosen = Draw(rng, m, n, with_replacement, scratch);
   std::sort(chosen.begin(), chosen.end());
   return chosen;
 }
@@ -429,14 +437,29 @@ absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec,
     if (p.n > 0 && (m == 0 || (!p.with_replacement && p.n > m))) return TooFew("pairs", p.n, m);
     CounterRng rng(seed, RngPurpose::kConnectivity, 0, 3);
     ChooseScratch scratch;
+    std::vector<uint64_t>& pairs = Draw(rng, m, p.n, p.with_replacement, scratch);
     // Self pair k has self_pairs[k] - k allowed pairs before it, so the c-th
     // allowed pair lies past every self pair with at most c before it.
     for (size_t k = 0; k < self_pairs.size(); ++k) self_pairs[k] -= k;
-    for (uint64_t c : Choose(rng, m, p.n, p.with_replacement, scratch)) {
-      const uint64_t pair =
-          c + (std::upper_bound(self_pairs.begin(), self_pairs.end(), c) - self_pairs.begin());
-      out.pre.push_back(static_cast<uint32_t>(pair / n_post));
-      out.post.push_back(static_cast<uint32_t>(pair % n_post));
+    std::vector<uint64_t> row_start(uint64_t{n_pre} + 1, 0);
+    for (uint64_t& c : pairs) {
+      if (!self_pairs.empty())
+        c += std::upper_bound(self_pairs.begin(), self_pairs.end(), c) - self_pairs.begin();
+      ++row_start[c / n_post + 1];
+    }
+    // The pairs in ascending order, as one sort of all of them would give:
+    // a counting sort by pre, then each row's posts sorted.
+    std::partial_sum(row_start.begin(), row_start.end(), row_start.begin());
+    out.post.resize(pairs.size());
+    {
+      std::vector<uint64_t> next(row_start.begin(), row_start.end() - 1);
+      for (uint64_t c : pairs) out.post[next[c / n_post]++] = static_cast<uint32_t>(c % n_post);
+    }
+    scratch = ChooseScratch();  // the draws' memory back before the pre column is made
+    out.pre.resize(out.post.size());
+    for (uint32_t i = 0; i < n_pre; ++i) {
+      std::fill(out.pre.begin() + row_start[i], out.pre.begin() + row_start[i + 1], i);
+      std::sort(out.post.begin() + row_start[i], out.post.begin() + row_start[i + 1]);
     }
   }
   return out;
