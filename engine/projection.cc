@@ -85,6 +85,12 @@ uint32_t Projection::Rank(uint64_t k) const {
   return it != tie_ranks_.end() && it->synapse == k ? it->rank : 0;
 }
 
+bool Projection::StoredCanonically() const {
+  for (uint32_t i = 0; i < num_rows(); ++i)
+    if (run_begin_[i + 1] - run_begin_[i] > 1) return false;
+  return true;
+}
+
 std::vector<uint64_t> Projection::CanonicalOrder() const {
   std::vector<uint64_t> order(post_.size());
   std::iota(order.begin(), order.end(), 0);

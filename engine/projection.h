@@ -79,6 +79,8 @@ class Projection {
   std::vector<uint16_t> Delays() const;
   // Canonical position -> storage index (see the top of this file).
   std::vector<uint64_t> CanonicalOrder() const;
+  // Whether storage order is canonical order (no row has several delays).
+  bool StoredCanonically() const;
   // Smallest and largest delay (steps); {0, 0} without synapses.
   std::pair<uint16_t, uint16_t> DelayRange() const { return delay_range_; }
 
