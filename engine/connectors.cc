@@ -441,26 +441,34 @@ absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec,
     // Self pair k has self_pairs[k] - k allowed pairs before it, so the c-th
     // allowed pair lies past every self pair with at most c before it.
     for (size_t k = 0; k < self_pairs.size(); ++k) self_pairs[k] -= k;
-    std::vector<uint64_t> row_start(uint64_t{n_pre} + 1, 0);
+    // The pairs in ascending order, as one sort of all of them would give,
+    // by two stable counting sorts (least significant digit first): by post
+    // into `pre_by_post`, then by pre into the output.
+    std::vector<uint64_t> row_start(uint64_t{n_pre} + 1, 0), column_start(uint64_t{n_post} + 1, 0);
     for (uint64_t& c : pairs) {
       if (!self_pairs.empty())
         c += std::upper_bound(self_pairs.begin(), self_pairs.end(), c) - self_pairs.begin();
       ++row_start[c / n_post + 1];
+      ++column_start[c % n_post + 1];
     }
-    // The pairs in ascending order, as one sort of all of them would give:
-    // a counting sort by pre, then each row's posts sorted.
     std::partial_sum(row_start.begin(), row_start.end(), row_start.begin());
-    out.post.resize(pairs.size());
+    std::partial_sum(column_start.begin(), column_start.end(), column_start.begin());
+    std::vector<uint32_t> pre_by_post(pairs.size());
+    for (uint64_t c : pairs)
+      pre_by_post[column_start[c % n_post]++] = static_cast<uint32_t>(c / n_post);
+    scratch = ChooseScratch();  // the draws' memory back before the output is made
+    out.post.resize(pre_by_post.size());
     {
       std::vector<uint64_t> next(row_start.begin(), row_start.end() - 1);
-      for (uint64_t c : pairs) out.post[next[c / n_post]++] = static_cast<uint32_t>(c % n_post);
+      // column_start[j] now ends column j.
+      for (uint64_t j = 0, k = 0; j < n_post; ++j)
+        for (; k < column_start[j]; ++k)
+          out.post[next[pre_by_post[k]]++] = static_cast<uint32_t>(j);
     }
-    scratch = ChooseScratch();  // the draws' memory back before the pre column is made
+    pre_by_post = std::vector<uint32_t>();
     out.pre.resize(out.post.size());
-    for (uint32_t i = 0; i < n_pre; ++i) {
+    for (uint32_t i = 0; i < n_pre; ++i)
       std::fill(out.pre.begin() + row_start[i], out.pre.begin() + row_start[i + 1], i);
-      std::sort(out.post.begin() + row_start[i], out.post.begin() + row_start[i + 1]);
-    }
   }
   return out;
 }
