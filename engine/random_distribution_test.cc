@@ -168,7 +168,9 @@ TEST(ValueResolutionTest, RandomValuesAreEachElementsStream) {
   for (size_t k = 0; k < ids.size(); ++k) {
     CounterRng rng(77, keys.purpose, ids[k], keys.stream, keys.substream);
     ASSERT_EQ((*by_id)[k], dist->Sample(rng)) << k;
-    if (k < 150) ASSERT_EQ((*first)[k], (*by_id)[k]) << k;
+    if (k < 150) {
+      ASSERT_EQ((*first)[k], (*by_id)[k]) << k;
+    }
   }
 }
 
