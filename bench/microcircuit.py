@@ -181,7 +181,8 @@ def parse_arguments():
     parser.add_argument("--k-scale", type=float, default=1.0,
                         help="fraction of the in-degrees (with weight and DC compensation)")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--duration", type=float, default=1000.0, help="biological ms")
+    parser.add_argument("--duration", type=float, default=1000.0,
+                        help="biological ms; 0 builds the network only (the build figures)")
     parser.add_argument("--transient", type=float, default=100.0,
                         help="ms left out of the rates (the start-up burst)")
     parser.add_argument("--record-spikes", choices=("all", "none"), default="all")
@@ -196,6 +197,8 @@ def parse_arguments():
     args = parser.parse_args()
     if not 0 < args.scale <= 1 or not 0 < args.k_scale <= 1:
         parser.error("--scale and --k-scale must be in (0, 1]")
+    if args.duration < 0:
+        parser.error("--duration must be >= 0")
     return args
 
 
@@ -206,6 +209,7 @@ def run(args, sim, setup_extra, server_pid):
                "neurons": int(population_sizes(args.scale).sum()),
                "synapses_formula": int(synapse_numbers(args.scale, args.k_scale).sum())}
     rss_before = proc_status.rss_bytes(server_pid) if server_pid else None
+    build_cpu_before = proc_status.cpu_seconds(server_pid) if server_pid else None
     started = time.perf_counter()
     sim.setup(timestep=DT, min_delay=DT, **setup_extra)
     populations, projections = build(sim, args.scale, args.k_scale, args.record_spikes, args.seed)
@@ -218,8 +222,14 @@ def run(args, sim, setup_extra, server_pid):
         figures["server_rss_built_bytes"] = proc_status.rss_bytes(server_pid)
         figures["build_rss_growth_bytes"] = figures["server_rss_built_bytes"] - rss_before
         cpu_before = proc_status.cpu_seconds(server_pid)
+        figures["build_server_cpu_s"] = cpu_before - build_cpu_before
     print(f"built {figures['neurons']} cells, {figures['synapses_recurrent']} recurrent synapses "
           f"(formula {figures['synapses_formula']}) in {figures['build_s']:.1f} s", flush=True)
+    if args.duration == 0:
+        if server_pid:
+            figures["server_peak_rss_bytes"] = proc_status.peak_rss_bytes(server_pid)
+        sim.end()
+        return figures
     sim.run(args.duration)
     ran = time.perf_counter()
     figures["sim_s"] = ran - built

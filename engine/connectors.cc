@@ -128,12 +128,13 @@ struct ChooseScratch {
   std::vector<uint64_t> chosen;
 };
 
-// Chooses `n` of the candidates 0..m-1 (Floyd's algorithm without
-// replacement), returned sorted in scratch.chosen.
-const std::vector<uint64_t>& Choose(CounterRng& rng, uint64_t m, uint64_t n, bool with_replacement,
-                                    ChooseScratch& scratch) {
+// Draws `n` of the candidates 0..m-1 (Floyd's algorithm without
+// replacement), in stream order, into scratch.chosen.
+std::vector<uint64_t>& Draw(CounterRng& rng, uint64_t m, uint64_t n, bool with_replacement,
+                            ChooseScratch& scratch) {
   std::vector<uint64_t>& chosen = scratch.chosen;
   chosen.clear();
+  chosen.reserve(n);
   if (with_replacement) {
     for (uint64_t k = 0; k < n; ++k) chosen.push_back(rng.Below(m));
   } else {
@@ -145,6 +146,13 @@ const std::vector<uint64_t>& Choose(CounterRng& rng, uint64_t m, uint64_t n, boo
       chosen.push_back(pick);
     }
   }
+  return chosen;
+}
+
+// Draw's candidates, sorted.
+const std::vector<uint64_t>& Choose(CounterRng& rng, uint64_t m, uint64_t n, bool with_replacement,
+                                    ChooseScratch& scratch) {
+  std::vector<uint64_t>& chosen = Draw(rng, m, n, with_replacement, scratch);
   std::sort(chosen.begin(), chosen.end());
   return chosen;
 }
@@ -429,15 +437,38 @@ absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec,
     if (p.n > 0 && (m == 0 || (!p.with_replacement && p.n > m))) return TooFew("pairs", p.n, m);
     CounterRng rng(seed, RngPurpose::kConnectivity, 0, 3);
     ChooseScratch scratch;
+    std::vector<uint64_t>& pairs = Draw(rng, m, p.n, p.with_replacement, scratch);
     // Self pair k has self_pairs[k] - k allowed pairs before it, so the c-th
     // allowed pair lies past every self pair with at most c before it.
     for (size_t k = 0; k < self_pairs.size(); ++k) self_pairs[k] -= k;
-    for (uint64_t c : Choose(rng, m, p.n, p.with_replacement, scratch)) {
-      const uint64_t pair =
-          c + (std::upper_bound(self_pairs.begin(), self_pairs.end(), c) - self_pairs.begin());
-      out.pre.push_back(static_cast<uint32_t>(pair / n_post));
-      out.post.push_back(static_cast<uint32_t>(pair % n_post));
+    // The pairs in ascending order, as one sort of all of them would give,
+    // by two stable counting sorts (least significant digit first): by post
+    // into `pre_by_post`, then by pre into the output.
+    std::vector<uint64_t> row_start(uint64_t{n_pre} + 1, 0), column_start(uint64_t{n_post} + 1, 0);
+    for (uint64_t& c : pairs) {
+      if (!self_pairs.empty())
+        c += std::upper_bound(self_pairs.begin(), self_pairs.end(), c) - self_pairs.begin();
+      ++row_start[c / n_post + 1];
+      ++column_start[c % n_post + 1];
     }
+    std::partial_sum(row_start.begin(), row_start.end(), row_start.begin());
+    std::partial_sum(column_start.begin(), column_start.end(), column_start.begin());
+    std::vector<uint32_t> pre_by_post(pairs.size());
+    for (uint64_t c : pairs)
+      pre_by_post[column_start[c % n_post]++] = static_cast<uint32_t>(c / n_post);
+    scratch = ChooseScratch();  // the draws' memory back before the output is made
+    out.post.resize(pre_by_post.size());
+    {
+      std::vector<uint64_t> next(row_start.begin(), row_start.end() - 1);
+      // column_start[j] now ends column j.
+      for (uint64_t j = 0, k = 0; j < n_post; ++j)
+        for (; k < column_start[j]; ++k)
+          out.post[next[pre_by_post[k]]++] = static_cast<uint32_t>(j);
+    }
+    pre_by_post = std::vector<uint32_t>();
+    out.pre.resize(out.post.size());
+    for (uint32_t i = 0; i < n_pre; ++i)
+      std::fill(out.pre.begin() + row_start[i], out.pre.begin() + row_start[i + 1], i);
   }
   return out;
 }

@@ -1,9 +1,11 @@
 #include "engine/connectors.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
 
+#include "engine/counter_rng.h"
 #include "engine/errors.h"
 #include "gtest/gtest.h"
 
@@ -94,6 +96,48 @@ TEST(ConnectorsTest, FixedTotalNumberIsExact) {
     pairs.emplace(c.pre[k], c.post[k]);
   }
   EXPECT_EQ(pairs.size(), 90u);  // every non-self pair exactly once
+}
+
+// With replacement the connector is its stream's draws of pair numbers (pre *
+// n_post + post), in ascending order: the network a seed gives is pinned.
+TEST(ConnectorsTest, FixedTotalNumberWithReplacementIsItsStreamsDrawsInOrder) {
+  const uint64_t n_pre = 37, n_post = 23, n = 5000;
+  const auto c =
+      Make("FixedTotalNumberConnector", {{"n", n}, {"with_replacement", 1}}, n_pre, n_post, false);
+  CounterRng rng(1234, RngPurpose::kConnectivity, 0, 3);
+  std::vector<uint64_t> pairs(n);
+  for (uint64_t& pair : pairs) pair = rng.Below(n_pre * n_post);
+  std::sort(pairs.begin(), pairs.end());
+  ASSERT_EQ(c.pre.size(), n);
+  for (size_t k = 0; k < n; ++k) {
+    EXPECT_EQ(c.pre[k], pairs[k] / n_post) << k;
+    EXPECT_EQ(c.post[k], pairs[k] % n_post) << k;
+  }
+}
+
+// Uniform over pairs: the counts per pre cell and per post cell pass a
+// chi-square test (99.9 %), self pairs excluded when asked.
+TEST(ConnectorsTest, FixedTotalNumberCountsPerCellAreUniform) {
+  const uint32_t cells = 50;
+  const uint64_t n = 40000;
+  for (double self : {1.0, 0.0}) {
+    const auto c =
+        Make("FixedTotalNumberConnector",
+             {{"n", n}, {"with_replacement", 1}, {"allow_self_connections", self}}, cells, cells);
+    ASSERT_EQ(c.pre.size(), n);
+    ExpectCanonical(c);
+    std::vector<double> per_pre(cells, 0.0), per_post(cells, 0.0);
+    for (size_t k = 0; k < n; ++k) {
+      if (self == 0.0) EXPECT_NE(c.pre[k], c.post[k]);
+      ++per_pre[c.pre[k]];
+      ++per_post[c.post[k]];
+    }
+    for (const auto* counts : {&per_pre, &per_post}) {
+      double chi2 = 0.0;
+      for (double o : *counts) chi2 += (o - n / cells) * (o - n / cells) / (n / cells);
+      EXPECT_LT(chi2, 85.35) << "self " << self;  // chi-square, 49 dof, 99.9 %
+    }
+  }
 }
 
 TEST(ConnectorsTest, AllToAllAndOneToOne) {

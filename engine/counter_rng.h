@@ -66,6 +66,15 @@ class CounterRng {
     ctr_ = {0, static_cast<uint32_t>(a), static_cast<uint32_t>(b), static_cast<uint32_t>(b >> 32)};
   }
 
+  // The same stream with its first block (the words of counter 0) given,
+  // as FirstBlocks (counter_rng_lanes.h) computes them for many streams.
+  CounterRng(const Key& key, uint64_t a, uint64_t b, const std::array<uint32_t, 4>& first)
+      : CounterRng(key, a, b) {
+    block_ = first;
+    pos_ = 0;
+    ctr_[0] = 1;
+  }
+
   uint32_t NextU32() {
     if (pos_ == 4) {
       block_ = Philox(ctr_, key_);

@@ -18,6 +18,13 @@ namespace spikeserve::engine {
 // ranges that cross a multiple of 2^32).
 void FirstUniforms(const CounterRng::Key& key, uint64_t a_first, uint64_t b, uint32_t n, double* u);
 
+// The whole first block (four words) of the same streams: word w of stream
+// a_first + l in words[w][l], l in [0, n), n <= kMaxLanes. Values drawn once
+// per element (a normal takes two uniforms, four words) come from these.
+inline constexpr uint32_t kMaxLanes = 64;
+void FirstBlocks(const CounterRng::Key& key, uint64_t a_first, uint64_t b, uint32_t n,
+                 uint32_t (&words)[4][kMaxLanes]);
+
 }  // namespace spikeserve::engine
 
 #endif  // SPIKESERVE_ENGINE_COUNTER_RNG_LANES_H_

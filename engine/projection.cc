@@ -58,6 +58,7 @@ std::vector<uint64_t> Projection::SetUniformDelay(uint16_t steps) {
     if (row_start_[i + 1] > row_start_[i]) runs_.push_back({row_start_[i], steps});
   }
   run_begin_[num_rows()] = runs_.size();
+  delay_range_ = runs_.empty() ? std::pair<uint16_t, uint16_t>{0, 0} : std::pair{steps, steps};
   runs_.push_back({post_.size(), 0});
   runs_.shrink_to_fit();
   return {};
@@ -84,6 +85,12 @@ uint32_t Projection::Rank(uint64_t k) const {
   return it != tie_ranks_.end() && it->synapse == k ? it->rank : 0;
 }
 
+bool Projection::StoredCanonically() const {
+  for (uint32_t i = 0; i < num_rows(); ++i)
+    if (run_begin_[i + 1] - run_begin_[i] > 1) return false;
+  return true;
+}
+
 std::vector<uint64_t> Projection::CanonicalOrder() const {
   std::vector<uint64_t> order(post_.size());
   std::iota(order.begin(), order.end(), 0);
@@ -96,64 +103,95 @@ std::vector<uint64_t> Projection::CanonicalOrder() const {
   return order;
 }
 
-std::pair<uint16_t, uint16_t> Projection::DelayRange() const {
-  if (num_runs() == 0) return {0, 0};
-  std::pair<uint16_t, uint16_t> range{UINT16_MAX, 0};
-  for (uint64_t r = 0; r < num_runs(); ++r) {
-    range.first = std::min(range.first, run_delay(r));
-    range.second = std::max(range.second, run_delay(r));
-  }
-  return range;
-}
-
 std::vector<uint64_t> Projection::SetDelays(const std::vector<uint16_t>& steps) {
+  // Row by row: the row's synapses in canonical order (as stored when the row
+  // holds one delay run, else sorted back by post and tie rank), then a
+  // stable counting sort by the new delay gives storage order, and the
+  // count of each delay its run. Scratch is per row; nothing is sorted by
+  // comparison unless a row held several runs or spans a wide delay range.
   std::vector<uint64_t> perm;  // filled on the first row that needs a reorder
-  auto before = [&](uint64_t a, uint64_t b) {
-    return steps[a] != steps[b] ? steps[a] < steps[b] : PostThenRank(a, b);
-  };
-  std::vector<uint64_t> order;
+  std::vector<uint32_t> canonical, sorted, count, rank;
+  std::vector<uint32_t> post_scratch;
+  std::vector<double> weight_scratch;
+  std::vector<TieRank> ranks;
+  std::vector<DelayRun> runs;
+  runs.reserve(runs_.size());
+  size_t tie = 0;  // first of tie_ranks_ not before the row
+  delay_range_ = {UINT16_MAX, 0};
   for (uint32_t i = 0; i < num_rows(); ++i) {
     const uint64_t b = row_start_[i], e = row_start_[i + 1];
-    order.resize(e - b);
-    std::iota(order.begin(), order.end(), b);
-    if (std::is_sorted(order.begin(), order.end(), before)) continue;
-    std::sort(order.begin(), order.end(), before);
+    const uint32_t n = static_cast<uint32_t>(e - b);
+    const bool several_runs = run_begin_[i + 1] - run_begin_[i] > 1;  // before the change
+    run_begin_[i] = runs.size();
+    const size_t ties_end =
+        std::lower_bound(tie_ranks_.begin() + tie, tie_ranks_.end(), e,
+                         [](const TieRank& t, uint64_t v) { return t.synapse < v; }) -
+        tie_ranks_.begin();
+    if (n == 0) continue;
+    canonical.resize(n);
+    std::iota(canonical.begin(), canonical.end(), 0u);
+    if (ties_end > tie) {
+      rank.assign(n, 0);
+      for (size_t t = tie; t < ties_end; ++t) rank[tie_ranks_[t].synapse - b] = tie_ranks_[t].rank;
+    }
+    uint16_t lo = UINT16_MAX, hi = 0;
+    for (uint64_t k = b; k < e; ++k) {
+      lo = std::min(lo, steps[k]);
+      hi = std::max(hi, steps[k]);
+    }
+    delay_range_ = {std::min(delay_range_.first, lo), std::max(delay_range_.second, hi)};
+    if (several_runs) {
+      auto before = [&](uint32_t x, uint32_t y) {
+        return post_[b + x] != post_[b + y] ? post_[b + x] < post_[b + y]
+                                            : (ties_end > tie && rank[x] < rank[y]);
+      };
+      std::sort(canonical.begin(), canonical.end(), before);
+    }
+    sorted.resize(n);
+    const uint32_t width = uint32_t{hi} - lo + 1;
+    if (width <= 2 * n + 64) {
+      count.assign(width + 1, 0);
+      for (uint32_t x : canonical) ++count[steps[b + x] - lo + 1];
+      for (uint32_t d = 0; d < width; ++d) {
+        if (count[d + 1] > 0) runs.push_back({b + count[d], static_cast<uint16_t>(lo + d)});
+        count[d + 1] += count[d];
+      }
+      for (uint32_t x : canonical) sorted[count[steps[b + x] - lo]++] = x;
+    } else {  // a few synapses spread over many delays
+      sorted = canonical;
+      std::stable_sort(sorted.begin(), sorted.end(),
+                       [&](uint32_t x, uint32_t y) { return steps[b + x] < steps[b + y]; });
+      for (uint32_t j = 0; j < n; ++j)
+        if (j == 0 || steps[b + sorted[j]] != steps[b + sorted[j - 1]])
+          runs.push_back({b + j, steps[b + sorted[j]]});
+    }
+    bool moved = false;
+    for (uint32_t j = 0; j < n && !moved; ++j) moved = sorted[j] != j;
+    if (ties_end > tie)
+      for (uint32_t j = 0; j < n; ++j)
+        if (const uint32_t r = rank[sorted[j]]; r > 0) ranks.push_back({b + j, r});
+    tie = ties_end;
+    if (!moved) continue;
     if (perm.empty()) {
       perm.resize(post_.size());
       std::iota(perm.begin(), perm.end(), 0);
     }
-    std::copy(order.begin(), order.end(), perm.begin() + b);
-  }
-  std::vector<uint16_t> sorted_steps;
-  const std::vector<uint16_t>* d = &steps;
-  if (!perm.empty()) {
-    std::vector<uint32_t> post(post_.size());
-    std::vector<double> weight(post_.size());
-    sorted_steps.resize(post_.size());
-    for (uint64_t k = 0; k < perm.size(); ++k) {
-      post[k] = post_[perm[k]];
-      weight[k] = weight_[perm[k]];
-      sorted_steps[k] = steps[perm[k]];
+    post_scratch.resize(n);
+    weight_scratch.resize(n);
+    for (uint32_t j = 0; j < n; ++j) {
+      perm[b + j] = b + sorted[j];
+      post_scratch[j] = post_[b + sorted[j]];
+      weight_scratch[j] = weight_[b + sorted[j]];
     }
-    std::vector<TieRank> ranks;
-    if (!tie_ranks_.empty())
-      for (uint64_t k = 0; k < perm.size(); ++k)
-        if (const uint32_t r = Rank(perm[k]); r > 0) ranks.push_back({k, r});
-    post_ = std::move(post);
-    weight_ = std::move(weight);
-    tie_ranks_ = std::move(ranks);
-    d = &sorted_steps;
+    std::copy(post_scratch.begin(), post_scratch.end(), post_.begin() + b);
+    std::copy(weight_scratch.begin(), weight_scratch.end(), weight_.begin() + b);
   }
-  runs_.clear();
-  for (uint32_t i = 0; i < num_rows(); ++i) {
-    run_begin_[i] = runs_.size();
-    for (uint64_t k = row_start_[i]; k < row_start_[i + 1]; ++k) {
-      if (k == row_start_[i] || (*d)[k] != (*d)[k - 1]) runs_.push_back({k, (*d)[k]});
-    }
-  }
-  run_begin_[num_rows()] = runs_.size();
-  runs_.push_back({post_.size(), 0});
-  runs_.shrink_to_fit();
+  run_begin_[num_rows()] = runs.size();
+  runs.push_back({post_.size(), 0});
+  runs.shrink_to_fit();
+  runs_ = std::move(runs);
+  tie_ranks_ = std::move(ranks);
+  if (runs_.size() == 1) delay_range_ = {0, 0};
   return perm;
 }
 

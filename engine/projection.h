@@ -79,8 +79,10 @@ class Projection {
   std::vector<uint16_t> Delays() const;
   // Canonical position -> storage index (see the top of this file).
   std::vector<uint64_t> CanonicalOrder() const;
+  // Whether storage order is canonical order (no row has several delays).
+  bool StoredCanonically() const;
   // Smallest and largest delay (steps); {0, 0} without synapses.
-  std::pair<uint16_t, uint16_t> DelayRange() const;
+  std::pair<uint16_t, uint16_t> DelayRange() const { return delay_range_; }
 
   // Sets every synapse's delay (storage order) and regroups the rows. Returns
   // the permutation applied, new index -> old index, or {} if none was needed.
@@ -188,6 +190,7 @@ class Projection {
   std::vector<uint64_t> row_start_;  // n_pre + 1 synapse offsets
   std::vector<uint64_t> run_begin_;  // n_pre + 1 offsets into runs_
   std::vector<DelayRun> runs_;       // plus one past the last, whose begin is size()
+  std::pair<uint16_t, uint16_t> delay_range_{0, 0};  // DelayRange(), kept as runs change
   struct TieRank {
     uint64_t synapse;  // storage index
     uint32_t rank;     // >= 1

@@ -1,8 +1,11 @@
 #include "engine/projection.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <tuple>
 
 #include "engine/connectors.h"
+#include "engine/counter_rng.h"
 #include "gtest/gtest.h"
 
 namespace spikeserve::engine {
@@ -94,6 +97,55 @@ TEST(ProjectionTest, CanonicalOrderIsByPostThenCreationWhateverTheDelays) {
   // One delay again: storage is canonical, multapses in creation order.
   p.SetDelays({2, 2, 2, 2, 2});
   EXPECT_EQ(p.weights(), (std::vector<double>{0.1, 0.2, 0.3, 0.4, 0.5}));
+}
+
+// Random rows with multapses, delays set twice (the second time from rows of
+// several runs), narrow and wide delay ranges: storage order is (delay, post,
+// creation) per row, weights follow the permutation, and the canonical order
+// gets every connection back.
+TEST(ProjectionTest, SetDelaysSortsRandomRowsAsTheDocumentedOrder) {
+  RingBuffer ring;
+  const uint32_t n_pre = 40, n_post = 30;
+  std::vector<uint32_t> pre, post;
+  CounterRng rng(5, RngPurpose::kTest, 0);
+  for (uint32_t i = 0; i < n_pre; ++i) {
+    std::vector<uint32_t> row(rng.Below(60));
+    for (uint32_t& j : row) j = static_cast<uint32_t>(rng.Below(n_post));  // multapses too
+    std::sort(row.begin(), row.end());
+    for (uint32_t j : row) {
+      pre.push_back(i);
+      post.push_back(j);
+    }
+  }
+  std::vector<PostTarget> targets(n_post);
+  for (uint32_t j = 0; j < n_post; ++j) targets[j] = {0, j};
+  Projection p(0, "p", 0, n_pre, pre, post, 1, targets, {&ring});
+  // Weight = canonical index, so a synapse's identity travels with its weight.
+  for (size_t k = 0; k < p.size(); ++k) p.weights()[k] = static_cast<double>(k);
+  for (uint16_t range : {7, 3000, 5}) {
+    std::vector<double> before = p.weights();
+    std::vector<uint16_t> steps(p.size());
+    for (uint16_t& d : steps) d = static_cast<uint16_t>(1 + rng.Below(range));
+    // Expected: each weight's (pre, delay, post, creation) key, sorted.
+    std::vector<std::tuple<uint32_t, uint16_t, uint32_t, double>> expected;
+    const std::vector<uint32_t> rows = p.PrePositions();
+    for (size_t k = 0; k < p.size(); ++k)
+      expected.emplace_back(rows[k], steps[k], p.post()[k], before[k]);
+    std::sort(expected.begin(), expected.end());
+    const std::vector<uint64_t> perm = p.SetDelays(steps);
+    const std::vector<uint16_t> delays = p.Delays();
+    for (size_t k = 0; k < p.size(); ++k) {
+      EXPECT_EQ(std::get<1>(expected[k]), delays[k]) << k;
+      EXPECT_EQ(std::get<2>(expected[k]), p.post()[k]) << k;
+      EXPECT_EQ(std::get<3>(expected[k]), p.weights()[k]) << k;
+      EXPECT_EQ(before[perm.empty() ? k : perm[k]], p.weights()[k]) << k;
+    }
+    const auto canonical = p.CanonicalOrder();
+    for (size_t c = 0; c < canonical.size(); ++c)
+      EXPECT_EQ(p.weights()[canonical[c]], static_cast<double>(c)) << c;
+    const auto [lo, hi] = std::minmax_element(steps.begin(), steps.end());
+    EXPECT_EQ(p.DelayRange(), (std::pair<uint16_t, uint16_t>{*lo, *hi}));
+  }
 }
 
 TEST(RingBufferTest, GrowKeepsInputInFlight) {

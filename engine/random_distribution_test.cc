@@ -5,6 +5,7 @@
 
 #include "engine/counter_rng_lanes.h"
 #include "engine/errors.h"
+#include "engine/value_resolution.h"
 #include "gtest/gtest.h"
 
 namespace spikeserve::engine {
@@ -129,6 +130,46 @@ TEST(CounterRngTest, FirstUniformsAreEachStreamsFirstUniform) {
     for (uint32_t l = 0; l < n; ++l) {
       CounterRng rng(99, RngPurpose::kTest, a + l, b, 4);
       ASSERT_EQ(u[l], rng.Uniform()) << "lane " << l << " of " << n;
+    }
+  }
+}
+
+TEST(CounterRngTest, FirstBlocksStartEachStreamWhichThenContinues) {
+  for (uint32_t n : {1u, 9u, kMaxLanes}) {
+    const uint64_t a = (uint64_t{2} << 32) + 0xFFFFFF80u, b = (uint64_t{6} << 32) + 3;
+    const CounterRng::Key key = CounterRng::KeyOf(42, RngPurpose::kTest, a, 8);
+    uint32_t words[4][kMaxLanes];
+    FirstBlocks(key, a, b, n, words);
+    for (uint32_t l = 0; l < n; ++l) {
+      CounterRng expected(42, RngPurpose::kTest, a + l, b, 8);
+      CounterRng given(key, a + l, b, {words[0][l], words[1][l], words[2][l], words[3][l]});
+      for (int w = 0; w < 11; ++w)  // the first block and into the next two
+        ASSERT_EQ(given.NextU32(), expected.NextU32()) << "lane " << l << " word " << w;
+    }
+  }
+}
+
+// Values drawn in lanes are each element's own stream: element k's value is
+// the distribution sampled from CounterRng(seed, purpose, id_k, stream,
+// substream), whatever the ids around it (consecutive, gaps, a high half).
+TEST(ValueResolutionTest, RandomValuesAreEachElementsStream) {
+  const RandomSpec spec{
+      "normal_clipped", {{"mu", 1.5}, {"sigma", 0.75}, {"low", 0.1}, {"high", INFINITY}}, 0};
+  const DrawKeys keys{77, RngPurpose::kSynapseParameter, 5, 3};
+  auto dist = Distribution::Create(spec, "delay");
+  ASSERT_TRUE(dist.ok());
+  std::vector<uint64_t> ids;
+  for (uint64_t k = 0; k < 150; ++k) ids.push_back(k);
+  for (uint64_t k = 0; k < 20; ++k) ids.push_back(1000 + 3 * k);
+  for (uint64_t k = 0; k < 70; ++k) ids.push_back((uint64_t{1} << 32) - 30 + k);
+  auto by_id = ResolveNumbers(spec, "delay", ids, keys);
+  auto first = ResolveNumbers(spec, "delay", uint64_t{150}, keys);
+  ASSERT_TRUE(by_id.ok() && first.ok());
+  for (size_t k = 0; k < ids.size(); ++k) {
+    CounterRng rng(77, keys.purpose, ids[k], keys.stream, keys.substream);
+    ASSERT_EQ((*by_id)[k], dist->Sample(rng)) << k;
+    if (k < 150) {
+      ASSERT_EQ((*first)[k], (*by_id)[k]) << k;
     }
   }
 }

@@ -307,22 +307,21 @@ class Simulation::Impl {
     return out;
   }
 
-  // One value per synapse in storage order from a value given in canonical
-  // order; random draws are keyed by canonical position, so a connection's
-  // value does not depend on how its row is stored.
+  // `n` values in storage order from a value given in canonical order
+  // (`order`: canonical position -> storage index; empty when storage order
+  // is canonical); random draws are keyed by canonical position, so a
+  // connection's value does not depend on how its row is stored.
   absl::StatusOr<std::vector<double>> SynapseValues(const std::string& name,
                                                     const ParameterValue& value,
                                                     const ProjectionRecord& rec,
-                                                    const std::vector<uint64_t>& order,
+                                                    const std::vector<uint64_t>& order, size_t n,
                                                     const std::string& field) {
     if (const auto* text = std::get_if<DistanceExpression>(&value))
-      return DistanceValues(text->expression, rec, order.size(), field);
-    std::vector<uint64_t> ids(order.size());
-    std::iota(ids.begin(), ids.end(), 0);
+      return DistanceValues(text->expression, rec, n, field);
     auto v = ResolveNumbers(
-        value, field, ids, {seed_, RngPurpose::kSynapseParameter, Fnv1a(name), rec.synapses->id()});
+        value, field, n, {seed_, RngPurpose::kSynapseParameter, Fnv1a(name), rec.synapses->id()});
     if (!v.ok()) return v.status();
-    return ToStorage(*v, order);
+    return ToStorage(std::move(*v), order);
   }
 
   // A function of distance per synapse, in storage order. `n` exceeds the
@@ -350,8 +349,9 @@ class Simulation::Impl {
     return out;
   }
 
-  static std::vector<double> ToStorage(const std::vector<double>& canonical,
+  static std::vector<double> ToStorage(std::vector<double> canonical,
                                        const std::vector<uint64_t>& order) {
+    if (order.empty()) return canonical;  // storage order is canonical
     std::vector<double> out(canonical.size());
     for (size_t c = 0; c < order.size(); ++c) out[order[c]] = canonical[c];
     return out;
@@ -419,25 +419,28 @@ class Simulation::Impl {
         return InvalidArgument(prefix + name, reason::kUnknownParameter,
                                absl::StrCat(type, " has no parameter '", name,
                                             "'; parameters: ", ParameterNames(rec)));
-    // Canonical -> storage index, computed only when a value is per connection.
+    // Canonical -> storage index (empty when storage is canonical, as it is
+    // while every row has one delay), computed only when a value is per connection.
     std::optional<std::vector<uint64_t>> canonical_order;
     auto order = [&]() -> const std::vector<uint64_t>& {
-      if (!canonical_order) canonical_order = proj.CanonicalOrder();
+      if (!canonical_order)
+        canonical_order =
+            proj.StoredCanonically() ? std::vector<uint64_t>{} : proj.CanonicalOrder();
       return *canonical_order;
     };
     // Values of `name` in storage order, if given. Without synapses a model
     // parameter still gets one value, so that it is checked and kept.
-    const std::vector<uint64_t> one_synapse{0};
     auto given = [&](const std::string& name,
                      bool model) -> absl::StatusOr<std::optional<std::vector<double>>> {
       using Values = std::optional<std::vector<double>>;
       const bool empty = proj.size() == 0;
-      const std::vector<uint64_t>& ord = model && empty ? one_synapse : order();
+      const size_t n = model && empty ? 1 : proj.size();
+      const std::vector<uint64_t>& ord = order();
       auto c = columns.find(name);
       if (c != columns.end() && !empty) return Values(ToStorage(c->second, ord));
       auto v = values.find(name);
       if (v == values.end()) return Values();
-      auto r = SynapseValues(name, v->second, rec, ord, prefix + name);
+      auto r = SynapseValues(name, v->second, rec, ord, n, prefix + name);
       if (!r.ok()) return r.status();
       return Values(std::move(*r));
     };
@@ -1324,7 +1327,8 @@ absl::Status Simulation::InitializeSynapses(ProjectionId id, const ParameterMap&
           field, reason::kUnknownVariable,
           absl::StrCat(rec.dynamics ? rec.dynamics->type().name : std::string("StaticSynapse"),
                        " has no state variable '", name, "'"));
-    auto v = impl_->SynapseValues(name, value, rec, rec.synapses->CanonicalOrder(), field);
+    auto v = impl_->SynapseValues(name, value, rec, rec.synapses->CanonicalOrder(),
+                                  rec.synapses->size(), field);
     if (!v.ok()) return v.status();
     for (double x : *v)
       if (!std::isfinite(x))

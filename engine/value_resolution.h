@@ -37,6 +37,10 @@ absl::StatusOr<std::vector<double>> ResolveNumbers(const ParameterValue& value,
                                                    const std::string& field,
                                                    const std::vector<uint64_t>& ids,
                                                    const DrawKeys& keys);
+// The same for the ids 0 .. n - 1 (one per connection, by canonical position).
+absl::StatusOr<std::vector<double>> ResolveNumbers(const ParameterValue& value,
+                                                   const std::string& field, uint64_t n,
+                                                   const DrawKeys& keys);
 
 }  // namespace spikeserve::engine
 
