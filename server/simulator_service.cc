@@ -120,15 +120,6 @@ absl::Status ForEachPart(const v1::CellSet& cells, const engine::Simulation& sim
   return absl::OkStatus();
 }
 
-// Number of cells in a CellSet whose parts were already validated.
-uint64_t CellCount(const engine::CellSet& cells, const engine::Simulation& simulation) {
-  uint64_t count = 0;
-  for (const engine::Selector& part : cells.parts) {
-    count += part.all ? simulation.DescribePopulation(part.population)->size : part.indices.size();
-  }
-  return count;
-}
-
 bool HasCurrentSources(const v1::GetDataRequest& request) {
   return request.current_sources_size() > 0;
 }
@@ -483,8 +474,8 @@ grpc::Status SimulatorService::CreateProjection(grpc::ServerContext* context,
                     malloc_trim(0);
                     if (!info.ok()) return info.status();
                     *response = ToProto(*info);
-                    response->set_pre_size(CellCount(spec.pre, simulation));
-                    response->set_post_size(CellCount(spec.post, simulation));
+                    response->set_pre_size(info->pre_size);
+                    response->set_post_size(info->post_size);
                     return absl::OkStatus();
                   }),
       context);

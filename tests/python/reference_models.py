@@ -243,6 +243,22 @@ def if_curr(p, kernel):
                  tau_refrac=p["tau_refrac"], linear=linear)
 
 
+def _synaptic_receive(p, alpha, first):
+    """receive() of a model whose synaptic state starts at y[first]: the
+    excitatory and inhibitory values, then (alpha kernels) their slopes, which
+    a spike of weight w jumps by w e / tau_syn."""
+    def receive(y, we, wi, clamped):
+        y = np.array(y, float)
+        if alpha:
+            y[first + 2] += we * math.e / p["tau_syn_E"]
+            y[first + 3] += wi * math.e / p["tau_syn_I"]
+        else:
+            y[first] += we
+            y[first + 1] += wi
+        return y
+    return receive
+
+
 def if_cond(p, kernel, extra=None):
     """IF_cond_exp / IF_cond_alpha / IF_facets_hardware1, and with `extra` the
     gsfa_grr and GIF additions: extra = (names, y0, derivative(y_extra, v) ->
@@ -274,15 +290,7 @@ def if_cond(p, kernel, extra=None):
                     + g_x_e - g_x * v + i_x + p["i_offset"] + current) / p["cm"]
         return d
 
-    def receive(y, we, wi, clamped):
-        y = np.array(y, float)
-        if alpha:
-            y[3] += we * math.e / p["tau_syn_E"]
-            y[4] += wi * math.e / p["tau_syn_I"]
-        else:
-            y[1] += we
-            y[2] += wi
-        return y
+    receive = _synaptic_receive(p, alpha, 1)
 
     def fire(y):
         y = np.array(y, float)
@@ -355,15 +363,7 @@ def adex(p, kernel):
             d[2], d[3] = -ge / p["tau_syn_E"], -gi / p["tau_syn_I"]
         return d
 
-    def receive(y, we, wi, clamped):
-        y = np.array(y, float)
-        if alpha:
-            y[4] += we * math.e / p["tau_syn_E"]
-            y[5] += wi * math.e / p["tau_syn_I"]
-        else:
-            y[2] += we
-            y[3] += wi
-        return y
+    receive = _synaptic_receive(p, alpha, 2)
 
     def fire(y):
         y = np.array(y, float)
