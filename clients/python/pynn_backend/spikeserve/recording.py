@@ -73,14 +73,15 @@ class Recorder(recording.Recorder):
             signal_array, _ = self._get_all_signals(variable, ids, clear=clear)
             if signal_array.size == 0:
                 continue
+            source_ids = np.fromiter(ids, dtype=int)
             segment.analogsignals.append(neo.AnalogSignal(
                 signal_array, units=self.population.find_units(variable), copy=False,
                 t_start=self._recording_start_time,
                 sampling_period=self.sampling_interval * pq.ms,
-                name=variable, source_ids=np.fromiter(ids, dtype=int),
+                name=variable, source_ids=source_ids,
                 source_population=self.population.label,
                 array_annotations={"channel_index": np.asarray(
-                    self.population.id_to_index(np.fromiter(ids, dtype=int)))}))
+                    self.population.id_to_index(source_ids))}))
         return segment
 
     def _current_segment(self, variable, ids):
