@@ -3,7 +3,8 @@
 
 Records v of N IF_cond_exp cells for T ms (default 4000 x 10001 samples,
 float64: 320 MB) and times, on loopback, medians of --repeats:
-  raw     the GetData stream received, bytes untouched (gRPC's own ceiling);
+  raw     the GetData stream as grpcio delivers it, messages not parsed
+          (grpcio's own ceiling);
   numpy   the stream assembled into numpy arrays (spikeserve.data.assemble);
   neo     pyNN.spikeserve's get_data(): the full neo.Block PyNN users get.
 
@@ -11,18 +12,16 @@ float64: 320 MB) and times, on loopback, medians of --repeats:
 """
 
 import argparse
+import gc
 import statistics
 import sys
 import time
 
-import numpy as np
-
 import spikeserve.pynn_path  # noqa: F401
 from server_process import ServerProcess
-from spikeserve import data
 from spikeserve.session import Session
 from spikeserve.values import Cells
-from spikeserve.v1 import data_pb2, simulator_pb2
+from spikeserve.v1 import simulator_pb2
 
 
 def timed(function):
@@ -32,14 +31,14 @@ def timed(function):
 
 
 def raw_stream(session, population_id):
+    """The messages' bytes as grpcio delivers them, not parsed."""
     request = simulator_pb2.GetDataRequest(
         session_id=session.id, variables=["v"])
     request.cells.parts.append(Cells(population_id).to_proto())
-    total = 0
-    for chunk in session._stub.GetData(request):
-        if chunk.HasField("signal_chunk"):
-            total += len(chunk.signal_chunk.data)
-    return total
+    get_data = session._channel.unary_stream(
+        "/spikeserve.v1.Simulator/GetData",
+        request_serializer=simulator_pb2.GetDataRequest.SerializeToString)
+    return sum(len(message) for message in get_data(request))
 
 
 def main():
@@ -59,12 +58,14 @@ def main():
             session.run_until(args.duration)
             raw, assembled = [], []
             for _ in range(args.repeats):
-                seconds, payload = timed(lambda: raw_stream(session, cells.population_id))
+                seconds, _ = timed(lambda: raw_stream(session, cells.population_id))
                 raw.append(seconds)
+                block = None
                 seconds, block = timed(lambda: session.get_data([Cells(cells.population_id)],
                                                                 ["v"]))
                 assembled.append(seconds)
             values = block.segments[0].signal("v").values
+            payload = block.total_bytes
         # PyNN path: a complete neo.Block.
         import pyNN.spikeserve as sim
         sim.setup(server=server.address)
@@ -73,6 +74,11 @@ def main():
         sim.run(args.duration)
         through_neo = []
         for _ in range(args.repeats):
+            # neo's objects refer to each other (segment <-> block), so the
+            # previous block's arrays wait for the cycle collector: free them
+            # now, not while the next block is being assembled.
+            neo_block = None
+            gc.collect()
             seconds, neo_block = timed(lambda: population.get_data("v"))
             through_neo.append(seconds)
         signal = neo_block.segments[0].analogsignals[0]

@@ -7,8 +7,10 @@ import grpc
 import numpy as np
 import pytest
 
+from spikeserve import data, wire
 from spikeserve.errors import SpikeserveError
 from spikeserve.session import Session
+from spikeserve.v1 import data_pb2, simulator_pb2
 from spikeserve.values import Cells, RandomValue, SequenceListValue
 from spikeserve_server import server  # noqa: F401  (pytest fixture)
 
@@ -89,6 +91,49 @@ def test_float32_signals_and_neo_conversion(session):
     assert v.shape == (101, 4)
     assert list(v.array_annotations["channel_index"]) == [0, 1, 2, 3]
     assert len(neo_block.segments[0].spiketrains) == 4
+
+
+def test_chunks_read_with_bulk_views_assemble_exactly_as_fully_parsed_messages(session):
+    # get_data takes each chunk's bytes fields as views of the received message
+    # (spikeserve.wire); protobuf's own parse of the same stream is the reference.
+    cells = session.create_population(300, "IF_cond_exp", {"i_offset": np.linspace(0.3, 1.2, 300)})
+    session.record([Cells(cells.population_id)], ["v", "spikes"])
+    session.run_until(200.0)
+    request = simulator_pb2.GetDataRequest(session_id=session.id, variables=["v", "spikes"],
+                                           max_chunk_bytes=4096)
+    request.cells.parts.append(Cells(cells.population_id).to_proto())
+    reference = data.Assembler()
+    for chunk in session._stub.GetData(request):
+        reference.add(chunk)
+    expected = reference.finish().segments[0]
+    got = session.get_data([Cells(cells.population_id)], ["v", "spikes"],
+                           max_chunk_bytes=4096).segments[0]
+    trains, expected_trains = got.spike_trains[0], expected.spike_trains[0]
+    assert expected_trains.times_ms.size > 500  # several spike batches of 4096 bytes
+    for name in ("source_ids", "channel_index", "train", "times_ms"):
+        np.testing.assert_array_equal(getattr(trains, name), getattr(expected_trains, name))
+    np.testing.assert_array_equal(got.signal("v").values, expected.signal("v").values)
+    np.testing.assert_array_equal(got.signal("v").source_ids, expected.signal("v").source_ids)
+
+
+def test_truncated_or_malformed_chunk_bytes_are_refused():
+    chunk = data_pb2.DataChunk(seq=3)
+    chunk.signal_chunk.signal_id = 1
+    chunk.signal_chunk.num_samples = 2
+    chunk.signal_chunk.data = bytes(range(16))
+    raw = chunk.SerializeToString()
+    message, bulk = wire.parse_data_chunk(raw)
+    assert message.seq == 3 and message.signal_chunk.num_samples == 2
+    assert not message.signal_chunk.data and bytes(bulk["data"]) == bytes(range(16))
+    with pytest.raises(wire.MalformedMessage, match="past the end"):
+        wire.parse_data_chunk(raw[:-1])
+    with pytest.raises(wire.MalformedMessage, match="wire type 7"):
+        wire.parse_data_chunk(b"\x0f" + raw)
+    # A chunk kind without bytes fields is parsed whole.
+    end = data_pb2.DataChunk(seq=9)
+    end.block_end.total_bytes = 123
+    message, bulk = wire.parse_data_chunk(end.SerializeToString())
+    assert message == end and bulk == {}
 
 
 def test_errors_name_the_field_and_reason(session):

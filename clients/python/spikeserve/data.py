@@ -1,10 +1,12 @@
 """Recorded data: the GetData chunk stream (and the live data of a run)
 assembled into numpy arrays.
 
-Each bulk chunk is copied once, from the message bytes into a preallocated
-array of the final shape (numpy.frombuffer makes no copy of its own), so a
-signal costs one copy on the client. `to_neo` turns a Block into neo objects
-for clients that do not go through PyNN.
+Each bulk chunk is copied once, from the received message's bytes into a
+preallocated array of the final shape: GetData's chunks arrive with their bulk
+fields as views of those bytes (spikeserve.wire), and numpy.frombuffer makes no
+copy of its own. A signal thus exists twice on the client, and only while its
+chunk is being copied. `to_neo` turns a Block into neo objects for clients that
+do not go through PyNN.
 """
 
 from dataclasses import dataclass, field
@@ -12,6 +14,7 @@ from typing import Dict, List
 
 import numpy as np
 
+from spikeserve import wire
 from spikeserve.v1 import data_pb2, values_pb2
 
 _DTYPES = {data_pb2.FLOAT64: np.dtype("<f8"), data_pb2.FLOAT32: np.dtype("<f4")}
@@ -19,6 +22,13 @@ _DTYPES = {data_pb2.FLOAT64: np.dtype("<f8"), data_pb2.FLOAT32: np.dtype("<f4")}
 
 class MalformedStream(Exception):
     """The chunk stream broke one of its invariants."""
+
+
+def _bytes_field(message, bulk, name):
+    """A bytes field of `message`, or its view in `bulk`. Each read of a
+    protobuf bytes field copies it, so callers read each one once."""
+    view = bulk.get(name)
+    return getattr(message, name) if view is None else view
 
 
 @dataclass
@@ -137,7 +147,9 @@ class Assembler:
         self._skipped_bytes = 0
         self.ended = False
 
-    def add(self, chunk):
+    def add(self, chunk, bulk=None):
+        """`bulk`: the chunk's bytes fields by name, when they were taken out
+        of the message as views (spikeserve.wire.parse_data_chunk)."""
         if chunk.seq != self._expected_seq and not (self.growing and chunk.seq > self._expected_seq):
             raise MalformedStream(
                 f"chunk {chunk.seq} arrived where {self._expected_seq} was expected")
@@ -146,7 +158,11 @@ class Assembler:
         kind = chunk.WhichOneof("chunk")
         if self.block is None and kind != "block_start":
             raise MalformedStream("the stream does not begin with block_start")
-        getattr(self, "_" + kind)(getattr(chunk, kind))
+        handler = getattr(self, "_" + kind)
+        if kind in wire.BULK_KINDS:
+            handler(getattr(chunk, kind), bulk or {})
+        else:
+            handler(getattr(chunk, kind))
 
     def skip(self, skipped):
         """A LiveDataSkipped report: data the server did not send live."""
@@ -226,7 +242,7 @@ class Assembler:
         self._rows[signal_id] = end
         signal.values = buffer[:end]
 
-    def _signal_chunk(self, data):
+    def _signal_chunk(self, data, bulk):
         signal = self._signals.get(data.signal_id)
         if signal is None:
             raise MalformedStream(f"signal_chunk for unknown signal {data.signal_id}")
@@ -236,7 +252,7 @@ class Assembler:
         first = data.first_sample - signal.first_sample
         rows = slice(first, first + data.num_samples)
         columns = slice(data.first_channel, data.first_channel + data.num_channels)
-        payload = data.data  # each read of a bytes field copies it: read once
+        payload = _bytes_field(data, bulk, "data")
         block_values = np.frombuffer(payload, dtype=signal.values.dtype)
         if block_values.size != data.num_samples * data.num_channels:
             raise MalformedStream("signal_chunk size does not match its shape")
@@ -255,7 +271,7 @@ class Assembler:
         self._buffers[header.spikes_id] = (trains.train, trains.times_ms)
         self._segment.spike_trains.append(trains)
 
-    def _spike_batch(self, batch):
+    def _spike_batch(self, batch, bulk):
         trains = self._spikes.get(batch.spikes_id)
         if trains is None:
             raise MalformedStream(f"spike_batch for unknown trains {batch.spikes_id}")
@@ -269,24 +285,25 @@ class Assembler:
             train = np.concatenate([train[:start], np.empty(capacity - start, dtype=train.dtype)])
             times = np.concatenate([times[:start], np.empty(capacity - start, dtype=times.dtype)])
             self._buffers[batch.spikes_id] = (train, times)
-        indices, payload = batch.source_index_u32le, batch.times_f64le  # read once
+        indices = _bytes_field(batch, bulk, "source_index_u32le")
+        payload = _bytes_field(batch, bulk, "times_f64le")
         train[start:stop] = np.frombuffer(indices, dtype="<u4")
         times[start:stop] = np.frombuffer(payload, dtype="<f8")
         self._filled[batch.spikes_id] = stop
         trains.train, trains.times_ms = train[:stop], times[:stop]
         self.block.total_bytes += len(indices) + len(payload)
 
-    def _channel_ids(self, ids):
+    def _channel_ids(self, ids, bulk):
         owner = self._signals.get(ids.stream_id) or self._spikes.get(ids.stream_id)
         if owner is None:
             raise MalformedStream(f"channel_ids for unknown stream {ids.stream_id}")
-        source_ids = np.frombuffer(ids.source_ids_u64le, dtype="<u8")
+        source_ids = np.frombuffer(_bytes_field(ids, bulk, "source_ids_u64le"), dtype="<u8")
         if ids.first != self._filled_ids[ids.stream_id] or \
                 ids.first + source_ids.size > owner.source_ids.size:
             raise MalformedStream("channel_ids out of order or beyond the header's count")
         owner.source_ids[ids.first:ids.first + source_ids.size] = source_ids
         owner.channel_index[ids.first:ids.first + source_ids.size] = np.frombuffer(
-            ids.channel_index_u64le, dtype="<u8")
+            _bytes_field(ids, bulk, "channel_index_u64le"), dtype="<u8")
         self._filled_ids[ids.stream_id] += source_ids.size
 
     def _segment_end(self, end):
@@ -304,10 +321,11 @@ class Assembler:
 
 
 def assemble(chunks):
-    """Builds a Block from an iterable of DataChunk messages (GetData)."""
+    """Builds a Block from GetData's chunks: an iterable of (DataChunk, bulk
+    fields) pairs as spikeserve.wire.parse_data_chunk returns them."""
     assembler = Assembler()
-    for chunk in chunks:
-        assembler.add(chunk)
+    for chunk, bulk in chunks:
+        assembler.add(chunk, bulk)
     return assembler.finish()
 
 

@@ -9,7 +9,7 @@ import os
 import grpc
 import numpy as np
 
-from spikeserve import ADDRESS_VARIABLE, DEFAULT_ADDRESS, data, values
+from spikeserve import ADDRESS_VARIABLE, DEFAULT_ADDRESS, data, heap, values, wire
 from spikeserve.errors import SpikeserveError, from_rpc_error
 from spikeserve.live import LiveRun
 from spikeserve.v1 import data_pb2, network_pb2, simulator_pb2, simulator_pb2_grpc
@@ -22,6 +22,12 @@ UPLOAD_CHUNK_BYTES = 1 << 20
 
 def _applied(info):
     return {name: values.from_proto(value) for name, value in info.parameters.items()}
+
+
+def _method_path(name):
+    """The gRPC path of a Simulator method, e.g. /spikeserve.v1.Simulator/GetData."""
+    service = simulator_pb2.DESCRIPTOR.services_by_name["Simulator"]
+    return f"/{service.full_name}/{service.methods_by_name[name].name}"
 
 
 def resolve_address(address=None):
@@ -37,6 +43,7 @@ class Session:
                  threads=0, connect_timeout_s=10.0, channel_options=()):
         """`channel_options`: extra gRPC channel arguments, e.g. flow-control windows."""
         self.address = resolve_address(address)
+        heap.keep_freed_memory()
         self._channel = grpc.insecure_channel(
             self.address, options=[("grpc.keepalive_time_ms", 60_000), *channel_options])
         try:
@@ -47,6 +54,11 @@ class Session:
                 f"no spikeserve server answers at {self.address} (start one with "
                 f"tools/run_server.sh, or set {ADDRESS_VARIABLE})") from None
         self._stub = simulator_pb2_grpc.SimulatorStub(self._channel)
+        # GetData's chunks keep their bulk bytes as views (spikeserve.wire).
+        self._get_data_views = self._channel.unary_stream(
+            _method_path("GetData"),
+            request_serializer=simulator_pb2.GetDataRequest.SerializeToString,
+            response_deserializer=wire.parse_data_chunk)
         description = self._call(self._stub.CreateSession, simulator_pb2.CreateSessionRequest(
             timestep_ms=timestep, min_delay_ms=min_delay, max_delay_ms=max_delay, seed=seed,
             label=label, threads=threads))
@@ -305,7 +317,7 @@ class Session:
             segments=list(segments), max_chunk_bytes=max_chunk_bytes, block_name=block_name,
             dtype=data_pb2.FLOAT32 if dtype == "float32" else data_pb2.FLOAT64,
             current_sources=list(current_sources))
-        return data.assemble(self._stream(self._stub.GetData, request))
+        return data.assemble(self._stream(self._get_data_views, request))
 
     def export_data(self, cells, path="", variables=(), segments=(), block_name="",
                     block_annotations=None, block_description="", dtype="float64"):

@@ -5,7 +5,7 @@ UPLOAD_THRESHOLD_BYTES go through the Upload stream instead of the request.
 """
 
 import numbers
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Dict, Optional, Sequence
 
 import numpy as np
