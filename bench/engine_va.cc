@@ -70,6 +70,7 @@ T Check(absl::StatusOr<T> value) {
 struct Figures {
   double build_s, build_cpu_s, run_s, run_cpu_s, rate_hz, events_per_s;
   uint64_t spikes, synapses;
+  Simulation::MemoryFootprint memory;
 };
 
 Figures RunOnce(const std::string& model_name, int n, uint64_t seed, int threads) {
@@ -132,6 +133,7 @@ Figures RunOnce(const std::string& model_name, int n, uint64_t seed, int threads
   f.build_s = Seconds(started);
   f.build_cpu_s = ThreadCpuSeconds() - build_cpu_started;
   f.synapses = sim->num_synapses();
+  f.memory = sim->memory_footprint();
 
   const auto run_started = std::chrono::steady_clock::now();
   const double cpu_started = ThreadCpuSeconds();
@@ -169,10 +171,13 @@ int main(int argc, char** argv) {
     const Figures f = RunOnce(model, n, 1 + r, threads);
     std::printf(
         "%s %d threads=%d repeat %d: build %.3f s (CPU %.3f s, %.3g synapses/CPU s), "
-        "run %.3f s (CPU %.3f s), %llu synapses, %llu spikes, %.2f Hz, %.3g events/s\n",
+        "run %.3f s (CPU %.3f s), %llu synapses, %llu spikes, %.2f Hz, %.3g events/s; "
+        "synapses %.2f B each, ring buffers %.0f B per neuron\n",
         model.c_str(), n, threads, r, f.build_s, f.build_cpu_s, f.synapses / f.build_cpu_s, f.run_s,
         f.run_cpu_s, static_cast<unsigned long long>(f.synapses),
-        static_cast<unsigned long long>(f.spikes), f.rate_hz, f.events_per_s);
+        static_cast<unsigned long long>(f.spikes), f.rate_hz, f.events_per_s,
+        static_cast<double>(f.memory.synapses) / f.synapses,
+        static_cast<double>(f.memory.ring_buffers) / n);
     build.push_back(f.build_s);
     build_cpu.push_back(f.build_cpu_s);
     run.push_back(f.run_s);

@@ -50,6 +50,9 @@ class RingBuffer {
 
   void Clear() { std::fill(data_.begin(), data_.end(), 0.0); }
 
+  size_t slots() const { return slots_; }
+  size_t MemoryBytes() const { return data_.capacity() * sizeof(double); }
+
  private:
   static size_t PowerOfTwoAtLeast(size_t n) {
     size_t p = 1;

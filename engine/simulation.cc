@@ -108,9 +108,10 @@ class Simulation::Impl {
   TimeGrid grid_;
   uint64_t seed_;
   // Auto delays: min_delay is the smallest delay present (one step without
-  // synapses) and max_delay the ring capacity, grown when a longer delay comes.
+  // synapses) and max_delay the longest delay present.
   const bool auto_min_delay_, auto_max_delay_;
-  int64_t min_delay_steps_, max_delay_steps_;
+  int64_t min_delay_steps_;
+  const int64_t max_delay_steps_;  // as configured: only bounds the delays allowed
   uint64_t step_ = 0;
   uint64_t trial_ = 0;  // number of resets that moved time back
   double biological_ms_ = 0.0;
@@ -548,29 +549,34 @@ class Simulation::Impl {
     return names;
   }
 
-  // Auto min_delay follows the delays present; auto max_delay grows the ring
-  // buffers (never shrinks them) so every delay fits. config_ shows the
-  // effective values.
+  // Auto min_delay follows the delays present, auto max_delay reports the
+  // longest; config_ shows the effective values. Whatever max_delay allows,
+  // each population's ring buffers grow (never shrink) only to the longest
+  // delay that reaches it: PyNN scripts commonly set max_delay well above the
+  // delays they use, and every slot costs 8 bytes per cell and receptor.
   void UpdateDelayBounds() {
     int64_t lo = INT64_MAX, hi = 0;
+    std::vector<int64_t> longest_in(populations_.size(), 0);
     for (const auto& p : projections_) {
       if (p.synapses->size() == 0 || p.gap) continue;  // gap junctions have no delay
       const auto [a, b] = p.synapses->DelayRange();
       lo = std::min<int64_t>(lo, a);
       hi = std::max<int64_t>(hi, b);
+      for (PopulationId post : p.post_populations)
+        longest_in[post] = std::max<int64_t>(longest_in[post], b);
     }
     if (auto_min_delay_) {
       min_delay_steps_ = lo == INT64_MAX ? 1 : lo;
       config_.min_delay_ms = grid_.Time(min_delay_steps_);
     }
-    if (auto_max_delay_) {
-      config_.max_delay_ms = grid_.Time(std::max<int64_t>(hi, 1));
-      if (hi > max_delay_steps_) {
-        max_delay_steps_ = hi;
-        for (auto& pop : populations_) pop.cells->input().Grow(max_delay_steps_ + 2, step_);
-      }
-    }
+    if (auto_max_delay_) config_.max_delay_ms = grid_.Time(std::max<int64_t>(hi, 1));
+    for (size_t pid = 0; pid < populations_.size(); ++pid)
+      populations_[pid].cells->input().Grow(RingSlots(longest_in[pid]), step_);
   }
+
+  // Slots that hold everything in flight towards a cell whose longest
+  // incoming delay is `delay_steps` (ring_buffer.h).
+  static size_t RingSlots(int64_t delay_steps) { return static_cast<size_t>(delay_steps) + 2; }
 
   void UpdateInjection(uint64_t step, std::vector<double>& amplitudes, bool force) {
     bool changed = force;
@@ -975,6 +981,17 @@ uint64_t Simulation::seed() const { return impl_->seed_; }
 double Simulation::time_ms() const { return impl_->grid_.Time(impl_->step_); }
 uint64_t Simulation::num_neurons() const { return impl_->num_neurons_; }
 uint64_t Simulation::num_synapses() const { return impl_->num_synapses_; }
+
+Simulation::MemoryFootprint Simulation::memory_footprint() const {
+  MemoryFootprint footprint;
+  for (const auto& rec : impl_->projections_) {
+    if (rec.synapses) footprint.synapses += rec.synapses->MemoryBytes();
+    if (rec.dynamics) footprint.synapses += rec.dynamics->MemoryBytes();
+  }
+  for (const auto& pop : impl_->populations_)
+    footprint.ring_buffers += pop.cells->input().MemoryBytes();
+  return footprint;
+}
 double Simulation::min_delay_ms() const { return impl_->config_.min_delay_ms; }
 double Simulation::max_delay_ms() const { return impl_->config_.max_delay_ms; }
 
@@ -1009,7 +1026,7 @@ absl::StatusOr<PopulationInfo> Simulation::AddPopulation(const PopulationSpec& s
   pop.info.cell_type = type->name;
   pop.positions = std::move(*positions);
   pop.cells = MakeCellGroup(*type, static_cast<uint32_t>(spec.size), {m.seed_, pop.info.first_id});
-  pop.cells->input().Resize(spec.size, type->receptor_types.size(), m.max_delay_steps_ + 2);
+  pop.cells->input().Resize(spec.size, type->receptor_types.size(), Impl::RingSlots(0));
   std::vector<uint32_t> all(spec.size);
   for (uint32_t i = 0; i < all.size(); ++i) all[i] = i;
   if (auto s = m.ApplyParameters(pop, all, spec.parameters, "parameters."); !s.ok()) return s;

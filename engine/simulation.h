@@ -265,6 +265,15 @@ class Simulation {
   double min_delay_ms() const;
   double max_delay_ms() const;
 
+  // Bytes held by the network's two largest kinds of structure (allocated
+  // capacity, not RSS): what bench/ weighs against the targets per synapse
+  // and per neuron.
+  struct MemoryFootprint {
+    uint64_t synapses = 0;      // projections' connections, delays, weights, synapse state
+    uint64_t ring_buffers = 0;  // input in flight, per cell, receptor and arrival step
+  };
+  MemoryFootprint memory_footprint() const;
+
   // --- network ---
   absl::StatusOr<PopulationInfo> AddPopulation(const PopulationSpec& spec);
   absl::StatusOr<PopulationInfo> DescribePopulation(PopulationId id) const;

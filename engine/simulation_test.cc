@@ -493,6 +493,25 @@ TEST(SimulationTest, AutoMaxDelayGrowsRingBuffersKeepingInputInFlight) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(SimulationTest, RingBuffersHoldOnlyTheLongestDelayThatReachesAPopulation) {
+  SimulationConfig config;
+  config.max_delay_ms = 10.0;  // allows 100 steps; the delays used need far fewer slots
+  config.seed = 3;
+  auto sim = *Simulation::Create(config);
+  const PopulationId a = Add(*sim, "SpikeSourceArray", 1, {{"spike_times", Sequence{{0.5}}}});
+  const PopulationId near = Add(*sim, "IF_curr_exp", 100);
+  const PopulationId far = Add(*sim, "IF_curr_exp", 100);
+  const uint64_t per_slot = 100 * 2 * sizeof(double);  // cells x receptors
+  EXPECT_EQ(sim->memory_footprint().ring_buffers, 2 * 2 * per_slot);
+  ASSERT_TRUE(sim->AddProjection(Proj(a, near, {"AllToAllConnector"}, 1.0, 0.2)).ok());
+  ASSERT_TRUE(sim->AddProjection(Proj(a, far, {"AllToAllConnector"}, 1.0, 3.0)).ok());
+  // 2 + 2 slots rounded to 4; 30 + 2 to 32.
+  EXPECT_EQ(sim->memory_footprint().ring_buffers, (4 + 32) * per_slot);
+  ASSERT_TRUE(sim->SetSynapseParameters(0, {{"delay", 9.0}}).ok());  // 92 slots -> 128
+  EXPECT_EQ(sim->memory_footprint().ring_buffers, (128 + 32) * per_slot);
+  EXPECT_DOUBLE_EQ(sim->max_delay_ms(), 10.0);
+}
+
 // Threads share out the cells of big groups and the delivery of their input;
 // the numbers must not depend on how many there are. Large enough for the
 // engine to split (>= 8192 cells per thread), with static and
