@@ -25,6 +25,7 @@ Projection::Projection(ProjectionId id, std::string label, uint32_t receptor, ui
     rank = pre[k] == pre[k - 1] && post_[k] == post_[k - 1] ? rank + 1 : 0;
     if (rank > 0) tie_ranks_.push_back({k, rank});
   }
+  tie_ranks_.shrink_to_fit();
   FindContiguousParts();
   SetUniformDelay(delay);
 }
@@ -190,6 +191,7 @@ std::vector<uint64_t> Projection::SetDelays(const std::vector<uint16_t>& steps) 
   runs.push_back({post_.size(), 0});
   runs.shrink_to_fit();
   runs_ = std::move(runs);
+  ranks.shrink_to_fit();
   tie_ranks_ = std::move(ranks);
   if (runs_.size() == 1) delay_range_ = {0, 0};
   return perm;

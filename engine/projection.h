@@ -191,10 +191,15 @@ class Projection {
   std::vector<uint64_t> run_begin_;  // n_pre + 1 offsets into runs_
   std::vector<DelayRun> runs_;       // plus one past the last, whose begin is size()
   std::pair<uint16_t, uint16_t> delay_range_{0, 0};  // DelayRange(), kept as runs change
+  // Packed to 12 bytes: dense networks with multapses (the microcircuit's
+  // FixedTotalNumber) hold one per repeated pair.
+#pragma pack(push, 4)
   struct TieRank {
     uint64_t synapse;  // storage index
     uint32_t rank;     // >= 1
   };
+#pragma pack(pop)
+  static_assert(sizeof(TieRank) == 12);
   // 0 unless synapse k is a later-made multapse.
   uint32_t Rank(uint64_t k) const;
   // Fills part_end_ and part_shift_ if the post parts allow (below).

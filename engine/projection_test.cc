@@ -33,6 +33,30 @@ TEST(ProjectionTest, MillionStaticSynapsesFitInTwelveAndAHalfBytesEach) {
   EXPECT_EQ(p.num_runs(), n_pre);  // one delay run per row
 }
 
+TEST(ProjectionTest, MultapsesCostTwelveBytesOfTieRankEachAfterNewDelays) {
+  // Every pair made twice: half the synapses are later-made multapses.
+  const uint32_t n_pre = 1000, per_row = 200;
+  std::vector<uint32_t> pre, post;
+  for (uint32_t i = 0; i < n_pre; ++i)
+    for (uint32_t j = 0; j < per_row; ++j) {
+      pre.push_back(i);
+      post.push_back(j / 2);
+    }
+  RingBuffer ring;
+  std::vector<PostTarget> targets(per_row / 2);
+  for (uint32_t i = 0; i < targets.size(); ++i) targets[i] = {0, i};
+  Projection p(0, "p", 0, n_pre, pre, post, 1, std::move(targets), {&ring});
+  std::vector<uint16_t> steps(p.size());
+  for (uint64_t k = 0; k < steps.size(); ++k) steps[k] = static_cast<uint16_t>(1 + (k * 7919) % 13);
+  p.SetDelays(steps);
+  const uint64_t ties = p.size() / 2;
+  // 12 B per synapse, 12 per tie rank, per row its offsets and 13 delay runs,
+  // and the post targets.
+  const uint64_t expected = 12 * p.size() + 12 * ties + n_pre * (8 + 8 + 13 * 8) + 1024;
+  EXPECT_LE(p.MemoryBytes(), expected);
+  EXPECT_GT(p.MemoryBytes(), 12 * p.size() + 12 * ties);
+}
+
 TEST(ProjectionTest, SetDelaysGroupsRowsByDelayAndCarriesWeights) {
   // Row 0: posts 0, 1, 2; row 1: post 1.
   RingBuffer ring;
