@@ -97,29 +97,37 @@ class Projection {
   // Puts the spike of pre position `row`, emitted at the end of step
   // `spike_step` - 1 (time spike_step * dt), into the post ring buffers.
   void Deliver(uint32_t row, uint64_t spike_step, uint32_t multiplicity) const {
+    for (uint64_t r = run_begin_[row]; r < run_begin_[row + 1]; ++r)
+      DeliverRun(r, spike_step + run_delay(r), multiplicity);
+  }
+
+  // Delay run r's part of a spike: `multiplicity` times each weight into the
+  // post cells' input arriving at step `arrival`. One slot lookup per run and
+  // post part, not per synapse.
+  void DeliverRun(uint64_t r, uint64_t arrival, uint32_t multiplicity) const {
     const double m = multiplicity;
-    // One slot lookup per run and post population, not per synapse.
-    absl::InlinedVector<double*, 4> slots(post_rings_.size());
-    for (uint64_t r = run_begin_[row]; r < run_begin_[row + 1]; ++r) {
-      const uint64_t arrival = spike_step + run_delay(r);
-      const uint64_t begin = run_start(r), end = run_start(r + 1);
+    const uint64_t begin = run_start(r), end = run_start(r + 1);
+    if (part_end_.empty()) {
+      absl::InlinedVector<double*, 4> slots(post_rings_.size());
       for (size_t part = 0; part < slots.size(); ++part)
         slots[part] = post_rings_[part]->Slot(receptor_, arrival);
-      if (part_end_.empty()) {
-        for (uint64_t k = begin; k < end; ++k) {
-          const PostTarget& t = post_targets_[post_[k]];
-          slots[t.part][t.index] += weight_[k] * m;
-        }
-        continue;
-      }
-      // A run ascends by post position, so it meets the parts in order; the
-      // cell index follows from the position without a lookup.
-      size_t part = 0;
       for (uint64_t k = begin; k < end; ++k) {
-        const uint32_t position = post_[k];
-        while (position >= part_end_[part]) ++part;
-        slots[part][position + part_shift_[part]] += weight_[k] * m;
+        const PostTarget& t = post_targets_[post_[k]];
+        slots[t.part][t.index] += weight_[k] * m;
       }
+      return;
+    }
+    // A run ascends by post position, so it meets the parts in order; the
+    // cell index follows from the position without a lookup.
+    size_t part = 0;
+    double* slot = post_rings_[0]->Slot(receptor_, arrival);
+    for (uint64_t k = begin; k < end; ++k) {
+      const uint32_t position = post_[k];
+      if (position >= part_end_[part]) {
+        while (position >= part_end_[part]) ++part;
+        slot = post_rings_[part]->Slot(receptor_, arrival);
+      }
+      slot[position + part_shift_[part]] += weight_[k] * m;
     }
   }
 
@@ -147,38 +155,35 @@ class Projection {
   // population listed twice in the post cell set).
   std::vector<uint32_t> MemberCuts(const std::vector<std::vector<CellRange>>& owned) const;
 
-  // As Deliver, into only the post cells `member` of `members` owns, given
+  // As DeliverRun, into only the post cells `member` of `members` owns, given
   // MemberCuts (or, if they are empty, owned[part] to test synapse by
   // synapse). Threads owning disjoint cells thus deliver one spike at the
   // same time, each cell's input summed in the same order as by one thread.
-  void DeliverTo(const std::vector<uint32_t>& cuts, const std::vector<CellRange>& owned,
-                 uint32_t member, uint32_t members, uint32_t row, uint64_t spike_step,
-                 uint32_t multiplicity) const {
+  void DeliverRunTo(const std::vector<uint32_t>& cuts, const std::vector<CellRange>& owned,
+                    uint32_t member, uint32_t members, uint64_t r, uint64_t arrival,
+                    uint32_t multiplicity) const {
     const double m = multiplicity;
     const size_t parts = post_rings_.size();
     const size_t stride = parts * members + 1;
-    for (uint64_t r = run_begin_[row]; r < run_begin_[row + 1]; ++r) {
-      const uint64_t arrival = spike_step + run_delay(r);
-      const uint64_t begin = run_start(r), end = run_start(r + 1);
-      for (size_t part = 0; part < parts; ++part) {
-        double* slot = post_rings_[part]->Slot(receptor_, arrival);
-        if (!cuts.empty()) {
-          const uint32_t* c = cuts.data() + r * stride + part * members + member;
-          const uint64_t b = begin + c[0], e = begin + c[1];
-          if (part_end_.empty()) {
-            for (uint64_t k = b; k < e; ++k) slot[post_targets_[post_[k]].index] += weight_[k] * m;
-          } else {
-            for (uint64_t k = b; k < e; ++k) slot[post_[k] + part_shift_[part]] += weight_[k] * m;
-          }
-          continue;
+    const uint64_t begin = run_start(r), end = run_start(r + 1);
+    for (size_t part = 0; part < parts; ++part) {
+      double* slot = post_rings_[part]->Slot(receptor_, arrival);
+      if (!cuts.empty()) {
+        const uint32_t* c = cuts.data() + r * stride + part * members + member;
+        const uint64_t b = begin + c[0], e = begin + c[1];
+        if (part_end_.empty()) {
+          for (uint64_t k = b; k < e; ++k) slot[post_targets_[post_[k]].index] += weight_[k] * m;
+        } else {
+          for (uint64_t k = b; k < e; ++k) slot[post_[k] + part_shift_[part]] += weight_[k] * m;
         }
-        const CellRange& mine = owned[part];
-        for (uint64_t k = begin; k < end; ++k) {
-          const PostTarget& t = post_targets_[post_[k]];
-          // Unsigned: one comparison tests both ends of the range.
-          if (t.part == part && t.index - mine.begin < mine.end - mine.begin)
-            slot[t.index] += weight_[k] * m;
-        }
+        continue;
+      }
+      const CellRange& mine = owned[part];
+      for (uint64_t k = begin; k < end; ++k) {
+        const PostTarget& t = post_targets_[post_[k]];
+        // Unsigned: one comparison tests both ends of the range.
+        if (t.part == part && t.index - mine.begin < mine.end - mine.begin)
+          slot[t.index] += weight_[k] * m;
       }
     }
   }

@@ -743,11 +743,15 @@ class Simulation::Impl {
           const ProjectionRecord& rec = projections_[proj];
           if (rows[s.index] < 0 || rec.dynamics || split.aligned[proj]) continue;
           const uint32_t row = static_cast<uint32_t>(rows[s.index]);
-          if (split.members == 1) {
-            rec.synapses->Deliver(row, s.spike_step, s.multiplicity);
-          } else {
-            rec.synapses->DeliverTo(split.cuts[proj], split.owned[proj][member], member,
-                                    split.members, row, s.spike_step, s.multiplicity);
+          const Projection& synapses = *rec.synapses;
+          for (uint64_t r = synapses.run_begin(row); r < synapses.run_begin(row + 1); ++r) {
+            const uint64_t arrival = s.spike_step + synapses.run_delay(r);
+            if (split.members == 1) {
+              synapses.DeliverRun(r, arrival, s.multiplicity);
+            } else {
+              synapses.DeliverRunTo(split.cuts[proj], split.owned[proj][member], member,
+                                    split.members, r, arrival, s.multiplicity);
+            }
           }
         }
     };
