@@ -133,10 +133,36 @@ bool ChunkEncoder::SpikeHeader(const CellSetPart& part, const engine::SpikeData&
   stream->num_trains = source_ids.size();
   header->set_num_trains(source_ids.size());
   if (count_spikes) {
-    header->set_num_spikes(std::count_if(spikes.index.begin(), spikes.index.end(),
-                                         [&](uint32_t i) { return stream->train_of[i] >= 0; }));
+    uint64_t count = 0;
+    const bool read = ForEachSpikes(spikes, 0, spikes.count(), [&](engine::SpikeSpan span,
+                                                                   uint64_t n) {
+      count += std::count_if(span.index, span.index + n,
+                             [&](uint32_t i) { return stream->train_of[i] >= 0; });
+      return true;
+    });
+    if (!read) return false;
+    header->set_num_spikes(count);
   }
   return Emit(chunk) && ChannelIds(stream->id, source_ids, channel_index);
+}
+
+// Spikes [begin, end) in pieces of at most a chunk's worth, so that spilled
+// ones are read back a bounded piece at a time. False when `use` is, or when
+// the spill store fails (then status_ says why).
+bool ChunkEncoder::ForEachSpikes(const engine::SpikeData& spikes, uint64_t begin, uint64_t end,
+                                 const std::function<bool(engine::SpikeSpan, uint64_t)>& use) {
+  const uint64_t per_piece = std::max<size_t>(1, max_chunk_bytes_ / 12);
+  engine::SpikeData::Scratch scratch;
+  for (uint64_t first = begin; first < end; first += per_piece) {
+    const uint64_t n = std::min(per_piece, end - first);
+    absl::StatusOr<engine::SpikeSpan> span = spikes.Spikes(first, first + n, &scratch);
+    if (!span.ok()) {
+      status_ = span.status();
+      return false;
+    }
+    if (!use(*span, n)) return false;
+  }
+  return true;
 }
 
 bool ChunkEncoder::Spikes(const SpikeStream& stream, const engine::SpikeData& spikes,
@@ -158,14 +184,17 @@ bool ChunkEncoder::Spikes(const SpikeStream& stream, const engine::SpikeData& sp
     batch_time.clear();
     return Emit(chunk);
   };
-  for (size_t k = begin; k < end; ++k) {
-    const int64_t train = stream.train_of[spikes.index[k]];
-    if (train < 0) continue;
-    batch_index.push_back(static_cast<uint32_t>(train));
-    batch_time.push_back(spikes.time_ms[k]);
-    if (batch_index.size() == per_batch && !send()) return false;
-  }
-  return send();
+  const bool sent = ForEachSpikes(spikes, begin, end, [&](engine::SpikeSpan span, uint64_t n) {
+    for (uint64_t k = 0; k < n; ++k) {
+      const int64_t train = stream.train_of[span.index[k]];
+      if (train < 0) continue;
+      batch_index.push_back(static_cast<uint32_t>(train));
+      batch_time.push_back(span.time_ms[k]);
+      if (batch_index.size() == per_batch && !send()) return false;
+    }
+    return true;
+  });
+  return sent && send();
 }
 
 bool ChunkEncoder::SignalHeader(const CellSetPart& part, const engine::SignalData& signal,
@@ -287,7 +316,7 @@ bool StreamSegment(ChunkEncoder& encoder, const DataRequest& request,
         ChunkEncoder::SpikeStream stream;
         if (!encoder.SpikeHeader(part, recording.spikes, segment.t_start_ms, segment.t_stop_ms,
                                  /*count_spikes=*/true, &stream) ||
-            !encoder.Spikes(stream, recording.spikes, 0, recording.spikes.index.size())) {
+            !encoder.Spikes(stream, recording.spikes, 0, recording.spikes.count())) {
           return false;
         }
       }

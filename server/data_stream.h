@@ -101,9 +101,12 @@ class ChunkEncoder {
                   uint64_t end);
 
   // SpikeTrainsHeader and ChannelIds; `num_spikes` as the header says.
+  // Counting reads the spikes, spilled or not: false also when they cannot be
+  // read; status() says why.
   bool SpikeHeader(const CellSetPart& part, const engine::SpikeData& spikes, double t_start_ms,
                    double t_stop_ms, bool count_spikes, SpikeStream* stream);
-  // Spikes [begin, end) of the population's recording, those of the part.
+  // Spikes [begin, end) of the population's recording, those of the part,
+  // spilled or not (as SignalRows).
   bool Spikes(const SpikeStream& stream, const engine::SpikeData& spikes, size_t begin,
               size_t end);
 
@@ -114,6 +117,8 @@ class ChunkEncoder {
  private:
   bool ChannelIds(uint32_t stream_id, const std::vector<uint64_t>& source_ids,
                   const std::vector<uint64_t>& channel_index);
+  bool ForEachSpikes(const engine::SpikeData& spikes, uint64_t begin, uint64_t end,
+                     const std::function<bool(engine::SpikeSpan, uint64_t)>& use);
   bool Columns(v1::DataChunk& chunk, const engine::SignalData& signal,
                std::vector<size_t> columns, const std::vector<uint64_t>& source_ids,
                const std::vector<uint64_t>& channel_index, uint64_t first_sample,
