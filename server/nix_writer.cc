@@ -32,7 +32,8 @@ constexpr char kNeoVersion[] = "0.11.1";
 // An AnalogSignal is one DataArray per channel, so [sample][channel] rows are
 // transposed into columns. A pass handles at most this many columns, so that
 // the rows read and the columns written both stay in cache, in a scratch
-// buffer of bounded size.
+// buffer of bounded size; rows are taken this many bytes at a time, and
+// spike trains gathered this many bytes of times at a time.
 constexpr size_t kMaxColumnsPerPass = 256;
 constexpr size_t kMaxScratchBytes = size_t{8} << 20;
 // Only the one-element string properties are converted on writing (numbers
@@ -74,10 +75,15 @@ absl::Status CheckSignal(const NixSignal& signal, const std::string& field) {
     return absl::InvalidArgumentError(absl::StrCat(field, ".t_start_ms is not finite"));
   }
   if (signal.num_samples > std::numeric_limits<uint64_t>::max() / signal.num_channels ||
-      signal.values.size() != signal.num_samples * signal.num_channels) {
+      (signal.read_rows == nullptr &&
+       signal.values.size() != signal.num_samples * signal.num_channels)) {
     return absl::InvalidArgumentError(absl::StrCat(field, ".values holds ", signal.values.size(),
                                                    " values; num_samples x num_channels is ",
                                                    signal.num_samples, " x ", signal.num_channels));
+  }
+  if (signal.read_rows != nullptr && !signal.values.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " has both values and read_rows; give one of them"));
   }
   for (const auto& [name, values] : {std::pair{"source_ids", &signal.source_ids},
                                      std::pair{"channel_index", &signal.channel_index}}) {
@@ -91,16 +97,10 @@ absl::Status CheckSignal(const NixSignal& signal, const std::string& field) {
   return absl::OkStatus();
 }
 
-absl::Status CheckSpikeTrain(const NixSpikeTrain& train, const std::string& field) {
-  if (!std::isfinite(train.t_start_ms) || !std::isfinite(train.t_stop_ms) ||
-      train.t_start_ms > train.t_stop_ms) {
-    return absl::InvalidArgumentError(absl::StrCat(field, " spans [", train.t_start_ms, ", ",
-                                                   train.t_stop_ms,
-                                                   "] ms; it must be finite with t_start <= "
-                                                   "t_stop"));
-  }
-  for (size_t i = 0; i < train.times_ms.size(); ++i) {
-    const double t = train.times_ms[i];
+absl::Status CheckSpikeTimes(const NixSpikeTrain& train, const double* times, size_t count,
+                             const std::string& field) {
+  for (size_t i = 0; i < count; ++i) {
+    const double t = times[i];
     // Written as a negation so that NaN fails too.
     if (!(t >= train.t_start_ms && t <= train.t_stop_ms)) {
       return absl::InvalidArgumentError(absl::StrCat(field, ".times_ms[", i, "] = ", t,
@@ -108,8 +108,39 @@ absl::Status CheckSpikeTrain(const NixSpikeTrain& train, const std::string& fiel
                                                      train.t_stop_ms, "], which neo rejects"));
     }
   }
+  return absl::OkStatus();
+}
+
+// Everything but the times, which a NixSpikeTrainSource gives only later.
+absl::Status CheckSpikeTrainFrame(const NixSpikeTrain& train, const std::string& field) {
+  if (!std::isfinite(train.t_start_ms) || !std::isfinite(train.t_stop_ms) ||
+      train.t_start_ms > train.t_stop_ms) {
+    return absl::InvalidArgumentError(absl::StrCat(field, " spans [", train.t_start_ms, ", ",
+                                                   train.t_stop_ms,
+                                                   "] ms; it must be finite with t_start <= "
+                                                   "t_stop"));
+  }
   return CheckAnnotations(train.annotations, field + ".annotations",
                           {"neo_name", "t_start", "t_stop"});
+}
+
+absl::Status CheckSpikeTrain(const NixSpikeTrain& train, const std::string& field) {
+  absl::Status status = CheckSpikeTrainFrame(train, field);
+  if (!status.ok()) return status;
+  return CheckSpikeTimes(train, train.times_ms.data(), train.times_ms.size(), field);
+}
+
+absl::Status CheckSpikeTrainSource(const NixSpikeTrainSource& source, const std::string& field) {
+  if (source.read == nullptr || source.counts.size() != source.trains.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, " needs a reader and one count per train; it has ", source.counts.size(),
+        " counts for ", source.trains.size(), " trains"));
+  }
+  absl::Status status;
+  for (size_t i = 0; i < source.trains.size() && status.ok(); ++i) {
+    status = CheckSpikeTrainFrame(source.trains[i], absl::StrCat(field, ".trains[", i, "]"));
+  }
+  return status;
 }
 
 absl::Status CheckBlock(const NixBlock& block) {
@@ -124,6 +155,10 @@ absl::Status CheckBlock(const NixBlock& block) {
     for (size_t i = 0; i < segment.spike_trains.size() && status.ok(); ++i) {
       status =
           CheckSpikeTrain(segment.spike_trains[i], absl::StrCat(field, ".spike_trains[", i, "]"));
+    }
+    for (size_t i = 0; i < segment.spike_sources.size() && status.ok(); ++i) {
+      status = CheckSpikeTrainSource(segment.spike_sources[i],
+                                     absl::StrCat(field, ".spike_sources[", i, "]"));
     }
   }
   return status;
@@ -295,11 +330,35 @@ class NixFileWriter {
                                     H5P_DEFAULT, H5P_DEFAULT),
                          "H5Dcreate2", name),
                    H5Dclose);
-    if (ok() && size > 0) {
+    if (ok() && size > 0 && data != nullptr) {
       Check(H5Dwrite(dataset.get(), memory_type, H5S_ALL, H5S_ALL, transfer_options_.get(), data),
             "H5Dwrite", name);
     }
     return dataset;
+  }
+
+  // Values [first, first + count) of the 1-D dataset at `path` under `parent`.
+  void WriteRange(hid_t parent, const std::string& path, hid_t memory_type, hsize_t first,
+                  hsize_t count, const void* data) {
+    if (!ok()) return;
+    Handle dataset(Check(H5Dopen2(parent, path.c_str(), H5P_DEFAULT), "H5Dopen2", path),
+                   H5Dclose);
+    if (!ok()) return;
+    Handle file_space(Check(H5Dget_space(dataset.get()), "H5Dget_space", path), H5Sclose);
+    Handle memory_space(Check(H5Screate_simple(1, &count, nullptr), "H5Screate_simple", path),
+                        H5Sclose);
+    if (!ok()) return;
+    Check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &first, nullptr, &count, nullptr),
+          "H5Sselect_hyperslab", path);
+    if (!ok()) return;
+    Check(H5Dwrite(dataset.get(), memory_type, memory_space.get(), file_space.get(),
+                   transfer_options_.get(), data),
+          "H5Dwrite", path);
+  }
+
+  // A failure that is not HDF5's (a reader's, a check of data read late).
+  void Fail(absl::Status status) {
+    if (ok()) status_ = std::move(status);
   }
 
   // --- NIX ---
@@ -454,7 +513,11 @@ class NixFileWriter {
     }
     for (const NixSpikeTrain& train : segment.spike_trains) {
       if (!ok()) return;
-      WriteSpikeTrain(train, targets);
+      WriteSpikeTrain(train, train.times_ms.data(), train.times_ms.size(), targets);
+    }
+    for (size_t i = 0; i < segment.spike_sources.size() && ok(); ++i) {
+      WriteSpikeTrainSource(segment.spike_sources[i], absl::StrCat("spike_sources[", i, "]"),
+                            targets);
     }
   }
 
@@ -480,23 +543,61 @@ class NixFileWriter {
     }
   }
 
+  // Rows [begin, end) of `signal`: in its values, or read into `piece`;
+  // nullptr after a failed read.
+  const double* Rows(const NixSignal& signal, uint64_t begin, uint64_t end,
+                     std::vector<double>* piece) {
+    if (signal.read_rows == nullptr) return signal.values.data() + begin * signal.num_channels;
+    piece->resize((end - begin) * signal.num_channels);
+    absl::Status read = signal.read_rows(begin, end, piece->data());
+    if (!read.ok()) {
+      Fail(std::move(read));
+      return nullptr;
+    }
+    return piece->data();
+  }
+
+  // Rows are taken a bounded piece at a time. A signal of one piece has each
+  // DataArray written as it is made; a larger one has its DataArrays made
+  // first (the same layout) and filled piece by piece.
   template <typename T>
   void WriteChannels(const NixSignal& signal, const std::string& name, hid_t section,
                      const SegmentTargets& targets) {
-    const size_t samples = signal.num_samples;
+    const uint64_t samples = signal.num_samples;
     const size_t channels = signal.num_channels;
-    const size_t per_pass = std::clamp(kMaxScratchBytes / std::max<size_t>(samples * sizeof(T), 1),
-                                       size_t{1}, std::min(kMaxColumnsPerPass, channels));
-    std::vector<T> columns(per_pass * samples);
-    for (size_t first = 0; first < channels && ok(); first += per_pass) {
-      const size_t count = std::min(per_pass, channels - first);
-      for (size_t k = 0; k < samples; ++k) {
-        const double* row = signal.values.data() + k * channels + first;
-        for (size_t c = 0; c < count; ++c) columns[c * samples + k] = static_cast<T>(row[c]);
+    const uint64_t rows_per_piece =
+        std::max<uint64_t>(1, kMaxScratchBytes / (channels * sizeof(double)));
+    const bool one_piece = samples <= rows_per_piece;
+    const size_t per_pass = std::min(kMaxColumnsPerPass, channels);
+    if (!one_piece) {
+      for (size_t c = 0; c < channels && ok(); ++c) {
+        WriteChannel(signal, absl::StrCat(name, ".", c), Hdf5Types<T>::File(),
+                     Hdf5Types<T>::Memory(), nullptr, section, targets);
       }
-      for (size_t c = 0; c < count; ++c) {
-        WriteChannel(signal, absl::StrCat(name, ".", first + c), Hdf5Types<T>::File(),
-                     Hdf5Types<T>::Memory(), columns.data() + c * samples, section, targets);
+    }
+    std::vector<double> piece;
+    std::vector<T> columns;
+    for (uint64_t begin = 0; (begin == 0 || begin < samples) && ok(); begin += rows_per_piece) {
+      const uint64_t n = std::min(rows_per_piece, samples - begin);
+      const double* rows = Rows(signal, begin, begin + n, &piece);
+      if (rows == nullptr) return;
+      columns.resize(per_pass * n);
+      for (size_t first = 0; first < channels && ok(); first += per_pass) {
+        const size_t count = std::min(per_pass, channels - first);
+        for (uint64_t k = 0; k < n; ++k) {
+          const double* row = rows + k * channels + first;
+          for (size_t c = 0; c < count; ++c) columns[c * n + k] = static_cast<T>(row[c]);
+        }
+        for (size_t c = 0; c < count; ++c) {
+          const std::string array = absl::StrCat(name, ".", first + c);
+          if (one_piece) {
+            WriteChannel(signal, array, Hdf5Types<T>::File(), Hdf5Types<T>::Memory(),
+                         columns.data() + c * n, section, targets);
+          } else {
+            WriteRange(targets.block_data_arrays, array + "/data", Hdf5Types<T>::Memory(), begin,
+                       n, columns.data() + c * n);
+          }
+        }
       }
     }
   }
@@ -520,14 +621,15 @@ class NixFileWriter {
     HardLink(group, targets.data_arrays, array.id);
   }
 
-  void WriteSpikeTrain(const NixSpikeTrain& train, const SegmentTargets& targets) {
+  void WriteSpikeTrain(const NixSpikeTrain& train, const double* times, size_t count,
+                       const SegmentTargets& targets) {
     const std::string name = NewName("neo.spiketrain.");
-    Entity times = CreateEntity(targets.block_data_arrays, name + ".times", "neo.spiketrain.times");
-    Attribute(times.group.get(), "unit", "ms");
-    Dataset(times.group.get(), "data", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, train.times_ms.size(),
-            train.times_ms.data());
+    Entity times_array =
+        CreateEntity(targets.block_data_arrays, name + ".times", "neo.spiketrain.times");
+    Attribute(times_array.group.get(), "unit", "ms");
+    Dataset(times_array.group.get(), "data", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, count, times);
     Entity tag = CreateEntity(targets.block_multi_tags, name, "neo.spiketrain");
-    HardLink(times.group.get(), tag.group.get(), "positions");
+    HardLink(times_array.group.get(), tag.group.get(), "positions");
     Section section = CreateSection(targets.sections, name, "neo.spiketrain.metadata");
     HardLink(section.entity.group.get(), tag.group.get(), "metadata");
     const hid_t properties = section.properties.get();
@@ -536,6 +638,51 @@ class NixFileWriter {
     Property(properties, "t_stop", train.t_stop_ms, "ms");
     Annotations(properties, train.annotations);
     HardLink(tag.group.get(), targets.multi_tags, tag.id);
+  }
+
+  // The trains in groups of at most kMaxScratchBytes of times (or one
+  // train), each group gathered by one read of all the spikes.
+  void WriteSpikeTrainSource(const NixSpikeTrainSource& source, const std::string& field,
+                             const SegmentTargets& targets) {
+    const size_t trains = source.trains.size();
+    std::vector<uint64_t> offset, fill;
+    std::vector<double> times;
+    for (size_t first = 0, last = 0; first < trains && ok(); first = last) {
+      uint64_t total = 0;
+      while (last < trains &&
+             (last == first || total + source.counts[last] <= kMaxScratchBytes / sizeof(double))) {
+        total += source.counts[last++];
+      }
+      offset.assign(1, 0);
+      for (size_t t = first; t < last; ++t) offset.push_back(offset.back() + source.counts[t]);
+      fill.assign(offset.begin(), offset.end() - 1);
+      times.resize(total);
+      bool more_than_counted = false;
+      absl::Status read = source.read([&](const uint32_t* train, const double* time, uint64_t n) {
+        for (uint64_t k = 0; k < n; ++k) {
+          if (train[k] < first || train[k] >= last) continue;
+          const size_t t = train[k] - first;
+          if (fill[t] == offset[t + 1]) {
+            more_than_counted = true;
+          } else {
+            times[fill[t]++] = time[k];
+          }
+        }
+      });
+      if (!read.ok()) return Fail(std::move(read));
+      for (size_t t = first; t < last && ok(); ++t) {
+        const std::string train_field =
+            absl::StrCat("NIX file '", path_, "': ", field, ".trains[", t, "]");
+        if (more_than_counted || fill[t - first] != offset[t - first + 1]) {
+          return Fail(absl::InvalidArgumentError(
+              absl::StrCat(train_field, " has other than its count of ", source.counts[t],
+                           " spikes")));
+        }
+        const double* train_times = times.data() + offset[t - first];
+        Fail(CheckSpikeTimes(source.trains[t], train_times, source.counts[t], train_field));
+        WriteSpikeTrain(source.trains[t], train_times, source.counts[t], targets);
+      }
+    }
   }
 
   std::string path_;
