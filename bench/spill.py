@@ -11,9 +11,13 @@ of --repeats:
   peak RSS     the server's VmHWM after the run and a full retrieval;
   retrieval    the raw GetData stream of v into Python (bench/retrieval.py's
                raw path), MB/s;
-  spill file   the spill file's size after the run.
+  spill file   the spill file's size after the run;
+  export       ExportData of v to a NIX file under --data_dir (wall s), and the
+               server's peak RSS during it above its RSS before (VmHWM reset
+               through /proc/PID/clear_refs).
 
     bench/spill.py [--neurons 8000] [--duration 1100] [--budget-mb 64] [--repeats 3]
+                   [--server-binary bazel-bin/server/spikeserve]
 """
 
 import argparse
@@ -50,12 +54,19 @@ def one_run(binary, neurons, duration, budget_mb):
                                   glob.glob(os.path.join(data_dir, ".spill", "*.h5")))
                 retrieval_s, payload = timed(lambda: raw_stream(session, cells.population_id))
                 peak = proc_status.peak_rss_bytes(server.pid)
+                proc_status.reset_peak_rss(server.pid)
+                rss_before_export = proc_status.rss_bytes(server.pid)
+                export_s, _ = timed(lambda: session.export_data(
+                    [Cells(cells.population_id)], path="bench-export.h5"))
+                export_peak = proc_status.peak_rss_bytes(server.pid) - rss_before_export
             left = glob.glob(os.path.join(data_dir, ".spill", "*.h5"))
             assert left == [], f"spill files left after the session closed: {left}"
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
-    return {"run_s": run_s, "run_cpu_s": run_cpu_s, "run_faults": run_faults, "peak_mib": peak / 2**20, "retrieval_mb_s": payload / 1e6 / retrieval_s,
-            "spill_mib": spill_bytes / 2**20, "payload_mb": payload / 1e6}
+    return {"run_s": run_s, "run_cpu_s": run_cpu_s, "run_faults": run_faults,
+            "peak_mib": peak / 2**20, "retrieval_mb_s": payload / 1e6 / retrieval_s,
+            "spill_mib": spill_bytes / 2**20, "payload_mb": payload / 1e6,
+            "export_s": export_s, "export_peak_mib": export_peak / 2**20}
 
 
 def main():
@@ -78,11 +89,13 @@ def main():
           f"{payload:.0f} MB = {payload * 1e6 / 2**20 / args.budget_mb:.1f} x the budget "
           f"(medians of {args.repeats}, fresh server per run, 1 thread)")
     print("| --recording_memory_budget_mb | run s | run CPU s (server) | run page faults "
-          "| server peak RSS MiB | spill file MiB | retrieval MB/s |")
-    print("|---|---|---|---|---|---|---|")
+          "| server peak RSS MiB | spill file MiB | retrieval MB/s | export s "
+          "| export peak RSS MiB above before |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for budget, r in results.items():
         print(f"| {budget} | {r['run_s']:.2f} | {r['run_cpu_s']:.2f} | {r['run_faults']:.0f} | "
-              f"{r['peak_mib']:.0f} | {r['spill_mib']:.0f} | {r['retrieval_mb_s']:.0f} |")
+              f"{r['peak_mib']:.0f} | {r['spill_mib']:.0f} | {r['retrieval_mb_s']:.0f} | "
+              f"{r['export_s']:.2f} | {r['export_peak_mib']:.0f} |")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,11 @@ constexpr char kNeoVersion[] = "0.11.1";
 // spike trains gathered this many bytes of times at a time.
 constexpr size_t kMaxColumnsPerPass = 256;
 constexpr size_t kMaxScratchBytes = size_t{8} << 20;
+// A signal is written in pieces of rows of at most this size, each piece one
+// hyperslab write per channel: fewer, larger pieces make fewer writes (8000
+// channels of 11001 samples: 11 pieces, 88,000 writes, as fast as one piece).
+constexpr size_t kMaxPieceBytes = size_t{64} << 20;
+constexpr size_t kMaxOpenDatasets = 4096;
 // Only the one-element string properties are converted on writing (numbers
 // are written in their file type), so a few elements' worth is plenty.
 constexpr size_t kConversionBufferBytes = 4096;
@@ -228,6 +233,10 @@ class NixFileWriter {
     Check(H5Pset_link_creation_order(file_options.get(), order), "H5Pset_link_creation_order");
     // Close() relies on the POSIX driver's file descriptor.
     Check(H5Pset_fapl_sec2(access_options.get()), "H5Pset_fapl_sec2");
+    // Every dataset is written in pieces of at least a few kB or whole; the
+    // 64 kB sieve buffer HDF5 keeps per open dataset would only cost memory
+    // (256 MiB for the datasets a large signal keeps open).
+    Check(H5Pset_sieve_buf_size(access_options.get(), 0), "H5Pset_sieve_buf_size");
     Check(H5Pset_link_creation_order(group_options_.get(), order), "H5Pset_link_creation_order");
     // HDF5 callocs a type-conversion buffer of this size for every write that
     // converts, which string properties do; the 1 MiB default made that
@@ -337,23 +346,20 @@ class NixFileWriter {
     return dataset;
   }
 
-  // Values [first, first + count) of the 1-D dataset at `path` under `parent`.
-  void WriteRange(hid_t parent, const std::string& path, hid_t memory_type, hsize_t first,
-                  hsize_t count, const void* data) {
+  // Values [first, first + count) of a 1-D dataset.
+  void WriteRange(hid_t dataset, hid_t memory_type, hsize_t first, hsize_t count,
+                  const void* data) {
     if (!ok()) return;
-    Handle dataset(Check(H5Dopen2(parent, path.c_str(), H5P_DEFAULT), "H5Dopen2", path),
-                   H5Dclose);
-    if (!ok()) return;
-    Handle file_space(Check(H5Dget_space(dataset.get()), "H5Dget_space", path), H5Sclose);
-    Handle memory_space(Check(H5Screate_simple(1, &count, nullptr), "H5Screate_simple", path),
+    Handle file_space(Check(H5Dget_space(dataset), "H5Dget_space"), H5Sclose);
+    Handle memory_space(Check(H5Screate_simple(1, &count, nullptr), "H5Screate_simple"),
                         H5Sclose);
     if (!ok()) return;
     Check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &first, nullptr, &count, nullptr),
-          "H5Sselect_hyperslab", path);
+          "H5Sselect_hyperslab");
     if (!ok()) return;
-    Check(H5Dwrite(dataset.get(), memory_type, memory_space.get(), file_space.get(),
+    Check(H5Dwrite(dataset, memory_type, memory_space.get(), file_space.get(),
                    transfer_options_.get(), data),
-          "H5Dwrite", path);
+          "H5Dwrite");
   }
 
   // A failure that is not HDF5's (a reader's, a check of data read late).
@@ -559,56 +565,62 @@ class NixFileWriter {
 
   // Rows are taken a bounded piece at a time. A signal of one piece has each
   // DataArray written as it is made; a larger one has its DataArrays made
-  // first (the same layout) and filled piece by piece.
+  // first (the same layout) and filled piece by piece, a bounded number of
+  // channels at a time (their datasets kept open: reopening one for every
+  // piece costs more than the write).
   template <typename T>
   void WriteChannels(const NixSignal& signal, const std::string& name, hid_t section,
                      const SegmentTargets& targets) {
     const uint64_t samples = signal.num_samples;
     const size_t channels = signal.num_channels;
     const uint64_t rows_per_piece =
-        std::max<uint64_t>(1, kMaxScratchBytes / (channels * sizeof(double)));
+        std::max<uint64_t>(1, kMaxPieceBytes / (channels * sizeof(double)));
     const bool one_piece = samples <= rows_per_piece;
-    const size_t per_pass = std::min(kMaxColumnsPerPass, channels);
-    if (!one_piece) {
-      for (size_t c = 0; c < channels && ok(); ++c) {
-        WriteChannel(signal, absl::StrCat(name, ".", c), Hdf5Types<T>::File(),
-                     Hdf5Types<T>::Memory(), nullptr, section, targets);
-      }
-    }
+    const size_t per_group = one_piece ? channels : kMaxOpenDatasets;
     std::vector<double> piece;
     std::vector<T> columns;
-    for (uint64_t begin = 0; (begin == 0 || begin < samples) && ok(); begin += rows_per_piece) {
-      const uint64_t n = std::min(rows_per_piece, samples - begin);
-      const double* rows = Rows(signal, begin, begin + n, &piece);
-      if (rows == nullptr) return;
-      columns.resize(per_pass * n);
-      for (size_t first = 0; first < channels && ok(); first += per_pass) {
-        const size_t count = std::min(per_pass, channels - first);
-        for (uint64_t k = 0; k < n; ++k) {
-          const double* row = rows + k * channels + first;
-          for (size_t c = 0; c < count; ++c) columns[c * n + k] = static_cast<T>(row[c]);
-        }
-        for (size_t c = 0; c < count; ++c) {
-          const std::string array = absl::StrCat(name, ".", first + c);
-          if (one_piece) {
-            WriteChannel(signal, array, Hdf5Types<T>::File(), Hdf5Types<T>::Memory(),
-                         columns.data() + c * n, section, targets);
-          } else {
-            WriteRange(targets.block_data_arrays, array + "/data", Hdf5Types<T>::Memory(), begin,
-                       n, columns.data() + c * n);
+    std::vector<Handle> datasets;
+    for (size_t group = 0; group < channels && ok(); group += per_group) {
+      const size_t group_end = std::min(channels, group + per_group);
+      datasets.clear();
+      for (size_t c = group; c < group_end && !one_piece && ok(); ++c) {
+        datasets.push_back(WriteChannel(signal, absl::StrCat(name, ".", c), Hdf5Types<T>::File(),
+                                        Hdf5Types<T>::Memory(), nullptr, section, targets));
+      }
+      const size_t per_pass = std::min(kMaxColumnsPerPass, group_end - group);
+      for (uint64_t begin = 0; (begin == 0 || begin < samples) && ok(); begin += rows_per_piece) {
+        const uint64_t n = std::min(rows_per_piece, samples - begin);
+        const double* rows = Rows(signal, begin, begin + n, &piece);
+        if (rows == nullptr) return;
+        columns.resize(per_pass * n);
+        for (size_t first = group; first < group_end && ok(); first += per_pass) {
+          const size_t count = std::min(per_pass, group_end - first);
+          for (uint64_t k = 0; k < n; ++k) {
+            const double* row = rows + k * channels + first;
+            for (size_t c = 0; c < count; ++c) columns[c * n + k] = static_cast<T>(row[c]);
+          }
+          for (size_t c = 0; c < count; ++c) {
+            if (one_piece) {
+              WriteChannel(signal, absl::StrCat(name, ".", first + c), Hdf5Types<T>::File(),
+                           Hdf5Types<T>::Memory(), columns.data() + c * n, section, targets);
+            } else {
+              WriteRange(datasets[first + c - group].get(), Hdf5Types<T>::Memory(), begin, n,
+                         columns.data() + c * n);
+            }
           }
         }
       }
     }
   }
 
-  void WriteChannel(const NixSignal& signal, const std::string& name, hid_t file_type,
-                    hid_t memory_type, const void* column, hid_t section,
-                    const SegmentTargets& targets) {
+  // Returns the DataArray's dataset, written when `column` is given.
+  Handle WriteChannel(const NixSignal& signal, const std::string& name, hid_t file_type,
+                      hid_t memory_type, const void* column, hid_t section,
+                      const SegmentTargets& targets) {
     Entity array = CreateEntity(targets.block_data_arrays, name, "neo.analogsignal");
     const hid_t group = array.group.get();
     Attribute(group, "unit", signal.units);
-    Dataset(group, "data", file_type, memory_type, signal.num_samples, column);
+    Handle dataset = Dataset(group, "data", file_type, memory_type, signal.num_samples, column);
     Handle dimensions = Group(group, "dimensions");
     // neo finds the time axis by its label.
     Handle time = Group(dimensions.get(), "1");
@@ -619,6 +631,7 @@ class NixFileWriter {
     Attribute(time.get(), "label", "time");
     HardLink(section, group, "metadata");
     HardLink(group, targets.data_arrays, array.id);
+    return dataset;
   }
 
   void WriteSpikeTrain(const NixSpikeTrain& train, const double* times, size_t count,
