@@ -31,14 +31,16 @@ def timed(function):
     return time.perf_counter() - started, result
 
 
-def raw_stream(session, population_id):
+def raw_stream(session, population_id, variable="v"):
     request = simulator_pb2.GetDataRequest(
-        session_id=session.id, variables=["v"])
+        session_id=session.id, variables=[variable])
     request.cells.parts.append(Cells(population_id).to_proto())
     total = 0
     for chunk in session._stub.GetData(request):
         if chunk.HasField("signal_chunk"):
             total += len(chunk.signal_chunk.data)
+        elif chunk.HasField("spike_batch"):
+            total += len(chunk.spike_batch.source_index_u32le) + len(chunk.spike_batch.times_f64le)
     return total
 
 
