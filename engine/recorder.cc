@@ -64,10 +64,10 @@ absl::StatusOr<const double*> SignalData::Rows(uint64_t begin, uint64_t end,
   return scratch->data();
 }
 
-absl::StatusOr<SpikeSpan> SpikeData::Spikes(uint64_t begin, uint64_t end,
-                                            Scratch* scratch) const {
+absl::StatusOr<SpikeSpan> SpikeData::Spikes(uint64_t begin, uint64_t end, Scratch* scratch) const {
   if (begin >= spilled.rows)
-    return SpikeSpan{index.data() + (begin - spilled.rows), time_ms.data() + (begin - spilled.rows)};
+    return SpikeSpan{index.data() + (begin - spilled.rows),
+                     time_ms.data() + (begin - spilled.rows)};
   const uint64_t split = std::min(end, spilled.rows);
   scratch->rows.resize((split - begin) * kSpikeRowWidth);
   if (absl::Status read = spilled.Read(begin, split, kSpikeRowWidth, scratch->rows.data());
@@ -250,15 +250,15 @@ absl::Status Recorder::SpillDownTo(uint64_t target, uint64_t now_step) {
         while (keep < r.spikes.time_ms.size() &&
                r.spikes.time_ms[r.spikes.time_ms.size() - 1 - keep] > now_ms)
           ++keep;
-      candidates.push_back({(r.spikes.index.size() - keep) * kSpikeBytes, nullptr, &r.spikes,
-                            keep, segment.closed});
+      candidates.push_back(
+          {(r.spikes.index.size() - keep) * kSpikeBytes, nullptr, &r.spikes, keep, segment.closed});
       for (SignalData& d : r.signals)
         candidates.push_back({d.samples.size() * sizeof(double), &d, nullptr, 0, segment.closed});
     }
     for (CurrentSourceRecording& r : segment.current_sources) {
       const uint64_t keep = segment.closed ? 0 : std::min<uint64_t>(1, r.current.samples.size());
-      candidates.push_back({(r.current.samples.size() - keep) * sizeof(double), &r.current,
-                            nullptr, keep, segment.closed});
+      candidates.push_back({(r.current.samples.size() - keep) * sizeof(double), &r.current, nullptr,
+                            keep, segment.closed});
     }
   }
   std::sort(candidates.begin(), candidates.end(),

@@ -157,13 +157,12 @@ bool ChunkEncoder::SpikeHeader(const CellSetPart& part, const engine::SpikeData&
   header->set_num_trains(stream->num_trains);
   if (count_spikes) {
     uint64_t count = 0;
-    status_ = ForEachSpikes(spikes, 0, spikes.count(), SpikesPerPiece(),
-                            [&](engine::SpikeSpan span, uint64_t n) {
-                              count += std::count_if(span.index, span.index + n, [&](uint32_t i) {
-                                return stream->train_of[i] >= 0;
-                              });
-                              return absl::OkStatus();
-                            });
+    status_ = ForEachSpikes(
+        spikes, 0, spikes.count(), SpikesPerPiece(), [&](engine::SpikeSpan span, uint64_t n) {
+          count += std::count_if(span.index, span.index + n,
+                                 [&](uint32_t i) { return stream->train_of[i] >= 0; });
+          return absl::OkStatus();
+        });
     if (!status_.ok()) return false;
     header->set_num_spikes(count);
   }
@@ -222,8 +221,7 @@ SelectedColumns ColumnsOf(const CellSetPart& part, const engine::SignalData& sig
 }
 
 bool ChunkEncoder::SignalHeader(const CellSetPart& part, const engine::SignalData& signal,
-                                uint64_t first_sample, uint64_t num_samples,
-                                SignalStream* stream) {
+                                uint64_t first_sample, uint64_t num_samples, SignalStream* stream) {
   SelectedColumns selected = ColumnsOf(part, signal);
   v1::DataChunk chunk;
   chunk.mutable_signal_header()->set_population_id(part.population.id);

@@ -137,9 +137,9 @@ absl::Status CheckSpikeTrain(const NixSpikeTrain& train, const std::string& fiel
 
 absl::Status CheckSpikeTrainSource(const NixSpikeTrainSource& source, const std::string& field) {
   if (source.read == nullptr || source.counts.size() != source.trains.size()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, " needs a reader and one count per train; it has ", source.counts.size(),
-        " counts for ", source.trains.size(), " trains"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " needs a reader and one count per train; it has ",
+                     source.counts.size(), " counts for ", source.trains.size(), " trains"));
   }
   absl::Status status;
   for (size_t i = 0; i < source.trains.size() && status.ok(); ++i) {
@@ -351,8 +351,7 @@ class NixFileWriter {
                   const void* data) {
     if (!ok()) return;
     Handle file_space(Check(H5Dget_space(dataset), "H5Dget_space"), H5Sclose);
-    Handle memory_space(Check(H5Screate_simple(1, &count, nullptr), "H5Screate_simple"),
-                        H5Sclose);
+    Handle memory_space(Check(H5Screate_simple(1, &count, nullptr), "H5Screate_simple"), H5Sclose);
     if (!ok()) return;
     Check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &first, nullptr, &count, nullptr),
           "H5Sselect_hyperslab");
@@ -687,9 +686,8 @@ class NixFileWriter {
         const std::string train_field =
             absl::StrCat("NIX file '", path_, "': ", field, ".trains[", t, "]");
         if (more_than_counted || fill[t - first] != offset[t - first + 1]) {
-          return Fail(absl::InvalidArgumentError(
-              absl::StrCat(train_field, " has other than its count of ", source.counts[t],
-                           " spikes")));
+          return Fail(absl::InvalidArgumentError(absl::StrCat(
+              train_field, " has other than its count of ", source.counts[t], " spikes")));
         }
         const double* train_times = times.data() + offset[t - first];
         Fail(CheckSpikeTimes(source.trains[t], train_times, source.counts[t], train_field));

@@ -8,10 +8,10 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
-#include <tuple>
 #include <regex>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 

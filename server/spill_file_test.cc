@@ -100,9 +100,9 @@ void ExpectSameSignal(const SignalData& x, const SignalData& y, const std::strin
       const uint64_t end = std::min(n, row + window);
       absl::StatusOr<const double*> rows = x.Rows(row, end, &scratch);
       ASSERT_TRUE(rows.ok()) << rows.status();
-      ASSERT_EQ(std::memcmp(*rows, y.samples.data() + row * width,
-                            (end - row) * width * sizeof(double)),
-                0)
+      ASSERT_EQ(
+          std::memcmp(*rows, y.samples.data() + row * width, (end - row) * width * sizeof(double)),
+          0)
           << what << " rows " << row << ".." << end;
     }
   }
@@ -122,8 +122,7 @@ void ExpectSameSpikes(const engine::SpikeData& x, const engine::SpikeData& y,
       ASSERT_TRUE(spikes.ok()) << spikes.status();
       ASSERT_EQ(std::memcmp(spikes->index, y.index.data() + k, (end - k) * sizeof(uint32_t)), 0)
           << what << " spikes " << k << ".." << end;
-      ASSERT_EQ(std::memcmp(spikes->time_ms, y.time_ms.data() + k, (end - k) * sizeof(double)),
-                0)
+      ASSERT_EQ(std::memcmp(spikes->time_ms, y.time_ms.data() + k, (end - k) * sizeof(double)), 0)
           << what << " spikes " << k << ".." << end;
     }
   }
@@ -197,9 +196,9 @@ TEST(SpillFile, ExcessGoesToTheFileAndReadsBackIdentical) {
   // Everything not in memory is in the file, nothing more (a spike is 12
   // bytes in memory, a row of two values in the file).
   const uint64_t spikes = SpilledSpikes(*spilled.sim);
-  EXPECT_EQ((contents.values - 2 * spikes) * sizeof(double) + spikes * 12 +
-                BytesInMemory(*spilled.sim),
-            recorded);
+  EXPECT_EQ(
+      (contents.values - 2 * spikes) * sizeof(double) + spikes * 12 + BytesInMemory(*spilled.sim),
+      recorded);
   ExpectSameRecordings(*spilled.sim, *reference.sim);
 
   // The next run continues after the spilled rows.
