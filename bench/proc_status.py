@@ -27,6 +27,13 @@ def peak_rss_bytes(pid):
     return _status_kib(pid, "VmHWM") * 1024
 
 
+def reset_peak_rss(pid):
+    """Sets VmHWM back to the current RSS (Linux >= 4.0), so that the next
+    peak_rss_bytes is the peak of what follows."""
+    with open(f"/proc/{pid}/clear_refs", "w") as clear_refs:
+        clear_refs.write("5")
+
+
 def _stat_fields(pid):
     """The fields of /proc/PID/stat after the command name (state first)."""
     with open(f"/proc/{pid}/stat") as stat:

@@ -30,10 +30,11 @@ def timed(function):
     return time.perf_counter() - started, result
 
 
-def raw_stream(session, population_id):
-    """The messages' bytes as grpcio delivers them, not parsed."""
+def raw_stream(session, population_id, variable="v"):
+    """The bytes of the GetData messages as grpcio delivers them, not parsed:
+    the payload plus a few bytes of framing per chunk."""
     request = simulator_pb2.GetDataRequest(
-        session_id=session.id, variables=["v"])
+        session_id=session.id, variables=[variable])
     request.cells.parts.append(Cells(population_id).to_proto())
     get_data = session._channel.unary_stream(
         "/spikeserve.v1.Simulator/GetData",

@@ -31,6 +31,10 @@ Entry& FindOrInsertSorted(std::vector<Entry>& entries, Key key, KeyOf key_of, Ma
 }
 
 constexpr uint64_t kSpikeBytes = sizeof(uint32_t) + sizeof(double);  // index and time
+// A spilled spike is a row of its index and its time.
+constexpr size_t kSpikeRowWidth = 2;
+// Spikes are interleaved into rows through a copy; this bounds it (1 MiB).
+constexpr uint64_t kSpikesPerBlock = uint64_t{1} << 16;
 
 // `rows` rows of values over the channels `from`, as rows over `to` (a
 // superset, both ascending); values of the channels not in `from` are NaN.
@@ -50,25 +54,35 @@ std::vector<double> Widen(const double* values, uint64_t rows, const std::vector
 absl::StatusOr<const double*> SignalData::Rows(uint64_t begin, uint64_t end,
                                                std::vector<double>* scratch) const {
   const size_t width = channels.size();
-  if (begin >= spilled_rows) return samples.data() + (begin - spilled_rows) * width;
+  if (begin >= spilled.rows) return samples.data() + (begin - spilled.rows) * width;
   scratch->resize((end - begin) * width);
-  double* out = scratch->data();
-  // The first block that ends after `begin`.
-  auto block = std::upper_bound(spilled.begin(), spilled.end(), begin,
-                                [](uint64_t row, const std::shared_ptr<const SpilledRows>& b) {
-                                  return row < b->first_row() + b->rows();
-                                });
-  uint64_t row = begin;
-  for (; block != spilled.end() && row < end; ++block) {
-    const SpilledRows& b = **block;
-    const uint64_t n = std::min(end, b.first_row() + b.rows()) - row;
-    absl::Status read = b.store().Read(b.key(), (row - b.first_row()) * width, n * width, out);
-    if (!read.ok()) return read;
-    out += n * width;
-    row += n;
-  }
-  std::copy(samples.begin(), samples.begin() + (end - row) * width, out);
+  const uint64_t split = std::min(end, spilled.rows);
+  if (absl::Status read = spilled.Read(begin, split, width, scratch->data()); !read.ok())
+    return read;
+  std::copy(samples.begin(), samples.begin() + (end - split) * width,
+            scratch->data() + (split - begin) * width);
   return scratch->data();
+}
+
+absl::StatusOr<SpikeSpan> SpikeData::Spikes(uint64_t begin, uint64_t end, Scratch* scratch) const {
+  if (begin >= spilled.rows)
+    return SpikeSpan{index.data() + (begin - spilled.rows),
+                     time_ms.data() + (begin - spilled.rows)};
+  const uint64_t split = std::min(end, spilled.rows);
+  scratch->rows.resize((split - begin) * kSpikeRowWidth);
+  if (absl::Status read = spilled.Read(begin, split, kSpikeRowWidth, scratch->rows.data());
+      !read.ok())
+    return read;
+  scratch->index.resize(end - begin);
+  scratch->time_ms.resize(end - begin);
+  for (uint64_t k = 0; k < split - begin; ++k) {
+    scratch->index[k] = static_cast<uint32_t>(scratch->rows[k * kSpikeRowWidth]);
+    scratch->time_ms[k] = scratch->rows[k * kSpikeRowWidth + 1];
+  }
+  std::copy(index.begin(), index.begin() + (end - split), scratch->index.begin() + (split - begin));
+  std::copy(time_ms.begin(), time_ms.begin() + (end - split),
+            scratch->time_ms.begin() + (split - begin));
+  return SpikeSpan{scratch->index.data(), scratch->time_ms.data()};
 }
 
 Recorder::Recorder(const TimeGrid& grid) : grid_(grid) { segments_.emplace_back(); }
@@ -166,17 +180,16 @@ absl::Status Recorder::SyncChannels(PopulationId id) {
     std::set_union(it->channels.begin(), it->channels.end(), on.begin(), on.end(),
                    std::back_inserter(merged));
     if (merged.size() == it->channels.size()) continue;
-    std::vector<std::shared_ptr<const SpilledRows>> spilled;
+    SpilledPrefix spilled;
     std::vector<double> block;
-    for (const auto& old : it->spilled) {
+    for (const auto& old : it->spilled.blocks) {
       absl::StatusOr<const double*> rows =
           it->Rows(old->first_row(), old->first_row() + old->rows(), &block);
       if (!rows.ok()) return rows.status();
       const std::vector<double> wide = Widen(*rows, old->rows(), it->channels, merged);
-      absl::StatusOr<uint64_t> key = spill_->Write(wide.data(), wide.size());
-      if (!key.ok()) return key.status();
-      spilled.push_back(
-          std::make_shared<const SpilledRows>(spill_, *key, old->first_row(), old->rows()));
+      if (absl::Status appended = spilled.Append(spill_, wide.data(), old->rows(), merged.size());
+          !appended.ok())
+        return appended;
     }
     it->samples =
         Widen(it->samples.data(), it->samples.size() / std::max<size_t>(1, it->channels.size()),
@@ -192,15 +205,16 @@ void Recorder::Recount() {
   memory_bytes_ = 0;
   recorded_bytes_ = 0;
   for (const Segment& segment : segments_) {
+    auto count = [&](const SignalData& d) {
+      memory_bytes_ += d.samples.size() * sizeof(double);
+      recorded_bytes_ += d.num_samples() * d.channels.size() * sizeof(double);
+    };
     for (const PopulationRecording& r : segment.populations) {
-      recorded_bytes_ += r.spikes.index.size() * kSpikeBytes;
-      for (const SignalData& d : r.signals) {
-        memory_bytes_ += d.samples.size() * sizeof(double);
-        recorded_bytes_ += d.num_samples() * d.channels.size() * sizeof(double);
-      }
+      memory_bytes_ += r.spikes.index.size() * kSpikeBytes;
+      recorded_bytes_ += r.spikes.count() * kSpikeBytes;
+      for (const SignalData& d : r.signals) count(d);
     }
-    for (const CurrentSourceRecording& r : segment.current_sources)
-      recorded_bytes_ += r.current.samples.size() * sizeof(double);
+    for (const CurrentSourceRecording& r : segment.current_sources) count(r.current);
   }
 }
 
@@ -209,34 +223,92 @@ void Recorder::SetSpillStore(std::shared_ptr<SpillStore> store, uint64_t memory_
   budget_bytes_ = memory_budget_bytes;
 }
 
-absl::Status Recorder::Spill() {
+absl::Status Recorder::Spill(uint64_t now_step) {
   if (!sampling_spill_.ok()) return std::exchange(sampling_spill_, absl::OkStatus());
   if (spill_ == nullptr || memory_bytes_ <= budget_bytes_) return absl::OkStatus();
-  return SpillDownTo(budget_bytes_ / 2);
+  return SpillDownTo(budget_bytes_ / 2, now_step);
 }
 
-absl::Status Recorder::SpillDownTo(uint64_t target) {
-  std::vector<std::pair<SignalData*, bool>> signals;  // with "in a closed segment"
-  for (Segment& segment : segments_)
-    for (PopulationRecording& r : segment.populations)
+absl::Status Recorder::SpillDownTo(uint64_t target, uint64_t now_step) {
+  // What each recording could move, in bytes, with the rows it must keep in
+  // memory because they may still change: the last current sample of an open
+  // segment (taken again at the next run's start) and spikes timed after
+  // now (SetTime may move them onto the segment's end).
+  struct Candidate {
+    uint64_t bytes;
+    SignalData* signal;
+    SpikeData* spikes;
+    uint64_t keep_rows;
+    bool closed;
+  };
+  std::vector<Candidate> candidates;
+  const double now_ms = grid_.Time(now_step);
+  for (Segment& segment : segments_) {
+    for (PopulationRecording& r : segment.populations) {
+      uint64_t keep = 0;
+      if (!segment.closed)
+        while (keep < r.spikes.time_ms.size() &&
+               r.spikes.time_ms[r.spikes.time_ms.size() - 1 - keep] > now_ms)
+          ++keep;
+      candidates.push_back(
+          {(r.spikes.index.size() - keep) * kSpikeBytes, nullptr, &r.spikes, keep, segment.closed});
       for (SignalData& d : r.signals)
-        if (!d.samples.empty()) signals.emplace_back(&d, segment.closed);
-  std::sort(signals.begin(), signals.end(), [](const auto& a, const auto& b) {
-    return a.first->samples.size() > b.first->samples.size();
-  });
-  for (auto [d, closed] : signals) {
-    if (memory_bytes_ <= target) break;
-    absl::StatusOr<uint64_t> key = spill_->Write(d->samples.data(), d->samples.size());
-    if (!key.ok()) return key.status();
-    const uint64_t rows = d->samples.size() / d->channels.size();
-    d->spilled.push_back(std::make_shared<const SpilledRows>(spill_, *key, d->spilled_rows, rows));
-    d->spilled_rows += rows;
-    memory_bytes_ -= d->samples.size() * sizeof(double);
-    d->samples.clear();
-    // An open signal grows again into the memory it had; a closed one is done.
-    if (closed) d->samples.shrink_to_fit();
+        candidates.push_back({d.samples.size() * sizeof(double), &d, nullptr, 0, segment.closed});
+    }
+    for (CurrentSourceRecording& r : segment.current_sources) {
+      const uint64_t keep = segment.closed ? 0 : std::min<uint64_t>(1, r.current.samples.size());
+      candidates.push_back({(r.current.samples.size() - keep) * sizeof(double), &r.current, nullptr,
+                            keep, segment.closed});
+    }
+  }
+  std::sort(candidates.begin(), candidates.end(),
+            [](const Candidate& a, const Candidate& b) { return a.bytes > b.bytes; });
+  for (const Candidate& c : candidates) {
+    if (memory_bytes_ <= target || c.bytes == 0) break;
+    absl::Status moved = c.signal != nullptr ? SpillSignal(*c.signal, c.keep_rows, c.closed)
+                                             : SpillSpikes(*c.spikes, c.keep_rows, c.closed);
+    if (!moved.ok()) return moved;
   }
   return absl::OkStatus();
+}
+
+absl::Status Recorder::SpillSignal(SignalData& d, uint64_t keep, bool closed) {
+  const size_t width = d.channels.size();
+  const uint64_t rows = d.samples.size() / width - keep;
+  if (absl::Status appended = d.spilled.Append(spill_, d.samples.data(), rows, width);
+      !appended.ok())
+    return appended;
+  d.samples.erase(d.samples.begin(), d.samples.begin() + rows * width);
+  memory_bytes_ -= rows * width * sizeof(double);
+  // An open recording grows again into the memory it had; a closed one is done.
+  if (closed) d.samples.shrink_to_fit();
+  return absl::OkStatus();
+}
+
+absl::Status Recorder::SpillSpikes(SpikeData& s, uint64_t keep, bool closed) {
+  const uint64_t n = s.index.size() - keep;
+  std::vector<double> rows;
+  uint64_t moved = 0;
+  absl::Status status;
+  while (moved < n && status.ok()) {
+    const uint64_t m = std::min(kSpikesPerBlock, n - moved);
+    rows.resize(m * kSpikeRowWidth);
+    for (uint64_t k = 0; k < m; ++k) {
+      rows[k * kSpikeRowWidth] = s.index[moved + k];
+      rows[k * kSpikeRowWidth + 1] = s.time_ms[moved + k];
+    }
+    status = s.spilled.Append(spill_, rows.data(), m, kSpikeRowWidth);
+    if (status.ok()) moved += m;
+  }
+  // Whatever was written is dropped from memory even when a later block failed.
+  s.index.erase(s.index.begin(), s.index.begin() + moved);
+  s.time_ms.erase(s.time_ms.begin(), s.time_ms.begin() + moved);
+  memory_bytes_ -= moved * kSpikeBytes;
+  if (closed) {
+    s.index.shrink_to_fit();
+    s.time_ms.shrink_to_fit();
+  }
+  return status;
 }
 
 absl::Status Recorder::Stop(PopulationId id, const std::vector<uint32_t>& cells,
@@ -294,7 +366,7 @@ void Recorder::SampleIfDue(PopulationId id, uint64_t step, const CellGroup& cell
     if (spill_ != nullptr && sampling_spill_.ok() &&
         d.samples.size() + d.channels.size() > d.samples.capacity() &&
         memory_bytes_ + d.samples.capacity() * sizeof(double) > budget_bytes_)
-      sampling_spill_ = SpillDownTo(budget_bytes_ / 2);
+      sampling_spill_ = SpillDownTo(budget_bytes_ / 2, step);
     for (uint32_t c : d.channels)
       d.samples.push_back(g->on[c] ? values[c] : std::numeric_limits<double>::quiet_NaN());
     memory_bytes_ += d.channels.size() * sizeof(double);
@@ -327,6 +399,7 @@ void Recorder::AddSpikes(PopulationId id, uint64_t spike_step,
       data->index.push_back(e.index);
       data->time_ms.push_back(exact ? (*exact)[j] : t);
     }
+    memory_bytes_ += e.multiplicity * kSpikeBytes;
     recorded_bytes_ += e.multiplicity * kSpikeBytes;
   }
   if (data == nullptr || exact == nullptr) return;
@@ -380,12 +453,14 @@ std::vector<CurrentSourceId> Recorder::RecordedSources() const {
 }
 
 void Recorder::SampleSource(CurrentSourceId id, uint64_t step, double amplitude_na) {
-  std::vector<double>& samples = OpenSource(id).samples;
+  SignalData& current = OpenSource(id);
   const uint64_t k = step - source_origin_.at(id);
-  if (k < samples.size()) {
-    samples[k] = amplitude_na;
+  if (k < current.num_samples()) {
+    // The last sample, which spills keep in memory.
+    current.samples[k - current.spilled.rows] = amplitude_na;
   } else {
-    samples.push_back(amplitude_na);
+    current.samples.push_back(amplitude_na);
+    memory_bytes_ += sizeof(double);
     recorded_bytes_ += sizeof(double);
   }
 }

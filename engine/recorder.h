@@ -72,11 +72,12 @@ class Recorder {
   // Everything the segments hold, in memory or spilled: 8 bytes per sample
   // value, 12 per spike (index and time).
   uint64_t recorded_bytes() const { return recorded_bytes_; }
-  // Over the budget, moves the rows of the largest signals to the store until
-  // half the budget is left. Reports the error of a spill that sampling
-  // started (see SampleIfDue) since the last call. On an error the rows not
-  // yet moved stay in memory.
-  absl::Status Spill();
+  // Over the budget, moves the rows of the largest recordings (signals,
+  // spikes, currents) to the store until half the budget is left; `now_step`
+  // is the current time. Reports the error of a spill that sampling started
+  // (see SampleIfDue) since the last call. On an error the rows not yet moved
+  // stay in memory.
+  absl::Status Spill(uint64_t now_step);
 
  private:
   struct Signal {
@@ -98,8 +99,12 @@ class Recorder {
   // Fresh entry of `id` in the open segment, starting at `now_step`.
   void Restart(PopulationId id, uint64_t now_step);
   absl::Status SyncChannels(PopulationId id);
-  // Moves signals, largest first, until at most `target` bytes are left.
-  absl::Status SpillDownTo(uint64_t target);
+  // Moves recordings, largest first, until at most `target` bytes are left.
+  absl::Status SpillDownTo(uint64_t target, uint64_t now_step);
+  // Move all but the last `keep` rows (spikes) of one recording; a closed
+  // one also gives its memory back.
+  absl::Status SpillSignal(SignalData& d, uint64_t keep, bool closed);
+  absl::Status SpillSpikes(SpikeData& s, uint64_t keep, bool closed);
   // Sums memory_bytes_ and recorded_bytes_ over the segments.
   void Recount();
 
@@ -111,7 +116,7 @@ class Recorder {
   std::vector<Segment> segments_;
   std::shared_ptr<SpillStore> spill_;  // null: everything stays in memory
   uint64_t budget_bytes_ = 0;
-  uint64_t memory_bytes_ = 0;    // population signals' samples in memory
+  uint64_t memory_bytes_ = 0;    // recorded data in memory, counted as recorded_bytes_
   absl::Status sampling_spill_;  // of a spill in SampleIfDue, for Spill() to report
   uint64_t recorded_bytes_ = 0;
 };

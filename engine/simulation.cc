@@ -838,7 +838,7 @@ class Simulation::Impl {
                        " bytes, over its limit of ", config_.limits.max_recorded_bytes,
                        " (SessionLimits.max_recorded_bytes); retrieve and clear the data "
                        "(get_data(clear=True)) or record less to go on"));
-    return recorder_.Spill();
+    return recorder_.Spill(step_);
   }
 
   absl::StatusOr<RunResult> RunTo(uint64_t target, const RunControl& control) {

@@ -178,15 +178,14 @@ struct SignalData {
   double t_start_ms = 0.0;
   std::vector<uint32_t> channels;  // population indices, ascending
   // Samples are rows [sample][channel]; sample k is at t_start + k *
-  // sampling_period. The first spilled_rows rows sit in `spilled` blocks (in
-  // row order) when the session's memory budget made the recorder move them
-  // out (Simulation::SetSpillStore); `samples` holds the rows after them,
+  // sampling_period. The first spilled.rows rows sit in a store when the
+  // session's memory budget made the recorder move them out
+  // (Simulation::SetSpillStore); `samples` holds the rows after them,
   // row-major. Read through Rows(), which sees both alike.
-  std::vector<std::shared_ptr<const SpilledRows>> spilled;
-  uint64_t spilled_rows = 0;
+  SpilledPrefix spilled;
   std::vector<double> samples;
   uint64_t num_samples() const {
-    return channels.empty() ? 0 : spilled_rows + samples.size() / channels.size();
+    return channels.empty() ? 0 : spilled.rows + samples.size() / channels.size();
   }
   // Rows [begin, end), row-major: a pointer into `samples` when they are all
   // in memory, else into `scratch`, filled from the spill store. Errors are
@@ -195,11 +194,30 @@ struct SignalData {
                                      std::vector<double>* scratch) const;
 };
 
+// Spikes [begin, end) of a SpikeData, as parallel arrays.
+struct SpikeSpan {
+  const uint32_t* index = nullptr;
+  const double* time_ms = nullptr;
+};
+
 struct SpikeData {
   std::vector<uint32_t> recorded;  // population indices whose spikes are recorded, ascending
-  // Parallel arrays sorted by time (ties by index).
+  // Spikes sorted by time (ties by index). The first spilled.rows sit in a
+  // store (as SignalData's rows do) as rows of two values, the index (exact
+  // as a double) and the time; `index` and `time_ms` hold the ones after
+  // them. Read through Spikes(), which sees both alike.
+  SpilledPrefix spilled;
   std::vector<uint32_t> index;
   std::vector<double> time_ms;
+  uint64_t count() const { return spilled.rows + index.size(); }
+  // Spikes [begin, end): pointers into `index` and `time_ms` when they are
+  // all in memory, else into the scratch vectors, filled from the store.
+  struct Scratch {
+    std::vector<double> rows;
+    std::vector<uint32_t> index;
+    std::vector<double> time_ms;
+  };
+  absl::StatusOr<SpikeSpan> Spikes(uint64_t begin, uint64_t end, Scratch* scratch) const;
 };
 
 struct PopulationRecording {
@@ -331,14 +349,14 @@ class Simulation {
   absl::Status ClearCurrentSourceRecording(const std::vector<CurrentSourceId>& sources);
   // All segments, closed ones first, the open one last. Reading never consumes.
   const std::vector<Segment>& segments() const;
-  // Bounded memory: once the populations' recorded signals hold more than
-  // `memory_budget_bytes` in memory (8 bytes per value), whole blocks of
-  // their rows move to `store` (the largest signals first, until half the
-  // budget is left), at the end of a min_delay epoch, or at once when a
-  // signal's full buffer would otherwise grow past the budget. Spikes and recorded
-  // currents stay in memory. A store that fails to take a block stops the
-  // run there with its error; nothing recorded is lost. Without a store
-  // (the default) everything stays in memory.
+  // Bounded memory: once the recorded data (signals and currents at 8 bytes
+  // per value, spikes at 12) holds more than `memory_budget_bytes` in
+  // memory, whole blocks of rows move to `store` (the largest recordings
+  // first, until half the budget is left), at the end of a min_delay epoch,
+  // or at once when a signal's full buffer would otherwise grow past the
+  // budget. A store that fails to take a block stops the run there with its
+  // error; nothing recorded is lost. Without a store (the default)
+  // everything stays in memory.
   void SetSpillStore(std::shared_ptr<SpillStore> store, uint64_t memory_budget_bytes);
 
   // --- time ---

@@ -1,5 +1,6 @@
-// Where recorded signal samples go once a session holds more of them in
-// memory than its budget allows (Simulation::SetSpillStore).
+// Where recorded data (signal samples, spikes, recorded currents) goes once a
+// session holds more of it in memory than its budget allows
+// (Simulation::SetSpillStore).
 //
 // The engine only knows this interface, so that it stays embeddable; the
 // server implements it with an HDF5 file per session (server/spill_file.h).
@@ -8,8 +9,10 @@
 #ifndef SPIKESERVE_ENGINE_SPILL_STORE_H_
 #define SPIKESERVE_ENGINE_SPILL_STORE_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -28,8 +31,8 @@ class SpillStore {
   virtual void Erase(uint64_t key) = 0;
 };
 
-// Rows [first_row, first_row + rows) of one signal, held in a store as a
-// block of rows * channels values. Copies of a recording share it; the block
+// Rows [first_row, first_row + rows) of one recording, held in a store as a
+// block of rows * width values. Copies of a recording share it; the block
 // is erased when the last one goes (a clear, or the session's end).
 class SpilledRows {
  public:
@@ -49,6 +52,22 @@ class SpilledRows {
   const uint64_t key_;
   const uint64_t first_row_;
   const uint64_t rows_;
+};
+
+// The leading rows of one recording that were moved to a store, as blocks in
+// row order; the rows after them stay in memory. Signals and spikes (rows of
+// index and time) share it, so that spilling and reading back is one code.
+struct SpilledPrefix {
+  std::vector<std::shared_ptr<const SpilledRows>> blocks;
+  uint64_t rows = 0;  // in all blocks
+
+  // Rows [begin, end) (end <= rows) of `width` values each into `out`.
+  // Errors are the store's (a file that cannot be read).
+  absl::Status Read(uint64_t begin, uint64_t end, size_t width, double* out) const;
+  // Writes `count` rows of `width` values to `store` as the block after the
+  // others. On an error nothing changes and the caller keeps the rows.
+  absl::Status Append(const std::shared_ptr<SpillStore>& store, const double* values,
+                      uint64_t count, size_t width);
 };
 
 }  // namespace spikeserve::engine

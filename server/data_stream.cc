@@ -12,6 +12,11 @@
 #include "server/wire_format.h"
 
 namespace spikeserve::server {
+namespace {
+
+const absl::Status kClientGone(absl::StatusCode::kCancelled, "the client stopped reading");
+
+}  // namespace
 
 int64_t CellSetPart::Position(uint32_t index) const {
   if (selector->all) return index < population.size ? index : -1;
@@ -109,12 +114,39 @@ bool ChunkEncoder::BlockEnd() {
   return Emit(end);
 }
 
+SelectedTrains TrainsOf(const CellSetPart& part, const engine::SpikeData& spikes) {
+  SelectedTrains trains;
+  trains.train_of.assign(part.population.size, -1);
+  for (uint32_t index : spikes.recorded) {
+    const int64_t position = part.Position(index);
+    if (position < 0) continue;
+    trains.train_of[index] = static_cast<int64_t>(trains.source_ids.size());
+    trains.source_ids.push_back(part.population.first_id + index);
+    trains.channel_index.push_back(part.offset + position);
+  }
+  return trains;
+}
+
+absl::Status ForEachSpikes(const engine::SpikeData& spikes, uint64_t begin, uint64_t end,
+                           uint64_t per_piece,
+                           const std::function<absl::Status(engine::SpikeSpan, uint64_t)>& use) {
+  engine::SpikeData::Scratch scratch;
+  for (uint64_t first = begin; first < end; first += per_piece) {
+    const uint64_t n = std::min(per_piece, end - first);
+    absl::StatusOr<engine::SpikeSpan> span = spikes.Spikes(first, first + n, &scratch);
+    if (!span.ok()) return span.status();
+    if (absl::Status used = use(*span, n); !used.ok()) return used;
+  }
+  return absl::OkStatus();
+}
+
 bool ChunkEncoder::SpikeHeader(const CellSetPart& part, const engine::SpikeData& spikes,
                                double t_start_ms, double t_stop_ms, bool count_spikes,
                                SpikeStream* stream) {
-  // Recorded cells of this part, and each one's position in the train list.
-  stream->train_of.assign(part.population.size, -1);
+  SelectedTrains trains = TrainsOf(part, spikes);
   stream->id = next_id_++;
+  stream->train_of = std::move(trains.train_of);
+  stream->num_trains = trains.source_ids.size();
   v1::DataChunk chunk;
   v1::SpikeTrainsHeader* header = chunk.mutable_spike_trains_header();
   header->set_spikes_id(stream->id);
@@ -122,26 +154,24 @@ bool ChunkEncoder::SpikeHeader(const CellSetPart& part, const engine::SpikeData&
   header->set_source_population(part.population.label);
   header->set_t_start_ms(t_start_ms);
   header->set_t_stop_ms(t_stop_ms);
-  std::vector<uint64_t> source_ids, channel_index;
-  for (uint32_t index : spikes.recorded) {
-    const int64_t position = part.Position(index);
-    if (position < 0) continue;
-    stream->train_of[index] = static_cast<int64_t>(source_ids.size());
-    source_ids.push_back(part.population.first_id + index);
-    channel_index.push_back(part.offset + position);
-  }
-  stream->num_trains = source_ids.size();
-  header->set_num_trains(source_ids.size());
+  header->set_num_trains(stream->num_trains);
   if (count_spikes) {
-    header->set_num_spikes(std::count_if(spikes.index.begin(), spikes.index.end(),
-                                         [&](uint32_t i) { return stream->train_of[i] >= 0; }));
+    uint64_t count = 0;
+    status_ = ForEachSpikes(
+        spikes, 0, spikes.count(), SpikesPerPiece(), [&](engine::SpikeSpan span, uint64_t n) {
+          count += std::count_if(span.index, span.index + n,
+                                 [&](uint32_t i) { return stream->train_of[i] >= 0; });
+          return absl::OkStatus();
+        });
+    if (!status_.ok()) return false;
+    header->set_num_spikes(count);
   }
-  return Emit(chunk) && ChannelIds(stream->id, source_ids, channel_index);
+  return Emit(chunk) && ChannelIds(stream->id, trains.source_ids, trains.channel_index);
 }
 
 bool ChunkEncoder::Spikes(const SpikeStream& stream, const engine::SpikeData& spikes,
                           size_t begin, size_t end) {
-  const size_t per_batch = std::max<size_t>(1, max_chunk_bytes_ / 12);
+  const size_t per_batch = SpikesPerPiece();
   std::vector<uint32_t> batch_index;
   std::vector<double> batch_time;
   auto send = [&] {
@@ -158,34 +188,46 @@ bool ChunkEncoder::Spikes(const SpikeStream& stream, const engine::SpikeData& sp
     batch_time.clear();
     return Emit(chunk);
   };
-  for (size_t k = begin; k < end; ++k) {
-    const int64_t train = stream.train_of[spikes.index[k]];
-    if (train < 0) continue;
-    batch_index.push_back(static_cast<uint32_t>(train));
-    batch_time.push_back(spikes.time_ms[k]);
-    if (batch_index.size() == per_batch && !send()) return false;
+  bool sent = true;
+  const absl::Status read =
+      ForEachSpikes(spikes, begin, end, per_batch, [&](engine::SpikeSpan span, uint64_t n) {
+        for (uint64_t k = 0; k < n; ++k) {
+          const int64_t train = stream.train_of[span.index[k]];
+          if (train < 0) continue;
+          batch_index.push_back(static_cast<uint32_t>(train));
+          batch_time.push_back(span.time_ms[k]);
+          if (batch_index.size() == per_batch && !(sent = send())) return kClientGone;
+        }
+        return absl::OkStatus();
+      });
+  if (!sent) return false;
+  if (!read.ok()) {
+    status_ = read;
+    return false;
   }
   return send();
 }
 
-bool ChunkEncoder::SignalHeader(const CellSetPart& part, const engine::SignalData& signal,
-                                uint64_t first_sample, uint64_t num_samples,
-                                SignalStream* stream) {
-  // Columns of the engine's sample matrix that belong to the part.
-  std::vector<size_t> columns;
-  std::vector<uint64_t> source_ids, channel_index;
+SelectedColumns ColumnsOf(const CellSetPart& part, const engine::SignalData& signal) {
+  SelectedColumns selected;
   for (size_t c = 0; c < signal.channels.size(); ++c) {
     const int64_t position = part.Position(signal.channels[c]);
     if (position < 0) continue;
-    columns.push_back(c);
-    source_ids.push_back(part.population.first_id + signal.channels[c]);
-    channel_index.push_back(part.offset + position);
+    selected.columns.push_back(c);
+    selected.source_ids.push_back(part.population.first_id + signal.channels[c]);
+    selected.channel_index.push_back(part.offset + position);
   }
+  return selected;
+}
+
+bool ChunkEncoder::SignalHeader(const CellSetPart& part, const engine::SignalData& signal,
+                                uint64_t first_sample, uint64_t num_samples, SignalStream* stream) {
+  SelectedColumns selected = ColumnsOf(part, signal);
   v1::DataChunk chunk;
   chunk.mutable_signal_header()->set_population_id(part.population.id);
   chunk.mutable_signal_header()->set_source_population(part.population.label);
-  return Columns(chunk, signal, std::move(columns), source_ids, channel_index, first_sample,
-                 num_samples, stream);
+  return Columns(chunk, signal, std::move(selected.columns), selected.source_ids,
+                 selected.channel_index, first_sample, num_samples, stream);
 }
 
 bool ChunkEncoder::CurrentSourceHeader(const engine::CurrentSourceRecording& recording,
@@ -277,52 +319,58 @@ bool Wanted(const DataRequest& request, const std::string& variable) {
   return request.variables.empty() || request.variables.count(variable) > 0;
 }
 
-bool StreamSegment(ChunkEncoder& encoder, const DataRequest& request,
-                   const std::vector<CellSetPart>& parts, const engine::Segment& segment) {
-  if (!encoder.SegmentStart(segment)) return false;
+// GetData's encoding of one segment's recordings.
+class SegmentEncoder : public SelectionVisitor {
+ public:
+  SegmentEncoder(ChunkEncoder& encoder, const engine::Segment& segment)
+      : encoder_(encoder), segment_(segment) {}
+  bool Spikes(const CellSetPart& part, const engine::SpikeData& spikes) override {
+    ChunkEncoder::SpikeStream stream;
+    return encoder_.SpikeHeader(part, spikes, segment_.t_start_ms, segment_.t_stop_ms,
+                                /*count_spikes=*/true, &stream) &&
+           encoder_.Spikes(stream, spikes, 0, spikes.count());
+  }
+  bool Signal(const CellSetPart& part, const engine::SignalData& signal) override {
+    ChunkEncoder::SignalStream stream;
+    return encoder_.SignalHeader(part, signal, 0, signal.num_samples(), &stream) &&
+           encoder_.SignalRows(stream, signal, 0, signal.num_samples());
+  }
+  bool CurrentSource(const engine::CurrentSourceRecording& recording) override {
+    ChunkEncoder::SignalStream stream;
+    return encoder_.CurrentSourceHeader(recording, &stream) &&
+           encoder_.SignalRows(stream, recording.current, 0, recording.current.num_samples());
+  }
+
+ private:
+  ChunkEncoder& encoder_;
+  const engine::Segment& segment_;
+};
+
+}  // namespace
+
+bool VisitSegment(const DataRequest& request, const std::vector<CellSetPart>& parts,
+                  const engine::Segment& segment, SelectionVisitor& visitor) {
   for (const CellSetPart& part : parts) {
     for (const engine::PopulationRecording& recording : segment.populations) {
       if (recording.population != part.population.id) continue;
-      if (recording.spikes_recorded && Wanted(request, "spikes")) {
-        ChunkEncoder::SpikeStream stream;
-        if (!encoder.SpikeHeader(part, recording.spikes, segment.t_start_ms, segment.t_stop_ms,
-                                 /*count_spikes=*/true, &stream) ||
-            !encoder.Spikes(stream, recording.spikes, 0, recording.spikes.index.size())) {
-          return false;
-        }
+      if (recording.spikes_recorded && Wanted(request, "spikes") &&
+          !visitor.Spikes(part, recording.spikes)) {
+        return false;
       }
       for (const engine::SignalData& signal : recording.signals) {
-        if (!Wanted(request, signal.variable)) continue;
-        ChunkEncoder::SignalStream stream;
-        if (!encoder.SignalHeader(part, signal, 0, signal.num_samples(), &stream) ||
-            !encoder.SignalRows(stream, signal, 0, signal.num_samples())) {
-          return false;
-        }
+        if (Wanted(request, signal.variable) && !visitor.Signal(part, signal)) return false;
       }
     }
   }
   for (const engine::CurrentSourceRecording& recording : segment.current_sources) {
     const auto& wanted = request.current_sources;
     if (std::find(wanted.begin(), wanted.end(), recording.source) == wanted.end()) continue;
-    ChunkEncoder::SignalStream stream;
-    if (!encoder.CurrentSourceHeader(recording, &stream) ||
-        !encoder.SignalRows(stream, recording.current, 0, recording.current.num_samples())) {
-      return false;
-    }
+    if (!visitor.CurrentSource(recording)) return false;
   }
-  return encoder.SegmentEnd(segment.index);
+  return true;
 }
 
-}  // namespace
-
-absl::Status StreamData(const engine::Simulation& simulation, const DataRequest& request,
-                        const ChunkWriter& write) {
-  if (request.max_chunk_bytes < kMinChunkBytes || request.max_chunk_bytes > kMaxChunkBytes) {
-    return engine::InvalidArgument(
-        "max_chunk_bytes", engine::reason::kOutOfRange,
-        absl::StrCat("max_chunk_bytes must be between ", kMinChunkBytes, " and ", kMaxChunkBytes,
-                     " (0 means ", kDefaultChunkBytes, "); got ", request.max_chunk_bytes));
-  }
+absl::StatusOr<Selection> Select(const engine::Simulation& simulation, const DataRequest& request) {
   std::set<std::string> recordable;
   absl::StatusOr<std::vector<CellSetPart>> parts =
       ResolveParts(simulation, request.cells, "cells", &recordable);
@@ -352,23 +400,39 @@ absl::Status StreamData(const engine::Simulation& simulation, const DataRequest&
                        " segment(s), 0..", segments.size() - 1));
     }
   }
+  Selection selection{*std::move(parts), request.segments};
+  if (selection.segments.empty()) {
+    for (uint32_t i = 0; i < segments.size(); ++i) selection.segments.push_back(i);
+  }
+  return selection;
+}
 
-  std::vector<uint32_t> wanted = request.segments;
-  if (wanted.empty()) {
-    for (uint32_t i = 0; i < segments.size(); ++i) wanted.push_back(i);
+absl::Status StreamData(const engine::Simulation& simulation, const DataRequest& request,
+                        const ChunkWriter& write) {
+  if (request.max_chunk_bytes < kMinChunkBytes || request.max_chunk_bytes > kMaxChunkBytes) {
+    return engine::InvalidArgument(
+        "max_chunk_bytes", engine::reason::kOutOfRange,
+        absl::StrCat("max_chunk_bytes must be between ", kMinChunkBytes, " and ", kMaxChunkBytes,
+                     " (0 means ", kDefaultChunkBytes, "); got ", request.max_chunk_bytes));
   }
+  absl::StatusOr<Selection> selection = Select(simulation, request);
+  if (!selection.ok()) return selection.status();
+  const std::vector<engine::Segment>& segments = simulation.segments();
   ChunkEncoder encoder(request.dtype, request.max_chunk_bytes, write);
-  const absl::Status cancelled(absl::StatusCode::kCancelled, "the client stopped reading");
-  if (!encoder.BlockStart(*parts, request.block_name, simulation.config().timestep_ms,
-                          wanted.size())) {
-    return cancelled;
+  if (!encoder.BlockStart(selection->parts, request.block_name, simulation.config().timestep_ms,
+                          selection->segments.size())) {
+    return kClientGone;
   }
-  for (uint32_t index : wanted) {
-    if (!StreamSegment(encoder, request, *parts, segments[index])) {
-      return encoder.status().ok() ? cancelled : encoder.status();
+  for (uint32_t index : selection->segments) {
+    const engine::Segment& segment = segments[index];
+    SegmentEncoder visitor(encoder, segment);
+    if (!encoder.SegmentStart(segment) ||
+        !VisitSegment(request, selection->parts, segment, visitor) ||
+        !encoder.SegmentEnd(segment.index)) {
+      return encoder.status().ok() ? kClientGone : encoder.status();
     }
   }
-  if (!encoder.BlockEnd()) return cancelled;
+  if (!encoder.BlockEnd()) return kClientGone;
   return absl::OkStatus();
 }
 

@@ -3,6 +3,7 @@
 #ifndef SPIKESERVE_SERVER_DATA_STREAM_H_
 #define SPIKESERVE_SERVER_DATA_STREAM_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -60,6 +61,52 @@ absl::StatusOr<std::vector<CellSetPart>> ResolveParts(const engine::Simulation& 
                                                       const std::string& field,
                                                       std::set<std::string>* recordable);
 
+// What a request selects, validated against what the simulation holds: the
+// parts of its cell set and the segments, in order.
+struct Selection {
+  std::vector<CellSetPart> parts;
+  std::vector<uint32_t> segments;
+};
+absl::StatusOr<Selection> Select(const engine::Simulation& simulation, const DataRequest& request);
+
+// The recordings one segment holds of a selection, in GetData's order: per
+// part its spikes, then its signals; then the requested current sources.
+// StreamData and the NIX export both walk it, so that they agree on what a
+// request selects. Each call returns false to stop the walk.
+class SelectionVisitor {
+ public:
+  virtual ~SelectionVisitor() = default;
+  virtual bool Spikes(const CellSetPart& part, const engine::SpikeData& spikes) = 0;
+  virtual bool Signal(const CellSetPart& part, const engine::SignalData& signal) = 0;
+  virtual bool CurrentSource(const engine::CurrentSourceRecording& recording) = 0;
+};
+bool VisitSegment(const DataRequest& request, const std::vector<CellSetPart>& parts,
+                  const engine::Segment& segment, SelectionVisitor& visitor);
+
+// The columns of a signal's sample matrix that belong to a part, ascending,
+// with each one's PyNN id and position in the cell set.
+struct SelectedColumns {
+  std::vector<size_t> columns;
+  std::vector<uint64_t> source_ids;
+  std::vector<uint64_t> channel_index;
+};
+SelectedColumns ColumnsOf(const CellSetPart& part, const engine::SignalData& signal);
+
+// The spike trains of a part: one per recorded cell, ascending.
+struct SelectedTrains {
+  std::vector<int64_t> train_of;  // per population index: train position or -1
+  std::vector<uint64_t> source_ids;
+  std::vector<uint64_t> channel_index;
+};
+SelectedTrains TrainsOf(const CellSetPart& part, const engine::SpikeData& spikes);
+
+// Spikes [begin, end) in pieces of at most `per_piece`, spilled or not, so
+// that spilled ones are read back a bounded piece at a time. Stops at the
+// first error of `use` or of the spill store, and returns it.
+absl::Status ForEachSpikes(const engine::SpikeData& spikes, uint64_t begin, uint64_t end,
+                           uint64_t per_piece,
+                           const std::function<absl::Status(engine::SpikeSpan, uint64_t)>& use);
+
 // Encodes recorded data as DataChunks: headers with their ChannelIds once,
 // then any ranges of samples or spikes, in order. GetData sends everything at
 // once; live data during a run sends what each epoch added.
@@ -101,9 +148,12 @@ class ChunkEncoder {
                   uint64_t end);
 
   // SpikeTrainsHeader and ChannelIds; `num_spikes` as the header says.
+  // Counting reads the spikes, spilled or not: false also when they cannot be
+  // read; status() says why.
   bool SpikeHeader(const CellSetPart& part, const engine::SpikeData& spikes, double t_start_ms,
                    double t_stop_ms, bool count_spikes, SpikeStream* stream);
-  // Spikes [begin, end) of the population's recording, those of the part.
+  // Spikes [begin, end) of the population's recording, those of the part,
+  // spilled or not (as SignalRows).
   bool Spikes(const SpikeStream& stream, const engine::SpikeData& spikes, size_t begin,
               size_t end);
 
@@ -114,6 +164,7 @@ class ChunkEncoder {
  private:
   bool ChannelIds(uint32_t stream_id, const std::vector<uint64_t>& source_ids,
                   const std::vector<uint64_t>& channel_index);
+  size_t SpikesPerPiece() const { return std::max<size_t>(1, max_chunk_bytes_ / 12); }
   bool Columns(v1::DataChunk& chunk, const engine::SignalData& signal,
                std::vector<size_t> columns, const std::vector<uint64_t>& source_ids,
                const std::vector<uint64_t>& channel_index, uint64_t first_sample,

@@ -102,7 +102,7 @@ absl::StatusOr<std::unique_ptr<LiveData>> LiveData::Create(
     if (recording == nullptr) continue;
     if (recording->spikes_recorded && Covers(part, recording->spikes.recorded)) {
       recorded.insert("spikes");
-      live->cursors_.push_back({p, "spikes", recording->spikes.index.size(), {}, {}});
+      live->cursors_.push_back({p, "spikes", recording->spikes.count(), {}, {}});
     }
     for (const engine::SignalData& signal : recording->signals) {
       if (!Covers(part, signal.channels)) continue;
@@ -175,7 +175,7 @@ bool LiveData::Flush(const engine::Simulation& simulation, double t_ms, RunStrea
     const engine::PopulationRecording& recording =
         *FindRecording(segment, parts_[cursor.part].population.id);
     if (cursor.variable == "spikes") {
-      const size_t end = recording.spikes.index.size();
+      const size_t end = recording.spikes.count();
       if (!encoder_.Spikes(cursor.spikes, recording.spikes, cursor.sent, end)) return false;
       cursor.sent = end;
     } else {

@@ -53,8 +53,9 @@ ABSL_FLAG(uint64_t, max_recorded_mb_per_session, 8192,
           "Recorded data one session may hold (MiB), in memory or spilled; a run that crosses "
           "it stops with RESOURCE_EXHAUSTED. Sessions may ask for less.");
 ABSL_FLAG(uint64_t, recording_memory_budget_mb, 1024,
-          "Recorded signal samples one session may hold in memory (MiB); beyond it, blocks of "
-          "them move to an HDF5 file in <data_dir>/.spill/ and are read back from there. The "
+          "Recorded data (signal samples, spikes, recorded currents) one session may hold in "
+          "memory (MiB); beyond it, blocks of it move to an HDF5 file in <data_dir>/.spill/ "
+          "and are read back from there. The "
           "file is removed when the session closes or expires. 0 keeps everything in memory.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM, how long open calls may take to finish before they are cancelled.");

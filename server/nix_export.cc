@@ -1,9 +1,120 @@
 #include "server/nix_export.h"
 
-#include <cstring>
+#include <algorithm>
+#include <memory>
 #include <utility>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "server/proto_convert.h"
+#include "spikeserve/v1/data.pb.h"
 
 namespace spikeserve::server {
+namespace {
+
+// Spikes and signal rows are read this many bytes at a time.
+constexpr uint64_t kReadBytes = uint64_t{4} << 20;
+constexpr uint64_t kSpikesPerRead = kReadBytes / 12;
+
+std::vector<int64_t> Signed(const std::vector<uint64_t>& values) {
+  return std::vector<int64_t>(values.begin(), values.end());
+}
+
+// One segment of the block, as GetData's chunks would describe it.
+class SegmentCollector : public SelectionVisitor {
+ public:
+  SegmentCollector(const engine::Segment& segment, bool float32, NixSegment* out)
+      : segment_(segment), float32_(float32), out_(out) {}
+
+  bool Spikes(const CellSetPart& part, const engine::SpikeData& spikes) override {
+    SelectedTrains selected = TrainsOf(part, spikes);
+    NixSpikeTrainSource source;
+    for (uint64_t id : selected.source_ids) {
+      NixSpikeTrain train;
+      train.t_start_ms = segment_.t_start_ms;
+      train.t_stop_ms = segment_.t_stop_ms;
+      // As PyNN's multiplexed spike trains (SpikeTrainList) annotate them.
+      train.annotations["source_population"] = part.population.label;
+      train.annotations["channel_id"] = static_cast<int64_t>(id);
+      source.trains.push_back(std::move(train));
+    }
+    auto train_of = std::make_shared<const std::vector<int64_t>>(std::move(selected.train_of));
+    source.read = [&spikes, train_of](const NixSpikePiece& piece) {
+      std::vector<uint32_t> trains;
+      std::vector<double> times;
+      return ForEachSpikes(spikes, 0, spikes.count(), kSpikesPerRead,
+                           [&](engine::SpikeSpan span, uint64_t n) {
+                             trains.clear();
+                             times.clear();
+                             for (uint64_t k = 0; k < n; ++k) {
+                               const int64_t train = (*train_of)[span.index[k]];
+                               if (train < 0) continue;
+                               trains.push_back(static_cast<uint32_t>(train));
+                               times.push_back(span.time_ms[k]);
+                             }
+                             piece(trains.data(), times.data(), trains.size());
+                             return absl::OkStatus();
+                           });
+    };
+    source.counts.assign(source.trains.size(), 0);
+    status_ = source.read([&](const uint32_t* train, const double*, uint64_t n) {
+      for (uint64_t k = 0; k < n; ++k) ++source.counts[train[k]];
+    });
+    if (!status_.ok()) return false;
+    out_->spike_sources.push_back(std::move(source));
+    return true;
+  }
+
+  bool Signal(const CellSetPart& part, const engine::SignalData& signal) override {
+    Add(signal, ColumnsOf(part, signal), part.population.label);
+    return true;
+  }
+
+  bool CurrentSource(const engine::CurrentSourceRecording& recording) override {
+    Add(recording.current, SelectedColumns{{0}, {recording.source}, {0}}, "");
+    return true;
+  }
+
+  const absl::Status& status() const { return status_; }
+
+ private:
+  void Add(const engine::SignalData& data, SelectedColumns selected,
+           const std::string& source_population) {
+    NixSignal signal;
+    signal.name = data.variable;
+    signal.units = data.units;
+    signal.sampling_period_ms = data.sampling_period_ms;
+    signal.t_start_ms = data.t_start_ms;
+    signal.num_channels = static_cast<uint32_t>(selected.columns.size());
+    signal.num_samples = selected.columns.empty() ? 0 : data.num_samples();
+    signal.float32 = float32_;
+    signal.source_ids = Signed(selected.source_ids);
+    signal.channel_index = Signed(selected.channel_index);
+    signal.source_population = source_population;
+    auto columns = std::make_shared<const std::vector<size_t>>(std::move(selected.columns));
+    signal.read_rows = [&data, columns](uint64_t begin, uint64_t end, double* out) {
+      const size_t width = data.channels.size();
+      const uint64_t per_read = std::max<uint64_t>(1, kReadBytes / (width * sizeof(double)));
+      std::vector<double> scratch;
+      for (uint64_t row = begin; row < end; row += per_read) {
+        const uint64_t n = std::min(per_read, end - row);
+        absl::StatusOr<const double*> rows = data.Rows(row, row + n, &scratch);
+        if (!rows.ok()) return rows.status();
+        for (uint64_t k = 0; k < n; ++k)
+          for (size_t column : *columns) *out++ = (*rows)[k * width + column];
+      }
+      return absl::OkStatus();
+    };
+    out_->signals.push_back(std::move(signal));
+  }
+
+  const engine::Segment& segment_;
+  const bool float32_;
+  NixSegment* out_;
+  absl::Status status_;
+};
+
+}  // namespace
 
 NixValue ToNixValue(const v1::AnnotationValue& value) {
   switch (value.value_case()) {
@@ -20,149 +131,43 @@ NixValue ToNixValue(const v1::AnnotationValue& value) {
   return value.string_value();
 }
 
-NixBlockBuilder::NixBlockBuilder(std::map<std::string, NixValue> annotations,
-                                 std::string description)
-    : extra_annotations_(std::move(annotations)) {
-  block_.description = std::move(description);
-}
-
-bool NixBlockBuilder::Add(const v1::DataChunk& chunk) {
-  switch (chunk.chunk_case()) {
-    case v1::DataChunk::kBlockStart: {
-      const v1::BlockStart& start = chunk.block_start();
-      block_.name = start.name();
-      // The annotations PyNN's Recorder.metadata gives a Block.
-      if (start.populations_size() > 0) {
-        const v1::PopulationMeta& first = start.populations(0);
-        block_.annotations = {
-            {"size", static_cast<int64_t>(first.size())},
-            {"first_index", int64_t{0}},
-            {"last_index", static_cast<int64_t>(first.size())},
-            {"first_id", static_cast<int64_t>(first.first_id())},
-            {"last_id", static_cast<int64_t>(first.first_id() + first.size() - 1)},
-            {"label", first.label()}};
-      }
-      block_.annotations["simulator"] = start.simulator();
-      block_.annotations["dt"] = start.dt_ms();
-      block_.annotations["mpi_processes"] = int64_t{1};
-      for (const auto& [key, value] : extra_annotations_) block_.annotations[key] = value;
-      break;
-    }
-    case v1::DataChunk::kSegmentStart: {
-      const v1::SegmentStart& start = chunk.segment_start();
-      NixSegment segment;
-      segment.name = start.name();
-      segment.description = block_.description;
-      for (const auto& [key, value] : start.annotations()) {
-        segment.annotations[key] = ToNixValue(value);
-      }
-      block_.segments.push_back(std::move(segment));
-      signals_.clear();
-      break;
-    }
-    case v1::DataChunk::kSignalHeader: {
-      const v1::SignalHeader& header = chunk.signal_header();
-      NixSignal signal;
-      signal.name = header.name();
-      signal.units = header.units();
-      signal.sampling_period_ms = header.sampling_period_ms();
-      signal.t_start_ms = header.t_start_ms();
-      signal.num_samples = header.num_samples();
-      signal.num_channels = static_cast<uint32_t>(header.num_channels());
-      signal.float32 = header.dtype() == v1::FLOAT32;
-      signal.values.assign(signal.num_samples * signal.num_channels, 0.0);
-      signal.source_population = header.source_population();
-      signals_[header.signal_id()] = block_.segments.back().signals.size();
-      block_.segments.back().signals.push_back(std::move(signal));
-      break;
-    }
-    case v1::DataChunk::kSignalChunk: {
-      const v1::SignalChunk& data = chunk.signal_chunk();
-      NixSignal& signal = block_.segments.back().signals[signals_.at(data.signal_id())];
-      const char* bytes = data.data().data();
-      for (uint64_t r = 0; r < data.num_samples(); ++r) {
-        for (uint64_t c = 0; c < data.num_channels(); ++c) {
-          const uint64_t k = r * data.num_channels() + c;
-          double value;
-          if (signal.float32) {
-            float narrow;
-            std::memcpy(&narrow, bytes + k * sizeof(float), sizeof(float));
-            value = narrow;
-          } else {
-            std::memcpy(&value, bytes + k * sizeof(double), sizeof(double));
-          }
-          signal
-              .values[(data.first_sample() + r) * signal.num_channels + data.first_channel() + c] =
-              value;
-        }
-      }
-      break;
-    }
-    case v1::DataChunk::kSpikeTrainsHeader: {
-      PendingTrains& pending = trains_[chunk.spike_trains_header().spikes_id()];
-      pending.header = chunk.spike_trains_header();
-      pending.times.assign(pending.header.num_trains(), {});
-      break;
-    }
-    case v1::DataChunk::kChannelIds: {
-      const v1::ChannelIds& ids = chunk.channel_ids();
-      const size_t n = ids.source_ids_u64le().size() / sizeof(uint64_t);
-      std::vector<int64_t> source(n), index(n);
-      std::memcpy(source.data(), ids.source_ids_u64le().data(), n * sizeof(int64_t));
-      std::memcpy(index.data(), ids.channel_index_u64le().data(), n * sizeof(int64_t));
-      std::vector<int64_t>* source_ids;
-      std::vector<int64_t>* channel_index;
-      if (auto it = signals_.find(ids.stream_id()); it != signals_.end()) {
-        NixSignal& signal = block_.segments.back().signals[it->second];
-        source_ids = &signal.source_ids;
-        channel_index = &signal.channel_index;
-      } else {
-        PendingTrains& pending = trains_.at(ids.stream_id());
-        source_ids = &pending.source_ids;
-        channel_index = &pending.channel_index;
-      }
-      source_ids->insert(source_ids->end(), source.begin(), source.end());
-      channel_index->insert(channel_index->end(), index.begin(), index.end());
-      break;
-    }
-    case v1::DataChunk::kSpikeBatch: {
-      const v1::SpikeBatch& batch = chunk.spike_batch();
-      PendingTrains& pending = trains_.at(batch.spikes_id());
-      for (uint64_t k = 0; k < batch.num_spikes(); ++k) {
-        uint32_t train;
-        double time;
-        std::memcpy(&train, batch.source_index_u32le().data() + 4 * k, 4);
-        std::memcpy(&time, batch.times_f64le().data() + 8 * k, 8);
-        pending.times[train].push_back(time);
-      }
-      break;
-    }
-    case v1::DataChunk::kSegmentEnd:
-      FlushTrains();
-      break;
-    case v1::DataChunk::kBlockEnd:
-    case v1::DataChunk::CHUNK_NOT_SET:
-      break;
+absl::StatusOr<NixBlock> NixBlockOf(const engine::Simulation& simulation,
+                                    const DataRequest& request,
+                                    const std::map<std::string, NixValue>& annotations,
+                                    const std::string& description) {
+  absl::StatusOr<Selection> selection = Select(simulation, request);
+  if (!selection.ok()) return selection.status();
+  NixBlock block;
+  block.description = description;
+  block.name = request.block_name;
+  // The annotations PyNN's Recorder.metadata gives a Block.
+  if (!selection->parts.empty()) {
+    const engine::PopulationInfo& first = selection->parts.front().population;
+    if (block.name.empty()) block.name = first.label;
+    block.annotations = {{"size", static_cast<int64_t>(first.size)},
+                         {"first_index", int64_t{0}},
+                         {"last_index", static_cast<int64_t>(first.size)},
+                         {"first_id", static_cast<int64_t>(first.first_id)},
+                         {"last_id", static_cast<int64_t>(first.first_id + first.size - 1)},
+                         {"label", first.label}};
   }
-  return true;
-}
+  block.annotations["simulator"] = std::string("spikeserve");
+  block.annotations["dt"] = simulation.config().timestep_ms;
+  block.annotations["mpi_processes"] = int64_t{1};
+  for (const auto& [key, value] : annotations) block.annotations[key] = value;
 
-void NixBlockBuilder::FlushTrains() {
-  for (auto& [id, pending] : trains_) {
-    for (size_t k = 0; k < pending.source_ids.size(); ++k) {
-      NixSpikeTrain train;
-      train.times_ms = std::move(pending.times[k]);
-      train.t_start_ms = pending.header.t_start_ms();
-      train.t_stop_ms = pending.header.t_stop_ms();
-      // As PyNN's multiplexed spike trains (SpikeTrainList) annotate them.
-      train.annotations["source_population"] = pending.header.source_population();
-      train.annotations["channel_id"] = pending.source_ids[k];
-      block_.segments.back().spike_trains.push_back(std::move(train));
-    }
+  for (uint32_t index : selection->segments) {
+    const engine::Segment& segment = simulation.segments()[index];
+    NixSegment& out = block.segments.emplace_back();
+    out.name = absl::StrFormat("segment%03d", segment.index);
+    out.description = description;
+    v1::SegmentStart start;
+    DecodeAnnotations(segment.annotations, start.mutable_annotations());
+    for (const auto& [key, value] : start.annotations()) out.annotations[key] = ToNixValue(value);
+    SegmentCollector collector(segment, request.dtype == v1::FLOAT32, &out);
+    if (!VisitSegment(request, selection->parts, segment, collector)) return collector.status();
   }
-  trains_.clear();
+  return block;
 }
-
-NixBlock NixBlockBuilder::Finish() { return std::move(block_); }
 
 }  // namespace spikeserve::server

@@ -1,44 +1,31 @@
-// The NIX export of recorded data: GetData's chunk stream, gathered into a
-// NixBlock. Going through the stream keeps one definition of what a request
-// selects (cells, variables, segments) for both the stream and the file.
+// The NIX export of recorded data: what a GetData request selects (the same
+// selection and order, data_stream.h's VisitSegment) as a NixBlock whose
+// signals and spike trains read the session's recordings, spilled or not, a
+// bounded piece at a time while the writer writes them, so that exporting a
+// recording larger than memory keeps the server's memory bounded.
 #ifndef SPIKESERVE_SERVER_NIX_EXPORT_H_
 #define SPIKESERVE_SERVER_NIX_EXPORT_H_
 
-#include <cstdint>
 #include <map>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "engine/simulation.h"
+#include "server/data_stream.h"
 #include "server/nix_writer.h"
-#include "spikeserve/v1/data.pb.h"
 #include "spikeserve/v1/values.pb.h"
 
 namespace spikeserve::server {
 
-class NixBlockBuilder {
- public:
-  // `annotations` and `description` are the client's additions (PyNN's
-  // Population.annotate() and describe()); they override what the stream says.
-  NixBlockBuilder(std::map<std::string, NixValue> annotations, std::string description);
-
-  // A ChunkWriter (data_stream.h): takes the chunks in order.
-  bool Add(const v1::DataChunk& chunk);
-  NixBlock Finish();
-
- private:
-  struct PendingTrains {
-    v1::SpikeTrainsHeader header;
-    std::vector<int64_t> source_ids;  // per recorded cell (ChannelIds)
-    std::vector<int64_t> channel_index;
-    std::vector<std::vector<double>> times;  // per recorded cell
-  };
-  void FlushTrains();
-
-  NixBlock block_;
-  std::map<std::string, NixValue> extra_annotations_;
-  std::map<uint32_t, size_t> signals_;  // stream id -> index in the open segment
-  std::map<uint32_t, PendingTrains> trains_;
-};
+// `annotations` and `description` are the client's additions (PyNN's
+// Population.annotate() and describe()); they override the block's own. The
+// block reads `simulation`'s recordings: write it before they change (while
+// the session is held). Errors are the request's (as StreamData's) and the
+// spill store's.
+absl::StatusOr<NixBlock> NixBlockOf(const engine::Simulation& simulation,
+                                    const DataRequest& request,
+                                    const std::map<std::string, NixValue>& annotations,
+                                    const std::string& description);
 
 NixValue ToNixValue(const v1::AnnotationValue& value);
 

@@ -32,9 +32,15 @@ constexpr char kNeoVersion[] = "0.11.1";
 // An AnalogSignal is one DataArray per channel, so [sample][channel] rows are
 // transposed into columns. A pass handles at most this many columns, so that
 // the rows read and the columns written both stay in cache, in a scratch
-// buffer of bounded size.
+// buffer of bounded size; rows are taken this many bytes at a time, and
+// spike trains gathered this many bytes of times at a time.
 constexpr size_t kMaxColumnsPerPass = 256;
 constexpr size_t kMaxScratchBytes = size_t{8} << 20;
+// A signal is written in pieces of rows of at most this size, each piece one
+// hyperslab write per channel: fewer, larger pieces make fewer writes (8000
+// channels of 11001 samples: 11 pieces, 88,000 writes, as fast as one piece).
+constexpr size_t kMaxPieceBytes = size_t{64} << 20;
+constexpr size_t kMaxOpenDatasets = 4096;
 // Only the one-element string properties are converted on writing (numbers
 // are written in their file type), so a few elements' worth is plenty.
 constexpr size_t kConversionBufferBytes = 4096;
@@ -74,10 +80,15 @@ absl::Status CheckSignal(const NixSignal& signal, const std::string& field) {
     return absl::InvalidArgumentError(absl::StrCat(field, ".t_start_ms is not finite"));
   }
   if (signal.num_samples > std::numeric_limits<uint64_t>::max() / signal.num_channels ||
-      signal.values.size() != signal.num_samples * signal.num_channels) {
+      (signal.read_rows == nullptr &&
+       signal.values.size() != signal.num_samples * signal.num_channels)) {
     return absl::InvalidArgumentError(absl::StrCat(field, ".values holds ", signal.values.size(),
                                                    " values; num_samples x num_channels is ",
                                                    signal.num_samples, " x ", signal.num_channels));
+  }
+  if (signal.read_rows != nullptr && !signal.values.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " has both values and read_rows; give one of them"));
   }
   for (const auto& [name, values] : {std::pair{"source_ids", &signal.source_ids},
                                      std::pair{"channel_index", &signal.channel_index}}) {
@@ -91,16 +102,10 @@ absl::Status CheckSignal(const NixSignal& signal, const std::string& field) {
   return absl::OkStatus();
 }
 
-absl::Status CheckSpikeTrain(const NixSpikeTrain& train, const std::string& field) {
-  if (!std::isfinite(train.t_start_ms) || !std::isfinite(train.t_stop_ms) ||
-      train.t_start_ms > train.t_stop_ms) {
-    return absl::InvalidArgumentError(absl::StrCat(field, " spans [", train.t_start_ms, ", ",
-                                                   train.t_stop_ms,
-                                                   "] ms; it must be finite with t_start <= "
-                                                   "t_stop"));
-  }
-  for (size_t i = 0; i < train.times_ms.size(); ++i) {
-    const double t = train.times_ms[i];
+absl::Status CheckSpikeTimes(const NixSpikeTrain& train, const double* times, size_t count,
+                             const std::string& field) {
+  for (size_t i = 0; i < count; ++i) {
+    const double t = times[i];
     // Written as a negation so that NaN fails too.
     if (!(t >= train.t_start_ms && t <= train.t_stop_ms)) {
       return absl::InvalidArgumentError(absl::StrCat(field, ".times_ms[", i, "] = ", t,
@@ -108,8 +113,39 @@ absl::Status CheckSpikeTrain(const NixSpikeTrain& train, const std::string& fiel
                                                      train.t_stop_ms, "], which neo rejects"));
     }
   }
+  return absl::OkStatus();
+}
+
+// Everything but the times, which a NixSpikeTrainSource gives only later.
+absl::Status CheckSpikeTrainFrame(const NixSpikeTrain& train, const std::string& field) {
+  if (!std::isfinite(train.t_start_ms) || !std::isfinite(train.t_stop_ms) ||
+      train.t_start_ms > train.t_stop_ms) {
+    return absl::InvalidArgumentError(absl::StrCat(field, " spans [", train.t_start_ms, ", ",
+                                                   train.t_stop_ms,
+                                                   "] ms; it must be finite with t_start <= "
+                                                   "t_stop"));
+  }
   return CheckAnnotations(train.annotations, field + ".annotations",
                           {"neo_name", "t_start", "t_stop"});
+}
+
+absl::Status CheckSpikeTrain(const NixSpikeTrain& train, const std::string& field) {
+  absl::Status status = CheckSpikeTrainFrame(train, field);
+  if (!status.ok()) return status;
+  return CheckSpikeTimes(train, train.times_ms.data(), train.times_ms.size(), field);
+}
+
+absl::Status CheckSpikeTrainSource(const NixSpikeTrainSource& source, const std::string& field) {
+  if (source.read == nullptr || source.counts.size() != source.trains.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " needs a reader and one count per train; it has ",
+                     source.counts.size(), " counts for ", source.trains.size(), " trains"));
+  }
+  absl::Status status;
+  for (size_t i = 0; i < source.trains.size() && status.ok(); ++i) {
+    status = CheckSpikeTrainFrame(source.trains[i], absl::StrCat(field, ".trains[", i, "]"));
+  }
+  return status;
 }
 
 absl::Status CheckBlock(const NixBlock& block) {
@@ -124,6 +160,10 @@ absl::Status CheckBlock(const NixBlock& block) {
     for (size_t i = 0; i < segment.spike_trains.size() && status.ok(); ++i) {
       status =
           CheckSpikeTrain(segment.spike_trains[i], absl::StrCat(field, ".spike_trains[", i, "]"));
+    }
+    for (size_t i = 0; i < segment.spike_sources.size() && status.ok(); ++i) {
+      status = CheckSpikeTrainSource(segment.spike_sources[i],
+                                     absl::StrCat(field, ".spike_sources[", i, "]"));
     }
   }
   return status;
@@ -193,6 +233,10 @@ class NixFileWriter {
     Check(H5Pset_link_creation_order(file_options.get(), order), "H5Pset_link_creation_order");
     // Close() relies on the POSIX driver's file descriptor.
     Check(H5Pset_fapl_sec2(access_options.get()), "H5Pset_fapl_sec2");
+    // Every dataset is written in pieces of at least a few kB or whole; the
+    // 64 kB sieve buffer HDF5 keeps per open dataset would only cost memory
+    // (256 MiB for the datasets a large signal keeps open).
+    Check(H5Pset_sieve_buf_size(access_options.get(), 0), "H5Pset_sieve_buf_size");
     Check(H5Pset_link_creation_order(group_options_.get(), order), "H5Pset_link_creation_order");
     // HDF5 callocs a type-conversion buffer of this size for every write that
     // converts, which string properties do; the 1 MiB default made that
@@ -295,11 +339,31 @@ class NixFileWriter {
                                     H5P_DEFAULT, H5P_DEFAULT),
                          "H5Dcreate2", name),
                    H5Dclose);
-    if (ok() && size > 0) {
+    if (ok() && size > 0 && data != nullptr) {
       Check(H5Dwrite(dataset.get(), memory_type, H5S_ALL, H5S_ALL, transfer_options_.get(), data),
             "H5Dwrite", name);
     }
     return dataset;
+  }
+
+  // Values [first, first + count) of a 1-D dataset.
+  void WriteRange(hid_t dataset, hid_t memory_type, hsize_t first, hsize_t count,
+                  const void* data) {
+    if (!ok()) return;
+    Handle file_space(Check(H5Dget_space(dataset), "H5Dget_space"), H5Sclose);
+    Handle memory_space(Check(H5Screate_simple(1, &count, nullptr), "H5Screate_simple"), H5Sclose);
+    if (!ok()) return;
+    Check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &first, nullptr, &count, nullptr),
+          "H5Sselect_hyperslab");
+    if (!ok()) return;
+    Check(H5Dwrite(dataset, memory_type, memory_space.get(), file_space.get(),
+                   transfer_options_.get(), data),
+          "H5Dwrite");
+  }
+
+  // A failure that is not HDF5's (a reader's, a check of data read late).
+  void Fail(absl::Status status) {
+    if (ok()) status_ = std::move(status);
   }
 
   // --- NIX ---
@@ -454,7 +518,11 @@ class NixFileWriter {
     }
     for (const NixSpikeTrain& train : segment.spike_trains) {
       if (!ok()) return;
-      WriteSpikeTrain(train, targets);
+      WriteSpikeTrain(train, train.times_ms.data(), train.times_ms.size(), targets);
+    }
+    for (size_t i = 0; i < segment.spike_sources.size() && ok(); ++i) {
+      WriteSpikeTrainSource(segment.spike_sources[i], absl::StrCat("spike_sources[", i, "]"),
+                            targets);
     }
   }
 
@@ -480,34 +548,78 @@ class NixFileWriter {
     }
   }
 
+  // Rows [begin, end) of `signal`: in its values, or read into `piece`;
+  // nullptr after a failed read.
+  const double* Rows(const NixSignal& signal, uint64_t begin, uint64_t end,
+                     std::vector<double>* piece) {
+    if (signal.read_rows == nullptr) return signal.values.data() + begin * signal.num_channels;
+    piece->resize((end - begin) * signal.num_channels);
+    absl::Status read = signal.read_rows(begin, end, piece->data());
+    if (!read.ok()) {
+      Fail(std::move(read));
+      return nullptr;
+    }
+    return piece->data();
+  }
+
+  // Rows are taken a bounded piece at a time. A signal of one piece has each
+  // DataArray written as it is made; a larger one has its DataArrays made
+  // first (the same layout) and filled piece by piece, a bounded number of
+  // channels at a time (their datasets kept open: reopening one for every
+  // piece costs more than the write).
   template <typename T>
   void WriteChannels(const NixSignal& signal, const std::string& name, hid_t section,
                      const SegmentTargets& targets) {
-    const size_t samples = signal.num_samples;
+    const uint64_t samples = signal.num_samples;
     const size_t channels = signal.num_channels;
-    const size_t per_pass = std::clamp(kMaxScratchBytes / std::max<size_t>(samples * sizeof(T), 1),
-                                       size_t{1}, std::min(kMaxColumnsPerPass, channels));
-    std::vector<T> columns(per_pass * samples);
-    for (size_t first = 0; first < channels && ok(); first += per_pass) {
-      const size_t count = std::min(per_pass, channels - first);
-      for (size_t k = 0; k < samples; ++k) {
-        const double* row = signal.values.data() + k * channels + first;
-        for (size_t c = 0; c < count; ++c) columns[c * samples + k] = static_cast<T>(row[c]);
+    const uint64_t rows_per_piece =
+        std::max<uint64_t>(1, kMaxPieceBytes / (channels * sizeof(double)));
+    const bool one_piece = samples <= rows_per_piece;
+    const size_t per_group = one_piece ? channels : kMaxOpenDatasets;
+    std::vector<double> piece;
+    std::vector<T> columns;
+    std::vector<Handle> datasets;
+    for (size_t group = 0; group < channels && ok(); group += per_group) {
+      const size_t group_end = std::min(channels, group + per_group);
+      datasets.clear();
+      for (size_t c = group; c < group_end && !one_piece && ok(); ++c) {
+        datasets.push_back(WriteChannel(signal, absl::StrCat(name, ".", c), Hdf5Types<T>::File(),
+                                        Hdf5Types<T>::Memory(), nullptr, section, targets));
       }
-      for (size_t c = 0; c < count; ++c) {
-        WriteChannel(signal, absl::StrCat(name, ".", first + c), Hdf5Types<T>::File(),
-                     Hdf5Types<T>::Memory(), columns.data() + c * samples, section, targets);
+      const size_t per_pass = std::min(kMaxColumnsPerPass, group_end - group);
+      for (uint64_t begin = 0; (begin == 0 || begin < samples) && ok(); begin += rows_per_piece) {
+        const uint64_t n = std::min(rows_per_piece, samples - begin);
+        const double* rows = Rows(signal, begin, begin + n, &piece);
+        if (rows == nullptr) return;
+        columns.resize(per_pass * n);
+        for (size_t first = group; first < group_end && ok(); first += per_pass) {
+          const size_t count = std::min(per_pass, group_end - first);
+          for (uint64_t k = 0; k < n; ++k) {
+            const double* row = rows + k * channels + first;
+            for (size_t c = 0; c < count; ++c) columns[c * n + k] = static_cast<T>(row[c]);
+          }
+          for (size_t c = 0; c < count; ++c) {
+            if (one_piece) {
+              WriteChannel(signal, absl::StrCat(name, ".", first + c), Hdf5Types<T>::File(),
+                           Hdf5Types<T>::Memory(), columns.data() + c * n, section, targets);
+            } else {
+              WriteRange(datasets[first + c - group].get(), Hdf5Types<T>::Memory(), begin, n,
+                         columns.data() + c * n);
+            }
+          }
+        }
       }
     }
   }
 
-  void WriteChannel(const NixSignal& signal, const std::string& name, hid_t file_type,
-                    hid_t memory_type, const void* column, hid_t section,
-                    const SegmentTargets& targets) {
+  // Returns the DataArray's dataset, written when `column` is given.
+  Handle WriteChannel(const NixSignal& signal, const std::string& name, hid_t file_type,
+                      hid_t memory_type, const void* column, hid_t section,
+                      const SegmentTargets& targets) {
     Entity array = CreateEntity(targets.block_data_arrays, name, "neo.analogsignal");
     const hid_t group = array.group.get();
     Attribute(group, "unit", signal.units);
-    Dataset(group, "data", file_type, memory_type, signal.num_samples, column);
+    Handle dataset = Dataset(group, "data", file_type, memory_type, signal.num_samples, column);
     Handle dimensions = Group(group, "dimensions");
     // neo finds the time axis by its label.
     Handle time = Group(dimensions.get(), "1");
@@ -518,16 +630,18 @@ class NixFileWriter {
     Attribute(time.get(), "label", "time");
     HardLink(section, group, "metadata");
     HardLink(group, targets.data_arrays, array.id);
+    return dataset;
   }
 
-  void WriteSpikeTrain(const NixSpikeTrain& train, const SegmentTargets& targets) {
+  void WriteSpikeTrain(const NixSpikeTrain& train, const double* times, size_t count,
+                       const SegmentTargets& targets) {
     const std::string name = NewName("neo.spiketrain.");
-    Entity times = CreateEntity(targets.block_data_arrays, name + ".times", "neo.spiketrain.times");
-    Attribute(times.group.get(), "unit", "ms");
-    Dataset(times.group.get(), "data", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, train.times_ms.size(),
-            train.times_ms.data());
+    Entity times_array =
+        CreateEntity(targets.block_data_arrays, name + ".times", "neo.spiketrain.times");
+    Attribute(times_array.group.get(), "unit", "ms");
+    Dataset(times_array.group.get(), "data", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, count, times);
     Entity tag = CreateEntity(targets.block_multi_tags, name, "neo.spiketrain");
-    HardLink(times.group.get(), tag.group.get(), "positions");
+    HardLink(times_array.group.get(), tag.group.get(), "positions");
     Section section = CreateSection(targets.sections, name, "neo.spiketrain.metadata");
     HardLink(section.entity.group.get(), tag.group.get(), "metadata");
     const hid_t properties = section.properties.get();
@@ -536,6 +650,50 @@ class NixFileWriter {
     Property(properties, "t_stop", train.t_stop_ms, "ms");
     Annotations(properties, train.annotations);
     HardLink(tag.group.get(), targets.multi_tags, tag.id);
+  }
+
+  // The trains in groups of at most kMaxScratchBytes of times (or one
+  // train), each group gathered by one read of all the spikes.
+  void WriteSpikeTrainSource(const NixSpikeTrainSource& source, const std::string& field,
+                             const SegmentTargets& targets) {
+    const size_t trains = source.trains.size();
+    std::vector<uint64_t> offset, fill;
+    std::vector<double> times;
+    for (size_t first = 0, last = 0; first < trains && ok(); first = last) {
+      uint64_t total = 0;
+      while (last < trains &&
+             (last == first || total + source.counts[last] <= kMaxScratchBytes / sizeof(double))) {
+        total += source.counts[last++];
+      }
+      offset.assign(1, 0);
+      for (size_t t = first; t < last; ++t) offset.push_back(offset.back() + source.counts[t]);
+      fill.assign(offset.begin(), offset.end() - 1);
+      times.resize(total);
+      bool more_than_counted = false;
+      absl::Status read = source.read([&](const uint32_t* train, const double* time, uint64_t n) {
+        for (uint64_t k = 0; k < n; ++k) {
+          if (train[k] < first || train[k] >= last) continue;
+          const size_t t = train[k] - first;
+          if (fill[t] == offset[t + 1]) {
+            more_than_counted = true;
+          } else {
+            times[fill[t]++] = time[k];
+          }
+        }
+      });
+      if (!read.ok()) return Fail(std::move(read));
+      for (size_t t = first; t < last && ok(); ++t) {
+        const std::string train_field =
+            absl::StrCat("NIX file '", path_, "': ", field, ".trains[", t, "]");
+        if (more_than_counted || fill[t - first] != offset[t - first + 1]) {
+          return Fail(absl::InvalidArgumentError(absl::StrCat(
+              train_field, " has other than its count of ", source.counts[t], " spikes")));
+        }
+        const double* train_times = times.data() + offset[t - first];
+        Fail(CheckSpikeTimes(source.trains[t], train_times, source.counts[t], train_field));
+        WriteSpikeTrain(source.trains[t], train_times, source.counts[t], targets);
+      }
+    }
   }
 
   std::string path_;

@@ -11,6 +11,7 @@
 #include <regex>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -526,6 +527,135 @@ TEST(NixWriterColumns, SurviveSeveralTransposePasses) {
         ASSERT_EQ(column[k], signal.values[k * channels + c]) << "channel " << c << " sample " << k;
       }
     }
+  }
+}
+
+// Every DataArray's values in a file, in creation order.
+std::vector<std::vector<double>> AllDataArrays(const std::string& path) {
+  Id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  Id data_arrays =
+      Open(file.get(),
+           "data/" + LinksInCreationOrder(Open(file.get(), "data").get())[0] + "/data_arrays");
+  std::vector<std::vector<double>> arrays;
+  for (const std::string& name : LinksInCreationOrder(data_arrays.get())) {
+    Id data = Open(data_arrays.get(), name + "/data");
+    arrays.push_back(ReadNumbers<double>(data.get(), H5T_NATIVE_DOUBLE));
+  }
+  return arrays;
+}
+
+// Data given through readers (as the export gives a session's recordings)
+// is asked for a bounded piece at a time and written exactly as the same
+// data given in memory: a signal of several pieces (64 MiB) and more
+// channels than are written at once (4096), and spike trains of more spikes
+// than one gathering holds (8 MiB of times, so read more than once).
+TEST(NixWriterReaders, WriteTheSameFileInBoundedPieces) {
+  constexpr uint32_t kChannels = 4100;
+  constexpr uint64_t kSamples = 2100;  // 69 MB: two pieces
+  const std::vector<uint64_t> counts = {600'000, 500'000, 100'000, 0};
+  // Spike k of train t is at t + k * 1e-5 ms; the reader hands them out
+  // interleaved, in pieces of 50,000.
+  NixBlock in_memory;
+  in_memory.segments.resize(1);
+  NixSegment& memory = in_memory.segments[0];
+  memory.signals.push_back(MakeSignal("v", "mV", kChannels, kSamples, false, 0.0, 0.1));
+  for (size_t t = 0; t < counts.size(); ++t) {
+    std::vector<double> times(counts[t]);
+    for (uint64_t k = 0; k < counts[t]; ++k) times[k] = t + k * 1e-5;
+    memory.spike_trains.push_back(MakeTrain(std::move(times), 0.0, 10.0, 1000 + t));
+  }
+
+  NixBlock through_readers;
+  through_readers.segments.resize(1);
+  NixSegment& read = through_readers.segments[0];
+  NixSignal signal = memory.signals[0];
+  signal.values.clear();
+  uint64_t largest_read = 0;
+  signal.read_rows = [&](uint64_t begin, uint64_t end, double* out) {
+    largest_read = std::max(largest_read, (end - begin) * kChannels * sizeof(double));
+    const std::vector<double>& values = memory.signals[0].values;
+    std::copy(values.begin() + begin * kChannels, values.begin() + end * kChannels, out);
+    return absl::OkStatus();
+  };
+  read.signals.push_back(std::move(signal));
+  NixSpikeTrainSource source;
+  int passes = 0;
+  for (size_t t = 0; t < counts.size(); ++t) {
+    source.trains.push_back(MakeTrain({}, 0.0, 10.0, 1000 + t));
+    source.counts.push_back(counts[t]);
+  }
+  source.read = [&](const NixSpikePiece& piece) {
+    ++passes;
+    std::vector<uint32_t> trains;
+    std::vector<double> times;
+    std::vector<uint64_t> next(counts.size(), 0);
+    for (bool more = true; more;) {
+      more = false;
+      for (size_t t = 0; t < counts.size(); ++t) {
+        for (int j = 0; j < 10 && next[t] < counts[t]; ++j, ++next[t]) {
+          trains.push_back(t);
+          times.push_back(memory.spike_trains[t].times_ms[next[t]]);
+        }
+        more |= next[t] < counts[t];
+      }
+      if (trains.size() >= 50'000 || !more) {
+        piece(trains.data(), times.data(), trains.size());
+        trains.clear();
+        times.clear();
+      }
+    }
+    return absl::OkStatus();
+  };
+  read.spike_sources.push_back(std::move(source));
+
+  const std::string memory_path = TempPath("nix_writer_memory.nix");
+  const std::string readers_path = TempPath("nix_writer_readers.nix");
+  ASSERT_TRUE(WriteNixFile(in_memory, memory_path).ok());
+  ASSERT_TRUE(WriteNixFile(through_readers, readers_path).ok());
+  EXPECT_LE(largest_read, size_t{64} << 20);
+  EXPECT_LT(largest_read, kSamples * kChannels * sizeof(double));
+  EXPECT_EQ(passes, 2);  // trains {0} and {1, 2, 3}
+  const auto expected = AllDataArrays(memory_path);
+  ASSERT_THAT(expected, SizeIs(kChannels + counts.size()));
+  EXPECT_TRUE(AllDataArrays(readers_path) == expected);
+}
+
+// A reader's error, and spikes that disagree with their counts or lie
+// outside the train, fail the write and leave no file.
+TEST(NixWriterReaders, ErrorsFailTheWriteAndLeaveNothing) {
+  const std::string path = TempPath("nix_writer_reader_errors.nix");
+  NixBlock block;
+  block.segments.resize(1);
+  NixSignal signal = MakeSignal("v", "mV", 2, 10, false, 0.0, 0.1);
+  signal.values.clear();
+  signal.read_rows = [](uint64_t, uint64_t, double*) {
+    return absl::InternalError("cannot read block b7 of the spill file");
+  };
+  block.segments[0].signals.push_back(std::move(signal));
+  absl::Status status = WriteNixFile(block, path);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(status.message(), HasSubstr("b7"));
+  EXPECT_FALSE(FileExists(path));
+
+  for (const auto& [count, time, what] :
+       {std::tuple<uint64_t, double, const char*>{2, 1.0, "count"},
+        std::tuple<uint64_t, double, const char*>{1, 11.0, "outside"}}) {
+    SCOPED_TRACE(what);
+    NixBlock spikes;
+    spikes.segments.resize(1);
+    NixSpikeTrainSource source;
+    source.trains.push_back(MakeTrain({}, 0.0, 10.0, 1000));
+    source.counts.push_back(count);
+    source.read = [time = time](const NixSpikePiece& piece) {
+      const uint32_t train = 0;
+      piece(&train, &time, 1);
+      return absl::OkStatus();
+    };
+    spikes.segments[0].spike_sources.push_back(std::move(source));
+    status = WriteNixFile(spikes, path);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+    EXPECT_THAT(status.message(), HasSubstr("spike_sources[0].trains[0]"));
+    EXPECT_FALSE(FileExists(path));
   }
 }
 

@@ -31,7 +31,7 @@ class SessionManager {
     // Threads of a session that asks for 0 (at most limits.max_threads).
     int default_threads = 1;  // main.cc sets --default_threads
     uint64_t max_upload_bytes_per_session = 1ull << 30;
-    // Bounded memory: a session's recorded signals beyond this many bytes in
+    // Bounded memory: a session's recorded data beyond this many bytes in
     // memory move to an HDF5 file in spill_dir (server/spill_file.h), removed
     // when the session closes or expires. 0, or no spill_dir: never spill.
     uint64_t recording_memory_budget_bytes = 0;

@@ -860,11 +860,10 @@ grpc::Status SimulatorService::ExportData(grpc::ServerContext* context,
       [&](Session&, engine::Simulation& simulation) -> absl::Status {
         absl::StatusOr<DataRequest> data = DataRequestFrom(*request, simulation);
         if (!data.ok()) return data.status();
-        NixBlockBuilder builder(annotations, request->block_description());
-        absl::Status streamed = StreamData(
-            simulation, *data, [&](const v1::DataChunk& chunk) { return builder.Add(chunk); });
-        if (!streamed.ok()) return streamed;
-        return WriteNixFile(builder.Finish(), *target);
+        absl::StatusOr<NixBlock> block =
+            NixBlockOf(simulation, *data, annotations, request->block_description());
+        if (!block.ok()) return block.status();
+        return WriteNixFile(*block, *target);
       });
   if (!written.ok()) return log.Finish(written, context);
   if (!request->path().empty()) {

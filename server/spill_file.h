@@ -1,4 +1,4 @@
-// The HDF5 file that holds a session's recorded samples beyond its memory
+// The HDF5 file that holds a session's recorded data beyond its memory
 // budget (engine::SpillStore): one file per session under the data
 // directory's .spill/, one 1-D float64 dataset per block of rows ("b<key>"),
 // created on the first block and removed with the session.

@@ -1,7 +1,7 @@
-// Bounded memory: recorded signals beyond the budget go to the session's
-// HDF5 spill file and read back bitwise identical to a run that kept
-// everything in memory, through clears, resets, channels added after a spill
-// and a disk that is full.
+// Bounded memory: recorded signals, spikes and currents beyond the budget go
+// to the session's HDF5 spill file and read back bitwise identical to a run
+// that kept everything in memory, through clears, resets, channels added
+// after a spill and a disk that is full.
 #include "server/spill_file.h"
 
 #include <cstring>
@@ -18,6 +18,7 @@ namespace spikeserve::server {
 namespace {
 
 using engine::Selector;
+using engine::Sequence;
 using engine::SignalData;
 using engine::Simulation;
 
@@ -86,57 +87,95 @@ FileContents Inspect(const std::string& path) {
   return contents;
 }
 
-// Every signal of every segment, read through Rows() in windows that cross
-// block boundaries, equals the reference's bit for bit.
+// Rows [0, n) of `x`, read through Rows() in windows that cross block
+// boundaries, equal `y`'s (all in memory) bit for bit.
+void ExpectSameSignal(const SignalData& x, const SignalData& y, const std::string& what) {
+  ASSERT_EQ(x.channels, y.channels) << what;
+  ASSERT_EQ(x.num_samples(), y.num_samples()) << what;
+  ASSERT_TRUE(y.spilled.blocks.empty());
+  const uint64_t n = x.num_samples(), width = x.channels.size();
+  std::vector<double> scratch;
+  for (uint64_t window : {n, uint64_t{1}, uint64_t{37}, uint64_t{500}}) {
+    for (uint64_t row = 0; row < n; row += window) {
+      const uint64_t end = std::min(n, row + window);
+      absl::StatusOr<const double*> rows = x.Rows(row, end, &scratch);
+      ASSERT_TRUE(rows.ok()) << rows.status();
+      ASSERT_EQ(
+          std::memcmp(*rows, y.samples.data() + row * width, (end - row) * width * sizeof(double)),
+          0)
+          << what << " rows " << row << ".." << end;
+    }
+  }
+}
+
+// The same for spikes, read through Spikes().
+void ExpectSameSpikes(const engine::SpikeData& x, const engine::SpikeData& y,
+                      const std::string& what) {
+  ASSERT_EQ(x.count(), y.count()) << what;
+  ASSERT_TRUE(y.spilled.blocks.empty());
+  const uint64_t n = x.count();
+  engine::SpikeData::Scratch scratch;
+  for (uint64_t window : {n, uint64_t{1}, uint64_t{37}, uint64_t{5000}}) {
+    for (uint64_t k = 0; k < n; k += window) {
+      const uint64_t end = std::min(n, k + window);
+      absl::StatusOr<engine::SpikeSpan> spikes = x.Spikes(k, end, &scratch);
+      ASSERT_TRUE(spikes.ok()) << spikes.status();
+      ASSERT_EQ(std::memcmp(spikes->index, y.index.data() + k, (end - k) * sizeof(uint32_t)), 0)
+          << what << " spikes " << k << ".." << end;
+      ASSERT_EQ(std::memcmp(spikes->time_ms, y.time_ms.data() + k, (end - k) * sizeof(double)), 0)
+          << what << " spikes " << k << ".." << end;
+    }
+  }
+}
+
+// Every recording of every segment equals the reference's.
 void ExpectSameRecordings(const Simulation& spilled, const Simulation& reference) {
   const auto& a = spilled.segments();
   const auto& b = reference.segments();
   ASSERT_EQ(a.size(), b.size());
   for (size_t s = 0; s < a.size(); ++s) {
+    const std::string segment = " of segment " + std::to_string(s);
     ASSERT_EQ(a[s].populations.size(), b[s].populations.size());
     for (size_t p = 0; p < a[s].populations.size(); ++p) {
       const auto& ra = a[s].populations[p];
       const auto& rb = b[s].populations[p];
-      EXPECT_EQ(ra.spikes.index, rb.spikes.index);
-      EXPECT_EQ(ra.spikes.time_ms, rb.spikes.time_ms);
+      ExpectSameSpikes(ra.spikes, rb.spikes, "spikes" + segment);
       ASSERT_EQ(ra.signals.size(), rb.signals.size());
-      for (size_t k = 0; k < ra.signals.size(); ++k) {
-        const SignalData& x = ra.signals[k];
-        const SignalData& y = rb.signals[k];
-        ASSERT_EQ(x.channels, y.channels);
-        ASSERT_EQ(x.num_samples(), y.num_samples());
-        ASSERT_TRUE(y.spilled.empty());
-        const uint64_t n = x.num_samples(), width = x.channels.size();
-        std::vector<double> scratch;
-        for (uint64_t window : {n, uint64_t{1}, uint64_t{37}, uint64_t{500}}) {
-          for (uint64_t row = 0; row < n; row += window) {
-            const uint64_t end = std::min(n, row + window);
-            absl::StatusOr<const double*> rows = x.Rows(row, end, &scratch);
-            ASSERT_TRUE(rows.ok()) << rows.status();
-            ASSERT_EQ(std::memcmp(*rows, y.samples.data() + row * width,
-                                  (end - row) * width * sizeof(double)),
-                      0)
-                << x.variable << " rows " << row << ".." << end << " of segment " << s;
-          }
-        }
-      }
+      for (size_t k = 0; k < ra.signals.size(); ++k)
+        ExpectSameSignal(ra.signals[k], rb.signals[k], ra.signals[k].variable + segment);
     }
+    ASSERT_EQ(a[s].current_sources.size(), b[s].current_sources.size());
+    for (size_t k = 0; k < a[s].current_sources.size(); ++k)
+      ExpectSameSignal(a[s].current_sources[k].current, b[s].current_sources[k].current,
+                       "current" + segment);
   }
 }
 
 uint64_t BytesInMemory(const Simulation& sim) {
   uint64_t bytes = 0;
-  for (const auto& segment : sim.segments())
-    for (const auto& r : segment.populations)
+  for (const auto& segment : sim.segments()) {
+    for (const auto& r : segment.populations) {
+      bytes += r.spikes.index.size() * (sizeof(uint32_t) + sizeof(double));
       for (const auto& d : r.signals) bytes += d.samples.size() * sizeof(double);
+    }
+    for (const auto& r : segment.current_sources)
+      bytes += r.current.samples.size() * sizeof(double);
+  }
   return bytes;
+}
+
+uint64_t SpilledSpikes(const Simulation& sim) {
+  uint64_t spikes = 0;
+  for (const auto& segment : sim.segments())
+    for (const auto& r : segment.populations) spikes += r.spikes.spilled.rows;
+  return spikes;
 }
 
 uint64_t SpilledRows(const Simulation& sim) {
   uint64_t rows = 0;
   for (const auto& segment : sim.segments())
     for (const auto& r : segment.populations)
-      for (const auto& d : r.signals) rows += d.spilled_rows;
+      for (const auto& d : r.signals) rows += d.spilled.rows;
   return rows;
 }
 
@@ -154,8 +193,12 @@ TEST(SpillFile, ExcessGoesToTheFileAndReadsBackIdentical) {
   EXPECT_LE(BytesInMemory(*spilled.sim), kBudget);
   const FileContents contents = Inspect(path);
   EXPECT_GT(contents.blocks, 1u);
-  // Everything not in memory is in the file, nothing more.
-  EXPECT_EQ(contents.values * sizeof(double) + BytesInMemory(*spilled.sim), recorded);
+  // Everything not in memory is in the file, nothing more (a spike is 12
+  // bytes in memory, a row of two values in the file).
+  const uint64_t spikes = SpilledSpikes(*spilled.sim);
+  EXPECT_EQ(
+      (contents.values - 2 * spikes) * sizeof(double) + spikes * 12 + BytesInMemory(*spilled.sim),
+      recorded);
   ExpectSameRecordings(*spilled.sim, *reference.sim);
 
   // The next run continues after the spilled rows.
@@ -206,8 +249,8 @@ TEST(SpillFile, ClearAndResetAcrossSpilledData) {
     ASSERT_TRUE(n->sim->Run(300).ok());
   }
   ASSERT_EQ(spilled.sim->segments().size(), 2u);
-  EXPECT_GT(spilled.sim->segments()[0].populations[0].signals[0].spilled_rows, 0u);
-  EXPECT_GT(spilled.sim->segments()[1].populations[0].signals[0].spilled_rows, 0u);
+  EXPECT_GT(spilled.sim->segments()[0].populations[0].signals[0].spilled.rows, 0u);
+  EXPECT_GT(spilled.sim->segments()[1].populations[0].signals[0].spilled.rows, 0u);
   EXPECT_LE(BytesInMemory(*spilled.sim), kBudget);
   ExpectSameRecordings(*spilled.sim, *reference.sim);
 }
@@ -237,6 +280,97 @@ TEST(SpillFile, AFullDiskStopsTheRunWithAClearErrorAndKeepsTheData) {
     ExpectSameRecordings(*spilled.sim, *reference.sim);
     EXPECT_EQ(spilled.sim->RunUntil(300).status().code(), absl::StatusCode::kResourceExhausted);
   }
+}
+
+// Spikes in bulk: Poisson sources at a high rate, a SpikeSourceArray whose
+// times lie 0.04 ms after the end of the step that emits them (so a run's
+// last spikes lie past its end and move onto it, spilled epochs or not) and
+// a recorded ACSource.
+struct SpikingNetwork {
+  std::unique_ptr<Simulation> sim;
+  engine::PopulationId poisson = 0, array = 0;
+  engine::CurrentSourceId source = 0;
+};
+
+SpikingNetwork MakeSpikingNetwork() {
+  engine::SimulationConfig config;
+  config.seed = 11;
+  config.min_delay_ms = 1.0;  // fewer epochs, so fewer spills of a tiny budget
+  SpikingNetwork n;
+  n.sim = *Simulation::Create(config);
+  n.poisson = n.sim->AddPopulation({100, "SpikeSourcePoisson", {{"rate", 400.0}}})->id;
+  std::vector<double> times;
+  for (int k = 1; k <= 1000; ++k) times.push_back(k * 0.5 + 0.04);
+  n.array = n.sim->AddPopulation({10, "SpikeSourceArray", {{"spike_times", Sequence{times}}}})->id;
+  const engine::PopulationId cell = n.sim->AddPopulation({1, "IF_curr_exp", {}})->id;
+  n.source = *n.sim->AddCurrentSource(
+      {"ACSource", {{"amplitude", 0.5}, {"frequency", 37.0}, {"offset", 0.1}}});
+  EXPECT_TRUE(n.sim->Inject(n.source, Selector{cell}).ok());
+  EXPECT_TRUE(n.sim->RecordCurrentSource(n.source).ok());
+  EXPECT_TRUE(n.sim->Record(Selector{n.poisson}, {"spikes"}, 0).ok());
+  EXPECT_TRUE(n.sim->Record(Selector{n.array}, {"spikes"}, 0).ok());
+  return n;
+}
+
+TEST(SpillFile, SpikesAndCurrentsSpillAndReadBackIdentical) {
+  const std::string path = TempPath("spikes");
+  constexpr uint64_t kSmallBudget = 8 << 10;
+  SpikingNetwork spilled = MakeSpikingNetwork();
+  SpikingNetwork reference = MakeSpikingNetwork();
+  spilled.sim->SetSpillStore(std::make_shared<SpillFile>(path), kSmallBudget);
+  for (SpikingNetwork* n : {&spilled, &reference}) ASSERT_TRUE(n->sim->Run(200.0).ok());
+  ASSERT_GT(BytesInMemory(*reference.sim), 10 * kSmallBudget);
+  EXPECT_LE(BytesInMemory(*spilled.sim), kSmallBudget);
+  const auto& segment = spilled.sim->segments()[0];
+  EXPECT_GT(segment.populations[0].spikes.spilled.rows, 0u);
+  EXPECT_GT(segment.populations[1].spikes.spilled.rows, 0u);
+  EXPECT_GT(segment.current_sources[0].current.spilled.rows, 0u);
+  // The array's last spikes (200.04 ms) were moved onto the run's end.
+  const auto& array = reference.sim->segments()[0].populations[1].spikes;
+  EXPECT_EQ(array.time_ms.back(), 200.0);
+  ExpectSameRecordings(*spilled.sim, *reference.sim);
+
+  // The next run goes on past them: they are at 200.0 in both, and the
+  // spikes and currents after them spill as well.
+  const uint64_t spilled_before = SpilledSpikes(*spilled.sim);
+  for (SpikingNetwork* n : {&spilled, &reference}) ASSERT_TRUE(n->sim->Run(100.0).ok());
+  EXPECT_GT(SpilledSpikes(*spilled.sim), spilled_before);
+  ExpectSameRecordings(*spilled.sim, *reference.sim);
+
+  // A reset: the closed segment stays readable; clears drop the blocks.
+  for (SpikingNetwork* n : {&spilled, &reference}) {
+    ASSERT_TRUE(n->sim->Reset({}).ok());
+    ASSERT_TRUE(n->sim->Run(50.0).ok());
+  }
+  ExpectSameRecordings(*spilled.sim, *reference.sim);
+  ASSERT_GT(Inspect(path).blocks, 0u);
+  ASSERT_TRUE(spilled.sim->ClearRecording({spilled.poisson, spilled.array}).ok());
+  ASSERT_TRUE(spilled.sim->ClearCurrentSourceRecording({spilled.source}).ok());
+  EXPECT_GT(Inspect(path).blocks, 0u);  // the closed segment's
+  spilled.sim.reset();
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+// With a budget of one byte every epoch spills everything it may: the
+// spikes timed after the epoch's end stay in memory until the run ends, so
+// that those of its last step still move onto its end.
+TEST(SpillFile, SpikesPastTheEndOfARunAreSettledBeforeTheySpill) {
+  const std::string path = TempPath("past_the_end");
+  SpikingNetwork spilled = MakeSpikingNetwork();
+  SpikingNetwork reference = MakeSpikingNetwork();
+  spilled.sim->SetSpillStore(std::make_shared<SpillFile>(path), 1);
+  for (double duration : {20.0, 10.0}) {
+    for (SpikingNetwork* n : {&spilled, &reference}) ASSERT_TRUE(n->sim->Run(duration).ok());
+    EXPECT_EQ(reference.sim->segments()[0].populations[1].spikes.time_ms.back(),
+              reference.sim->time_ms());
+    ExpectSameRecordings(*spilled.sim, *reference.sim);
+  }
+  // Only the spikes after the last epoch's end and the last current sample
+  // stayed in memory.
+  const auto& segment = spilled.sim->segments()[0];
+  EXPECT_EQ(segment.populations[0].spikes.index.size(), 0u);
+  EXPECT_EQ(segment.populations[1].spikes.index.size(), 10u);
+  EXPECT_EQ(segment.current_sources[0].current.samples.size(), 1u);
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 """Bounded memory against a real server: a session that records more than
---recording_memory_budget_mb has the excess in an HDF5 file under
-<data_dir>/.spill/ (checked with h5py), reads back bitwise what a server
-without a budget records, and loses the file when it closes or the server
+--recording_memory_budget_mb (signals or spikes) has the excess in an HDF5
+file under <data_dir>/.spill/ (checked with h5py), reads back bitwise what a
+server without a budget records (GetData and the NIX export), and loses the file when it closes or the server
 stops; a spill directory that cannot be written stops the run with a clear
 error and loses nothing."""
 
@@ -134,6 +134,43 @@ def test_the_excess_goes_to_the_spill_file_and_reads_back_identical(servers):
     s.close()
     assert wait_until_gone([path]), os.listdir(os.path.dirname(path))
     assert os.path.exists(os.path.join(spilling.data_dir, "exports", "spilled.h5"))
+
+
+def test_spikes_spill_and_read_back_identical(servers):
+    # 2000 sources at 100 Hz: about 200,000 spikes, 2.4 MB at 12 bytes each.
+    def spiking(session):
+        sources = session.create_population(2000, "SpikeSourcePoisson", {"rate": 100.0})
+        session.record([Cells(sources.population_id)], ["spikes"])
+        return [Cells(sources.population_id)]
+
+    spilling, unlimited = servers
+    with Session(unlimited.address, timestep=0.1, seed=9) as s:
+        cells = spiking(s)
+        s.run_until(T_STOP)
+        [reference] = s.get_data(cells).segments[0].spike_trains
+        s.export_data(cells, path="exports/spikes-reference.h5")
+    assert reference.times_ms.size * 12 > 2 * BUDGET
+
+    with Session(spilling.address, timestep=0.1, seed=9) as s:
+        cells = spiking(s)
+        s.run_until(T_STOP)
+        [trains] = s.get_data(cells).segments[0].spike_trains
+        np.testing.assert_array_equal(trains.train, reference.train)
+        np.testing.assert_array_equal(trains.times_ms.view(np.uint64),
+                                      reference.times_ms.view(np.uint64))
+        # The file holds the first spikes as rows of (index, time), in order;
+        # memory the rest, within the budget.
+        [path] = spill_files(spilling)
+        rows = blocks_in(path).reshape(-1, 2)
+        assert reference.times_ms.size * 12 - BUDGET <= rows.shape[0] * 12
+        np.testing.assert_array_equal(rows[:, 0], reference.train[:rows.shape[0]])
+        np.testing.assert_array_equal(rows[:, 1].view(np.uint64),
+                                      reference.times_ms[:rows.shape[0]].view(np.uint64))
+        s.export_data(cells, path="exports/spikes-spilled.h5")
+    exported = nix_values(os.path.join(spilling.data_dir, "exports", "spikes-spilled.h5"))
+    expected = nix_values(os.path.join(unlimited.data_dir, "exports", "spikes-reference.h5"))
+    assert len(expected) == 2000 and exported == expected
+    assert wait_until_gone([path])
 
 
 def test_stale_files_expiry_and_server_shutdown_remove_spill_files():
