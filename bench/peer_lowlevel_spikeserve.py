@@ -24,8 +24,9 @@ def _connector(name, seed, **parameters):
             "parameters": dict(parameters, allow_self_connections=1.0)}
 
 
-def build(session, net, seed):
-    """Returns (the populations' PopulationInfo, the projections' ProjectionInfo)."""
+def build_cells(session, net, seed):
+    """The populations, with the spikes of the network's cells recorded:
+    returns the PopulationInfo of (excitatory, inhibitory, kick sources)."""
     v_init = RandomValue("uniform", {"low": va.V_RESET, "high": va.V_THRESH}, seed=seed)
     exc = session.create_population(net.n_exc, net.cell_type, net.cell_parameters,
                                     {"v": v_init}, label="excitatory")
@@ -34,6 +35,12 @@ def build(session, net, seed):
     kick = session.create_population(va.KICK_SOURCES, "SpikeSourcePoisson",
                                      {"rate": va.KICK_RATE_HZ, "duration": va.KICK_DURATION_MS},
                                      label="kick")
+    session.record([Cells(exc.population_id), Cells(inh.population_id)], ["spikes"])
+    return exc, inh, kick
+
+
+def connect(session, net, seed, exc, inh, kick):
+    """The projections (their ProjectionInfo) between build_cells' populations."""
     cells = [Cells(exc.population_id), Cells(inh.population_id)]
     if net.fixed_probability:
         exc_connector = _connector("FixedProbabilityConnector", seed + 1, p_connect=va.P_CONNECT)
@@ -44,7 +51,7 @@ def build(session, net, seed):
         inh_connector = _connector("FixedNumberPreConnector", seed + 2,
                                    n=va.IN_DEGREE_INH, with_replacement=0.0)
     kick_connector = _connector("FixedProbabilityConnector", seed + 3, p_connect=va.KICK_P_CONNECT)
-    projections = [
+    return [
         session.create_projection([Cells(exc.population_id)], cells, exc_connector,
                                   synapse_parameters={"weight": net.w_exc, "delay": va.DELAY_MS},
                                   receptor_type="excitatory"),
@@ -57,8 +64,12 @@ def build(session, net, seed):
                                                       "delay": va.DELAY_MS},
                                   receptor_type="excitatory"),
     ]
-    session.record(cells, ["spikes"])
-    return (exc, inh), projections
+
+
+def build(session, net, seed):
+    """Returns (the populations' PopulationInfo, the projections' ProjectionInfo)."""
+    exc, inh, kick = build_cells(session, net, seed)
+    return (exc, inh), connect(session, net, seed, exc, inh, kick)
 
 
 def main():
