@@ -15,7 +15,6 @@ Projection::Projection(ProjectionId id, std::string label, uint32_t receptor, ui
       row_start_(n_pre + 1, 0),
       run_begin_(n_pre + 1, 0),
       post_(std::move(post)),
-      weight_(post_.size(), 0.0),
       post_targets_(std::move(post_targets)),
       post_rings_(std::move(post_rings)) {
   for (uint32_t p : pre) ++row_start_[p + 1];
@@ -114,6 +113,7 @@ std::vector<uint64_t> Projection::SetDelays(const std::vector<uint16_t>& steps) 
   std::vector<uint32_t> canonical, sorted, count, rank;
   std::vector<uint32_t> post_scratch;
   std::vector<double> weight_scratch;
+  const bool shared_weight = weight_.stride() == 0;
   std::vector<TieRank> ranks;
   std::vector<DelayRun> runs;
   runs.reserve(runs_.size());
@@ -178,14 +178,16 @@ std::vector<uint64_t> Projection::SetDelays(const std::vector<uint16_t>& steps) 
       std::iota(perm.begin(), perm.end(), 0);
     }
     post_scratch.resize(n);
-    weight_scratch.resize(n);
     for (uint32_t j = 0; j < n; ++j) {
       perm[b + j] = b + sorted[j];
       post_scratch[j] = post_[b + sorted[j]];
-      weight_scratch[j] = weight_[b + sorted[j]];
     }
     std::copy(post_scratch.begin(), post_scratch.end(), post_.begin() + b);
-    std::copy(weight_scratch.begin(), weight_scratch.end(), weight_.begin() + b);
+    if (shared_weight) continue;
+    std::vector<double>& weights = weight_.PerSynapse(size());
+    weight_scratch.resize(n);
+    for (uint32_t j = 0; j < n; ++j) weight_scratch[j] = weights[b + sorted[j]];
+    std::copy(weight_scratch.begin(), weight_scratch.end(), weights.begin() + b);
   }
   run_begin_[num_rows()] = runs.size();
   runs.push_back({post_.size(), 0});
@@ -226,7 +228,7 @@ std::vector<uint32_t> Projection::MemberCuts(
 uint64_t Projection::MemoryBytes() const {
   return row_start_.capacity() * sizeof(uint64_t) + run_begin_.capacity() * sizeof(uint64_t) +
          runs_.capacity() * sizeof(DelayRun) + post_.capacity() * sizeof(uint32_t) +
-         weight_.capacity() * sizeof(double) + tie_ranks_.capacity() * sizeof(TieRank) +
+         weight_.MemoryBytes() + tie_ranks_.capacity() * sizeof(TieRank) +
          post_targets_.capacity() * sizeof(PostTarget) +
          post_rings_.capacity() * sizeof(RingBuffer*) +
          (part_end_.capacity() + part_shift_.capacity()) * sizeof(uint32_t);

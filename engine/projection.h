@@ -28,6 +28,7 @@
 #include "engine/cell_group.h"
 #include "engine/ring_buffer.h"
 #include "engine/simulation.h"
+#include "engine/synapse_parameter.h"
 
 namespace spikeserve::engine {
 
@@ -62,8 +63,15 @@ class Projection {
   uint32_t num_rows() const { return static_cast<uint32_t>(row_start_.size() - 1); }
 
   const std::vector<uint32_t>& post() const { return post_; }
-  std::vector<double>& weights() { return weight_; }  // nA (current target) or uS (conductance)
-  const std::vector<double>& weights() const { return weight_; }
+  // Weights, nA (current target) or uS (conductance): shared while every
+  // synapse has the same one, as in most networks, at no memory per synapse.
+  double weight(uint64_t k) const { return weight_[k]; }
+  const SynapseParameter& weights() const { return weight_; }
+  void SetWeights(double w) { weight_.AssignShared(w); }
+  void SetWeights(std::vector<double> w) { weight_.Assign(std::move(w)); }
+  void SetWeights(SynapseParameter w) { weight_ = std::move(w); }
+  // One weight per synapse (storage order), to change in place.
+  std::vector<double>& MutableWeights() { return weight_.PerSynapse(size()); }
   const std::vector<PostTarget>& post_targets() const { return post_targets_; }
 
   // Delay runs of `row`: run_begin(row) .. run_begin(row + 1) - 1. Run r
@@ -106,6 +114,8 @@ class Projection {
   // post part, not per synapse.
   void DeliverRun(uint64_t r, uint64_t arrival, uint32_t multiplicity) const {
     const double m = multiplicity;
+    const double* weight = weight_.data();
+    const uint64_t stride = weight_.stride();
     const uint64_t begin = run_start(r), end = run_start(r + 1);
     if (part_end_.empty()) {
       absl::InlinedVector<double*, 4> slots(post_rings_.size());
@@ -113,7 +123,7 @@ class Projection {
         slots[part] = post_rings_[part]->Slot(receptor_, arrival);
       for (uint64_t k = begin; k < end; ++k) {
         const PostTarget& t = post_targets_[post_[k]];
-        slots[t.part][t.index] += weight_[k] * m;
+        slots[t.part][t.index] += weight[k * stride] * m;
       }
       return;
     }
@@ -127,7 +137,7 @@ class Projection {
         while (position >= part_end_[part]) ++part;
         slot = post_rings_[part]->Slot(receptor_, arrival);
       }
-      slot[position + part_shift_[part]] += weight_[k] * m;
+      slot[position + part_shift_[part]] += weight[k * stride] * m;
     }
   }
 
@@ -163,18 +173,22 @@ class Projection {
                     uint32_t member, uint32_t members, uint64_t r, uint64_t arrival,
                     uint32_t multiplicity) const {
     const double m = multiplicity;
+    const double* weight = weight_.data();
+    const uint64_t stride = weight_.stride();
     const size_t parts = post_rings_.size();
-    const size_t stride = parts * members + 1;
+    const size_t cuts_per_run = parts * members + 1;
     const uint64_t begin = run_start(r), end = run_start(r + 1);
     for (size_t part = 0; part < parts; ++part) {
       double* slot = post_rings_[part]->Slot(receptor_, arrival);
       if (!cuts.empty()) {
-        const uint32_t* c = cuts.data() + r * stride + part * members + member;
+        const uint32_t* c = cuts.data() + r * cuts_per_run + part * members + member;
         const uint64_t b = begin + c[0], e = begin + c[1];
         if (part_end_.empty()) {
-          for (uint64_t k = b; k < e; ++k) slot[post_targets_[post_[k]].index] += weight_[k] * m;
+          for (uint64_t k = b; k < e; ++k)
+            slot[post_targets_[post_[k]].index] += weight[k * stride] * m;
         } else {
-          for (uint64_t k = b; k < e; ++k) slot[post_[k] + part_shift_[part]] += weight_[k] * m;
+          for (uint64_t k = b; k < e; ++k)
+            slot[post_[k] + part_shift_[part]] += weight[k * stride] * m;
         }
         continue;
       }
@@ -183,7 +197,7 @@ class Projection {
         const PostTarget& t = post_targets_[post_[k]];
         // Unsigned: one comparison tests both ends of the range.
         if (t.part == part && t.index - mine.begin < mine.end - mine.begin)
-          slot[t.index] += weight_[k] * m;
+          slot[t.index] += weight[k * stride] * m;
       }
     }
   }
@@ -215,7 +229,7 @@ class Projection {
   }
 
   std::vector<uint32_t> post_;  // post position per synapse
-  std::vector<double> weight_;
+  SynapseParameter weight_;
   std::vector<TieRank> tie_ranks_;  // sorted by synapse; usually empty
   std::vector<PostTarget> post_targets_;
   std::vector<RingBuffer*> post_rings_;

@@ -25,12 +25,18 @@ TEST(ProjectionTest, MillionStaticSynapsesFitInTwelveAndAHalfBytesEach) {
   RingBuffer ring;
   Projection p(0, "p", 0, n_pre, conns->pre, conns->post, 10, std::move(targets), {&ring});
   ASSERT_GT(p.size(), 950000u);
-  for (double& w : p.weights()) w = 0.0123;
+  std::vector<double> weights(p.size());
+  for (uint64_t k = 0; k < weights.size(); ++k) weights[k] = 0.0123 + 1e-9 * k;
+  p.SetWeights(std::move(weights));
   const double bytes = static_cast<double>(p.MemoryBytes()) / p.size();
   std::printf("static projection: %llu synapses, %.4f bytes/synapse\n",
               static_cast<unsigned long long>(p.size()), bytes);
   EXPECT_LE(bytes, 12.5);
   EXPECT_EQ(p.num_runs(), n_pre);  // one delay run per row
+  // One weight for all: 4 bytes per synapse for the post index, plus the rows.
+  p.SetWeights(0.0123);
+  EXPECT_LE(static_cast<double>(p.MemoryBytes()) / p.size(), 4.5);
+  EXPECT_EQ(p.weight(12345), 0.0123);
 }
 
 TEST(ProjectionTest, MultapsesCostTwelveBytesOfTieRankEachAfterNewDelays) {
@@ -46,6 +52,9 @@ TEST(ProjectionTest, MultapsesCostTwelveBytesOfTieRankEachAfterNewDelays) {
   std::vector<PostTarget> targets(per_row / 2);
   for (uint32_t i = 0; i < targets.size(); ++i) targets[i] = {0, i};
   Projection p(0, "p", 0, n_pre, pre, post, 1, std::move(targets), {&ring});
+  std::vector<double> weights(p.size());
+  for (uint64_t k = 0; k < weights.size(); ++k) weights[k] = 1.0 + k;
+  p.SetWeights(std::move(weights));
   std::vector<uint16_t> steps(p.size());
   for (uint64_t k = 0; k < steps.size(); ++k) steps[k] = static_cast<uint16_t>(1 + (k * 7919) % 13);
   p.SetDelays(steps);
@@ -62,11 +71,11 @@ TEST(ProjectionTest, SetDelaysGroupsRowsByDelayAndCarriesWeights) {
   RingBuffer ring;
   ring.Resize(3, 1, 8);
   Projection p(0, "p", 0, 2, {0, 0, 0, 1}, {0, 1, 2, 1}, 1, {{0, 0}, {0, 1}, {0, 2}}, {&ring});
-  p.weights() = {0.1, 0.2, 0.3, 0.4};
+  p.SetWeights(std::vector<double>{0.1, 0.2, 0.3, 0.4});
   const auto perm = p.SetDelays({3, 1, 3, 2});
   EXPECT_EQ(perm, (std::vector<uint64_t>{1, 0, 2, 3}));
   EXPECT_EQ(p.post(), (std::vector<uint32_t>{1, 0, 2, 1}));
-  EXPECT_EQ(p.weights(), (std::vector<double>{0.2, 0.1, 0.3, 0.4}));
+  EXPECT_EQ(p.weights().Expand(p.size()), (std::vector<double>{0.2, 0.1, 0.3, 0.4}));
   EXPECT_EQ(p.Delays(), (std::vector<uint16_t>{1, 3, 3, 2}));
   EXPECT_EQ(p.num_runs(), 3u);
   EXPECT_EQ(p.DelayRange(), (std::pair<uint16_t, uint16_t>{1, 3}));
@@ -87,7 +96,7 @@ TEST(ProjectionTest, SetUniformDelayEqualsSetDelaysWithOneValue) {
   ring.Resize(3, 1, 8);
   auto make = [&] {
     Projection p(0, "p", 0, 2, {0, 0, 0, 1}, {0, 1, 2, 1}, 1, {{0, 0}, {0, 1}, {0, 2}}, {&ring});
-    p.weights() = {0.1, 0.2, 0.3, 0.4};
+    p.SetWeights(std::vector<double>{0.1, 0.2, 0.3, 0.4});
     p.SetDelays({3, 1, 3, 2});
     return p;
   };
@@ -95,7 +104,7 @@ TEST(ProjectionTest, SetUniformDelayEqualsSetDelaysWithOneValue) {
   // Row 0 holds two delay runs, so both reorder it back to post order.
   EXPECT_EQ(uniform.SetUniformDelay(4), general.SetDelays({4, 4, 4, 4}));
   EXPECT_EQ(uniform.post(), general.post());
-  EXPECT_EQ(uniform.weights(), general.weights());
+  EXPECT_EQ(uniform.weights().Expand(uniform.size()), general.weights().Expand(general.size()));
   EXPECT_EQ(uniform.Delays(), (std::vector<uint16_t>{4, 4, 4, 4}));
   EXPECT_EQ(uniform.num_runs(), 2u);
   // Already one run per row: no permutation, only the delay changes.
@@ -110,17 +119,17 @@ TEST(ProjectionTest, CanonicalOrderIsByPostThenCreationWhateverTheDelays) {
   // Row 0: post 0, then three multapses to post 1 (made in that order), post 2.
   Projection p(0, "p", 0, 1, {0, 0, 0, 0, 0}, {0, 1, 1, 1, 2}, 1, {{0, 0}, {0, 1}, {0, 2}},
                {&ring});
-  p.weights() = {0.1, 0.2, 0.3, 0.4, 0.5};
+  p.SetWeights(std::vector<double>{0.1, 0.2, 0.3, 0.4, 0.5});
   EXPECT_EQ(p.CanonicalOrder(), (std::vector<uint64_t>{0, 1, 2, 3, 4}));
   // Reverse the multapses by delay: storage follows, the canonical order not.
   p.SetDelays({2, 5, 4, 3, 1});
-  EXPECT_EQ(p.weights(), (std::vector<double>{0.5, 0.1, 0.4, 0.3, 0.2}));
+  EXPECT_EQ(p.weights().Expand(p.size()), (std::vector<double>{0.5, 0.1, 0.4, 0.3, 0.2}));
   std::vector<double> canonical;
   for (uint64_t k : p.CanonicalOrder()) canonical.push_back(p.weights()[k]);
   EXPECT_EQ(canonical, (std::vector<double>{0.1, 0.2, 0.3, 0.4, 0.5}));
   // One delay again: storage is canonical, multapses in creation order.
   p.SetDelays({2, 2, 2, 2, 2});
-  EXPECT_EQ(p.weights(), (std::vector<double>{0.1, 0.2, 0.3, 0.4, 0.5}));
+  EXPECT_EQ(p.weights().Expand(p.size()), (std::vector<double>{0.1, 0.2, 0.3, 0.4, 0.5}));
 }
 
 // Random rows with multapses, delays set twice (the second time from rows of
@@ -145,9 +154,9 @@ TEST(ProjectionTest, SetDelaysSortsRandomRowsAsTheDocumentedOrder) {
   for (uint32_t j = 0; j < n_post; ++j) targets[j] = {0, j};
   Projection p(0, "p", 0, n_pre, pre, post, 1, targets, {&ring});
   // Weight = canonical index, so a synapse's identity travels with its weight.
-  for (size_t k = 0; k < p.size(); ++k) p.weights()[k] = static_cast<double>(k);
+  for (size_t k = 0; k < p.size(); ++k) p.MutableWeights()[k] = static_cast<double>(k);
   for (uint16_t range : {7, 3000, 5}) {
-    std::vector<double> before = p.weights();
+    std::vector<double> before = p.weights().Expand(p.size());
     std::vector<uint16_t> steps(p.size());
     for (uint16_t& d : steps) d = static_cast<uint16_t>(1 + rng.Below(range));
     // Expected: each weight's (pre, delay, post, creation) key, sorted.

@@ -528,9 +528,9 @@ class Simulation::Impl {
     // Nothing fails from here on. Weights first: SetDelays carries them along.
     if (weights) {
       if (weight) {
-        std::fill(proj.weights().begin(), proj.weights().end(), *weight);
+        proj.SetWeights(*weight);
       } else {
-        proj.weights() = std::move(*weights);
+        proj.SetWeights(std::move(*weights));
       }
       if (dyn && dyn->plastic()) dyn->KeepWeights();
     }

@@ -127,7 +127,7 @@ void Stdp::Potentiate(uint64_t r, int64_t bound) {
   if (bound <= done_[r]) return;
   const Projection& p = projection_;
   const int64_t dd = dendritic_[r];
-  std::vector<double>& w = projection_.weights();
+  std::vector<double>& w = projection_.MutableWeights();
   for (uint64_t k = p.run_start(r); k < p.run_start(r + 1); ++k) {
     const auto& a = archive_[p.post()[k]];
     // Post spikes with done < p + dd <= bound.
@@ -143,7 +143,7 @@ void Stdp::Potentiate(uint64_t r, int64_t bound) {
 
 void Stdp::Step(uint64_t step) {
   const Projection& p = projection_;
-  std::vector<double>& w = projection_.weights();
+  std::vector<double>& w = projection_.MutableWeights();
   while (!arrivals_.empty() && arrivals_.top().soma_step == step) {
     const Arrival e = arrivals_.top();
     arrivals_.pop();

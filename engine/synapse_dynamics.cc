@@ -123,11 +123,11 @@ void SynapseDynamics::Reorder(const std::vector<uint64_t>& perm) {
     apply(c->initial);
   }
   for (auto& [name, p] : connection_parameters_) p.Reorder(perm);
-  if (plastic_) apply(initial_weights_);
+  if (plastic_) initial_weights_.Reorder(perm);
 }
 
 uint64_t SynapseDynamics::MemoryBytes() const {
-  uint64_t bytes = initial_weights_.capacity() * sizeof(double);
+  uint64_t bytes = plastic_ ? initial_weights_.MemoryBytes() : 0;
   for (const auto& c : state_)
     bytes += (c->value.capacity() + c->initial.capacity()) * sizeof(double);
   for (const auto& [name, p] : connection_parameters_) bytes += p.MemoryBytes();
@@ -141,7 +141,7 @@ void SynapseDynamics::Reset() {
     else
       c->value = c->initial;
   }
-  if (plastic_) projection_.weights() = initial_weights_;
+  if (plastic_) projection_.SetWeights(initial_weights_);
   ResetTime();
 }
 

@@ -126,7 +126,7 @@ class SynapseDynamics {
 
  private:
   std::vector<std::unique_ptr<StateColumn>> state_;
-  std::vector<double> initial_weights_;
+  SynapseParameter initial_weights_;
 };
 
 // The dynamics of `spec_type` ("TsodyksMarkramSynapse", "STDPMechanism", ...)

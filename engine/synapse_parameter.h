@@ -21,6 +21,16 @@ class SynapseParameter {
   double operator[](uint64_t k) const { return values_[k * stride_]; }
   // One value (shared) or one per synapse.
   const std::vector<double>& values() const { return values_; }
+  // For hot loops: value k is data()[k * stride()].
+  const double* data() const { return values_.data(); }
+  uint64_t stride() const { return stride_; }
+
+  // One value for every synapse.
+  void AssignShared(double value) {
+    values_.assign(1, value);
+    values_.shrink_to_fit();
+    stride_ = 0;
+  }
 
   // Per-synapse values in storage order; kept as one value when they are all
   // equal. An empty vector changes nothing.
@@ -38,6 +48,16 @@ class SynapseParameter {
   std::vector<double> Expand(uint64_t n) const {
     if (stride_ == 1) return values_;
     return std::vector<double>(n, values_.front());
+  }
+
+  // The values of `n` synapses, one each from now on, to change in place
+  // (plasticity).
+  std::vector<double>& PerSynapse(uint64_t n) {
+    if (stride_ == 0) {
+      values_.assign(n, values_.front());
+      stride_ = 1;
+    }
+    return values_;
   }
 
   // Follows a reorder of the projection's synapses (new -> old index).
