@@ -2,11 +2,12 @@
 """Latency of small RPCs on loopback, from the Python client.
 
 Times N calls each of SetParameters on one cell (PyNN's `cell.tau_m = x`), of
-a Run that advances 0 ms, and of a Run of 10 ms of a small network (100
-IF_curr_exp cells driven by 100 Poisson sources), and reports medians and
-90th percentiles. For that last one it also reports what the RPC adds to the
-simulation: the call's wall time minus the run's own wall time as the server
-measured it (RunFinished.wall_s), per call.
+a Run that advances 0 ms, and of Runs of 10 ms and of 250 ms (two progress
+events on the stream) of a small network (100 IF_curr_exp cells driven by 100
+Poisson sources), and reports medians and 90th percentiles. For the small
+network it also reports what the RPC adds to the simulation: the call's wall
+time minus the run's own wall time as the server measured it
+(RunFinished.wall_s), per call.
 
 With --compare-binary the same calls go to a second server (another build),
 alternating between the two in rounds of --round calls, so that both see the
@@ -28,7 +29,7 @@ from server_process import ServerProcess  # noqa: E402
 from spikeserve.session import Session  # noqa: E402
 from spikeserve.values import Cells  # noqa: E402
 
-SMALL_RUN_MS = 10.0
+SMALL_RUNS_MS = (10.0, 250.0)
 
 
 class Calls:
@@ -44,7 +45,10 @@ class Calls:
                                   {"name": "FixedProbabilityConnector",
                                    "parameters": {"p_connect": 0.1}, "seed": 3},
                                   synapse_parameters={"weight": 0.5, "delay": 1.0})
-        self.samples = {"set": [], "run0": [], "small": [], "small_added": []}
+        self.samples = {"set": [], "run0": []}
+        for ms in SMALL_RUNS_MS:
+            self.samples[ms] = []
+            self.samples[ms, "added"] = []
 
     def round(self, calls):
         session = self.session
@@ -56,18 +60,20 @@ class Calls:
             started = time.perf_counter_ns()
             session.run_until(session.t)
             self.samples["run0"].append((time.perf_counter_ns() - started) / 1e3)
-        for _ in range(calls):
-            started = time.perf_counter_ns()
-            finished = session.run_until(session.t + SMALL_RUN_MS)
-            wall_us = (time.perf_counter_ns() - started) / 1e3
-            self.samples["small"].append(wall_us)
-            self.samples["small_added"].append(wall_us - finished.wall_s * 1e6)
+        for ms in SMALL_RUNS_MS:
+            for _ in range(calls):
+                started = time.perf_counter_ns()
+                finished = session.run_until(session.t + ms)
+                wall_us = (time.perf_counter_ns() - started) / 1e3
+                self.samples[ms].append(wall_us)
+                self.samples[ms, "added"].append(wall_us - finished.wall_s * 1e6)
 
 
 ROWS = [("set", "SetParameters (one cell, one value)"),
-        ("run0", "Run of 0 ms (stream: RunFinished only)"),
-        ("small", f"Run of {SMALL_RUN_MS:g} ms, 100 cells + 100 Poisson sources"),
-        ("small_added", "... of which the RPC (wall - RunFinished.wall_s)")]
+        ("run0", "Run of 0 ms (stream: RunFinished only)")]
+for _ms in SMALL_RUNS_MS:
+    ROWS += [(_ms, f"Run of {_ms:g} ms, 100 cells + 100 Poisson sources"),
+             ((_ms, "added"), "... of which the RPC (wall - RunFinished.wall_s)")]
 
 
 def main():
