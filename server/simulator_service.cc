@@ -695,9 +695,6 @@ grpc::Status SimulatorService::StopRecording(grpc::ServerContext* context,
 grpc::Status SimulatorService::Run(grpc::ServerContext* context, const v1::RunRequest* request,
                                    grpc::ServerWriter<v1::RunEvent>* writer) {
   RpcLog log("Run", request->session_id());
-  // gRPC sends the last event with the status, after this handler returns,
-  // and refers to it until then.
-  v1::RunEvent last_event;
   return log.Finish(
       WithSession(
           sessions_, request->session_id(),
@@ -737,11 +734,12 @@ grpc::Status SimulatorService::Run(grpc::ServerContext* context, const v1::RunRe
             // without live data the only events are progress and the end.
             RunStream stream(
                 live ? live->stream_options() : RunStream::Options{},
-                [writer, &last_event](const v1::RunEvent& event, bool last) {
+                [writer](const v1::RunEvent& event, bool last) {
                   if (!last) return writer->Write(event);
-                  last_event = event;
-                  writer->WriteLast(last_event, grpc::WriteOptions());
-                  return true;  // a client gone by then just misses the end
+                  // Buffered (serialised) now, sent with the status once the
+                  // handler returns; a client gone by then just misses it.
+                  writer->WriteLast(event, grpc::WriteOptions());
+                  return true;
                 },
                 stopping,
                 [context] { context->TryCancel(); });
