@@ -1,72 +1,122 @@
-// Latency of a small RPC on loopback from the C++ client: SetParameters on one
-// cell, N times against a running server; prints the median and the 90th
-// percentile in microseconds.
+// Latency of small RPCs on loopback from the C++ client: SetParameters on one
+// cell and a Run of 0 ms, N times each against running servers; prints the
+// median and the 90th percentile in microseconds.
 //
-//   bazel run //bench:rpc_latency -- 127.0.0.1:50051 [calls]
+//   bazel run //bench:rpc_latency -- 127.0.0.1:50051[,127.0.0.1:50052] [calls]
+//
+// With several servers (e.g. two builds) the calls alternate between them in
+// rounds of 100, so that all see the same noise of a shared machine.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_split.h"
 #include "clients/cpp/client.h"
 
 namespace {
 
+using spikeserve::client::CallResult;
 using spikeserve::client::Client;
 namespace v1 = spikeserve::v1;
+
+constexpr int kRound = 100;
 
 double Percentile(std::vector<double> samples, double fraction) {
   std::sort(samples.begin(), samples.end());
   return samples[static_cast<size_t>(fraction * (samples.size() - 1))];
 }
 
+// One server: a session with a population of 10 and the timed calls.
+struct Target {
+  std::string address;
+  std::unique_ptr<Client> client;
+  std::string session_id;
+  v1::SetParametersRequest set;
+  v1::RunRequest run;
+  std::vector<double> set_us, run_us;
+};
+
+template <typename Call>
+bool Time(int n, std::vector<double>* samples, Call&& call) {
+  for (int k = 0; k < n; ++k) {
+    const auto started = std::chrono::steady_clock::now();
+    const CallResult result = call();
+    samples->push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started)
+            .count());
+    if (!result.ok()) {
+      std::fprintf(stderr, "call failed: %s\n", result.message().c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: rpc_latency HOST:PORT [calls]\n");
+    std::fprintf(stderr, "usage: rpc_latency HOST:PORT[,HOST:PORT...] [calls]\n");
     return 2;
   }
   const int calls = argc > 2 ? std::atoi(argv[2]) : 2000;
-  auto client = Client::Connect(argv[1], std::chrono::seconds(10));
-  if (client == nullptr) {
-    std::fprintf(stderr, "no server at %s\n", argv[1]);
-    return 1;
-  }
-  v1::SessionDescription session;
-  client->Call(&v1::Simulator::Stub::CreateSession, v1::CreateSessionRequest(), &session);
-  v1::CreatePopulationRequest population;
-  population.set_session_id(session.session_id());
-  population.set_size(10);
-  population.set_cell_type("IF_curr_exp");
-  v1::PopulationInfo info;
-  client->Call(&v1::Simulator::Stub::CreatePopulation, population, &info);
-
-  v1::SetParametersRequest request;
-  request.set_session_id(session.session_id());
-  *request.mutable_cells() = spikeserve::client::PopulationView(info.population_id(), {3}).parts(0);
-  (*request.mutable_parameters())["tau_m"] = spikeserve::client::Scalar(12.0);
-  std::vector<double> samples;
-  v1::SetParametersResponse response;
-  for (int k = 0; k < calls; ++k) {
-    const auto started = std::chrono::steady_clock::now();
-    auto result = client->Call(&v1::Simulator::Stub::SetParameters, request, &response);
-    samples.push_back(std::chrono::duration<double, std::micro>(
-                          std::chrono::steady_clock::now() - started)
-                          .count());
-    if (!result.ok()) {
-      std::fprintf(stderr, "SetParameters failed: %s\n", result.message().c_str());
+  std::vector<Target> targets;
+  for (const auto& address : absl::StrSplit(argv[1], ',')) {
+    Target target;
+    target.address = std::string(address);
+    target.client = Client::Connect(target.address, std::chrono::seconds(10));
+    if (target.client == nullptr) {
+      std::fprintf(stderr, "no server at %s\n", target.address.c_str());
       return 1;
     }
+    v1::SessionDescription session;
+    target.client->Call(&v1::Simulator::Stub::CreateSession, v1::CreateSessionRequest(),
+                        &session);
+    target.session_id = session.session_id();
+    v1::CreatePopulationRequest population;
+    population.set_session_id(session.session_id());
+    population.set_size(10);
+    population.set_cell_type("IF_curr_exp");
+    v1::PopulationInfo info;
+    target.client->Call(&v1::Simulator::Stub::CreatePopulation, population, &info);
+    target.set.set_session_id(session.session_id());
+    *target.set.mutable_cells() =
+        spikeserve::client::PopulationView(info.population_id(), {3}).parts(0);
+    (*target.set.mutable_parameters())["tau_m"] = spikeserve::client::Scalar(12.0);
+    target.run.set_session_id(session.session_id());
+    target.run.set_duration_ms(0);
+    targets.push_back(std::move(target));
   }
-  v1::CloseSessionRequest close;
-  close.set_session_id(session.session_id());
-  v1::CloseSessionResponse closed;
-  client->Call(&v1::Simulator::Stub::CloseSession, close, &closed);
-  std::printf("C++ client, loopback, %d calls of SetParameters (one cell): median %.0f us, "
-              "90th percentile %.0f us\n",
-              calls, Percentile(samples, 0.5), Percentile(samples, 0.9));
+
+  v1::SetParametersResponse response;
+  v1::RunFinished finished;
+  for (int done = 0; done < calls; done += kRound) {
+    const int n = std::min(kRound, calls - done);
+    for (Target& target : targets) {
+      Client& client = *target.client;
+      const bool ok =
+          Time(n, &target.set_us,
+               [&] {
+                 return client.Call(&v1::Simulator::Stub::SetParameters, target.set, &response);
+               }) &&
+          Time(n, &target.run_us, [&] { return client.Run(target.run, &finished); });
+      if (!ok) return 1;
+    }
+  }
+  for (Target& target : targets) {
+    v1::CloseSessionRequest close;
+    close.set_session_id(target.session_id);
+    v1::CloseSessionResponse closed;
+    target.client->Call(&v1::Simulator::Stub::CloseSession, close, &closed);
+    std::printf("C++ client, loopback, %s, %d calls each: SetParameters (one cell) median %.0f us "
+                "(90th percentile %.0f); Run of 0 ms median %.0f us (90th percentile %.0f)\n",
+                target.address.c_str(), calls, Percentile(target.set_us, 0.5),
+                Percentile(target.set_us, 0.9), Percentile(target.run_us, 0.5),
+                Percentile(target.run_us, 0.9));
+  }
   return 0;
 }

@@ -23,11 +23,10 @@ RunStream::RunStream(Options options, Writer write, std::function<bool()> stoppi
     : options_(options),
       write_(std::move(write)),
       stopping_(std::move(stopping)),
-      cancel_(std::move(cancel)) {
-  writer_ = std::thread([this] { WriterLoop(); });
-}
+      cancel_(std::move(cancel)) {}
 
 RunStream::~RunStream() {
+  std::thread writer;
   {
     absl::MutexLock lock(&mutex_);
     // Finish() drained the queue; anything left belongs to a call that is
@@ -35,8 +34,9 @@ RunStream::~RunStream() {
     closed_ = true;
     for (const Queued& queued : queue_) queued_bytes_ -= queued.bytes;
     queue_.clear();
+    writer = std::move(writer_);
   }
-  writer_.join();
+  if (writer.joinable()) writer.join();
 }
 
 RunStream::Queued RunStream::Wrap(v1::RunEvent event) {
@@ -59,6 +59,7 @@ bool RunStream::Fits(uint64_t bytes) const {
 }
 
 void RunStream::Append(std::vector<Queued> events) {
+  if (!writer_.joinable()) writer_ = std::thread([this] { WriterLoop(); });
   for (Queued& queued : events) {
     queued_bytes_ += queued.bytes;
     queue_.push_back(std::move(queued));
@@ -197,18 +198,21 @@ bool RunStream::Progress(const v1::RunProgress& progress) {
 }
 
 bool RunStream::Finish(v1::RunFinished finished, bool live) {
-  absl::MutexLock lock(&mutex_);
-  std::vector<Queued> skips = SkipEvents();
-  skips_.clear();
-  skip_order_.clear();
-  if (!skips.empty() && !PushWaiting(std::move(skips))) return false;
-  // The figures count what was written, so they wait for the queue to drain.
-  if (!AwaitOrStop([&] { return queued_bytes_ == 0; }) || gone_) return false;
-  if (live) *finished.mutable_live_data() = stats_;
   v1::RunEvent event;
+  {
+    absl::MutexLock lock(&mutex_);
+    std::vector<Queued> skips = SkipEvents();
+    skips_.clear();
+    skip_order_.clear();
+    if (!skips.empty() && !PushWaiting(std::move(skips))) return false;
+    // The figures count what was written, so they wait for the queue to drain.
+    if (!AwaitOrStop([&] { return queued_bytes_ == 0; }) || gone_) return false;
+    if (live) *finished.mutable_live_data() = stats_;
+  }
+  // The queue is empty and nothing else is pushed, so the writer thread (if
+  // any) is idle: the last event needs no hand-over.
   *event.mutable_finished() = std::move(finished);
-  if (!PushWaiting({Wrap(std::move(event))})) return false;
-  return AwaitOrStop([&] { return queued_bytes_ == 0; }) && !gone_;
+  return write_(event, /*last=*/true);
 }
 
 bool RunStream::client_gone() const { return gone_.load(std::memory_order_acquire); }
@@ -231,7 +235,7 @@ void RunStream::WriterLoop() {
       queued = std::move(queue_.front());
       queue_.pop_front();
     }
-    const bool written = write_(queued.event);
+    const bool written = write_(queued.event, /*last=*/false);
     absl::MutexLock lock(&mutex_);
     queued_bytes_ -= queued.bytes;
     if (!written) {

@@ -34,8 +34,10 @@ class RunStream {
     uint64_t window_bytes = 4 << 20;
   };
   // Writes one event and returns when gRPC has taken it; false when the
-  // client is gone.
-  using Writer = std::function<bool(const v1::RunEvent& event)>;
+  // client is gone. `last` marks the final event (RunFinished), which goes out
+  // together with the call's status: the writer hands it over without waiting
+  // for the client (one write and one client wake-up fewer per run).
+  using Writer = std::function<bool(const v1::RunEvent& event, bool last)>;
 
   // `stopping` is asked while the simulation waits for room (the session is
   // closing, the server shutting down, the call cancelled); when it says
@@ -56,8 +58,9 @@ class RunStream {
   // if all fit, and drops it otherwise (the next one, or RunFinished, says
   // a later time).
   bool Progress(const v1::RunProgress& progress);
-  // Sends `finished` with the live-data figures (when `live`), waits until
-  // the writer has handed everything to gRPC; false if the client left.
+  // Waits until the writer has handed everything to gRPC, then sends
+  // `finished` with the live-data figures (when `live`) as the last event,
+  // from the calling thread; false if the client left.
   bool Finish(v1::RunFinished finished, bool live);
 
   bool client_gone() const;
@@ -104,7 +107,9 @@ class RunStream {
   std::map<uint32_t, v1::LiveDataSkipped> skips_ ABSL_GUARDED_BY(mutex_);
   std::vector<uint32_t> skip_order_ ABSL_GUARDED_BY(mutex_);
   v1::LiveDataStats stats_ ABSL_GUARDED_BY(mutex_);
-  std::thread writer_;
+  // Started with the first queued event: a run that sends nothing but
+  // RunFinished (a short run without live data) creates no thread.
+  std::thread writer_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace spikeserve::server

@@ -17,12 +17,13 @@ namespace {
 // A client that takes events only while the test lets it.
 class FakeClient {
  public:
-  bool Write(const v1::RunEvent& event) {
+  bool Write(const v1::RunEvent& event, bool last) {
     absl::MutexLock lock(&mutex_);
     auto can_go = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) { return open_ || failing_; };
     mutex_.Await(absl::Condition(&can_go));
     if (failing_) return false;
     events_.push_back(event);
+    last_.push_back(last);
     return true;
   }
   void Open() {
@@ -37,12 +38,18 @@ class FakeClient {
     absl::MutexLock lock(&mutex_);
     return events_;
   }
+  // Whether each event was written as the call's last.
+  std::vector<bool> last() {
+    absl::MutexLock lock(&mutex_);
+    return last_;
+  }
 
  private:
   absl::Mutex mutex_;
   bool open_ = false;
   bool failing_ = false;
   std::vector<v1::RunEvent> events_;
+  std::vector<bool> last_;
 };
 
 constexpr uint64_t kRows = 10;
@@ -69,7 +76,7 @@ RunStream::Options Window(v1::BackpressurePolicy policy) {
 TEST(RunStreamTest, PauseMakesTheProducerWaitAndKeepsEverythingInOrder) {
   FakeClient client;
   RunStream stream(
-      Window(v1::PAUSE), [&](const v1::RunEvent& e) { return client.Write(e); },
+      Window(v1::PAUSE), [&](const v1::RunEvent& e, bool last) { return client.Write(e, last); },
       [] { return false; }, [] {});
   constexpr int kChunks = 100;  // 1 MB through a 64 KiB window
   std::thread producer([&] {
@@ -91,6 +98,9 @@ TEST(RunStreamTest, PauseMakesTheProducerWaitAndKeepsEverythingInOrder) {
     ASSERT_TRUE(events[k].has_live_chunk());
     EXPECT_EQ(events[k].live_chunk().chunk().signal_chunk().first_sample(), k * kRows);
   }
+  std::vector<bool> last(kChunks + 1, false);
+  last.back() = true;
+  EXPECT_EQ(client.last(), last);
   const v1::LiveDataStats& stats = events.back().finished().live_data();
   EXPECT_EQ(stats.chunks_sent(), kChunks);
   EXPECT_EQ(stats.chunks_skipped(), 0);
@@ -99,10 +109,26 @@ TEST(RunStreamTest, PauseMakesTheProducerWaitAndKeepsEverythingInOrder) {
   EXPECT_LE(stats.peak_queued_bytes(), 64 << 10);
 }
 
+TEST(RunStreamTest, ARunWithoutEventsSendsOnlyTheFinishedEventAsTheLast) {
+  FakeClient client;
+  client.Open();
+  RunStream stream(
+      Window(v1::PAUSE), [&](const v1::RunEvent& e, bool last) { return client.Write(e, last); },
+      [] { return false; }, [] {});
+  v1::RunFinished finished;
+  finished.set_t_ms(12.5);
+  ASSERT_TRUE(stream.Finish(finished, /*live=*/false));
+  const std::vector<v1::RunEvent> events = client.events();
+  ASSERT_EQ(events.size(), 1);
+  EXPECT_EQ(events[0].finished().t_ms(), 12.5);
+  EXPECT_FALSE(events[0].finished().has_live_data());
+  EXPECT_EQ(client.last(), std::vector<bool>{true});
+}
+
 TEST(RunStreamTest, DropLiveNeverWaitsAndReportsExactlyWhatItDropped) {
   FakeClient client;
   RunStream stream(
-      Window(v1::DROP_LIVE), [&](const v1::RunEvent& e) { return client.Write(e); },
+      Window(v1::DROP_LIVE), [&](const v1::RunEvent& e, bool last) { return client.Write(e, last); },
       [] { return false; }, [] {});
   constexpr int kChunks = 100;
   // With the client stalled, this returns at once: no wait is possible.
@@ -168,7 +194,7 @@ TEST(RunStreamTest, DropLiveNeverWaitsAndReportsExactlyWhatItDropped) {
 TEST(RunStreamTest, HeadersAreNeverDropped) {
   FakeClient client;
   RunStream stream(
-      Window(v1::DROP_LIVE), [&](const v1::RunEvent& e) { return client.Write(e); },
+      Window(v1::DROP_LIVE), [&](const v1::RunEvent& e, bool last) { return client.Write(e, last); },
       [] { return false; }, [] {});
   for (int k = 0; k < 10; ++k) {
     v1::DataChunk chunk = Rows(k * kRows);
@@ -193,7 +219,7 @@ TEST(RunStreamTest, HeadersAreNeverDropped) {
 TEST(RunStreamTest, AClientThatLeavesEndsTheStream) {
   FakeClient client;
   RunStream stream(
-      Window(v1::PAUSE), [&](const v1::RunEvent& e) { return client.Write(e); },
+      Window(v1::PAUSE), [&](const v1::RunEvent& e, bool last) { return client.Write(e, last); },
       [] { return false; }, [] {});
   client.Fail();
   v1::DataChunk chunk = Rows(0);
@@ -210,7 +236,7 @@ TEST(RunStreamTest, StoppingEndsAWaitAndCancelsTheCall) {
   std::atomic<bool> stop{false};
   std::atomic<bool> cancelled{false};
   RunStream stream(
-      Window(v1::PAUSE), [&](const v1::RunEvent& e) { return client.Write(e); },
+      Window(v1::PAUSE), [&](const v1::RunEvent& e, bool last) { return client.Write(e, last); },
       [&] { return stop.load(); },
       [&] {
         cancelled = true;

@@ -734,7 +734,14 @@ grpc::Status SimulatorService::Run(grpc::ServerContext* context, const v1::RunRe
             // without live data the only events are progress and the end.
             RunStream stream(
                 live ? live->stream_options() : RunStream::Options{},
-                [writer](const v1::RunEvent& event) { return writer->Write(event); }, stopping,
+                [writer](const v1::RunEvent& event, bool last) {
+                  if (!last) return writer->Write(event);
+                  // Buffered (serialised) now, sent with the status once the
+                  // handler returns; a client gone by then just misses it.
+                  writer->WriteLast(event, grpc::WriteOptions());
+                  return true;
+                },
+                stopping,
                 [context] { context->TryCancel(); });
             double last_progress_ms = simulation.time_ms();
             absl::Time last_progress_wall = started;

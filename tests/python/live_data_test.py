@@ -3,6 +3,7 @@ network runs is exactly what GetData returns afterwards, under both
 back-pressure policies, with a slow reader, across runs and after a cancel."""
 
 import sys
+import threading
 import time
 
 import grpc
@@ -210,6 +211,20 @@ def test_cancelling_a_live_run_keeps_the_session_and_the_data(session):
     session.run_until(stopped_at + 10.0)
     v = session.get_data(both).segments[0].signal("v").values
     assert v.shape[0] == round(stopped_at / 0.1) + 101
+
+
+def test_another_thread_can_cancel_a_run_blocked_waiting_for_its_next_event(session):
+    # The client's streams are single-threaded (the iterating thread drives
+    # the call): cancel() from elsewhere must still wake it.
+    session.create_population(10, "IF_curr_exp")
+    run = session.run_live(1e7, progress_interval_ms=1e9)  # no event before the end
+    timer = threading.Timer(0.3, run.cancel)
+    timer.start()
+    updates = list(run)
+    timer.join()
+    assert updates == [] and run.finished is None
+    stopped_at = session.describe().t_ms
+    assert 0.0 < stopped_at < 1e7
 
 
 @pytest.mark.parametrize("change, field, reason", [

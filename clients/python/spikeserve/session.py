@@ -7,6 +7,7 @@ spikeserve.errors.SpikeserveError with the server's field and reason code.
 import os
 
 import grpc
+import grpc.experimental
 import numpy as np
 
 from spikeserve import ADDRESS_VARIABLE, DEFAULT_ADDRESS, data, heap, values, wire
@@ -44,8 +45,14 @@ class Session:
         """`channel_options`: extra gRPC channel arguments, e.g. flow-control windows."""
         self.address = resolve_address(address)
         heap.keep_freed_memory()
+        # Single-threaded unary-stream calls: the thread that iterates a
+        # stream (Run, GetData, ...) drives it itself instead of waiting for
+        # grpcio's channel thread to hand each message over, which cost about
+        # 500 us per stream on loopback (bench/RESULTS.md, Session 4).
         self._channel = grpc.insecure_channel(
-            self.address, options=[("grpc.keepalive_time_ms", 60_000), *channel_options])
+            self.address, options=[("grpc.keepalive_time_ms", 60_000),
+                                   (grpc.experimental.ChannelOptions.SingleThreadedUnaryStream, 1),
+                                   *channel_options])
         try:
             grpc.channel_ready_future(self._channel).result(timeout=connect_timeout_s)
         except grpc.FutureTimeoutError:
