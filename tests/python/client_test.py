@@ -1,6 +1,7 @@
 """The low-level Python client against a real server: sessions, uploads,
 the Neo-structured data stream and machine-readable errors."""
 
+import os
 import sys
 
 import grpc
@@ -134,6 +135,17 @@ def test_truncated_or_malformed_chunk_bytes_are_refused():
     end.block_end.total_bytes = 123
     message, bulk = wire.parse_data_chunk(end.SerializeToString())
     assert message == end and bulk == {}
+
+
+def test_sessions_tune_glibc_malloc_unless_told_not_to(session):
+    import subprocess
+    from spikeserve import heap
+    assert heap.keep_freed_memory()  # already done by the session's opening
+    script = ("import os, sys; from spikeserve import heap; "
+              "sys.exit(0 if heap.keep_freed_memory() is False else 1)")
+    untouched = subprocess.run([sys.executable, "-c", script],
+                               env={**os.environ, heap.TUNE_VARIABLE: "0"})
+    assert untouched.returncode == 0
 
 
 def test_errors_name_the_field_and_reason(session):
