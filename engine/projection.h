@@ -65,7 +65,6 @@ class Projection {
   const std::vector<uint32_t>& post() const { return post_; }
   // Weights, nA (current target) or uS (conductance): shared while every
   // synapse has the same one, as in most networks, at no memory per synapse.
-  double weight(uint64_t k) const { return weight_[k]; }
   const SynapseParameter& weights() const { return weight_; }
   void SetWeights(double w) { weight_.AssignShared(w); }
   void SetWeights(std::vector<double> w) { weight_.Assign(std::move(w)); }

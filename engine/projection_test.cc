@@ -36,7 +36,7 @@ TEST(ProjectionTest, MillionStaticSynapsesFitInTwelveAndAHalfBytesEach) {
   // One weight for all: 4 bytes per synapse for the post index, plus the rows.
   p.SetWeights(0.0123);
   EXPECT_LE(static_cast<double>(p.MemoryBytes()) / p.size(), 4.5);
-  EXPECT_EQ(p.weight(12345), 0.0123);
+  EXPECT_EQ(p.weights()[12345], 0.0123);
 }
 
 TEST(ProjectionTest, MultapsesCostTwelveBytesOfTieRankEachAfterNewDelays) {
