@@ -699,9 +699,13 @@ class Simulation::Impl {
   }
 
   // One step of every cell; results identical for any number of members,
-  // since cells of a step do not interact.
-  void UpdateCells(Split& split) {
+  // since cells of a step do not interact. Members first deliver `sent`,
+  // if given, the spikes of the previous epoch (DeliverStatic): in the same
+  // handoff, since that input arrives after this step, and each member adds
+  // only into the cells it owns.
+  void UpdateCells(Split& split, const std::vector<PendingSpike>* sent) {
     auto update = [&](int member) {
+      if (sent != nullptr) DeliverStatic(*sent, split, member);
       for (size_t pid = 0; pid < populations_.size(); ++pid) {
         Population& p = populations_[pid];
         std::vector<SpikeEvent>& out = split.spikes[member][pid];
@@ -732,35 +736,31 @@ class Simulation::Impl {
     }
   }
 
-  // Static synapses first, each member putting the input into the post cells
-  // it owns, then synapses with dynamics in spike order. Every cell's input
-  // is thus summed in the same order whatever the number of members.
-  void DeliverPending(const std::vector<PendingSpike>& pending, const Split& split) {
-    if (pending.empty()) return;
-    auto deliver_static = [&](int member) {
-      for (const PendingSpike& s : pending)
-        for (const auto& [proj, rows] : populations_[s.population].outgoing) {
-          const ProjectionRecord& rec = projections_[proj];
-          if (rows[s.index] < 0 || rec.dynamics || split.aligned[proj]) continue;
-          const uint32_t row = static_cast<uint32_t>(rows[s.index]);
-          const Projection& synapses = *rec.synapses;
-          for (uint64_t r = synapses.run_begin(row); r < synapses.run_begin(row + 1); ++r) {
-            const uint64_t arrival = s.spike_step + synapses.run_delay(r);
-            if (split.members == 1) {
-              synapses.DeliverRun(r, arrival, s.multiplicity);
-            } else {
-              synapses.DeliverRunTo(split.cuts[proj], split.owned[proj][member], member,
-                                    split.members, r, arrival, s.multiplicity);
-            }
+  // A member's part of the static delivery of `sent`: the input into the
+  // post cells it owns, so members deliver the same spikes at the same time,
+  // each cell's input summed in the same order as by one member.
+  void DeliverStatic(const std::vector<PendingSpike>& sent, const Split& split, int member) const {
+    for (const PendingSpike& s : sent)
+      for (const auto& [proj, rows] : populations_[s.population].outgoing) {
+        const ProjectionRecord& rec = projections_[proj];
+        if (rows[s.index] < 0 || rec.dynamics || split.aligned[proj]) continue;
+        const uint32_t row = static_cast<uint32_t>(rows[s.index]);
+        const Projection& synapses = *rec.synapses;
+        for (uint64_t r = synapses.run_begin(row); r < synapses.run_begin(row + 1); ++r) {
+          const uint64_t arrival = s.spike_step + synapses.run_delay(r);
+          if (split.members == 1) {
+            synapses.DeliverRun(r, arrival, s.multiplicity);
+          } else {
+            synapses.DeliverRunTo(split.cuts[proj], split.owned[proj][member], member,
+                                  split.members, r, arrival, s.multiplicity);
           }
         }
-    };
-    if (split.members == 1) {
-      deliver_static(0);
-    } else {
-      pool_.Run(deliver_static);
-    }
-    for (const PendingSpike& s : pending)
+      }
+  }
+
+  // Synapses with dynamics, in spike order: each spike changes their state.
+  void DeliverDynamic(const std::vector<PendingSpike>& sent) {
+    for (const PendingSpike& s : sent)
       for (const auto& [proj, rows] : populations_[s.population].outgoing) {
         const ProjectionRecord& rec = projections_[proj];
         if (rows[s.index] >= 0 && rec.dynamics)
@@ -870,7 +870,8 @@ class Simulation::Impl {
 
     Split& split = CurrentSplit();
     std::vector<SpikeEvent> spikes;
-    std::vector<PendingSpike> pending;
+    // The epoch's spikes, and the previous epoch's awaiting static delivery.
+    std::vector<PendingSpike> pending, sent;
     double last_report = grid_.Time(step_);
     bool first = true;
     absl::Status recording;
@@ -882,7 +883,8 @@ class Simulation::Impl {
         if (*coupled) CoupleGapJunctions();
         for (auto& rec : projections_)
           if (rec.dynamics) rec.dynamics->Step(step_);
-        UpdateCells(split);
+        UpdateCells(split, sent.empty() ? nullptr : &sent);
+        sent.clear();
         for (size_t pid = 0; pid < populations_.size(); ++pid) {
           Population& p = populations_[pid];
           spikes.clear();
@@ -902,8 +904,10 @@ class Simulation::Impl {
         sample_sources();
       }
       // Every spike of the epoch arrives after it (delays >= min_delay), so
-      // delivery can wait until here: the exchange point between members.
-      DeliverPending(pending, split);
+      // delivery can wait until here, and for static synapses until the
+      // next handoff to the members.
+      DeliverDynamic(pending);
+      std::swap(pending, sent);
       pending.clear();
       recording = SettleRecording();
       if (!recording.ok()) break;
@@ -915,6 +919,15 @@ class Simulation::Impl {
           result.stopped = true;
           break;
         }
+      }
+    }
+    // What the network may change before the next run must not reach
+    // spikes already sent.
+    if (!sent.empty()) {
+      if (split.members == 1) {
+        DeliverStatic(sent, split, 0);
+      } else {
+        pool_.Run([&](int member) { DeliverStatic(sent, split, member); });
       }
     }
     for (auto& rec : projections_)

