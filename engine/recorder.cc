@@ -374,6 +374,12 @@ void Recorder::SampleIfDue(PopulationId id, uint64_t step, const CellGroup& cell
   }
 }
 
+bool Recorder::SamplesSignals() const {
+  for (const auto& [id, s] : states_)
+    if (s.interval_steps != 0) return true;
+  return false;
+}
+
 bool Recorder::RecordsSpikes(PopulationId id) const {
   const auto& on = states_.at(id).spikes_on;
   return std::find(on.begin(), on.end(), 1) != on.end();

@@ -45,6 +45,9 @@ class Recorder {
   // Called before the first step of a run and after every step (`step` is
   // then the number of steps done): samples if `step` is a sampling time.
   void SampleIfDue(PopulationId id, uint64_t step, const CellGroup& cells);
+  // Whether any population has (or had) signals sampled: SampleIfDue may
+  // then read cells between steps.
+  bool SamplesSignals() const;
   bool RecordsSpikes(PopulationId id) const;
   // Spikes of one step; their time is spike_step * dt or, when `exact` is
   // given, exact[j] for the j-th spike (multiplicity expanded).

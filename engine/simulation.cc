@@ -608,8 +608,9 @@ class Simulation::Impl {
     // projection that is not, and so must wait for the epoch's end.
     std::vector<bool> aligned;
     std::vector<bool> pending;
-    // [member][population]: spikes of the current step.
-    std::vector<std::vector<std::vector<SpikeEvent>>> spikes;
+    // [member][step of the update][population]: spikes of the steps that
+    // UpdateCells computed.
+    std::vector<std::vector<std::vector<std::vector<SpikeEvent>>>> spikes;
   };
   std::optional<Split> split_;  // CurrentSplit()'s
   uint64_t split_version_ = 0;
@@ -683,7 +684,7 @@ class Simulation::Impl {
                                  : std::vector<uint32_t>{});
         split.owned.push_back(std::move(by_member));
       }
-    split.spikes.assign(members, std::vector<std::vector<SpikeEvent>>(populations_.size()));
+    split.spikes.assign(members, {});
     return split;
   }
 
@@ -698,34 +699,77 @@ class Simulation::Impl {
     return *split_;
   }
 
-  // One step of every cell; results identical for any number of members,
-  // since cells of a step do not interact. Members first deliver `sent`,
-  // if given, the spikes of the previous epoch (DeliverStatic): in the same
-  // handoff, since that input arrives after this step, and each member adds
-  // only into the cells it owns.
-  void UpdateCells(Split& split, const std::vector<PendingSpike>* sent) {
+  // Cells per block when an update covers several steps: a block's state
+  // (about 50 bytes a cell) stays in the cache from one step to the next.
+  static constexpr uint32_t kFusedBlockCells = 4096;
+  static_assert(kFusedBlockCells % kSplitAlignment == 0);
+
+  // Whether every cell may advance all steps of an epoch in one go: nothing
+  // drives or reads a cell between its steps (current sources, gap
+  // junctions, synapse dynamics, signal sampling, exact spike times, which a
+  // group keeps for its last step only), and input for the whole epoch is in
+  // the ring buffers at its start (delays >= min_delay).
+  bool StepsFusible() const {
+    if (!sources_.empty() || recorder_.SamplesSignals()) return false;
+    for (const auto& rec : projections_)
+      if (rec.dynamics || rec.gap) return false;
+    for (const auto& p : populations_)
+      if (p.cells->ExactSpikeTimes() != nullptr) return false;
+    return true;
+  }
+
+  // `steps` steps of every cell from step_ on (several only when
+  // StepsFusible), the spikes of step step_ + k in split.spikes[member][k].
+  // Results are identical for any number of members, since cells of a step
+  // do not interact, and for any number of steps at once. Members first
+  // deliver `sent`, if given, the spikes of the previous epoch
+  // (DeliverStatic): in the same handoff, since that input arrives after
+  // these steps, and each member adds only into the cells it owns.
+  void UpdateCells(Split& split, const std::vector<PendingSpike>* sent, uint64_t steps) {
+    for (auto& member : split.spikes)
+      if (member.size() < steps) member.resize(steps);
     auto update = [&](int member) {
       if (sent != nullptr) DeliverStatic(*sent, split, member);
+      std::vector<std::vector<std::vector<SpikeEvent>>>& spikes = split.spikes[member];
+      for (uint64_t k = 0; k < steps; ++k) {
+        spikes[k].resize(populations_.size());
+        for (auto& out : spikes[k]) out.clear();
+      }
       for (size_t pid = 0; pid < populations_.size(); ++pid) {
         Population& p = populations_[pid];
-        std::vector<SpikeEvent>& out = split.spikes[member][pid];
-        out.clear();
-        StepContext ctx{step_, p.injected.empty() ? nullptr : p.injected.data()};
-        if (!p.gap_g.empty()) {
-          ctx.gap_g = p.gap_g.data();
-          ctx.gap_ge = p.gap_ge.data();
-        }
+        // Cells [begin, end) (a Splittable group) or all, through every step.
+        auto advance = [&](const CellRange* range) {
+          for (uint64_t k = 0; k < steps; ++k) {
+            std::vector<SpikeEvent>& out = spikes[k][pid];
+            const size_t first_new = out.size();
+            StepContext ctx{step_ + k, p.injected.empty() ? nullptr : p.injected.data()};
+            if (!p.gap_g.empty()) {
+              ctx.gap_g = p.gap_g.data();
+              ctx.gap_ge = p.gap_ge.data();
+            }
+            if (range != nullptr) {
+              p.cells->UpdateRange(ctx, range->begin, range->end, out);
+            } else {
+              p.cells->Update(ctx, out);
+            }
+            for (const auto& [proj, rows] : p.outgoing) {
+              if (!split.aligned[proj]) continue;
+              const Projection& synapses = *projections_[proj].synapses;
+              for (size_t j = first_new; j < out.size(); ++j)
+                synapses.Deliver(static_cast<uint32_t>(rows[out[j].index]), step_ + k + 1,
+                                 out[j].multiplicity);
+            }
+          }
+        };
         if (p.cells->Splittable()) {
-          const CellRange& r = split.cells[pid][member];
-          if (r.begin < r.end) p.cells->UpdateRange(ctx, r.begin, r.end, out);
+          const CellRange& mine = split.cells[pid][member];
+          const uint32_t block = steps > 1 ? kFusedBlockCells : mine.end - mine.begin;
+          for (uint32_t b = mine.begin; b < mine.end; b += block) {
+            const CellRange part{b, std::min(mine.end, b + block)};
+            advance(&part);
+          }
         } else if (member == 0) {
-          p.cells->Update(ctx, out);
-        }
-        for (const auto& [proj, rows] : p.outgoing) {
-          if (!split.aligned[proj]) continue;
-          const Projection& synapses = *projections_[proj].synapses;
-          for (const SpikeEvent& e : out)
-            synapses.Deliver(static_cast<uint32_t>(rows[e.index]), step_ + 1, e.multiplicity);
+          advance(nullptr);
         }
       }
     };
@@ -869,6 +913,7 @@ class Simulation::Impl {
     sample_sources();
 
     Split& split = CurrentSplit();
+    const bool fused = StepsFusible();
     std::vector<SpikeEvent> spikes;
     // The epoch's spikes, and the previous epoch's awaiting static delivery.
     std::vector<PendingSpike> pending, sent;
@@ -883,25 +928,28 @@ class Simulation::Impl {
         if (*coupled) CoupleGapJunctions();
         for (auto& rec : projections_)
           if (rec.dynamics) rec.dynamics->Step(step_);
-        UpdateCells(split, sent.empty() ? nullptr : &sent);
+        const uint64_t steps = fused ? epoch_end - step_ : 1;
+        UpdateCells(split, sent.empty() ? nullptr : &sent, steps);
         sent.clear();
-        for (size_t pid = 0; pid < populations_.size(); ++pid) {
-          Population& p = populations_[pid];
-          spikes.clear();
-          for (const auto& member : split.spikes)  // members' ranges ascend
-            spikes.insert(spikes.end(), member[pid].begin(), member[pid].end());
-          if (spikes.empty()) continue;
-          recorder_.AddSpikes(p.info.id, step_ + 1, spikes, p.cells->ExactSpikeTimes());
-          for (const auto& [proj, part] : p.plastic_incoming)
-            projections_[proj].dynamics->PostSpikes(part, step_ + 1, spikes);
-          if (!split.pending[pid]) continue;
-          for (const SpikeEvent& e : spikes)
-            pending.push_back({p.info.id, e.index, e.multiplicity, step_ + 1});
+        for (uint64_t k = 0; k < steps; ++k) {
+          for (size_t pid = 0; pid < populations_.size(); ++pid) {
+            Population& p = populations_[pid];
+            spikes.clear();
+            for (const auto& member : split.spikes)  // members' ranges ascend
+              spikes.insert(spikes.end(), member[k][pid].begin(), member[k][pid].end());
+            if (spikes.empty()) continue;
+            recorder_.AddSpikes(p.info.id, step_ + 1, spikes, p.cells->ExactSpikeTimes());
+            for (const auto& [proj, part] : p.plastic_incoming)
+              projections_[proj].dynamics->PostSpikes(part, step_ + 1, spikes);
+            if (!split.pending[pid]) continue;
+            for (const SpikeEvent& e : spikes)
+              pending.push_back({p.info.id, e.index, e.multiplicity, step_ + 1});
+          }
+          ++step_;
+          ++result.steps;
+          for (auto& p : populations_) recorder_.SampleIfDue(p.info.id, step_, *p.cells);
+          sample_sources();
         }
-        ++step_;
-        ++result.steps;
-        for (auto& p : populations_) recorder_.SampleIfDue(p.info.id, step_, *p.cells);
-        sample_sources();
       }
       // Every spike of the epoch arrives after it (delays >= min_delay), so
       // delivery can wait until here, and for static synapses until the
