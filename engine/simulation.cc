@@ -597,8 +597,9 @@ class Simulation::Impl {
   // How one run shares its cells among the pool's members.
   struct Split {
     int members = 1;
-    // [population][member]: the cells a member updates (Splittable groups;
-    // the others are updated whole by member 0).
+    // [population][member]: the cells a member updates and delivers input
+    // to (groups that are not Splittable: all by member 0, so that no other
+    // member adds input for a step that member 0 may already be computing).
     std::vector<std::vector<CellRange>> cells;
     // [projection][member][post part]: the post cells whose input a member
     // delivers, and [projection]: Projection::MemberCuts (members > 1 only).
@@ -634,9 +635,10 @@ class Simulation::Impl {
       return false;
     const PopulationId pre = rec.pre_cells[0].first, post = rec.post_populations[0];
     // A pre group updated whole by one member could add into a post cell
-    // that another member's aligned projection reaches at the same time.
+    // that another member's aligned projection reaches at the same time;
+    // both groups must be split alike.
     if (populations_[pre].info.size != rec.n_pre || populations_[post].info.size != rec.n_post ||
-        !populations_[pre].cells->Splittable())
+        !populations_[pre].cells->Splittable() || !populations_[post].cells->Splittable())
       return false;
     const Projection& synapses = *rec.synapses;
     for (uint32_t i = 0; i < rec.n_pre; ++i) {
@@ -666,11 +668,13 @@ class Simulation::Impl {
       return static_cast<uint32_t>(i / kSplitAlignment * kSplitAlignment);
     };
     for (const auto& p : populations_) {
-      const uint64_t n = p.info.size;
-      std::vector<CellRange> ranges(members);
-      for (int m = 0; m < members; ++m)
-        ranges[m] = {align(n * m / members),
-                     m + 1 == members ? static_cast<uint32_t>(n) : align(n * (m + 1) / members)};
+      const uint32_t n = static_cast<uint32_t>(p.info.size);
+      std::vector<CellRange> ranges(members, CellRange{n, n});
+      ranges[0] = {0, n};
+      if (p.cells->Splittable())
+        for (int m = 0; m < members; ++m)
+          ranges[m] = {align(uint64_t{n} * m / members),
+                       m + 1 == members ? n : align(uint64_t{n} * (m + 1) / members)};
       split.cells.push_back(std::move(ranges));
     }
     if (members > 1)

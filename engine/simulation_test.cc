@@ -563,14 +563,28 @@ TEST(SimulationTest, CellsAdvancingAWholeEpochAtOnceGiveTheSameSpikes) {
     recurrent.synapse.parameters["delay"] = RandomSpec{"uniform", {{"low", 0.3}, {"high", 2.0}}};
     EXPECT_TRUE(sim->AddProjection(drive).ok());
     EXPECT_TRUE(sim->AddProjection(recurrent).ok());
+    // A group one thread updates whole, with input from both threads' cells.
+    const PopulationId whole = Add(*sim, "Izhikevich", 500);
+    ProjectionSpec to_whole =
+        Proj(net, whole, {"FixedProbabilityConnector", {{"p_connect", 0.01}}}, 2.0, 1.0);
+    to_whole.synapse.parameters["delay"] = RandomSpec{"uniform", {{"low", 0.3}, {"high", 0.6}}};
+    EXPECT_TRUE(sim->AddProjection(to_whole).ok());
     EXPECT_TRUE(sim->Record(Selector{net}, {"spikes"}, 0).ok());
+    EXPECT_TRUE(sim->Record(Selector{whole}, {"spikes"}, 0).ok());
     if (sample_v) EXPECT_TRUE(sim->Record(Selector{net, false, {0}}, {"v"}, 0).ok());
     for (double ms : {50.05, 49.95}) EXPECT_TRUE(sim->Run(ms).ok());
-    const SpikeData& s = sim->segments().back().populations[0].spikes;  // only net records
-    return std::make_pair(s.index, s.time_ms);
+    std::vector<std::vector<uint32_t>> index;
+    std::vector<std::vector<double>> time_ms;
+    for (const PopulationRecording& p : sim->segments().back().populations) {
+      index.push_back(p.spikes.index);
+      time_ms.push_back(p.spikes.time_ms);
+    }
+    return std::make_pair(index, time_ms);
   };
   const auto stepwise = spikes(true, 1);
-  EXPECT_GT(stepwise.first.size(), 1000u);
+  ASSERT_EQ(stepwise.first.size(), 2u);
+  EXPECT_GT(stepwise.first[0].size(), 1000u);
+  EXPECT_GT(stepwise.first[1].size(), 100u);
   EXPECT_EQ(spikes(false, 1), stepwise);
   EXPECT_EQ(spikes(false, 2), stepwise);
 }
