@@ -23,12 +23,16 @@ perf record -e cpu-clock -F 2000 -o "$work/perf.data" -- \
 perf_pid=$!
 until grep -q . "$work/port" 2> /dev/null; do sleep 0.1; done
 server_pid=$(pgrep -P "$perf_pid")
+# A failed peer (e.g. the Python client not installed) must not leave the
+# server and perf running.
+trap 'kill -TERM "$server_pid" 2> /dev/null || true' EXIT
 
 /usr/bin/python3 "$bench/peer_pynn_spikeserve.py" --model "$model" --neurons "$neurons" \
   --seed 1 --duration "$duration" --output "$work/result.json" \
   --server "127.0.0.1:$(cat "$work/port")" --server-pid "$server_pid"
 kill -TERM "$server_pid"
 wait "$perf_pid"
+trap - EXIT
 
 echo "# $model, $neurons neurons, $duration ms; $(basename "$binary"); peer result:"
 cat "$work/result.json"; echo
