@@ -610,8 +610,10 @@ class Simulation::Impl {
     std::vector<bool> aligned;
     std::vector<bool> pending;
     // [member][step of the update][population]: spikes of the steps that
-    // UpdateCells computed.
+    // UpdateCells computed, and [step][population] the exact times of those
+    // of groups that have them (a group keeps its last step's only).
     std::vector<std::vector<std::vector<std::vector<SpikeEvent>>>> spikes;
+    std::vector<std::vector<std::vector<double>>> exact_times;
   };
   std::optional<Split> split_;  // CurrentSplit()'s
   uint64_t split_version_ = 0;
@@ -710,15 +712,16 @@ class Simulation::Impl {
 
   // Whether every cell may advance all steps of an epoch in one go: nothing
   // drives or reads a cell between its steps (current sources, gap
-  // junctions, synapse dynamics, signal sampling, exact spike times, which a
-  // group keeps for its last step only), and input for the whole epoch is in
-  // the ring buffers at its start (delays >= min_delay).
+  // junctions, synapse dynamics, signal sampling), and input for the whole
+  // epoch is in the ring buffers at its start (delays >= min_delay). Exact
+  // spike times are kept per step (Split::exact_times) for groups updated
+  // whole, the only ones that have them.
   bool StepsFusible() const {
     if (!sources_.empty() || recorder_.SamplesSignals()) return false;
     for (const auto& rec : projections_)
       if (rec.dynamics || rec.gap) return false;
     for (const auto& p : populations_)
-      if (p.cells->ExactSpikeTimes() != nullptr) return false;
+      if (p.cells->ExactSpikeTimes() != nullptr && p.cells->Splittable()) return false;
     return true;
   }
 
@@ -732,6 +735,8 @@ class Simulation::Impl {
   void UpdateCells(Split& split, const std::vector<PendingSpike>* sent, uint64_t steps) {
     for (auto& member : split.spikes)
       if (member.size() < steps) member.resize(steps);
+    if (split.exact_times.size() < steps) split.exact_times.resize(steps);
+    for (uint64_t k = 0; k < steps; ++k) split.exact_times[k].resize(populations_.size());
     auto update = [&](int member) {
       if (sent != nullptr) DeliverStatic(*sent, split, member);
       std::vector<std::vector<std::vector<SpikeEvent>>>& spikes = split.spikes[member];
@@ -755,6 +760,8 @@ class Simulation::Impl {
               p.cells->UpdateRange(ctx, range->begin, range->end, out);
             } else {
               p.cells->Update(ctx, out);
+              if (const std::vector<double>* exact = p.cells->ExactSpikeTimes())
+                split.exact_times[k][pid] = *exact;
             }
             for (const auto& [proj, rows] : p.outgoing) {
               if (!split.aligned[proj]) continue;
@@ -942,7 +949,8 @@ class Simulation::Impl {
             for (const auto& member : split.spikes)  // members' ranges ascend
               spikes.insert(spikes.end(), member[k][pid].begin(), member[k][pid].end());
             if (spikes.empty()) continue;
-            recorder_.AddSpikes(p.info.id, step_ + 1, spikes, p.cells->ExactSpikeTimes());
+            recorder_.AddSpikes(p.info.id, step_ + 1, spikes,
+                                p.cells->ExactSpikeTimes() ? &split.exact_times[k][pid] : nullptr);
             for (const auto& [proj, part] : p.plastic_incoming)
               projections_[proj].dynamics->PostSpikes(part, step_ + 1, spikes);
             if (!split.pending[pid]) continue;

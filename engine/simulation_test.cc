@@ -542,11 +542,12 @@ TEST(SimulationTest, RunsSplitAnywhereGiveTheSameSpikesAsOneRun) {
   EXPECT_EQ(spikes({0.1, 37.3, 0.2, 62.4, 200.0}), whole);
 }
 
-// Without current sources, synapse dynamics, gap junctions, sampled signals
-// or exact spike times, every cell advances all steps of a min_delay epoch in
-// one go, a block of cells at a time (simulation.cc's StepsFusible). Sampling
-// v of one cell makes the engine go step by step; the spikes must not change,
-// with one thread or two, epochs cut short by the runs' ends included.
+// Without current sources, synapse dynamics, gap junctions or sampled
+// signals, every cell advances all steps of a min_delay epoch in one go, a
+// block of cells at a time (simulation.cc's StepsFusible). Sampling v of one
+// cell makes the engine go step by step; the spikes, exact times of a
+// SpikeSourceArray included, must not change, with one thread or two, epochs
+// cut short by the runs' ends included.
 TEST(SimulationTest, CellsAdvancingAWholeEpochAtOnceGiveTheSameSpikes) {
   auto spikes = [](bool sample_v, int threads) {
     SimulationConfig config;
@@ -563,6 +564,12 @@ TEST(SimulationTest, CellsAdvancingAWholeEpochAtOnceGiveTheSameSpikes) {
     recurrent.synapse.parameters["delay"] = RandomSpec{"uniform", {{"low", 0.3}, {"high", 2.0}}};
     EXPECT_TRUE(sim->AddProjection(drive).ok());
     EXPECT_TRUE(sim->AddProjection(recurrent).ok());
+    const PopulationId times = Add(*sim, "SpikeSourceArray", 2,
+                                   {{"spike_times", Sequence{{1.03, 1.07, 2.21, 40.0, 60.04}}}});
+    EXPECT_TRUE(sim->AddProjection(
+                       Proj(times, net, {"FixedProbabilityConnector", {{"p_connect", 0.05}}}, 0.5, 0.4))
+                    .ok());
+    EXPECT_TRUE(sim->Record(Selector{times}, {"spikes"}, 0).ok());
     // A group one thread updates whole, with input from both threads' cells.
     const PopulationId whole = Add(*sim, "Izhikevich", 500);
     ProjectionSpec to_whole =
@@ -582,9 +589,11 @@ TEST(SimulationTest, CellsAdvancingAWholeEpochAtOnceGiveTheSameSpikes) {
     return std::make_pair(index, time_ms);
   };
   const auto stepwise = spikes(true, 1);
-  ASSERT_EQ(stepwise.first.size(), 2u);
+  ASSERT_EQ(stepwise.first.size(), 3u);  // net, times, whole: in population order
   EXPECT_GT(stepwise.first[0].size(), 1000u);
-  EXPECT_GT(stepwise.first[1].size(), 100u);
+  EXPECT_EQ(stepwise.second[1],  // exact times, two cells each
+            (std::vector<double>{1.03, 1.03, 1.07, 1.07, 2.21, 2.21, 40.0, 40.0, 60.04, 60.04}));
+  EXPECT_GT(stepwise.first[2].size(), 100u);
   EXPECT_EQ(spikes(false, 1), stepwise);
   EXPECT_EQ(spikes(false, 2), stepwise);
 }
