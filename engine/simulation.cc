@@ -707,6 +707,8 @@ class Simulation::Impl {
 
   // Cells per block when an update covers several steps: a block's state
   // (about 50 bytes a cell) stays in the cache from one step to the next.
+  // COBA at 1,000,000 cells, one thread: 52.8-53.0 s against 54.8-60.1 s
+  // through whole ranges; at 100,000 no difference (the state fits in L3).
   static constexpr uint32_t kFusedBlockCells = 4096;
   static_assert(kFusedBlockCells % kSplitAlignment == 0);
 
