@@ -26,6 +26,10 @@ Projection::Projection(ProjectionId id, std::string label, uint32_t receptor, ui
   }
   tie_ranks_.shrink_to_fit();
   FindContiguousParts();
+  one_to_one_ = post_rings_.size() == 1 && part_shift_.size() == 1 && part_shift_[0] == 0 &&
+                post_.size() == n_pre;
+  for (uint32_t i = 0; i < n_pre && one_to_one_; ++i)
+    one_to_one_ = row_start_[i] == i && post_[i] == i;
   SetUniformDelay(delay);
 }
 

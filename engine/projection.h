@@ -108,6 +108,23 @@ class Projection {
       DeliverRun(r, spike_step + run_delay(r), multiplicity);
   }
 
+  // The spikes [first, last) of pre positions e->index, emitted at the end
+  // of step spike_step - 1, when every pre position i has one synapse, to
+  // post position i of one population (a OneToOneConnector, e.g. a Poisson
+  // background per cell), all with one weight and one delay: one loop over
+  // the spikes instead of a row and a run lookup for each. Returns false,
+  // having done nothing, for any other projection. Adds exactly what
+  // Deliver would.
+  bool DeliverOneToOne(const SpikeEvent* first, const SpikeEvent* last,
+                       uint64_t spike_step) const {
+    if (!one_to_one_ || weight_.stride() != 0 || delay_range_.first != delay_range_.second)
+      return false;
+    double* slot = post_rings_[0]->Slot(receptor_, spike_step + delay_range_.first);
+    const double w = weight_.data()[0];
+    for (; first != last; ++first) slot[first->index] += w * static_cast<double>(first->multiplicity);
+    return true;
+  }
+
   // Delay run r's part of a spike: `multiplicity` times each weight into the
   // post cells' input arriving at step `arrival`. One slot lookup per run and
   // post part, not per synapse.
@@ -239,6 +256,10 @@ class Projection {
   // twice), and delivery looks each position up in post_targets_.
   std::vector<uint32_t> part_end_;
   std::vector<uint32_t> part_shift_;  // modulo 2^32: the index is below the position
+  // Synapse i joins pre position i to post position i = cell i, for every i
+  // (DeliverOneToOne); fixed at construction, as rows of one synapse never
+  // reorder.
+  bool one_to_one_ = false;
 };
 
 }  // namespace spikeserve::engine

@@ -768,6 +768,10 @@ class Simulation::Impl {
             for (const auto& [proj, rows] : p.outgoing) {
               if (!split.aligned[proj]) continue;
               const Projection& synapses = *projections_[proj].synapses;
+              // Aligned: pre position = cell index (Aligned()).
+              if (synapses.DeliverOneToOne(out.data() + first_new, out.data() + out.size(),
+                                           step_ + k + 1))
+                continue;
               for (size_t j = first_new; j < out.size(); ++j)
                 synapses.Deliver(static_cast<uint32_t>(rows[out[j].index]), step_ + k + 1,
                                  out[j].multiplicity);
