@@ -82,7 +82,7 @@ bool RunStream::PushWaiting(std::vector<Queued> events) {
   uint64_t total = 0;
   for (const Queued& queued : events) total += queued.bytes;
   if (!gone_ && !Fits(total)) {
-    stats_.set_waits(stats_.waits() + 1);
+    if (!run_ended_) stats_.set_waits(stats_.waits() + 1);
     if (!AwaitOrStop([&] { return Fits(total); })) return false;
   }
   if (gone_) return false;
@@ -195,6 +195,11 @@ bool RunStream::Progress(const v1::RunProgress& progress) {
     skip_order_.clear();
   }
   return true;
+}
+
+void RunStream::RunEnded() {
+  absl::MutexLock lock(&mutex_);
+  run_ended_ = true;
 }
 
 bool RunStream::Finish(v1::RunFinished finished, bool live) {

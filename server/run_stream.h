@@ -62,6 +62,10 @@ class RunStream {
   // `finished` with the live-data figures (when `live`) as the last event,
   // from the calling thread; false if the client left.
   bool Finish(v1::RunFinished finished, bool live);
+  // The simulation has stopped: waiting for room from now on (the run's last
+  // live chunks and marks) is not counted in stats().waits(), which counts
+  // the times the running simulation waited for the client.
+  void RunEnded();
 
   bool client_gone() const;
   v1::LiveDataStats stats() const;
@@ -97,6 +101,7 @@ class RunStream {
   std::deque<Queued> queue_ ABSL_GUARDED_BY(mutex_);
   uint64_t queued_bytes_ ABSL_GUARDED_BY(mutex_) = 0;  // queue + the event being written
   bool closed_ ABSL_GUARDED_BY(mutex_) = false;
+  bool run_ended_ ABSL_GUARDED_BY(mutex_) = false;
   // Set under mutex_ (conditions read it there); atomic so that
   // client_gone(), asked at every epoch of a run, takes no lock: locking
   // mutex_ there woke the waiting writer thread 5000 times per simulated

@@ -779,6 +779,7 @@ grpc::Status SimulatorService::Run(grpc::ServerContext* context, const v1::RunRe
                     ? simulation.Run(request->duration_ms(), control)
                     : simulation.RunUntil(request->until_ms(), control);
             if (!result.ok()) return result.status();
+            stream.RunEnded();
             if (live && !live->End(simulation, result->t_ms, stream) && !live->status().ok()) {
               return live->status();
             }
