@@ -790,10 +790,16 @@ class Simulation::Impl {
         }
       }
     };
+    RunMembers(split, update);
+  }
+
+  // task(member) for each of the split's members: on this thread alone when
+  // there is one (the pool may have more threads than the split uses).
+  void RunMembers(const Split& split, const std::function<void(int member)>& task) {
     if (split.members == 1) {
-      update(0);
+      task(0);
     } else {
-      pool_.Run(update);
+      pool_.Run(task);
     }
   }
 
@@ -989,13 +995,7 @@ class Simulation::Impl {
     }
     // What the network may change before the next run must not reach
     // spikes already sent.
-    if (!sent.empty()) {
-      if (split.members == 1) {
-        DeliverStatic(sent, split, 0);
-      } else {
-        pool_.Run([&](int member) { DeliverStatic(sent, split, member); });
-      }
-    }
+    if (!sent.empty()) RunMembers(split, [&](int member) { DeliverStatic(sent, split, member); });
     for (auto& rec : projections_)
       if (rec.dynamics) rec.dynamics->Finish(step_);
     biological_ms_ += grid_.Time(result.steps);
