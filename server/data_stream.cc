@@ -140,6 +140,26 @@ absl::Status ForEachSpikes(const engine::SpikeData& spikes, uint64_t begin, uint
   return absl::OkStatus();
 }
 
+absl::Status ForEachTrainSpike(
+    const engine::SpikeData& spikes, uint64_t begin, uint64_t end, uint64_t per_piece,
+    const std::vector<int64_t>& train_of,
+    const std::function<absl::Status(const uint32_t* trains, const double* times, uint64_t n)>&
+        use) {
+  std::vector<uint32_t> trains;
+  std::vector<double> times;
+  return ForEachSpikes(spikes, begin, end, per_piece, [&](engine::SpikeSpan span, uint64_t n) {
+    trains.clear();
+    times.clear();
+    for (uint64_t k = 0; k < n; ++k) {
+      const int64_t train = train_of[span.index[k]];
+      if (train < 0) continue;
+      trains.push_back(static_cast<uint32_t>(train));
+      times.push_back(span.time_ms[k]);
+    }
+    return use(trains.data(), times.data(), trains.size());
+  });
+}
+
 bool ChunkEncoder::SpikeHeader(const CellSetPart& part, const engine::SpikeData& spikes,
                                double t_start_ms, double t_stop_ms, bool count_spikes,
                                SpikeStream* stream) {
@@ -189,13 +209,12 @@ bool ChunkEncoder::Spikes(const SpikeStream& stream, const engine::SpikeData& sp
     return Emit(chunk);
   };
   bool sent = true;
-  const absl::Status read =
-      ForEachSpikes(spikes, begin, end, per_batch, [&](engine::SpikeSpan span, uint64_t n) {
+  const absl::Status read = ForEachTrainSpike(
+      spikes, begin, end, per_batch, stream.train_of,
+      [&](const uint32_t* trains, const double* times, uint64_t n) {
         for (uint64_t k = 0; k < n; ++k) {
-          const int64_t train = stream.train_of[span.index[k]];
-          if (train < 0) continue;
-          batch_index.push_back(static_cast<uint32_t>(train));
-          batch_time.push_back(span.time_ms[k]);
+          batch_index.push_back(trains[k]);
+          batch_time.push_back(times[k]);
           if (batch_index.size() == per_batch && !(sent = send())) return kClientGone;
         }
         return absl::OkStatus();

@@ -107,6 +107,14 @@ absl::Status ForEachSpikes(const engine::SpikeData& spikes, uint64_t begin, uint
                            uint64_t per_piece,
                            const std::function<absl::Status(engine::SpikeSpan, uint64_t)>& use);
 
+// As ForEachSpikes, keeping only spikes of selected trains (`train_of`, as
+// SelectedTrains'): `use` gets each piece as n (train position, time) pairs.
+absl::Status ForEachTrainSpike(
+    const engine::SpikeData& spikes, uint64_t begin, uint64_t end, uint64_t per_piece,
+    const std::vector<int64_t>& train_of,
+    const std::function<absl::Status(const uint32_t* trains, const double* times, uint64_t n)>&
+        use);
+
 // Encodes recorded data as DataChunks: headers with their ChannelIds once,
 // then any ranges of samples or spikes, in order. GetData sends everything at
 // once; live data during a run sends what each epoch added.

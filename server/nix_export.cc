@@ -40,21 +40,11 @@ class SegmentCollector : public SelectionVisitor {
     }
     auto train_of = std::make_shared<const std::vector<int64_t>>(std::move(selected.train_of));
     source.read = [&spikes, train_of](const NixSpikePiece& piece) {
-      std::vector<uint32_t> trains;
-      std::vector<double> times;
-      return ForEachSpikes(spikes, 0, spikes.count(), kSpikesPerRead,
-                           [&](engine::SpikeSpan span, uint64_t n) {
-                             trains.clear();
-                             times.clear();
-                             for (uint64_t k = 0; k < n; ++k) {
-                               const int64_t train = (*train_of)[span.index[k]];
-                               if (train < 0) continue;
-                               trains.push_back(static_cast<uint32_t>(train));
-                               times.push_back(span.time_ms[k]);
-                             }
-                             piece(trains.data(), times.data(), trains.size());
-                             return absl::OkStatus();
-                           });
+      return ForEachTrainSpike(spikes, 0, spikes.count(), kSpikesPerRead, *train_of,
+                               [&](const uint32_t* trains, const double* times, uint64_t n) {
+                                 piece(trains, times, n);
+                                 return absl::OkStatus();
+                               });
     };
     source.counts.assign(source.trains.size(), 0);
     status_ = source.read([&](const uint32_t* train, const double*, uint64_t n) {
