@@ -8,44 +8,85 @@
 
 #include "engine/counter_rng.h"
 #include "engine/counter_rng_lanes.h"
+#include "engine/vector_clones.h"
 
 namespace spikeserve::engine {
+namespace {
+
+constexpr uint32_t kBatch = kMaxLanes;
+
+// count[j] = the number of the `terms` entries of the ascending `cdf` below
+// u[j]: the inversion's count whenever it is below `terms`. A fixed batch and
+// number of terms, so that every compare runs in full vector lanes.
+template <int terms>
+SPIKESERVE_VECTOR_CLONES void CountBelow(const double* cdf, const double (&u)[kBatch],
+                                         uint32_t (&count)[kBatch]) {
+  int64_t wide[kBatch] = {};  // as wide as a double lane: no conversion in the loop
+  for (int k = 0; k < terms; ++k) {
+    const double c = cdf[k];
+    for (uint32_t j = 0; j < kBatch; ++j) wide[j] += u[j] > c;
+  }
+  for (uint32_t j = 0; j < kBatch; ++j) count[j] = static_cast<uint32_t>(wide[j]);
+}
+
+}  // namespace
 
 SpikeSourcePoisson::SpikeSourcePoisson(const CellTypeInfo& type, uint32_t size,
                                        const CellGroupContext& context)
-    : CellGroup(type, size), context_(context), mean_(size), table_(size), window_(size) {}
+    : CellGroup(type, size), context_(context) {}
 
 void SpikeSourcePoisson::Prepare(const TimeGrid& grid, uint64_t) {
   const auto& rate = parameters_[ParameterIndex("rate")];
   const auto& start = parameters_[ParameterIndex("start")];
   const auto& duration = parameters_[ParameterIndex("duration")];
   tables_.clear();
+  segments_.clear();
   std::map<double, uint32_t> by_mean;
   for (uint32_t i = 0; i < size_; ++i) {
-    mean_[i] = rate[i] * grid.dt() * 1e-3;
-    window_[i] = StepWindow(grid, start[i], duration[i]);
-    table_[i] = kNoTable;
-    if (!(mean_[i] > 0.0 && mean_[i] <= kPoissonInversionMaxMean)) continue;
-    auto [it, added] = by_mean.try_emplace(mean_[i], static_cast<uint32_t>(tables_.size()));
-    table_[i] = it->second;
-    if (!added) continue;
-    CountTable& t = tables_.emplace_back();
-    PoissonTerm term{0, std::exp(-mean_[i]), std::exp(-mean_[i])};
-    for (int k = 0; k < kTerms; ++k) {
-      t.cdf[k] = k > 0 && term.p <= 0.0 ? std::numeric_limits<double>::infinity() : term.cdf;
-      t.last = term;
-      if (k + 1 < kTerms) term = NextPoissonTerm(term, mean_[i]);
+    const double mean = rate[i] * grid.dt() * 1e-3;
+    const StepWindow window(grid, start[i], duration[i]);
+    if (!segments_.empty()) {
+      const Segment& last = segments_.back();
+      if (last.mean == mean && last.window.first == window.first && last.window.end == window.end)
+        continue;
     }
+    uint32_t table = kNoTable;
+    if (mean > 0.0 && mean <= kPoissonInversionMaxMean) {
+      auto [it, added] = by_mean.try_emplace(mean, static_cast<uint32_t>(tables_.size()));
+      table = it->second;
+      if (added) {
+        CountTable& t = tables_.emplace_back();
+        PoissonTerm term{0, std::exp(-mean), std::exp(-mean)};
+        for (int k = 0; k < kTerms; ++k) {
+          t.cdf[k] = k > 0 && term.p <= 0.0 ? std::numeric_limits<double>::infinity() : term.cdf;
+          t.last = term;
+          if (k + 1 < kTerms) term = NextPoissonTerm(term, mean);
+        }
+      }
+    }
+    segments_.push_back({i, table, mean, window});
   }
+  segments_.push_back({size_, kNoTable, 0.0, StepWindow()});
 }
 
 void SpikeSourcePoisson::Reset(uint64_t trial) { trial_ = trial; }
 
 void SpikeSourcePoisson::UpdateRange(const StepContext& ctx, uint32_t begin, uint32_t end,
                                      std::vector<SpikeEvent>& spikes) {
-  constexpr uint32_t kBatch = 64;
+  auto segment = std::upper_bound(segments_.begin(), segments_.end(), begin,
+                                  [](uint32_t i, const Segment& s) { return i < s.begin; });
+  for (--segment; segment->begin < end; ++segment) {
+    if (!(segment->mean > 0.0) || !segment->window.Contains(static_cast<int64_t>(ctx.step)))
+      continue;
+    DrawSegment(*segment, std::max(begin, segment->begin), std::min(end, segment[1].begin),
+                ctx.step, spikes);
+  }
+}
+
+void SpikeSourcePoisson::DrawSegment(const Segment& segment, uint32_t begin, uint32_t end,
+                                     uint64_t step, std::vector<SpikeEvent>& spikes) const {
   double u[kBatch];
-  const int64_t step = static_cast<int64_t>(ctx.step);
+  uint32_t count[kBatch];
   CounterRng::Key key{0, UINT64_MAX};
   for (uint32_t first = begin; first < end;) {
     const uint64_t gid = context_.first_gid + first;
@@ -54,22 +95,30 @@ void SpikeSourcePoisson::UpdateRange(const StepContext& ctx, uint32_t begin, uin
     // A batch stays within one key (one value of gid >> 32).
     const uint32_t n = static_cast<uint32_t>(
         std::min<uint64_t>({kBatch, end - first, ((key.a_high + 1) << 32) - gid}));
-    FirstUniforms(key, gid, ctx.step, n, u);
-    for (uint32_t j = 0; j < n; ++j) {
-      const uint32_t i = first + j;
-      if (mean_[i] <= 0.0 || !window_[i].Contains(step)) continue;
-      uint64_t count = 0;
-      if (table_[i] != kNoTable) {
-        // cdf ascends, so the count of entries below u is the inversion's k.
-        const CountTable& t = tables_[table_[i]];
-        for (int k = 0; k < kTerms; ++k) count += u[j] > t.cdf[k];
-        if (count == kTerms) count = PoissonInversionFrom(u[j], mean_[i], t.last);
-      } else {
-        CounterRng rng(key, gid + j, ctx.step);
-        count = PoissonCount(rng, mean_[i]);
+    // Room for every cell of the batch to fire, written through a pointer:
+    // push_back would reload the vector's end from memory for each spike.
+    const size_t old_size = spikes.size();
+    spikes.resize(old_size + n);
+    SpikeEvent* out = spikes.data() + old_size;
+    if (segment.table == kNoTable) {
+      for (uint32_t j = 0; j < n; ++j) {
+        CounterRng rng(key, gid + j, step);
+        if (const uint64_t c = PoissonCount(rng, segment.mean); c > 0)
+          *out++ = {first + j, static_cast<uint32_t>(c)};
       }
-      if (count > 0) spikes.push_back({i, static_cast<uint32_t>(count)});
+    } else {
+      const CountTable& table = tables_[segment.table];
+      FirstUniforms(key, gid, step, n, u);
+      std::fill(u + n, u + kBatch, 0.0);  // lanes past the batch: counted, never read
+      CountBelow<kTerms>(table.cdf, u, count);
+      for (uint32_t j = 0; j < n; ++j) {
+        if (count[j] == 0) continue;
+        const uint64_t c =
+            count[j] < kTerms ? count[j] : PoissonInversionFrom(u[j], segment.mean, table.last);
+        *out++ = {first + j, static_cast<uint32_t>(c)};
+      }
     }
+    spikes.resize(out - spikes.data());
     first += n;
   }
 }

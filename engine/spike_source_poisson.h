@@ -10,9 +10,10 @@
 // ranges of cells (Splittable). Background drives (the microcircuit's 77,169
 // sources of 12-23 kHz) make this draw the hot loop, so it is done in
 // batches: the uniforms of a batch of cells at once (counter_rng_lanes.h),
-// each inverted against a table of its mean's cumulative probabilities,
-// built once per run and shared by the cells of equal rate. The counts are
-// exactly PoissonCount's on the same streams.
+// then each inverted against a table of its mean's cumulative probabilities,
+// in vector lanes for a batch of cells that share the table. Tables are built
+// once per run, one per distinct mean. The counts are exactly PoissonCount's
+// on the same streams.
 #ifndef SPIKESERVE_ENGINE_SPIKE_SOURCE_POISSON_H_
 #define SPIKESERVE_ENGINE_SPIKE_SOURCE_POISSON_H_
 
@@ -50,12 +51,23 @@ class SpikeSourcePoisson : public CellGroup {
   };
   static constexpr uint32_t kNoTable = UINT32_MAX;  // mean 0 or above the inversion's range
 
+  // Consecutive cells with one mean and one window: usually a whole
+  // population, so that the range a thread updates is a few long segments.
+  struct Segment {
+    uint32_t begin;  // first cell; the segment ends where the next begins
+    uint32_t table;  // index into tables_, or kNoTable
+    double mean;     // expected spikes per step
+    StepWindow window;
+  };
+
+  // The spikes of cells [begin, end) of `segment` in `step`.
+  void DrawSegment(const Segment& segment, uint32_t begin, uint32_t end, uint64_t step,
+                   std::vector<SpikeEvent>& spikes) const;
+
   const CellGroupContext context_;
   uint64_t trial_ = 0;
-  std::vector<double> mean_;        // expected spikes per step
-  std::vector<uint32_t> table_;     // per cell: index into tables_, or kNoTable
+  std::vector<Segment> segments_;   // ascending, then a sentinel beginning at size_
   std::vector<CountTable> tables_;  // one per distinct mean
-  std::vector<StepWindow> window_;
 };
 
 }  // namespace spikeserve::engine

@@ -89,8 +89,9 @@ TEST(SpikeSourcePoissonTest, RateCvFanoAndWindow) {
 
 // Per (cell, step) spike counts of a Poisson population of `n` cells over
 // `steps` steps with `threads` threads; also its first global id.
-std::map<std::pair<uint64_t, uint64_t>, uint64_t> PoissonCounts(double rate, int n, int steps,
-                                                                int threads, uint64_t* first_id) {
+std::map<std::pair<uint64_t, uint64_t>, uint64_t> PoissonCounts(const ParameterMap& parameters,
+                                                                int n, int steps, int threads,
+                                                                uint64_t* first_id) {
   SimulationConfig config;
   config.timestep_ms = kDt;
   config.seed = 11;
@@ -99,7 +100,7 @@ std::map<std::pair<uint64_t, uint64_t>, uint64_t> PoissonCounts(double rate, int
   PopulationSpec spec;
   spec.size = n;
   spec.cell_type = "SpikeSourcePoisson";
-  spec.parameters = {{"rate", rate}};
+  spec.parameters = parameters;
   auto pop = sim->AddPopulation(spec);
   EXPECT_TRUE(pop.ok()) << pop.status();
   *first_id = pop->first_id;
@@ -121,8 +122,8 @@ TEST(SpikeSourcePoissonTest, CountsAreTheDocumentedStreamsWhateverTheThreads) {
   for (double rate : {16000.0, 90000.0, 200000.0}) {
     const int n = 20000, steps = 3;
     uint64_t first_id = 0;
-    const auto one = PoissonCounts(rate, n, steps, 1, &first_id);
-    const auto two = PoissonCounts(rate, n, steps, 2, &first_id);
+    const auto one = PoissonCounts({{"rate", rate}}, n, steps, 1, &first_id);
+    const auto two = PoissonCounts({{"rate", rate}}, n, steps, 2, &first_id);
     EXPECT_EQ(one, two);
     double sum = 0, sq = 0;
     for (int i = 0; i < n; ++i)
@@ -140,6 +141,49 @@ TEST(SpikeSourcePoissonTest, CountsAreTheDocumentedStreamsWhateverTheThreads) {
     EXPECT_NEAR(sq / draws - (sum / draws) * (sum / draws), m,
                 5 * m * std::sqrt(2.0 / draws) + 0.05 * m);
   }
+}
+
+TEST(SpikeSourcePoissonTest, CellsOfDifferentRatesAndWindowsDrawTheirOwnStreams) {
+  // Runs of equal cells of every length around the 64-cell batches, rates
+  // within and above the table's range and 0, and windows that open and close
+  // mid-run: each cell fires by its own stream inside its window only.
+  const int n = 1000, steps = 6;
+  std::vector<double> rate(n), start(n), duration(n);
+  const double rates[] = {16000.0, 90000.0, 0.0, 200000.0, 16000.0, 4000.0};
+  for (int i = 0, run = 0; i < n; ++run) {
+    // Four runs share a rate; each differs from the one before in the start
+    // or in the end of its window only.
+    const int group = run / 4, q = run % 4;
+    const double stop = q == 1 || q == 2 ? 4 * kDt : (group % 3 == 0 ? 1e9 : 5 * kDt);
+    const int length = 1 + (run * 37) % 150;
+    for (int j = i; j < std::min(n, i + length); ++j) {
+      rate[j] = rates[group % 6];
+      start[j] = ((q >= 2) + group % 2) * kDt;
+      duration[j] = stop - start[j];
+    }
+    i += length;
+  }
+  const ParameterMap parameters = {{"rate", rate}, {"start", start}, {"duration", duration}};
+  uint64_t first_id = 0;
+  const auto one = PoissonCounts(parameters, n, steps, 1, &first_id);
+  const auto two = PoissonCounts(parameters, n, steps, 2, &first_id);
+  EXPECT_EQ(one, two);
+  uint64_t fired = 0;
+  for (int i = 0; i < n; ++i)
+    for (uint64_t k = 0; k < steps; ++k) {
+      const int64_t first = std::llround(start[i] / kDt);
+      const int64_t end = std::llround((start[i] + duration[i]) / kDt);
+      const int64_t step = static_cast<int64_t>(k);
+      uint64_t expected = 0;
+      if (step >= first && step < end) {
+        CounterRng rng(11, RngPurpose::kPoissonSource, first_id + i, k, 0);
+        expected = PoissonCount(rng, rate[i] * kDt * 1e-3);
+      }
+      const auto it = one.find({i, k + 1});
+      ASSERT_EQ(it == one.end() ? 0 : it->second, expected) << "cell " << i << " step " << k;
+      fired += expected;
+    }
+  EXPECT_GT(fired, 1000u);
 }
 
 TEST(SpikeSourcePoissonRefractoryTest, IntervalsAreDeadTimePlusGeometric) {
