@@ -203,30 +203,20 @@ std::vector<uint64_t> Projection::SetDelays(const std::vector<uint16_t>& steps) 
   return perm;
 }
 
-std::vector<uint32_t> Projection::MemberCuts(
-    const std::vector<std::vector<CellRange>>& owned) const {
-  const uint32_t members = static_cast<uint32_t>(owned.size());
-  const size_t parts = post_rings_.size();
-  const size_t stride = parts * members + 1;
-  std::vector<uint32_t> cuts(num_runs() * stride);
-  for (uint64_t r = 0; r < num_runs(); ++r) {
-    const uint64_t begin = run_start(r), end = run_start(r + 1);
-    uint32_t* c = cuts.data() + r * stride;
-    // Segment (part, member) is number part * members + member; the run's
-    // synapses must go through the segments in ascending order.
-    size_t segment = 0;
-    c[0] = 0;
-    for (uint64_t k = begin; k < end; ++k) {
-      const PostTarget& t = post_targets_[post_[k]];
-      uint32_t member = 0;
-      while (member + 1 < members && t.index >= owned[member].at(t.part).end) ++member;
-      const size_t s = t.part * members + member;
-      if (s < segment) return {};
-      for (; segment < s; ++segment) c[segment + 1] = static_cast<uint32_t>(k - begin);
-    }
-    for (; segment < stride - 1; ++segment) c[segment + 1] = static_cast<uint32_t>(end - begin);
+Projection::MemberPosts Projection::PostsOf(std::vector<CellRange> cells) const {
+  MemberPosts mine;
+  mine.cells = std::move(cells);
+  mine.contiguous = !part_end_.empty();
+  for (uint32_t part = 0; part < part_end_.size(); ++part) {
+    // Part p holds positions [part_end_[p-1], part_end_[p]), cell = position + shift.
+    const uint32_t shift = part_shift_[part];
+    const uint32_t first = (part == 0 ? 0 : part_end_[part - 1]) + shift;
+    const uint32_t last = part_end_[part] + shift;
+    const uint32_t begin = std::max(first, mine.cells[part].begin);
+    const uint32_t end = std::min(last, mine.cells[part].end);
+    if (begin < end) mine.positions.push_back({begin - shift, end - shift, part});
   }
-  return cuts;
+  return mine;
 }
 
 uint64_t Projection::MemoryBytes() const {

@@ -174,47 +174,49 @@ class Projection {
     post_rings_[t.part]->Add(receptor_, arrival, t.index, value);
   }
 
-  // Where the synapses of each (post part, member) pair begin within each
-  // delay run, when members own disjoint post cells (owned[member][part]):
-  // num_runs() x (parts x members + 1) offsets from the run's first synapse, or
-  // {} when some run does not keep each pair's synapses together (a post
-  // population listed twice in the post cell set).
-  std::vector<uint32_t> MemberCuts(const std::vector<std::vector<CellRange>>& owned) const;
+  // The post cells one member of several delivers to, `cells[part]`, and, when
+  // the post parts are contiguous (see part_end_), the ascending intervals of
+  // post positions those cells are: a member then finds its synapses in a
+  // run, which ascends by position, by comparing positions, reading nothing
+  // else.
+  struct MemberPosts {
+    struct Interval {
+      uint32_t begin, end;  // post positions [begin, end)
+      uint32_t part;
+    };
+    std::vector<CellRange> cells;
+    std::vector<Interval> positions;
+    bool contiguous = false;
+  };
+  MemberPosts PostsOf(std::vector<CellRange> cells) const;
 
-  // As DeliverRun, into only the post cells `member` of `members` owns, given
-  // MemberCuts (or, if they are empty, owned[part] to test synapse by
-  // synapse). Threads owning disjoint cells thus deliver one spike at the
-  // same time, each cell's input summed in the same order as by one thread.
-  void DeliverRunTo(const std::vector<uint32_t>& cuts, const std::vector<CellRange>& owned,
-                    uint32_t member, uint32_t members, uint64_t r, uint64_t arrival,
+  // As DeliverRun, into only the post cells `mine` holds. Members holding
+  // disjoint cells thus deliver one spike at the same time, each cell's
+  // input summed in the same order as by one member.
+  void DeliverRunTo(const MemberPosts& mine, uint64_t r, uint64_t arrival,
                     uint32_t multiplicity) const {
     const double m = multiplicity;
     const double* weight = weight_.data();
     const uint64_t stride = weight_.stride();
-    const size_t parts = post_rings_.size();
-    const size_t cuts_per_run = parts * members + 1;
-    const uint64_t begin = run_start(r), end = run_start(r + 1);
-    for (size_t part = 0; part < parts; ++part) {
-      double* slot = post_rings_[part]->Slot(receptor_, arrival);
-      if (!cuts.empty()) {
-        const uint32_t* c = cuts.data() + r * cuts_per_run + part * members + member;
-        const uint64_t b = begin + c[0], e = begin + c[1];
-        if (part_end_.empty()) {
-          for (uint64_t k = b; k < e; ++k)
-            slot[post_targets_[post_[k]].index] += weight[k * stride] * m;
-        } else {
-          for (uint64_t k = b; k < e; ++k)
-            slot[post_[k] + part_shift_[part]] += weight[k * stride] * m;
-        }
-        continue;
+    const uint64_t end = run_start(r + 1);
+    uint64_t k = run_start(r);
+    if (mine.contiguous) {
+      for (const MemberPosts::Interval& in : mine.positions) {
+        while (k < end && post_[k] < in.begin) ++k;
+        if (k == end) return;
+        if (post_[k] >= in.end) continue;
+        double* slot = post_rings_[in.part]->Slot(receptor_, arrival);
+        const uint32_t shift = part_shift_[in.part];
+        for (; k < end && post_[k] < in.end; ++k) slot[post_[k] + shift] += weight[k * stride] * m;
       }
-      const CellRange& mine = owned[part];
-      for (uint64_t k = begin; k < end; ++k) {
-        const PostTarget& t = post_targets_[post_[k]];
-        // Unsigned: one comparison tests both ends of the range.
-        if (t.part == part && t.index - mine.begin < mine.end - mine.begin)
-          slot[t.index] += weight[k * stride] * m;
-      }
+      return;
+    }
+    for (; k < end; ++k) {
+      const PostTarget& t = post_targets_[post_[k]];
+      const CellRange& owned = mine.cells[t.part];
+      // Unsigned: one comparison tests both ends of the range.
+      if (t.index - owned.begin < owned.end - owned.begin)
+        post_rings_[t.part]->Add(receptor_, arrival, t.index, weight[k * stride] * m);
     }
   }
 

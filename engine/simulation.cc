@@ -121,8 +121,8 @@ class Simulation::Impl {
   std::vector<CurrentSource> sources_;
   Recorder recorder_;
   WorkerPool pool_;
-  // Bumped by every change to populations, projections or delays, which
-  // CurrentSplit() depends on.
+  // Bumped by every population or projection made, which CurrentSplit()
+  // depends on.
   uint64_t network_version_ = 0;
   // Per population id during a run: its v^ and gap drive columns (nullptr
   // where there are no gap junctions).
@@ -536,7 +536,6 @@ class Simulation::Impl {
     }
     if (steps) {
       const auto perm = delay ? proj.SetUniformDelay(steps->front()) : proj.SetDelays(*steps);
-      ++network_version_;  // delay runs changed: Split's cuts are stale
       if (dyn && !perm.empty()) dyn->Reorder(perm);
     }
     return absl::OkStatus();
@@ -601,10 +600,9 @@ class Simulation::Impl {
     // to (groups that are not Splittable: all by member 0, so that no other
     // member adds input for a step that member 0 may already be computing).
     std::vector<std::vector<CellRange>> cells;
-    // [projection][member][post part]: the post cells whose input a member
-    // delivers, and [projection]: Projection::MemberCuts (members > 1 only).
-    std::vector<std::vector<std::vector<CellRange>>> owned;
-    std::vector<std::vector<uint32_t>> cuts;
+    // [projection][member]: the post cells whose input a member delivers
+    // (members > 1 and static synapses only).
+    std::vector<std::vector<Projection::MemberPosts>> owned;
     // [projection]: Aligned(); [population]: whether its spikes have a
     // projection that is not, and so must wait for the epoch's end.
     std::vector<bool> aligned;
@@ -681,22 +679,21 @@ class Simulation::Impl {
     }
     if (members > 1)
       for (const auto& rec : projections_) {
-        std::vector<std::vector<CellRange>> by_member(members);
-        for (int m = 0; m < members; ++m)
-          for (PopulationId post : rec.post_populations)
-            by_member[m].push_back(split.cells[post][m]);
-        split.cuts.push_back(rec.synapses && !rec.dynamics && !rec.gap
-                                 ? rec.synapses->MemberCuts(by_member)
-                                 : std::vector<uint32_t>{});
-        split.owned.push_back(std::move(by_member));
+        std::vector<Projection::MemberPosts>& by_member = split.owned.emplace_back();
+        if (!rec.synapses || rec.dynamics || rec.gap) continue;
+        for (int m = 0; m < members; ++m) {
+          std::vector<CellRange> cells;
+          for (PopulationId post : rec.post_populations) cells.push_back(split.cells[post][m]);
+          by_member.push_back(rec.synapses->PostsOf(std::move(cells)));
+        }
       }
     split.spikes.assign(members, {});
     return split;
   }
 
   // The split of the last run while the network has not changed since:
-  // computing the delivery cuts reads every synapse, too much to repeat for
-  // each of many short runs.
+  // finding the aligned projections reads their synapses, too much to repeat
+  // for each of many short runs.
   Split& CurrentSplit() {
     if (!split_ || split_version_ != network_version_) {
       split_ = SplitCells();
@@ -818,8 +815,7 @@ class Simulation::Impl {
           if (split.members == 1) {
             synapses.DeliverRun(r, arrival, s.multiplicity);
           } else {
-            synapses.DeliverRunTo(split.cuts[proj], split.owned[proj][member], member,
-                                  split.members, r, arrival, s.multiplicity);
+            synapses.DeliverRunTo(split.owned[proj][member], r, arrival, s.multiplicity);
           }
         }
       }

@@ -633,9 +633,11 @@ TEST(SimulationTest, TwoThreadsGiveBitwiseTheSameResultsAsOne) {
       spec.receptor_type = "inhibitory";
       EXPECT_TRUE(sim->AddProjection(spec).ok());
     };
-    std::vector<uint32_t> even, odd;
+    std::vector<uint32_t> even, odd, middle;
     for (uint32_t i = 0; i < 4100; ++i) (i % 2 ? odd : even).push_back(i);
+    for (uint32_t i = 4000; i < 12000; ++i) middle.push_back(i);  // across the members' cut
     connect_parts({Selector{exc}, Selector{inh}}, 0.002, 0.01);
+    connect_parts({Selector{exc, false, middle}, Selector{inh}}, 0.002, 0.01);
     connect_parts({Selector{inh, false, odd}, Selector{inh, false, even}}, 0.01, 0.5);
     // A Poisson background per cell (OneToOne: delivered as the sources fire,
     // by the member that draws them).
@@ -649,8 +651,8 @@ TEST(SimulationTest, TwoThreadsGiveBitwiseTheSameResultsAsOne) {
     EXPECT_TRUE(sim->Record(Selector{exc, false, {0, 8191, 8192, 15999}}, {"v"}, 0).ok());
     EXPECT_TRUE(sim->Run(60.0).ok());
     EXPECT_TRUE(sim->Reset({}).ok());
-    // New delays regroup the exc -> exc rows: the split cached from the
-    // first run must be recomputed.
+    // New delays regroup the exc -> exc rows into runs of several delays,
+    // which the members divide by post position.
     EXPECT_TRUE(sim->SetSynapseParameters(
                        2, {{"delay", RandomSpec{"uniform", {{"low", 0.3}, {"high", 2.0}}}}})
                     .ok());
