@@ -111,11 +111,14 @@ void SpikeSourcePoisson::DrawSegment(const Segment& segment, uint32_t begin, uin
       FirstUniforms(key, gid, step, n, u);
       std::fill(u + n, u + kBatch, 0.0);  // lanes past the batch: counted, never read
       CountBelow<kTerms>(table.cdf, u, count);
+      // Most cells of a background drive fire in most steps, but not
+      // predictably: every cell's event is written, and kept if it fired.
       for (uint32_t j = 0; j < n; ++j) {
-        if (count[j] == 0) continue;
-        const uint64_t c =
-            count[j] < kTerms ? count[j] : PoissonInversionFrom(u[j], segment.mean, table.last);
-        *out++ = {first + j, static_cast<uint32_t>(c)};
+        uint64_t c = count[j];
+        if (__builtin_expect(c == kTerms, 0))
+          c = PoissonInversionFrom(u[j], segment.mean, table.last);
+        *out = {first + j, static_cast<uint32_t>(c)};
+        out += c != 0;
       }
     }
     spikes.resize(out - spikes.data());
