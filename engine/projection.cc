@@ -207,6 +207,7 @@ Projection::MemberPosts Projection::PostsOf(std::vector<CellRange> cells) const 
   MemberPosts mine;
   mine.cells = std::move(cells);
   mine.contiguous = !part_end_.empty();
+  for (const CellRange& range : mine.cells) mine.none &= range.begin >= range.end;
   for (uint32_t part = 0; part < part_end_.size(); ++part) {
     // Part p holds positions [part_end_[p-1], part_end_[p]), cell = position + shift.
     const uint32_t shift = part_shift_[part];

@@ -187,6 +187,7 @@ class Projection {
     std::vector<CellRange> cells;
     std::vector<Interval> positions;
     bool contiguous = false;
+    bool none = true;  // no cell in any part
   };
   MemberPosts PostsOf(std::vector<CellRange> cells) const;
 

@@ -651,6 +651,71 @@ class Simulation::Impl {
     return true;
   }
 
+  // Estimated work of a cell step, in synapses: a synapse carries a spike
+  // in about one step of 500 (a few Hz at dt 0.1 ms) and a delivery costs
+  // about as much as a cell's step.
+  static constexpr double kCellStepInSynapses = 500.0;
+  // How far above the members' mean load whole populations may put one
+  // member before every population is cut instead.
+  static constexpr double kWholePopulationSlack = 1.1;
+
+  // Each population's member when whole populations balance the members
+  // (the microcircuit's eight do), or {} when every Splittable population
+  // must be cut into equal ranges (Vogels-Abbott's 80/20 do not). A member
+  // then walks only the rows of projections into its own populations, where
+  // cut populations make every member walk every row for its part of it.
+  // Populations joined by an aligned projection stay together, and groups
+  // that are not Splittable go to member 0. Loads are estimates (cells and
+  // incoming static synapses); the rates that decide the real load are not
+  // known before the run.
+  std::vector<int> WholePopulationOwners(const Split& split) const {
+    const size_t n = populations_.size();
+    if (split.members == 1) return std::vector<int>(n, 0);
+    std::vector<size_t> unit(n);
+    std::iota(unit.begin(), unit.end(), 0);
+    auto root = [&](size_t p) {
+      while (unit[p] != p) p = unit[p] = unit[unit[p]];
+      return p;
+    };
+    std::vector<double> load(n, 0.0);
+    for (size_t p = 0; p < n; ++p) load[p] = kCellStepInSynapses * populations_[p].info.size;
+    for (size_t j = 0; j < projections_.size(); ++j) {
+      const ProjectionRecord& rec = projections_[j];
+      if (split.aligned[j]) unit[root(rec.pre_cells[0].first)] = root(rec.post_populations[0]);
+      if (!rec.synapses || rec.dynamics || rec.gap || rec.n_post == 0) continue;
+      const double per_post_cell = static_cast<double>(rec.synapses->size()) / rec.n_post;
+      for (const auto& [post, index] : rec.post_cells) load[post] += per_post_cell;
+    }
+    std::vector<double> unit_load(n, 0.0), member_load(split.members, 0.0);
+    std::vector<int> unit_owner(n, -1);
+    for (size_t p = 0; p < n; ++p) {
+      unit_load[root(p)] += load[p];
+      if (!populations_[p].cells->Splittable()) unit_owner[root(p)] = 0;
+    }
+    std::vector<size_t> units;
+    for (size_t p = 0; p < n; ++p) {
+      if (root(p) != p) continue;
+      if (unit_owner[p] == 0) member_load[0] += unit_load[p];
+      else units.push_back(p);
+    }
+    // Largest first, each to the least loaded member.
+    std::sort(units.begin(), units.end(),
+              [&](size_t a, size_t b) { return unit_load[a] > unit_load[b]; });
+    for (size_t u : units) {
+      const int m = static_cast<int>(std::min_element(member_load.begin(), member_load.end()) -
+                                     member_load.begin());
+      unit_owner[u] = m;
+      member_load[m] += unit_load[u];
+    }
+    const double mean =
+        std::accumulate(member_load.begin(), member_load.end(), 0.0) / split.members;
+    if (*std::max_element(member_load.begin(), member_load.end()) > kWholePopulationSlack * mean)
+      return {};
+    std::vector<int> owner(n);
+    for (size_t p = 0; p < n; ++p) owner[p] = unit_owner[root(p)];
+    return owner;
+  }
+
   Split SplitCells() const {
     Split split;
     for (const auto& rec : projections_) split.aligned.push_back(Aligned(rec));
@@ -664,17 +729,23 @@ class Simulation::Impl {
       if (p.cells->Splittable()) splittable += p.info.size;
     if (splittable >= kMinCellsPerMember * pool_.size()) split.members = pool_.size();
     const int members = split.members;
+    const std::vector<int> owner = WholePopulationOwners(split);
     auto align = [](uint64_t i) {
       return static_cast<uint32_t>(i / kSplitAlignment * kSplitAlignment);
     };
-    for (const auto& p : populations_) {
+    for (size_t pid = 0; pid < populations_.size(); ++pid) {
+      const Population& p = populations_[pid];
       const uint32_t n = static_cast<uint32_t>(p.info.size);
       std::vector<CellRange> ranges(members, CellRange{n, n});
-      ranges[0] = {0, n};
-      if (p.cells->Splittable())
+      if (!owner.empty()) {
+        ranges[owner[pid]] = {0, n};
+      } else if (!p.cells->Splittable()) {
+        ranges[0] = {0, n};
+      } else {
         for (int m = 0; m < members; ++m)
           ranges[m] = {align(uint64_t{n} * m / members),
                        m + 1 == members ? n : align(uint64_t{n} * (m + 1) / members)};
+      }
       split.cells.push_back(std::move(ranges));
     }
     if (members > 1)
@@ -808,6 +879,7 @@ class Simulation::Impl {
       for (const auto& [proj, rows] : populations_[s.population].outgoing) {
         const ProjectionRecord& rec = projections_[proj];
         if (rows[s.index] < 0 || rec.dynamics || split.aligned[proj]) continue;
+        if (split.members > 1 && split.owned[proj][member].none) continue;
         const uint32_t row = static_cast<uint32_t>(rows[s.index]);
         const Projection& synapses = *rec.synapses;
         for (uint64_t r = synapses.run_begin(row); r < synapses.run_begin(row + 1); ++r) {

@@ -674,6 +674,55 @@ TEST(SimulationTest, TwoThreadsGiveBitwiseTheSameResultsAsOne) {
   EXPECT_EQ(run(2), one);
 }
 
+TEST(SimulationTest, WholePopulationsPerMemberGiveBitwiseTheSameResultsAsOne) {
+  // Populations that balance whole (9000 + 4500 cells a member, each with
+  // its Poisson background): each member updates and delivers to its own
+  // populations, and walks only the rows into them.
+  auto run = [](int threads) {
+    SimulationConfig config;
+    config.seed = 23;
+    config.threads = threads;
+    auto sim = *Simulation::Create(config);
+    std::vector<PopulationId> pops;
+    for (int n : {9000, 9000, 4500, 4500}) {
+      const PopulationId pop = Add(*sim, "IF_curr_exp", n, {{"tau_syn_E", 0.5}});
+      const PopulationId background = Add(*sim, "SpikeSourcePoisson", n, {{"rate", 20000.0}});
+      EXPECT_TRUE(
+          sim->AddProjection(Proj(background, pop, {"OneToOneConnector"}, 0.0878, 1.5)).ok());
+      pops.push_back(pop);
+    }
+    for (PopulationId pre : pops)
+      for (PopulationId post : pops) {
+        ProjectionSpec spec =
+            Proj(pre, post, {"FixedProbabilityConnector", {{"p_connect", 0.002}}}, 0.0, 1.0);
+        const bool inhibitory = pre % 2 == 1;
+        spec.receptor_type = inhibitory ? "inhibitory" : "excitatory";
+        spec.synapse.parameters = {
+            {"weight", inhibitory ? -0.35 : 0.0878},
+            {"delay", RandomSpec{"uniform", {{"low", 0.1}, {"high", 3.0}}}}};
+        EXPECT_TRUE(sim->AddProjection(spec).ok());
+      }
+    for (PopulationId pop : pops) {
+      EXPECT_TRUE(sim->Record(Selector{pop}, {"spikes"}, 0).ok());
+      EXPECT_TRUE(sim->Record(Selector{pop, false, {0, 4499}}, {"v"}, 0).ok());
+    }
+    EXPECT_TRUE(sim->Run(50.0).ok());
+    std::vector<double> out;
+    for (const PopulationRecording& r : sim->segments().back().populations) {
+      for (size_t k = 0; k < r.spikes.index.size(); ++k) {
+        out.push_back(r.spikes.index[k]);
+        out.push_back(r.spikes.time_ms[k]);
+      }
+      for (const SignalData& signal : r.signals)
+        out.insert(out.end(), signal.samples.begin(), signal.samples.end());
+    }
+    return out;
+  };
+  const std::vector<double> one = run(1);
+  EXPECT_GT(one.size(), 20000u);
+  EXPECT_EQ(run(2), one);
+}
+
 TEST(SimulationTest, OneToOneInputAsItsSpikesFireEqualsInputAtTheEpochsEnd) {
   // The same Poisson drive into 64 cells, once through OneToOneConnector into
   // a population of 64 (delivered as the sources fire) and once through the
