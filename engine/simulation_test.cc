@@ -12,9 +12,10 @@
 namespace spikeserve::engine {
 namespace {
 
-std::unique_ptr<Simulation> NewSim(uint64_t seed = 5) {
+std::unique_ptr<Simulation> NewSim(uint64_t seed = 5, int threads = 1) {
   SimulationConfig config;
   config.seed = seed;
+  config.threads = threads;
   return *Simulation::Create(config);
 }
 
@@ -603,12 +604,25 @@ TEST(SimulationTest, CellsAdvancingAWholeEpochAtOnceGiveTheSameSpikes) {
 // engine to split (>= 8192 cells per thread), with static and
 // Tsodyks-Markram synapses, a current source, a Poisson input and a
 // non-splittable group, over several epochs and a reset.
+// Every segment's recorded spikes (index, time) and signal samples, in
+// order: equal vectors mean bitwise equal recordings.
+std::vector<double> RecordedValues(const Simulation& sim) {
+  std::vector<double> out;
+  for (const Segment& segment : sim.segments())
+    for (const PopulationRecording& r : segment.populations) {
+      for (size_t k = 0; k < r.spikes.index.size(); ++k) {
+        out.push_back(r.spikes.index[k]);
+        out.push_back(r.spikes.time_ms[k]);
+      }
+      for (const SignalData& signal : r.signals)
+        out.insert(out.end(), signal.samples.begin(), signal.samples.end());
+    }
+  return out;
+}
+
 TEST(SimulationTest, TwoThreadsGiveBitwiseTheSameResultsAsOne) {
   auto run = [](int threads) {
-    SimulationConfig config;
-    config.seed = 17;
-    config.threads = threads;
-    auto sim = *Simulation::Create(config);
+    auto sim = NewSim(17, threads);
     const PopulationId in = Add(*sim, "SpikeSourcePoisson", 200, {{"rate", 40.0}});
     const PopulationId exc = Add(*sim, "IF_cond_exp", 16000, {{"tau_m", 15.0}});
     const PopulationId inh = Add(*sim, "IF_curr_alpha", 4100);
@@ -657,17 +671,7 @@ TEST(SimulationTest, TwoThreadsGiveBitwiseTheSameResultsAsOne) {
                        2, {{"delay", RandomSpec{"uniform", {{"low", 0.3}, {"high", 2.0}}}}})
                     .ok());
     EXPECT_TRUE(sim->Run(40.0).ok());
-    std::vector<double> out;
-    for (const Segment& segment : sim->segments())
-      for (const PopulationRecording& r : segment.populations) {
-        for (size_t k = 0; k < r.spikes.index.size(); ++k) {
-          out.push_back(r.spikes.index[k]);
-          out.push_back(r.spikes.time_ms[k]);
-        }
-        for (const SignalData& signal : r.signals)
-          out.insert(out.end(), signal.samples.begin(), signal.samples.end());
-      }
-    return out;
+    return RecordedValues(*sim);
   };
   const std::vector<double> one = run(1);
   EXPECT_GT(one.size(), 20000u);  // thousands of spikes: the network is active
@@ -679,10 +683,7 @@ TEST(SimulationTest, WholePopulationsPerMemberGiveBitwiseTheSameResultsAsOne) {
   // its Poisson background): each member updates and delivers to its own
   // populations, and walks only the rows into them.
   auto run = [](int threads) {
-    SimulationConfig config;
-    config.seed = 23;
-    config.threads = threads;
-    auto sim = *Simulation::Create(config);
+    auto sim = NewSim(23, threads);
     std::vector<PopulationId> pops;
     for (int n : {9000, 9000, 4500, 4500}) {
       const PopulationId pop = Add(*sim, "IF_curr_exp", n, {{"tau_syn_E", 0.5}});
@@ -707,16 +708,7 @@ TEST(SimulationTest, WholePopulationsPerMemberGiveBitwiseTheSameResultsAsOne) {
       EXPECT_TRUE(sim->Record(Selector{pop, false, {0, 4499}}, {"v"}, 0).ok());
     }
     EXPECT_TRUE(sim->Run(50.0).ok());
-    std::vector<double> out;
-    for (const PopulationRecording& r : sim->segments().back().populations) {
-      for (size_t k = 0; k < r.spikes.index.size(); ++k) {
-        out.push_back(r.spikes.index[k]);
-        out.push_back(r.spikes.time_ms[k]);
-      }
-      for (const SignalData& signal : r.signals)
-        out.insert(out.end(), signal.samples.begin(), signal.samples.end());
-    }
-    return out;
+    return RecordedValues(*sim);
   };
   const std::vector<double> one = run(1);
   EXPECT_GT(one.size(), 20000u);
