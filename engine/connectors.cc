@@ -122,21 +122,54 @@ void CanonicalFromPostMajor(uint32_t n_pre, const OwnerMajor& by_post, Connectio
 }
 
 // Reused from one owner to the next, so that choosing allocates nothing per
-// owner once the containers have grown.
+// owner once the containers have grown. Without replacement, the candidates
+// drawn so far are a bit each when there are at most kBitsPerPick
+// candidates per pick (a hash set costs some 16 bytes per entry and a probe
+// per insertion), else a hash set; both are empty between draws.
 struct ChooseScratch {
+  static constexpr uint64_t kBitsPerPick = 128;
+  std::vector<uint64_t> bits;
   absl::flat_hash_set<uint64_t> taken;
   std::vector<uint64_t> chosen;
 };
 
 // Draws `n` of the candidates 0..m-1 (Floyd's algorithm without
-// replacement), in stream order, into scratch.chosen.
+// replacement) into scratch.chosen: in stream order, or ascending if
+// `sorted`.
 std::vector<uint64_t>& Draw(CounterRng& rng, uint64_t m, uint64_t n, bool with_replacement,
-                            ChooseScratch& scratch) {
+                            bool sorted, ChooseScratch& scratch) {
   std::vector<uint64_t>& chosen = scratch.chosen;
   chosen.clear();
   chosen.reserve(n);
   if (with_replacement) {
     for (uint64_t k = 0; k < n; ++k) chosen.push_back(rng.Below(m));
+  } else if (m <= ChooseScratch::kBitsPerPick * n) {
+    std::vector<uint64_t>& bits = scratch.bits;
+    const uint64_t words = (m + 63) / 64;
+    if (bits.size() < words) bits.resize(words, 0);
+    auto take = [&](uint64_t c) {  // whether c was not taken before
+      const uint64_t bit = uint64_t{1} << (c & 63);
+      const bool fresh = (bits[c >> 6] & bit) == 0;
+      bits[c >> 6] |= bit;
+      return fresh;
+    };
+    for (uint64_t k = m - n; k < m; ++k) {
+      const uint64_t t = rng.Below(k + 1);
+      const uint64_t pick = take(t) ? t : k;
+      if (pick == k) take(k);
+      chosen.push_back(pick);
+    }
+    // The set bits are exactly the picks. Sorted, they are read off the
+    // words in order (at most 2n words), which is cheaper than a sort.
+    if (sorted) {
+      chosen.clear();
+      for (uint64_t w = 0; w < words; ++w)
+        for (uint64_t word = bits[w]; word != 0; word &= word - 1)
+          chosen.push_back(w * 64 + static_cast<uint64_t>(__builtin_ctzll(word)));
+      std::fill_n(bits.begin(), words, 0);
+      return chosen;
+    }
+    for (uint64_t c : chosen) bits[c >> 6] = 0;
   } else {
     scratch.taken.clear();
     for (uint64_t k = m - n; k < m; ++k) {
@@ -146,14 +179,7 @@ std::vector<uint64_t>& Draw(CounterRng& rng, uint64_t m, uint64_t n, bool with_r
       chosen.push_back(pick);
     }
   }
-  return chosen;
-}
-
-// Draw's candidates, sorted.
-const std::vector<uint64_t>& Choose(CounterRng& rng, uint64_t m, uint64_t n, bool with_replacement,
-                                    ChooseScratch& scratch) {
-  std::vector<uint64_t>& chosen = Draw(rng, m, n, with_replacement, scratch);
-  std::sort(chosen.begin(), chosen.end());
+  if (sorted) std::sort(chosen.begin(), chosen.end());
   return chosen;
 }
 
@@ -182,7 +208,7 @@ absl::Status FixedNumber(const Params& p, const std::vector<uint64_t>& owners,
     if (p.n > 0 && (m == 0 || (!p.with_replacement && p.n > m)))
       return TooFew(owner_is_post ? "pre cells" : "post cells", p.n, m);
     CounterRng rng(seed, RngPurpose::kConnectivity, o, owner_is_post ? 1 : 2);
-    for (uint64_t c : Choose(rng, m, p.n, p.with_replacement, scratch))
+    for (uint64_t c : Draw(rng, m, p.n, p.with_replacement, /*sorted=*/true, scratch))
       out->other.push_back(
           static_cast<uint32_t>(self >= 0 && c >= static_cast<uint64_t>(self) ? c + 1 : c));
     out->EndOwner();
@@ -437,7 +463,7 @@ absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec,
     if (p.n > 0 && (m == 0 || (!p.with_replacement && p.n > m))) return TooFew("pairs", p.n, m);
     CounterRng rng(seed, RngPurpose::kConnectivity, 0, 3);
     ChooseScratch scratch;
-    std::vector<uint64_t>& pairs = Draw(rng, m, p.n, p.with_replacement, scratch);
+    std::vector<uint64_t>& pairs = Draw(rng, m, p.n, p.with_replacement, /*sorted=*/false, scratch);
     // Self pair k has self_pairs[k] - k allowed pairs before it, so the c-th
     // allowed pair lies past every self pair with at most c before it.
     for (size_t k = 0; k < self_pairs.size(); ++k) self_pairs[k] -= k;

@@ -115,6 +115,52 @@ TEST(ConnectorsTest, FixedTotalNumberWithReplacementIsItsStreamsDrawsInOrder) {
   }
 }
 
+// Floyd's algorithm as the connectors document it: n of 0..m-1 without
+// replacement, drawn from `rng`, ascending.
+std::vector<uint64_t> FloydPicks(CounterRng rng, uint64_t m, uint64_t n) {
+  std::set<uint64_t> taken;
+  for (uint64_t k = m - n; k < m; ++k) {
+    const uint64_t t = rng.Below(k + 1);
+    taken.insert(taken.count(t) ? k : t);
+  }
+  return {taken.begin(), taken.end()};
+}
+
+// Without replacement, each post cell's pre cells are Floyd's picks from its
+// own stream, self excluded from the candidates, whether the draw keeps its
+// picks as bits (n = 80 of 299: few candidates per pick) or in a hash set
+// (n = 2 of 999): the network a seed gives is pinned.
+TEST(ConnectorsTest, FixedNumberPreIsFloydsDrawFromEachPostCellsStream) {
+  for (const auto& [n_cells, n] : {std::pair<uint64_t, uint64_t>{300, 80}, {1000, 2}}) {
+    const auto c = Make("FixedNumberPreConnector", {{"n", n}, {"allow_self_connections", 0}},
+                        n_cells, n_cells);
+    std::vector<std::vector<uint64_t>> pres(n_cells);
+    for (size_t k = 0; k < c.pre.size(); ++k) pres[c.post[k]].push_back(c.pre[k]);
+    for (uint32_t post = 0; post < n_cells; ++post) {
+      std::vector<uint64_t> expected =
+          FloydPicks(CounterRng(1234, RngPurpose::kConnectivity, post, 1), n_cells - 1, n);
+      for (uint64_t& pre : expected) pre += pre >= post;  // past the excluded self
+      ASSERT_EQ(pres[post], expected) << "post " << post << ", n = " << n;
+    }
+  }
+}
+
+// The same for FixedTotalNumber: its one stream's picks of pair numbers.
+TEST(ConnectorsTest, FixedTotalNumberWithoutReplacementIsFloydsDrawOfPairs) {
+  for (uint64_t n : {uint64_t{700}, uint64_t{3}}) {
+    const uint64_t n_pre = 37, n_post = 23;
+    const auto c = Make("FixedTotalNumberConnector", {{"n", n}, {"with_replacement", 0}}, n_pre,
+                        n_post, false);
+    const std::vector<uint64_t> pairs =
+        FloydPicks(CounterRng(1234, RngPurpose::kConnectivity, 0, 3), n_pre * n_post, n);
+    ASSERT_EQ(c.pre.size(), n);
+    for (size_t k = 0; k < n; ++k) {
+      EXPECT_EQ(c.pre[k], pairs[k] / n_post) << k;
+      EXPECT_EQ(c.post[k], pairs[k] % n_post) << k;
+    }
+  }
+}
+
 // Uniform over pairs: the counts per pre cell and per post cell pass a
 // chi-square test (99.9 %), self pairs excluded when asked.
 TEST(ConnectorsTest, FixedTotalNumberCountsPerCellAreUniform) {
