@@ -35,6 +35,10 @@ constexpr size_t kStreamChunkBytes = 1 << 20;
 // Biological time between Run progress events when the request leaves it 0.
 constexpr double kDefaultProgressIntervalMs = 100.0;
 
+// Projections of fewer synapses leave their freed temporaries (some 50 bytes
+// a synapse, at most tens of MB) in the heap for the next build.
+constexpr uint64_t kTrimAfterSynapses = 1'000'000;
+
 // Runs `body(session, simulation)` with the session's lock held: this is what
 // serialises calls on one session while other sessions proceed.
 template <typename Body>
@@ -470,8 +474,11 @@ grpc::Status SimulatorService::CreateProjection(grpc::ServerContext* context,
                     // The build's temporaries (connector output, sort orders) are
                     // several times the synapses' own size; hand their pages back to
                     // the system instead of keeping them in glibc's heap
-                    // (bench/RESULTS.md: 22.3 -> 20.0 B of RSS per synapse at 100,000 cells).
-                    malloc_trim(0);
+                    // (bench/RESULTS.md: 22.3 -> 20.0 B of RSS per synapse at 100,000
+                    // cells), unless they were few: the next small projection then
+                    // reuses them instead of faulting fresh pages in, which cost up to
+                    // half of a small build here.
+                    if (!info.ok() || info->num_connections >= kTrimAfterSynapses) malloc_trim(0);
                     if (!info.ok()) return info.status();
                     *response = ToProto(*info);
                     response->set_pre_size(info->pre_size);
