@@ -20,6 +20,7 @@
 #include "engine/errors.h"
 #include "engine/expression.h"
 #include "engine/gap_junction.h"
+#include "engine/population_owners.h"
 #include "engine/projection.h"
 #include "engine/recorder.h"
 #include "engine/structure.h"
@@ -659,61 +660,25 @@ class Simulation::Impl {
   // member before every population is cut instead.
   static constexpr double kWholePopulationSlack = 1.1;
 
-  // Each population's member when whole populations balance the members
-  // (the microcircuit's eight do), or {} when every Splittable population
-  // must be cut into equal ranges (Vogels-Abbott's 80/20 do not). A member
-  // then walks only the rows of projections into its own populations, where
-  // cut populations make every member walk every row for its part of it.
-  // Populations joined by an aligned projection stay together, and groups
-  // that are not Splittable go to member 0. Loads are estimates (cells and
+  // population_owners.h's assignment for this network, or {} (cut every
+  // Splittable population): the microcircuit's eight populations balance
+  // whole, Vogels-Abbott's 80/20 do not. Loads are estimates (cells and
   // incoming static synapses); the rates that decide the real load are not
   // known before the run.
   std::vector<int> WholePopulationOwners(const Split& split) const {
-    const size_t n = populations_.size();
-    if (split.members == 1) return std::vector<int>(n, 0);
-    std::vector<size_t> unit(n);
-    std::iota(unit.begin(), unit.end(), 0);
-    auto root = [&](size_t p) {
-      while (unit[p] != p) p = unit[p] = unit[unit[p]];
-      return p;
-    };
-    std::vector<double> load(n, 0.0);
-    for (size_t p = 0; p < n; ++p) load[p] = kCellStepInSynapses * populations_[p].info.size;
+    std::vector<PopulationWork> work(populations_.size());
+    for (size_t p = 0; p < populations_.size(); ++p)
+      work[p] = {kCellStepInSynapses * populations_[p].info.size,
+                 populations_[p].cells->Splittable()};
+    std::vector<std::pair<uint32_t, uint32_t>> joined;
     for (size_t j = 0; j < projections_.size(); ++j) {
       const ProjectionRecord& rec = projections_[j];
-      if (split.aligned[j]) unit[root(rec.pre_cells[0].first)] = root(rec.post_populations[0]);
+      if (split.aligned[j]) joined.emplace_back(rec.pre_cells[0].first, rec.post_populations[0]);
       if (!rec.synapses || rec.dynamics || rec.gap || rec.n_post == 0) continue;
       const double per_post_cell = static_cast<double>(rec.synapses->size()) / rec.n_post;
-      for (const auto& [post, index] : rec.post_cells) load[post] += per_post_cell;
+      for (const auto& [post, index] : rec.post_cells) work[post].load += per_post_cell;
     }
-    std::vector<double> unit_load(n, 0.0), member_load(split.members, 0.0);
-    std::vector<int> unit_owner(n, -1);
-    for (size_t p = 0; p < n; ++p) {
-      unit_load[root(p)] += load[p];
-      if (!populations_[p].cells->Splittable()) unit_owner[root(p)] = 0;
-    }
-    std::vector<size_t> units;
-    for (size_t p = 0; p < n; ++p) {
-      if (root(p) != p) continue;
-      if (unit_owner[p] == 0) member_load[0] += unit_load[p];
-      else units.push_back(p);
-    }
-    // Largest first, each to the least loaded member.
-    std::sort(units.begin(), units.end(),
-              [&](size_t a, size_t b) { return unit_load[a] > unit_load[b]; });
-    for (size_t u : units) {
-      const int m = static_cast<int>(std::min_element(member_load.begin(), member_load.end()) -
-                                     member_load.begin());
-      unit_owner[u] = m;
-      member_load[m] += unit_load[u];
-    }
-    const double mean =
-        std::accumulate(member_load.begin(), member_load.end(), 0.0) / split.members;
-    if (*std::max_element(member_load.begin(), member_load.end()) > kWholePopulationSlack * mean)
-      return {};
-    std::vector<int> owner(n);
-    for (size_t p = 0; p < n; ++p) owner[p] = unit_owner[root(p)];
-    return owner;
+    return engine::WholePopulationOwners(work, joined, split.members, kWholePopulationSlack);
   }
 
   Split SplitCells() const {
