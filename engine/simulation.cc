@@ -27,6 +27,7 @@
 #include "engine/synapse_dynamics.h"
 #include "engine/time_grid.h"
 #include "engine/value_resolution.h"
+#include "engine/vector_clones.h"
 #include "engine/worker_pool.h"
 
 namespace spikeserve::engine {
@@ -41,6 +42,20 @@ std::string Names(const std::vector<Info>& items) {
 
 // Delays are stored in 16 bits (projection.h).
 constexpr int64_t kMaxDelaySteps = 65535;
+
+// steps[k] = grid.Steps(delay[k]) for every k, and whether every delay is
+// at least one step (TimeGrid::BelowOneStep) and its steps within [min, max].
+// One pass without branches: a microcircuit build converts 300 M delays.
+SPIKESERVE_VECTOR_CLONES bool DelayStepsWithin(const TimeGrid& grid, const double* delay, size_t n,
+                                               int64_t min, int64_t max, uint16_t* steps) {
+  int within = 1;
+  for (size_t k = 0; k < n; ++k) {
+    const int64_t s = grid.Steps(delay[k]);
+    within &= !grid.BelowOneStep(delay[k]) & (s >= min) & (s <= max);
+    steps[k] = static_cast<uint16_t>(s);
+  }
+  return within;
+}
 
 // Receptor channels of the LIF cell groups: the index into their ring buffer.
 int ReceptorIndex(const CellTypeInfo& type, const std::string& name) {
@@ -376,13 +391,16 @@ class Simulation::Impl {
   absl::StatusOr<std::vector<uint16_t>> DelaySteps(const std::vector<double>& d,
                                                    const std::string& field) {
     std::vector<uint16_t> steps(d.size());
-    for (size_t k = 0; k < d.size(); ++k) {
+    const int64_t min_steps = auto_min_delay_ ? 1 : min_delay_steps_;
+    const int64_t max_steps = auto_max_delay_ ? kMaxDelaySteps : max_delay_steps_;
+    if (DelayStepsWithin(grid_, d.data(), d.size(), min_steps, max_steps, steps.data()))
+      return steps;
+    for (size_t k = 0; k < d.size(); ++k) {  // the first bad delay, for the message
       if (grid_.BelowOneStep(d[k]))
         return InvalidArgument(field, reason::kBelowTimeStep,
                                absl::StrCat("delay ", k, " is ", d[k], " ms, below the time step ",
                                             grid_.dt(), " ms"));
       const int64_t s = grid_.Steps(d[k]);
-      const int64_t max_steps = auto_max_delay_ ? kMaxDelaySteps : max_delay_steps_;
       if (s > max_steps)
         return InvalidArgument(field, reason::kAboveMaxDelay,
                                absl::StrCat("delay ", k, " is ", d[k], " ms, above max_delay ",
@@ -391,7 +409,6 @@ class Simulation::Impl {
         return InvalidArgument(field, reason::kOutOfRange,
                                absl::StrCat("delay ", k, " is ", d[k], " ms, below min_delay ",
                                             grid_.Time(min_delay_steps_), " ms"));
-      steps[k] = static_cast<uint16_t>(s);
     }
     return steps;
   }

@@ -329,6 +329,38 @@ TEST(SimulationTest, BadInputs) {
   EXPECT_EQ(lim->num_synapses(), 0u);
 }
 
+TEST(SimulationTest, DelayErrorsNameTheFirstBadDelay) {
+  using C = absl::StatusCode;
+  SimulationConfig config;
+  config.min_delay_ms = 0.5;
+  config.max_delay_ms = 3.0;
+  auto sim = *Simulation::Create(config);
+  const PopulationId a = Add(*sim, "IF_curr_exp", 3);
+  auto p = sim->AddProjection(Proj(a, a, {"AllToAllConnector"}, 0.1, 1.0));
+  ASSERT_TRUE(p.ok()) << p.status();
+  // Nine synapses; one bad delay among good ones, at each kind of fault.
+  auto delays_with = [](size_t k, double bad) {
+    std::vector<double> d(9, 1.0);
+    d[k] = bad;
+    return d;
+  };
+  absl::Status s = sim->SetSynapseParameters(p->id, {{"delay", delays_with(4, 0.05)}});
+  ExpectError(s, C::kInvalidArgument, "parameters.delay", "BELOW_TIME_STEP");
+  EXPECT_NE(std::string(s.message()).find("delay 4 is 0.05 ms"), std::string::npos) << s;
+  s = sim->SetSynapseParameters(p->id, {{"delay", delays_with(7, 3.2)}});
+  ExpectError(s, C::kInvalidArgument, "parameters.delay", "ABOVE_MAX_DELAY");
+  EXPECT_NE(std::string(s.message()).find("delay 7 is 3.2 ms"), std::string::npos) << s;
+  s = sim->SetSynapseParameters(p->id, {{"delay", delays_with(8, 0.3)}});
+  ExpectError(s, C::kInvalidArgument, "parameters.delay", "OUT_OF_RANGE");
+  EXPECT_NE(std::string(s.message()).find("delay 8 is 0.3 ms, below min_delay 0.5 ms"),
+            std::string::npos)
+      << s;
+  // Nothing changed: every delay is still 1 ms.
+  auto c = sim->GetConnections(p->id, {"delay"});
+  ASSERT_TRUE(c.ok()) << c.status();
+  for (double d : c->values.at("delay")) EXPECT_DOUBLE_EQ(d, 1.0);
+}
+
 TEST(SimulationTest, RunRoundsToTheGrid) {
   auto sim = NewSim();
   Add(*sim, "IF_curr_exp", 1);
