@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
-#include <unordered_map>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -88,8 +88,9 @@ absl::StatusOr<Params> ReadParams(const ConnectorSpec& spec, const ConnectorInfo
 }
 
 // Position of every cell of `cells` by gid, to find "the same cell" across sets.
-std::unordered_map<uint64_t, uint32_t> PositionByGid(const std::vector<uint64_t>& gids) {
-  std::unordered_map<uint64_t, uint32_t> pos;
+absl::flat_hash_map<uint64_t, uint32_t> PositionByGid(const std::vector<uint64_t>& gids) {
+  absl::flat_hash_map<uint64_t, uint32_t> pos;
+  pos.reserve(gids.size());
   for (uint32_t i = 0; i < gids.size(); ++i) pos.emplace(gids[i], i);
   return pos;
 }
@@ -194,7 +195,9 @@ absl::Status TooFew(const std::string& what, uint64_t n, uint64_t m) {
 absl::Status FixedNumber(const Params& p, const std::vector<uint64_t>& owners,
                          const std::vector<uint64_t>& others, uint64_t seed, bool owner_is_post,
                          OwnerMajor* out) {
-  const auto other_pos = PositionByGid(others);
+  // Only self-connections need an owner's position among the others.
+  const auto other_pos = p.allow_self ? absl::flat_hash_map<uint64_t, uint32_t>()
+                                      : PositionByGid(others);
   ChooseScratch scratch;
   out->other.reserve(owners.size() * p.n);
   out->start.reserve(owners.size() + 1);
