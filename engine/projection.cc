@@ -217,6 +217,8 @@ Projection::MemberPosts Projection::PostsOf(std::vector<CellRange> cells) const 
     const uint32_t end = std::min(last, mine.cells[part].end);
     if (begin < end) mine.positions.push_back({begin - shift, end - shift, part});
   }
+  // Cells outside the post slices this projection reaches count for nothing.
+  if (mine.contiguous) mine.none = mine.positions.empty();
   return mine;
 }
 

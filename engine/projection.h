@@ -187,7 +187,7 @@ class Projection {
     std::vector<CellRange> cells;
     std::vector<Interval> positions;
     bool contiguous = false;
-    bool none = true;  // no cell in any part
+    bool none = true;  // no synapse of the projection can reach the member's cells
   };
   MemberPosts PostsOf(std::vector<CellRange> cells) const;
 

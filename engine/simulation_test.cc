@@ -679,11 +679,13 @@ TEST(SimulationTest, TwoThreadsGiveBitwiseTheSameResultsAsOne) {
       spec.receptor_type = "inhibitory";
       EXPECT_TRUE(sim->AddProjection(spec).ok());
     };
-    std::vector<uint32_t> even, odd, middle;
+    std::vector<uint32_t> even, odd, middle, first_quarter;
     for (uint32_t i = 0; i < 4100; ++i) (i % 2 ? odd : even).push_back(i);
     for (uint32_t i = 4000; i < 12000; ++i) middle.push_back(i);  // across the members' cut
+    for (uint32_t i = 0; i < 4000; ++i) first_quarter.push_back(i);  // member 0's cells only
     connect_parts({Selector{exc}, Selector{inh}}, 0.002, 0.01);
     connect_parts({Selector{exc, false, middle}, Selector{inh}}, 0.002, 0.01);
+    connect_parts({Selector{exc, false, first_quarter}}, 0.004, 0.01);
     connect_parts({Selector{inh, false, odd}, Selector{inh, false, even}}, 0.01, 0.5);
     // A Poisson background per cell (OneToOne: delivered as the sources fire,
     // by the member that draws them).
