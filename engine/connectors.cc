@@ -142,24 +142,27 @@ std::vector<uint64_t>& Draw(CounterRng& rng, uint64_t m, uint64_t n, bool with_r
   std::vector<uint64_t>& chosen = scratch.chosen;
   chosen.clear();
   chosen.reserve(n);
-  if (with_replacement) {
-    for (uint64_t k = 0; k < n; ++k) chosen.push_back(rng.Below(m));
-  } else if (m <= ChooseScratch::kBitsPerPick * n) {
-    std::vector<uint64_t>& bits = scratch.bits;
-    const uint64_t words = (m + 63) / 64;
-    if (bits.size() < words) bits.resize(words, 0);
-    auto take = [&](uint64_t c) {  // whether c was not taken before
-      const uint64_t bit = uint64_t{1} << (c & 63);
-      const bool fresh = (bits[c >> 6] & bit) == 0;
-      bits[c >> 6] |= bit;
-      return fresh;
-    };
+  // Floyd's algorithm; take(c) marks c taken and says whether it was not.
+  auto floyd = [&](auto take) {
     for (uint64_t k = m - n; k < m; ++k) {
       const uint64_t t = rng.Below(k + 1);
       const uint64_t pick = take(t) ? t : k;
       if (pick == k) take(k);
       chosen.push_back(pick);
     }
+  };
+  if (with_replacement) {
+    for (uint64_t k = 0; k < n; ++k) chosen.push_back(rng.Below(m));
+  } else if (m <= ChooseScratch::kBitsPerPick * n) {
+    std::vector<uint64_t>& bits = scratch.bits;
+    const uint64_t words = (m + 63) / 64;
+    if (bits.size() < words) bits.resize(words, 0);
+    floyd([&](uint64_t c) {
+      const uint64_t bit = uint64_t{1} << (c & 63);
+      const bool fresh = (bits[c >> 6] & bit) == 0;
+      bits[c >> 6] |= bit;
+      return fresh;
+    });
     // The set bits are exactly the picks. Sorted, they are read off the
     // words in order (at most 2n words), which is cheaper than a sort.
     if (sorted) {
@@ -173,12 +176,7 @@ std::vector<uint64_t>& Draw(CounterRng& rng, uint64_t m, uint64_t n, bool with_r
     for (uint64_t c : chosen) bits[c >> 6] = 0;
   } else {
     scratch.taken.clear();
-    for (uint64_t k = m - n; k < m; ++k) {
-      const uint64_t t = rng.Below(k + 1);
-      const uint64_t pick = scratch.taken.insert(t).second ? t : k;
-      if (pick == k) scratch.taken.insert(k);
-      chosen.push_back(pick);
-    }
+    floyd([&](uint64_t c) { return scratch.taken.insert(c).second; });
   }
   if (sorted) std::sort(chosen.begin(), chosen.end());
   return chosen;
