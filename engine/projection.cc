@@ -207,7 +207,6 @@ Projection::MemberPosts Projection::PostsOf(std::vector<CellRange> cells) const 
   MemberPosts mine;
   mine.cells = std::move(cells);
   mine.contiguous = !part_end_.empty();
-  for (const CellRange& range : mine.cells) mine.none &= range.begin >= range.end;
   for (uint32_t part = 0; part < part_end_.size(); ++part) {
     // Part p holds positions [part_end_[p-1], part_end_[p]), cell = position + shift.
     const uint32_t shift = part_shift_[part];
@@ -217,8 +216,12 @@ Projection::MemberPosts Projection::PostsOf(std::vector<CellRange> cells) const 
     const uint32_t end = std::min(last, mine.cells[part].end);
     if (begin < end) mine.positions.push_back({begin - shift, end - shift, part});
   }
-  // Cells outside the post slices this projection reaches count for nothing.
-  if (mine.contiguous) mine.none = mine.positions.empty();
+  if (mine.contiguous) {
+    // Cells outside the post slices this projection reaches count for nothing.
+    mine.none = mine.positions.empty();
+  } else {
+    for (const CellRange& range : mine.cells) mine.none &= range.begin >= range.end;
+  }
   return mine;
 }
 

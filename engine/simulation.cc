@@ -711,7 +711,7 @@ class Simulation::Impl {
       if (p.cells->Splittable()) splittable += p.info.size;
     if (splittable >= kMinCellsPerMember * pool_.size()) split.members = pool_.size();
     const int members = split.members;
-    const std::vector<int> owner = WholePopulationOwners(split);
+    const std::vector<int> owner = members > 1 ? WholePopulationOwners(split) : std::vector<int>{};
     auto align = [](uint64_t i) {
       return static_cast<uint32_t>(i / kSplitAlignment * kSplitAlignment);
     };
