@@ -30,7 +30,14 @@ Projection::Projection(ProjectionId id, std::string label, uint32_t receptor, ui
                 post_.size() == n_pre;
   for (uint32_t i = 0; i < n_pre && one_to_one_; ++i)
     one_to_one_ = row_start_[i] == i && post_[i] == i;
-  SetUniformDelay(delay);
+  for (uint32_t i = 0; i < n_pre; ++i) {
+    run_begin_[i] = runs_.size();
+    if (row_start_[i + 1] > row_start_[i]) runs_.push_back({row_start_[i], delay});
+  }
+  run_begin_[n_pre] = runs_.size();
+  if (!runs_.empty()) delay_range_ = {delay, delay};
+  runs_.push_back({post_.size(), 0});
+  runs_.shrink_to_fit();
 }
 
 void Projection::FindContiguousParts() {
@@ -51,20 +58,13 @@ void Projection::FindContiguousParts() {
 }
 
 std::vector<uint64_t> Projection::SetUniformDelay(uint16_t steps) {
-  // A row of at most one delay run is in canonical order already; one of
-  // several runs must be sorted back first.
-  for (uint32_t i = 0; i < num_rows(); ++i)
-    if (run_begin_[i + 1] - run_begin_[i] > 1)
+  // Where every member's part of a row is one delay run, the synapses are in
+  // the order one delay gives them already; elsewhere they must be sorted.
+  for (size_t j = 0; j + 1 < run_begin_.size(); ++j)
+    if (run_begin_[j + 1] - run_begin_[j] > 1)
       return SetDelays(std::vector<uint16_t>(post_.size(), steps));
-  runs_.clear();
-  for (uint32_t i = 0; i < num_rows(); ++i) {
-    run_begin_[i] = runs_.size();
-    if (row_start_[i + 1] > row_start_[i]) runs_.push_back({row_start_[i], steps});
-  }
-  run_begin_[num_rows()] = runs_.size();
-  delay_range_ = runs_.empty() ? std::pair<uint16_t, uint16_t>{0, 0} : std::pair{steps, steps};
-  runs_.push_back({post_.size(), 0});
-  runs_.shrink_to_fit();
+  for (uint64_t r = 0; r < num_runs(); ++r) runs_[r].delay = steps;
+  delay_range_ = num_runs() == 0 ? std::pair<uint16_t, uint16_t>{0, 0} : std::pair{steps, steps};
   return {};
 }
 
@@ -91,7 +91,7 @@ uint32_t Projection::Rank(uint64_t k) const {
 
 bool Projection::StoredCanonically() const {
   for (uint32_t i = 0; i < num_rows(); ++i)
-    if (run_begin_[i + 1] - run_begin_[i] > 1) return false;
+    if (run_begin(i + 1) - run_begin(i) > 1) return false;
   return true;
 }
 
@@ -101,18 +101,20 @@ std::vector<uint64_t> Projection::CanonicalOrder() const {
   auto before = [&](uint64_t a, uint64_t b) { return PostThenRank(a, b); };
   for (uint32_t i = 0; i < num_rows(); ++i) {
     // A row of one delay run is stored in canonical order already.
-    if (run_begin_[i + 1] - run_begin_[i] <= 1) continue;
+    if (run_begin(i + 1) - run_begin(i) <= 1) continue;
     std::sort(order.begin() + row_start_[i], order.begin() + row_start_[i + 1], before);
   }
   return order;
 }
 
-std::vector<uint64_t> Projection::SetDelays(const std::vector<uint16_t>& steps) {
+std::vector<uint64_t> Projection::Arrange(const std::vector<uint16_t>& steps,
+                                          uint32_t old_members) {
   // Row by row: the row's synapses in canonical order (as stored when the row
   // holds one delay run, else sorted back by post and tie rank), then a
-  // stable counting sort by the new delay gives storage order, and the
-  // count of each delay its run. Scratch is per row; nothing is sorted by
-  // comparison unless a row held several runs or spans a wide delay range.
+  // stable counting sort by member and new delay gives storage order, and
+  // the count of each (member, delay) its run. Scratch is per row; nothing
+  // is sorted by comparison unless a row held several runs or spans a wide
+  // delay range.
   std::vector<uint64_t> perm;  // filled on the first row that needs a reorder
   std::vector<uint32_t> canonical, sorted, count, rank;
   std::vector<uint32_t> post_scratch;
@@ -121,13 +123,15 @@ std::vector<uint64_t> Projection::SetDelays(const std::vector<uint16_t>& steps) 
   std::vector<TieRank> ranks;
   std::vector<DelayRun> runs;
   runs.reserve(runs_.size());
-  size_t tie = 0;  // first of tie_ranks_ not before the row
+  std::vector<uint64_t> row_runs(num_rows() + 1);  // first run of each row
+  size_t tie = 0;                                  // first of tie_ranks_ not before the row
   delay_range_ = {UINT16_MAX, 0};
   for (uint32_t i = 0; i < num_rows(); ++i) {
     const uint64_t b = row_start_[i], e = row_start_[i + 1];
     const uint32_t n = static_cast<uint32_t>(e - b);
-    const bool several_runs = run_begin_[i + 1] - run_begin_[i] > 1;  // before the change
-    run_begin_[i] = runs.size();
+    const bool several_runs =  // before the change
+        run_begin_[uint64_t{i + 1} * old_members] - run_begin_[uint64_t{i} * old_members] > 1;
+    row_runs[i] = runs.size();
     const size_t ties_end =
         std::lower_bound(tie_ranks_.begin() + tie, tie_ranks_.end(), e,
                          [](const TieRank& t, uint64_t v) { return t.synapse < v; }) -
@@ -153,22 +157,26 @@ std::vector<uint64_t> Projection::SetDelays(const std::vector<uint16_t>& steps) 
       std::sort(canonical.begin(), canonical.end(), before);
     }
     sorted.resize(n);
-    const uint32_t width = uint32_t{hi} - lo + 1;
+    // Key: member, then delay, with delay_width keys per member.
+    const uint32_t delay_width = uint32_t{hi} - lo + 1;
+    const uint32_t width = delay_width * members_;
+    auto key = [&](uint32_t x) { return MemberOf(post_[b + x]) * delay_width + steps[b + x] - lo; };
+    auto delay_of = [&](uint32_t k) { return static_cast<uint16_t>(lo + k % delay_width); };
     if (width <= 2 * n + 64) {
       count.assign(width + 1, 0);
-      for (uint32_t x : canonical) ++count[steps[b + x] - lo + 1];
-      for (uint32_t d = 0; d < width; ++d) {
-        if (count[d + 1] > 0) runs.push_back({b + count[d], static_cast<uint16_t>(lo + d)});
-        count[d + 1] += count[d];
+      for (uint32_t x : canonical) ++count[key(x) + 1];
+      for (uint32_t k = 0; k < width; ++k) {
+        if (count[k + 1] > 0) runs.push_back({b + count[k], delay_of(k)});
+        count[k + 1] += count[k];
       }
-      for (uint32_t x : canonical) sorted[count[steps[b + x] - lo]++] = x;
+      for (uint32_t x : canonical) sorted[count[key(x)]++] = x;
     } else {  // a few synapses spread over many delays
       sorted = canonical;
       std::stable_sort(sorted.begin(), sorted.end(),
-                       [&](uint32_t x, uint32_t y) { return steps[b + x] < steps[b + y]; });
+                       [&](uint32_t x, uint32_t y) { return key(x) < key(y); });
       for (uint32_t j = 0; j < n; ++j)
-        if (j == 0 || steps[b + sorted[j]] != steps[b + sorted[j - 1]])
-          runs.push_back({b + j, steps[b + sorted[j]]});
+        if (j == 0 || key(sorted[j]) != key(sorted[j - 1]))
+          runs.push_back({b + j, delay_of(key(sorted[j]))});
     }
     bool moved = false;
     for (uint32_t j = 0; j < n && !moved; ++j) moved = sorted[j] != j;
@@ -193,36 +201,63 @@ std::vector<uint64_t> Projection::SetDelays(const std::vector<uint16_t>& steps) 
     for (uint32_t j = 0; j < n; ++j) weight_scratch[j] = weights[b + sorted[j]];
     std::copy(weight_scratch.begin(), weight_scratch.end(), weights.begin() + b);
   }
-  run_begin_[num_rows()] = runs.size();
+  row_runs[num_rows()] = runs.size();
   runs.push_back({post_.size(), 0});
   runs.shrink_to_fit();
   runs_ = std::move(runs);
   ranks.shrink_to_fit();
   tie_ranks_ = std::move(ranks);
   if (runs_.size() == 1) delay_range_ = {0, 0};
+  if (members_ == 1) {
+    run_begin_ = std::move(row_runs);
+    return perm;
+  }
+  // A row's runs ascend by member: where each member's begin.
+  run_begin_.assign(uint64_t{num_rows()} * members_ + 1, 0);
+  for (uint32_t i = 0; i < num_rows(); ++i) {
+    uint64_t r = row_runs[i];
+    for (uint32_t m = 0; m < members_; ++m) {
+      run_begin_[uint64_t{i} * members_ + m] = r;
+      while (r < row_runs[i + 1] && MemberOf(post_[run_start(r)]) == m) ++r;
+    }
+  }
+  run_begin_.back() = row_runs.back();
   return perm;
 }
 
-Projection::MemberPosts Projection::PostsOf(std::vector<CellRange> cells) const {
-  MemberPosts mine;
-  mine.cells = std::move(cells);
-  mine.contiguous = !part_end_.empty();
-  for (uint32_t part = 0; part < part_end_.size(); ++part) {
-    // Part p holds positions [part_end_[p-1], part_end_[p]), cell = position + shift.
-    const uint32_t shift = part_shift_[part];
-    const uint32_t first = (part == 0 ? 0 : part_end_[part - 1]) + shift;
-    const uint32_t last = part_end_[part] + shift;
-    const uint32_t begin = std::max(first, mine.cells[part].begin);
-    const uint32_t end = std::min(last, mine.cells[part].end);
-    if (begin < end) mine.positions.push_back({begin - shift, end - shift, part});
+void Projection::GroupByMember(const std::vector<std::vector<CellRange>>& owned) {
+  const uint32_t members = static_cast<uint32_t>(owned.size());
+  std::vector<uint16_t> member_of(post_targets_.size(), 0);
+  std::vector<bool> reached(members, false);
+  for (uint32_t position = 0; position < post_targets_.size(); ++position) {
+    const PostTarget& t = post_targets_[position];
+    for (uint32_t m = 0; m < members; ++m) {
+      const CellRange& cells = owned[m][t.part];
+      if (t.index >= cells.begin && t.index < cells.end) {
+        member_of[position] = static_cast<uint16_t>(m);
+        reached[m] = true;
+        break;
+      }
+    }
   }
-  if (mine.contiguous) {
-    // Cells outside the post slices this projection reaches count for nothing.
-    mine.none = mine.positions.empty();
+  const uint32_t old_members = members_;
+  if (std::count(reached.begin(), reached.end(), true) <= 1) {
+    // One member delivers everything: any order will do, so keep the one
+    // there is unless it was grouped for several members.
+    const auto sole = std::find(reached.begin(), reached.end(), true);
+    sole_member_ = sole == reached.end() ? 0 : static_cast<uint32_t>(sole - reached.begin());
+    if (old_members == 1) return;
+    members_ = 1;
+    member_of_position_.clear();
+    member_of_position_.shrink_to_fit();
+    reached_.clear();
   } else {
-    for (const CellRange& range : mine.cells) mine.none &= range.begin >= range.end;
+    if (old_members == members && member_of == member_of_position_) return;
+    members_ = members;
+    member_of_position_ = std::move(member_of);
+    reached_ = std::move(reached);
   }
-  return mine;
+  Arrange(Delays(), old_members);
 }
 
 uint64_t Projection::MemoryBytes() const {
@@ -231,7 +266,8 @@ uint64_t Projection::MemoryBytes() const {
          weight_.MemoryBytes() + tie_ranks_.capacity() * sizeof(TieRank) +
          post_targets_.capacity() * sizeof(PostTarget) +
          post_rings_.capacity() * sizeof(RingBuffer*) +
-         (part_end_.capacity() + part_shift_.capacity()) * sizeof(uint32_t);
+         (part_end_.capacity() + part_shift_.capacity()) * sizeof(uint32_t) +
+         member_of_position_.capacity() * sizeof(uint16_t);
 }
 
 }  // namespace spikeserve::engine

@@ -8,15 +8,17 @@
 // delivery touches one ring-buffer slot per run.
 //
 // Two orders. Storage order, the one every per-synapse array follows: by pre
-// position, then delay, then post position, then tie rank. Canonical order,
-// the one clients see (simulation.h's ConnectionTable): by pre position, then
-// post position, then tie rank, so a connection keeps its place whatever its
-// delay. The tie rank orders the synapses of one (pre, post) pair
-// (multapses) as they were made; only ranks >= 1 are kept, so projections
-// without multapses pay nothing for it. The canonical order is computed when
-// needed (CanonicalOrder), not stored. Changing delays may reorder synapses
-// within a row; SetDelays reports the permutation so that per-synapse state
-// kept elsewhere (synapse_dynamics.h) follows.
+// position, then member, then delay, then post position, then tie rank. The
+// member is the one of several threads that delivers into the post cell
+// (GroupByMember); until a projection is grouped, every synapse has member
+// 0. Canonical order, the one clients see (simulation.h's ConnectionTable):
+// by pre position, then post position, then tie rank, so a connection keeps
+// its place whatever its delay or member. The tie rank orders the synapses
+// of one (pre, post) pair (multapses) as they were made; only ranks >= 1 are
+// kept, so projections without multapses pay nothing for it. The canonical
+// order is computed when needed (CanonicalOrder), not stored. Changing delays
+// may reorder synapses within a row; SetDelays reports the permutation so
+// that per-synapse state kept elsewhere (synapse_dynamics.h) follows.
 #ifndef SPIKESERVE_ENGINE_PROJECTION_H_
 #define SPIKESERVE_ENGINE_PROJECTION_H_
 
@@ -76,7 +78,7 @@ class Projection {
   // Delay runs of `row`: run_begin(row) .. run_begin(row + 1) - 1. Run r
   // holds synapses [run_start(r), run_start(r + 1)).
   uint64_t row_start(uint32_t row) const { return row_start_[row]; }
-  uint64_t run_begin(uint32_t row) const { return run_begin_[row]; }
+  uint64_t run_begin(uint32_t row) const { return run_begin_[uint64_t{row} * members_]; }
   uint64_t num_runs() const { return runs_.size() - 1; }
   uint64_t run_start(uint64_t r) const { return runs_[r].begin; }
   uint16_t run_delay(uint64_t r) const { return runs_[r].delay; }
@@ -93,10 +95,36 @@ class Projection {
 
   // Sets every synapse's delay (storage order) and regroups the rows. Returns
   // the permutation applied, new index -> old index, or {} if none was needed.
-  std::vector<uint64_t> SetDelays(const std::vector<uint16_t>& steps);
+  std::vector<uint64_t> SetDelays(const std::vector<uint16_t>& steps) {
+    return Arrange(steps, members_);
+  }
   // The same delay for every synapse, without per-synapse temporaries when
   // no row has several delays now; returns the permutation as SetDelays.
   std::vector<uint64_t> SetUniformDelay(uint16_t steps);
+
+  // Groups every row's synapses by the member (thread) that delivers into
+  // their post cells, `owned[member][part]` the cells of post part `part`
+  // that `member` owns, so that each member of a multi-threaded run reads
+  // only its own synapses of a spike's row (MemberRuns). Each cell's input
+  // is summed in the same order as before: a cell's synapses in a row all
+  // fall to one member. Changes storage order without reporting it, so only
+  // for projections without per-synapse state kept elsewhere (static
+  // synapses). Nothing is moved while the grouping stays the same, or while
+  // a single member owns every post cell.
+  void GroupByMember(const std::vector<std::vector<CellRange>>& owned);
+  // Whether `member` of the last grouping owns any post cell.
+  bool Reaches(uint32_t member) const {
+    return members_ == 1 ? member == sole_member_ : reached_[member];
+  }
+  // The delay runs of `row` into the post cells `member` owns (a range of
+  // run indices, as run_begin()).
+  std::pair<uint64_t, uint64_t> MemberRuns(uint32_t row, uint32_t member) const {
+    if (members_ == 1)
+      return member == sole_member_ ? std::pair{run_begin_[row], run_begin_[row + 1]}
+                                    : std::pair{run_begin_[row], run_begin_[row]};
+    const uint64_t i = uint64_t{row} * members_ + member;
+    return {run_begin_[i], run_begin_[i + 1]};
+  }
 
   // Heap bytes held by the synapses, rows and targets (not the ring buffers).
   uint64_t MemoryBytes() const;
@@ -104,7 +132,7 @@ class Projection {
   // Puts the spike of pre position `row`, emitted at the end of step
   // `spike_step` - 1 (time spike_step * dt), into the post ring buffers.
   void Deliver(uint32_t row, uint64_t spike_step, uint32_t multiplicity) const {
-    for (uint64_t r = run_begin_[row]; r < run_begin_[row + 1]; ++r)
+    for (uint64_t r = run_begin(row); r < run_begin(row + 1); ++r)
       DeliverRun(r, spike_step + run_delay(r), multiplicity);
   }
 
@@ -115,13 +143,13 @@ class Projection {
   // the spikes instead of a row and a run lookup for each. Returns false,
   // having done nothing, for any other projection. Adds exactly what
   // Deliver would.
-  bool DeliverOneToOne(const SpikeEvent* first, const SpikeEvent* last,
-                       uint64_t spike_step) const {
+  bool DeliverOneToOne(const SpikeEvent* first, const SpikeEvent* last, uint64_t spike_step) const {
     if (!one_to_one_ || weight_.stride() != 0 || delay_range_.first != delay_range_.second)
       return false;
     double* slot = post_rings_[0]->Slot(receptor_, spike_step + delay_range_.first);
     const double w = weight_.data()[0];
-    for (; first != last; ++first) slot[first->index] += w * static_cast<double>(first->multiplicity);
+    for (; first != last; ++first)
+      slot[first->index] += w * static_cast<double>(first->multiplicity);
     return true;
   }
 
@@ -157,12 +185,19 @@ class Projection {
     }
   }
 
+  // Starts loading run r's first synapses, which DeliverRun reads.
+  void PrefetchRun(uint64_t r) const {
+    const uint64_t k = run_start(r);
+    __builtin_prefetch(&post_[k]);
+    if (weight_.stride() != 0) __builtin_prefetch(&weight_.data()[k]);
+  }
+
   // Calls f(k, arrival) for every synapse k of `row`, `arrival` the step at
   // which a spike emitted at the end of step spike_step - 1 reaches k's post
   // cell: the walk synapse dynamics deliver along.
   template <class F>
   void ForEachSynapse(uint32_t row, uint64_t spike_step, F&& f) const {
-    for (uint64_t r = run_begin_[row]; r < run_begin_[row + 1]; ++r) {
+    for (uint64_t r = run_begin(row); r < run_begin(row + 1); ++r) {
       const uint64_t arrival = spike_step + run_delay(r);
       for (uint64_t k = run_start(r), end = run_start(r + 1); k < end; ++k) f(k, arrival);
     }
@@ -174,60 +209,15 @@ class Projection {
     post_rings_[t.part]->Add(receptor_, arrival, t.index, value);
   }
 
-  // The post cells one member of several delivers to, `cells[part]`, and, when
-  // the post parts are contiguous (see part_end_), the ascending intervals of
-  // post positions those cells are: a member then finds its synapses in a
-  // run, which ascends by position, by comparing positions, reading nothing
-  // else.
-  struct MemberPosts {
-    struct Interval {
-      uint32_t begin, end;  // post positions [begin, end)
-      uint32_t part;
-    };
-    std::vector<CellRange> cells;
-    std::vector<Interval> positions;
-    bool contiguous = false;
-    bool none = true;  // no synapse of the projection can reach the member's cells
-  };
-  MemberPosts PostsOf(std::vector<CellRange> cells) const;
-
-  // As DeliverRun, into only the post cells `mine` holds. Members holding
-  // disjoint cells thus deliver one spike at the same time, each cell's
-  // input summed in the same order as by one member.
-  void DeliverRunTo(const MemberPosts& mine, uint64_t r, uint64_t arrival,
-                    uint32_t multiplicity) const {
-    const double m = multiplicity;
-    const double* weight = weight_.data();
-    const uint64_t stride = weight_.stride();
-    const uint64_t end = run_start(r + 1);
-    uint64_t k = run_start(r);
-    if (mine.contiguous) {
-      for (const MemberPosts::Interval& in : mine.positions) {
-        while (k < end && post_[k] < in.begin) ++k;
-        if (k == end) return;
-        if (post_[k] >= in.end) continue;
-        double* slot = post_rings_[in.part]->Slot(receptor_, arrival);
-        const uint32_t shift = part_shift_[in.part];
-        for (; k < end && post_[k] < in.end; ++k) slot[post_[k] + shift] += weight[k * stride] * m;
-      }
-      return;
-    }
-    for (; k < end; ++k) {
-      const PostTarget& t = post_targets_[post_[k]];
-      const CellRange& owned = mine.cells[t.part];
-      // Unsigned: one comparison tests both ends of the range.
-      if (t.index - owned.begin < owned.end - owned.begin)
-        post_rings_[t.part]->Add(receptor_, arrival, t.index, weight[k * stride] * m);
-    }
-  }
-
  private:
   ProjectionId id_;
   std::string label_;
   uint32_t receptor_;
   std::vector<uint64_t> row_start_;  // n_pre + 1 synapse offsets
-  std::vector<uint64_t> run_begin_;  // n_pre + 1 offsets into runs_
-  std::vector<DelayRun> runs_;       // plus one past the last, whose begin is size()
+  // n_pre * members_ + 1 offsets into runs_: member m's runs of row i begin
+  // at run_begin_[i * members_ + m].
+  std::vector<uint64_t> run_begin_;
+  std::vector<DelayRun> runs_;  // plus one past the last, whose begin is size()
   std::pair<uint16_t, uint16_t> delay_range_{0, 0};  // DelayRange(), kept as runs change
   // Packed to 12 bytes: dense networks with multapses (the microcircuit's
   // FixedTotalNumber) hold one per repeated pair.
@@ -240,12 +230,26 @@ class Projection {
   static_assert(sizeof(TieRank) == 12);
   // 0 unless synapse k is a later-made multapse.
   uint32_t Rank(uint64_t k) const;
+  // SetDelays with the rows' runs read as grouped by `old_members` (which
+  // GroupByMember changes) and written grouped by members_.
+  std::vector<uint64_t> Arrange(const std::vector<uint16_t>& steps, uint32_t old_members);
+  uint32_t MemberOf(uint32_t position) const {
+    return members_ == 1 ? 0 : member_of_position_[position];
+  }
   // Fills part_end_ and part_shift_ if the post parts allow (below).
   void FindContiguousParts();
   // Whether synapse a precedes b among synapses of one row with one delay.
   bool PostThenRank(uint64_t a, uint64_t b) const {
     return post_[a] != post_[b] ? post_[a] < post_[b] : Rank(a) < Rank(b);
   }
+
+  // GroupByMember's: 1 while one member (sole_member_) owns every post cell,
+  // else the number of members, member_of_position_ the owner of each post
+  // position and reached_ whether a member owns any.
+  uint32_t members_ = 1;
+  uint32_t sole_member_ = 0;
+  std::vector<uint16_t> member_of_position_;
+  std::vector<bool> reached_;
 
   std::vector<uint32_t> post_;  // post position per synapse
   SynapseParameter weight_;

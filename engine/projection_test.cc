@@ -181,6 +181,93 @@ TEST(ProjectionTest, SetDelaysSortsRandomRowsAsTheDocumentedOrder) {
   }
 }
 
+// Checks that p's synapses are in storage order (pre, member, delay, post,
+// creation; `member_of` of each post position), that weight = canonical
+// index, and that member m's runs of each row hold exactly its synapses.
+void ExpectGroupedAsDocumented(const Projection& p, const std::vector<uint32_t>& member_of,
+                               uint32_t members) {
+  const std::vector<uint32_t> rows = p.PrePositions();
+  const std::vector<uint16_t> delays = p.Delays();
+  const auto canonical = p.CanonicalOrder();
+  std::vector<uint64_t> creation(p.size());  // storage index -> canonical index
+  for (size_t c = 0; c < canonical.size(); ++c) creation[canonical[c]] = c;
+  for (size_t k = 0; k < p.size(); ++k) {
+    EXPECT_EQ(p.weights()[k], static_cast<double>(creation[k])) << k;
+    if (k == 0 || rows[k] != rows[k - 1]) continue;
+    const auto key = [&](size_t i) {
+      return std::tuple{member_of[p.post()[i]], delays[i], p.post()[i], creation[i]};
+    };
+    EXPECT_LT(key(k - 1), key(k)) << k;
+  }
+  for (uint32_t row = 0; row < p.num_rows(); ++row) {
+    uint64_t next = p.run_begin(row);
+    for (uint32_t m = 0; m < members; ++m) {
+      const auto [first, last] = p.MemberRuns(row, m);
+      if (first == last) continue;
+      EXPECT_EQ(first, next) << "row " << row << " member " << m;
+      for (uint64_t k = p.run_start(first); k < p.run_start(last); ++k)
+        EXPECT_EQ(member_of[p.post()[k]], m) << "row " << row << " synapse " << k;
+      next = last;
+    }
+    EXPECT_EQ(next, p.run_begin(row + 1)) << "row " << row;
+  }
+}
+
+TEST(ProjectionTest, GroupByMemberGivesEachMemberItsOwnRunsInTheDocumentedOrder) {
+  // Two post parts; member 0 owns cells [0, 12) of part 0 and [0, 8) of
+  // part 1, member 1 the rest. Positions 0-29 are part 0, 30-49 part 1.
+  RingBuffer ring0, ring1;
+  const uint32_t n_pre = 40, n_post = 50;
+  std::vector<PostTarget> targets(n_post);
+  std::vector<uint32_t> member_of(n_post);
+  for (uint32_t j = 0; j < n_post; ++j) {
+    targets[j] = j < 30 ? PostTarget{0, j} : PostTarget{1, j - 30};
+    member_of[j] = j < 30 ? (j < 12 ? 0 : 1) : (j - 30 < 8 ? 0 : 1);
+  }
+  std::vector<uint32_t> pre, post;
+  CounterRng rng(11, RngPurpose::kTest, 0);
+  for (uint32_t i = 0; i < n_pre; ++i) {
+    std::vector<uint32_t> row(rng.Below(80));
+    for (uint32_t& j : row) j = static_cast<uint32_t>(rng.Below(n_post));  // multapses too
+    std::sort(row.begin(), row.end());
+    for (uint32_t j : row) {
+      pre.push_back(i);
+      post.push_back(j);
+    }
+  }
+  Projection p(0, "p", 0, n_pre, pre, post, 1, targets, {&ring0, &ring1});
+  for (size_t k = 0; k < p.size(); ++k) p.MutableWeights()[k] = static_cast<double>(k);
+  auto random_delays = [&](uint16_t range) {
+    std::vector<uint16_t> steps(p.size());
+    for (uint16_t& d : steps) d = static_cast<uint16_t>(1 + rng.Below(range));
+    return steps;
+  };
+  p.SetDelays(random_delays(5));
+  const std::vector<std::vector<CellRange>> owned = {{{0, 12}, {0, 8}}, {{12, 30}, {8, 20}}};
+  p.GroupByMember(owned);
+  EXPECT_TRUE(p.Reaches(0) && p.Reaches(1));
+  ExpectGroupedAsDocumented(p, member_of, 2);
+  // New delays, one or several, and a wide range keep the grouping.
+  for (uint16_t range : {7, 3000}) {
+    p.SetDelays(random_delays(range));
+    ExpectGroupedAsDocumented(p, member_of, 2);
+  }
+  p.SetUniformDelay(3);
+  ExpectGroupedAsDocumented(p, member_of, 2);
+  EXPECT_TRUE(p.SetUniformDelay(4).empty());  // one run per member and row: nothing moves
+  ExpectGroupedAsDocumented(p, member_of, 2);
+  p.SetDelays(random_delays(6));
+  // Member 1 owning everything: back to one group, which member 0 never reads.
+  p.GroupByMember({{{0, 0}, {0, 0}}, {{0, 30}, {0, 20}}});
+  EXPECT_FALSE(p.Reaches(0));
+  EXPECT_TRUE(p.Reaches(1));
+  ExpectGroupedAsDocumented(p, std::vector<uint32_t>(n_post, 1), 2);
+  for (uint32_t row = 0; row < n_pre; ++row) {
+    const auto [first, last] = p.MemberRuns(row, 0);
+    EXPECT_EQ(first, last);
+  }
+}
+
 TEST(RingBufferTest, GrowKeepsInputInFlight) {
   RingBuffer ring;
   ring.Resize(2, 2, 4);

@@ -618,9 +618,6 @@ class Simulation::Impl {
     // to (groups that are not Splittable: all by member 0, so that no other
     // member adds input for a step that member 0 may already be computing).
     std::vector<std::vector<CellRange>> cells;
-    // [projection][member]: the post cells whose input a member delivers
-    // (members > 1 and static synapses only).
-    std::vector<std::vector<Projection::MemberPosts>> owned;
     // [projection]: Aligned(); [population]: whether its spikes have a
     // projection that is not, and so must wait for the epoch's end.
     std::vector<bool> aligned;
@@ -630,6 +627,14 @@ class Simulation::Impl {
     // of groups that have them (a group keeps its last step's only).
     std::vector<std::vector<std::vector<std::vector<SpikeEvent>>>> spikes;
     std::vector<std::vector<std::vector<double>>> exact_times;
+    // [member]: DeliverStatic's rows to deliver, kept for their capacity.
+    struct RowDelivery {
+      const Projection* synapses;
+      uint64_t first, last;  // runs
+      uint64_t spike_step;
+      uint32_t multiplicity;
+    };
+    std::vector<std::vector<RowDelivery>> rows_due;
   };
   std::optional<Split> split_;  // CurrentSplit()'s
   uint64_t split_version_ = 0;
@@ -730,27 +735,29 @@ class Simulation::Impl {
       }
       split.cells.push_back(std::move(ranges));
     }
-    if (members > 1)
-      for (const auto& rec : projections_) {
-        std::vector<Projection::MemberPosts>& by_member = split.owned.emplace_back();
-        if (!rec.synapses || rec.dynamics || rec.gap) continue;
-        for (int m = 0; m < members; ++m) {
-          std::vector<CellRange> cells;
-          for (PopulationId post : rec.post_populations) cells.push_back(split.cells[post][m]);
-          by_member.push_back(rec.synapses->PostsOf(std::move(cells)));
-        }
-      }
     split.spikes.assign(members, {});
+    split.rows_due.assign(members, {});
     return split;
   }
 
   // The split of the last run while the network has not changed since:
   // finding the aligned projections reads their synapses, too much to repeat
-  // for each of many short runs.
+  // for each of many short runs. A new split groups the static synapses by
+  // the member that delivers them (DeliverStatic).
   Split& CurrentSplit() {
     if (!split_ || split_version_ != network_version_) {
       split_ = SplitCells();
       split_version_ = network_version_;
+      if (split_->members > 1)
+        for (size_t j = 0; j < projections_.size(); ++j) {
+          const ProjectionRecord& rec = projections_[j];
+          if (!rec.synapses || rec.dynamics || rec.gap || split_->aligned[j]) continue;
+          std::vector<std::vector<CellRange>> owned(split_->members);
+          for (int m = 0; m < split_->members; ++m)
+            for (PopulationId post : rec.post_populations)
+              owned[m].push_back(split_->cells[post][m]);
+          rec.synapses->GroupByMember(owned);
+        }
     }
     return *split_;
   }
@@ -856,23 +863,32 @@ class Simulation::Impl {
   // A member's part of the static delivery of `sent`: the input into the
   // post cells it owns, so members deliver the same spikes at the same time,
   // each cell's input summed in the same order as by one member.
-  void DeliverStatic(const std::vector<PendingSpike>& sent, const Split& split, int member) const {
+  //
+  // In two passes, as a spike's row is a few random reads away (its row
+  // index, its runs, its first synapses) and short rows are mostly those
+  // reads: the first pass finds every row's runs and prefetches its
+  // synapses, reads that do not depend on each other and so overlap, and
+  // the second adds the input.
+  void DeliverStatic(const std::vector<PendingSpike>& sent, Split& split, int member) const {
+    std::vector<Split::RowDelivery>& rows_due = split.rows_due[member];
+    rows_due.clear();
     for (const PendingSpike& s : sent)
       for (const auto& [proj, rows] : populations_[s.population].outgoing) {
         const ProjectionRecord& rec = projections_[proj];
         if (rows[s.index] < 0 || rec.dynamics || split.aligned[proj]) continue;
-        if (split.members > 1 && split.owned[proj][member].none) continue;
-        const uint32_t row = static_cast<uint32_t>(rows[s.index]);
         const Projection& synapses = *rec.synapses;
-        for (uint64_t r = synapses.run_begin(row); r < synapses.run_begin(row + 1); ++r) {
-          const uint64_t arrival = s.spike_step + synapses.run_delay(r);
-          if (split.members == 1) {
-            synapses.DeliverRun(r, arrival, s.multiplicity);
-          } else {
-            synapses.DeliverRunTo(split.owned[proj][member], r, arrival, s.multiplicity);
-          }
-        }
+        if (split.members > 1 && !synapses.Reaches(member)) continue;
+        const uint32_t row = static_cast<uint32_t>(rows[s.index]);
+        const auto [first, last] =
+            split.members == 1 ? std::pair{synapses.run_begin(row), synapses.run_begin(row + 1)}
+                               : synapses.MemberRuns(row, member);
+        if (first == last) continue;
+        synapses.PrefetchRun(first);
+        rows_due.push_back({&synapses, first, last, s.spike_step, s.multiplicity});
       }
+    for (const Split::RowDelivery& d : rows_due)
+      for (uint64_t r = d.first; r < d.last; ++r)
+        d.synapses->DeliverRun(r, d.spike_step + d.synapses->run_delay(r), d.multiplicity);
   }
 
   // Synapses with dynamics, in spike order: each spike changes their state.

@@ -599,9 +599,10 @@ TEST(SimulationTest, CellsAdvancingAWholeEpochAtOnceGiveTheSameSpikes) {
     EXPECT_TRUE(sim->AddProjection(recurrent).ok());
     const PopulationId times = Add(*sim, "SpikeSourceArray", 2,
                                    {{"spike_times", Sequence{{1.03, 1.07, 2.21, 40.0, 60.04}}}});
-    EXPECT_TRUE(sim->AddProjection(
-                       Proj(times, net, {"FixedProbabilityConnector", {{"p_connect", 0.05}}}, 0.5, 0.4))
-                    .ok());
+    EXPECT_TRUE(
+        sim->AddProjection(
+               Proj(times, net, {"FixedProbabilityConnector", {{"p_connect", 0.05}}}, 0.5, 0.4))
+            .ok());
     EXPECT_TRUE(sim->Record(Selector{times}, {"spikes"}, 0).ok());
     // A group one thread updates whole, with input from both threads' cells.
     const PopulationId whole = Add(*sim, "Izhikevich", 500);
@@ -670,8 +671,7 @@ TEST(SimulationTest, TwoThreadsGiveBitwiseTheSameResultsAsOne) {
     connect(exc, exc, 0.002, 0.004, "StaticSynapse");
     connect(exc, inh, 0.002, 0.3, "TsodyksMarkramSynapse");
     // Post cells in two populations (an assembly), and one population
-    // listed twice (its synapses interleave the two parts within a run, so
-    // delivery falls back to testing each synapse's owner).
+    // listed twice (its synapses interleave the two parts within a run).
     auto connect_parts = [&](std::vector<Selector> post, double p, double w) {
       ProjectionSpec spec =
           Proj(inh, exc, {"FixedProbabilityConnector", {{"p_connect", p}}}, w, 0.5);
@@ -681,7 +681,7 @@ TEST(SimulationTest, TwoThreadsGiveBitwiseTheSameResultsAsOne) {
     };
     std::vector<uint32_t> even, odd, middle, first_quarter;
     for (uint32_t i = 0; i < 4100; ++i) (i % 2 ? odd : even).push_back(i);
-    for (uint32_t i = 4000; i < 12000; ++i) middle.push_back(i);  // across the members' cut
+    for (uint32_t i = 4000; i < 12000; ++i) middle.push_back(i);     // across the members' cut
     for (uint32_t i = 0; i < 4000; ++i) first_quarter.push_back(i);  // member 0's cells only
     connect_parts({Selector{exc}, Selector{inh}}, 0.002, 0.01);
     connect_parts({Selector{exc, false, middle}, Selector{inh}}, 0.002, 0.01);
@@ -699,13 +699,27 @@ TEST(SimulationTest, TwoThreadsGiveBitwiseTheSameResultsAsOne) {
     EXPECT_TRUE(sim->Record(Selector{exc, false, {0, 8191, 8192, 15999}}, {"v"}, 0).ok());
     EXPECT_TRUE(sim->Run(60.0).ok());
     EXPECT_TRUE(sim->Reset({}).ok());
-    // New delays regroup the exc -> exc rows into runs of several delays,
-    // which the members divide by post position.
+    // New delays regroup the exc -> exc rows, already grouped by member,
+    // into runs of several delays; and the assembly's synapses get weights
+    // of their own.
     EXPECT_TRUE(sim->SetSynapseParameters(
                        2, {{"delay", RandomSpec{"uniform", {{"low", 0.3}, {"high", 2.0}}}}})
                     .ok());
+    EXPECT_TRUE(sim->SetSynapseParameters(
+                       4, {{"weight", RandomSpec{"uniform", {{"low", 0.0}, {"high", 0.02}}}}})
+                    .ok());
     EXPECT_TRUE(sim->Run(40.0).ok());
-    return RecordedValues(*sim);
+    std::vector<double> out = RecordedValues(*sim);
+    // Connections read back in canonical order, however the threads stored them.
+    for (ProjectionId id : {2, 4, 7}) {
+      auto table = sim->GetConnections(id, {"weight", "delay"});
+      EXPECT_TRUE(table.ok());
+      out.insert(out.end(), table->pre.begin(), table->pre.end());
+      out.insert(out.end(), table->post.begin(), table->post.end());
+      for (const auto& [name, values] : table->values)
+        out.insert(out.end(), values.begin(), values.end());
+    }
+    return out;
   };
   const std::vector<double> one = run(1);
   EXPECT_GT(one.size(), 20000u);  // thousands of spikes: the network is active
@@ -732,9 +746,8 @@ TEST(SimulationTest, WholePopulationsPerMemberGiveBitwiseTheSameResultsAsOne) {
             Proj(pre, post, {"FixedProbabilityConnector", {{"p_connect", 0.002}}}, 0.0, 1.0);
         const bool inhibitory = pre % 2 == 1;
         spec.receptor_type = inhibitory ? "inhibitory" : "excitatory";
-        spec.synapse.parameters = {
-            {"weight", inhibitory ? -0.35 : 0.0878},
-            {"delay", RandomSpec{"uniform", {{"low", 0.1}, {"high", 3.0}}}}};
+        spec.synapse.parameters = {{"weight", inhibitory ? -0.35 : 0.0878},
+                                   {"delay", RandomSpec{"uniform", {{"low", 0.1}, {"high", 3.0}}}}};
         EXPECT_TRUE(sim->AddProjection(spec).ok());
       }
     for (PopulationId pop : pops) {
