@@ -107,8 +107,8 @@ std::vector<uint64_t> Projection::CanonicalOrder() const {
   return order;
 }
 
-std::vector<uint64_t> Projection::Arrange(const std::vector<uint16_t>& steps,
-                                          uint32_t old_members) {
+std::vector<uint64_t> Projection::Arrange(const std::vector<uint16_t>& steps, uint32_t old_members,
+                                          bool report) {
   // Row by row: the row's synapses in canonical order (as stored when the row
   // holds one delay run, else sorted back by post and tie rank), then a
   // stable counting sort by member and new delay gives storage order, and
@@ -185,15 +185,15 @@ std::vector<uint64_t> Projection::Arrange(const std::vector<uint16_t>& steps,
         if (const uint32_t r = rank[sorted[j]]; r > 0) ranks.push_back({b + j, r});
     tie = ties_end;
     if (!moved) continue;
-    if (perm.empty()) {
-      perm.resize(post_.size());
-      std::iota(perm.begin(), perm.end(), 0);
+    if (report) {
+      if (perm.empty()) {
+        perm.resize(post_.size());
+        std::iota(perm.begin(), perm.end(), 0);
+      }
+      for (uint32_t j = 0; j < n; ++j) perm[b + j] = b + sorted[j];
     }
     post_scratch.resize(n);
-    for (uint32_t j = 0; j < n; ++j) {
-      perm[b + j] = b + sorted[j];
-      post_scratch[j] = post_[b + sorted[j]];
-    }
+    for (uint32_t j = 0; j < n; ++j) post_scratch[j] = post_[b + sorted[j]];
     std::copy(post_scratch.begin(), post_scratch.end(), post_.begin() + b);
     if (shared_weight) continue;
     std::vector<double>& weights = weight_.PerSynapse(size());
@@ -257,7 +257,7 @@ void Projection::GroupByMember(const std::vector<std::vector<CellRange>>& owned)
     member_of_position_ = std::move(member_of);
     reached_ = std::move(reached);
   }
-  Arrange(Delays(), old_members);
+  Arrange(Delays(), old_members, /*report=*/false);
 }
 
 uint64_t Projection::MemoryBytes() const {

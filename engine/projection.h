@@ -96,7 +96,7 @@ class Projection {
   // Sets every synapse's delay (storage order) and regroups the rows. Returns
   // the permutation applied, new index -> old index, or {} if none was needed.
   std::vector<uint64_t> SetDelays(const std::vector<uint16_t>& steps) {
-    return Arrange(steps, members_);
+    return Arrange(steps, members_, /*report=*/true);
   }
   // The same delay for every synapse, without per-synapse temporaries when
   // no row has several delays now; returns the permutation as SetDelays.
@@ -171,17 +171,15 @@ class Projection {
       }
       return;
     }
-    // A run ascends by post position, so it meets the parts in order; the
-    // cell index follows from the position without a lookup.
+    // A run ascends by post position, so it meets the parts in order, each
+    // in one stretch; the cell index follows from the position without a
+    // lookup.
     size_t part = 0;
-    double* slot = post_rings_[0]->Slot(receptor_, arrival);
-    for (uint64_t k = begin; k < end; ++k) {
-      const uint32_t position = post_[k];
-      if (position >= part_end_[part]) {
-        while (position >= part_end_[part]) ++part;
-        slot = post_rings_[part]->Slot(receptor_, arrival);
-      }
-      slot[position + part_shift_[part]] += weight[k * stride] * m;
+    for (uint64_t k = begin; k < end;) {
+      while (post_[k] >= part_end_[part]) ++part;
+      double* slot = post_rings_[part]->Slot(receptor_, arrival);
+      const uint32_t part_end = part_end_[part], shift = part_shift_[part];
+      for (; k < end && post_[k] < part_end; ++k) slot[post_[k] + shift] += weight[k * stride] * m;
     }
   }
 
@@ -231,8 +229,10 @@ class Projection {
   // 0 unless synapse k is a later-made multapse.
   uint32_t Rank(uint64_t k) const;
   // SetDelays with the rows' runs read as grouped by `old_members` (which
-  // GroupByMember changes) and written grouped by members_.
-  std::vector<uint64_t> Arrange(const std::vector<uint16_t>& steps, uint32_t old_members);
+  // GroupByMember changes) and written grouped by members_; the permutation
+  // (a word per synapse) only if `report`.
+  std::vector<uint64_t> Arrange(const std::vector<uint16_t>& steps, uint32_t old_members,
+                                bool report);
   uint32_t MemberOf(uint32_t position) const {
     return members_ == 1 ? 0 : member_of_position_[position];
   }
