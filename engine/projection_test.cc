@@ -268,17 +268,26 @@ TEST(ProjectionTest, GroupByMemberGivesEachMemberItsOwnRunsInTheDocumentedOrder)
   }
 }
 
-TEST(RingBufferTest, GrowKeepsInputInFlight) {
+TEST(RingBufferTest, GrowKeepsInputInFlightOnEveryReceptor) {
   RingBuffer ring;
-  ring.Resize(2, 2, 4);
+  ring.Resize(2, 3, 4);
   ring.Add(1, 5, 1, 1.5);  // arrives at step 5; now is 3, slots hold 3..6
   ring.Add(0, 6, 0, 2.5);
-  ring.Grow(10, 3);
+  ring.Add(2, 3, 1, 0.5);
+  ring.Grow(0, 10, 3);  // receptor 0 only: 16 slots
+  EXPECT_EQ(ring.slots_of(0), 16u);
+  EXPECT_EQ(ring.slots_of(1), 4u);
+  EXPECT_EQ(ring.MemoryBytes(), (16 + 4 + 4) * 2 * sizeof(double));
   EXPECT_EQ(ring.Slot(1, 5)[1], 1.5);
   EXPECT_EQ(ring.Slot(0, 6)[0], 2.5);
+  EXPECT_EQ(ring.Slot(2, 3)[1], 0.5);
   EXPECT_EQ(ring.Slot(0, 4)[0], 0.0);
-  ring.Add(0, 12, 1, 1.0);
+  ring.Add(0, 12, 1, 1.0);  // a slot receptor 0 has only now
   EXPECT_EQ(ring.Slot(0, 12)[1], 1.0);
+  EXPECT_EQ(ring.Slot(1, 12)[1], 0.0);  // receptor 1's step 4 (12 mod 4), still empty
+  ring.Grow(1, 3, 3);                   // already long enough
+  EXPECT_EQ(ring.slots_of(1), 4u);
+  EXPECT_EQ(ring.Slot(1, 5)[1], 1.5);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // Input that synapses deliver to a cell group, summed per (receptor, arrival
-// step, cell). Slots are indexed by step mod length, so a buffer of
-// max_delay_steps + 2 slots holds everything in flight; the owner consumes and
+// step, cell). Slots are indexed by step mod length, so a receptor's ring of
+// max_delay_steps + 2 slots holds everything in flight to it; the owner consumes and
 // clears a slot at the beginning of its step. The length is rounded up to a
 // power of two: delivery finds a slot once per delay run, and a mask costs a
 // cycle where a 64-bit division costs tens.
@@ -16,52 +16,74 @@ namespace spikeserve::engine {
 
 class RingBuffer {
  public:
-  // At least `slots` slots.
+  // `receptors` rings of at least `slots` slots.
   void Resize(size_t cells, size_t receptors, size_t slots) {
     cells_ = cells;
-    slots_ = PowerOfTwoAtLeast(slots);
-    data_.assign(cells * receptors * slots_, 0.0);
+    Lay(std::vector<size_t>(receptors, PowerOfTwoAtLeast(slots)));
+    data_.assign(Size(), 0.0);
   }
 
   void Add(size_t receptor, uint64_t step, size_t cell, double value) {
-    data_[(receptor * slots_ + (step & (slots_ - 1))) * cells_ + cell] += value;
+    Slot(receptor, step)[cell] += value;
   }
 
   // The contiguous per-cell sums arriving at `step` on `receptor`; the caller
   // zeroes each entry after reading it.
   double* Slot(size_t receptor, uint64_t step) {
-    return data_.data() + (receptor * slots_ + (step & (slots_ - 1))) * cells_;
+    const Ring& ring = rings_[receptor];
+    return data_.data() + ring.offset + (step & ring.mask) * cells_;
   }
 
-  // At least `slots` slots, for longer delays, keeping the input already in
-  // flight: everything not yet consumed arrives in [now, now + old slots).
-  void Grow(size_t slots, uint64_t now) {
-    if (slots <= slots_) return;
-    slots = PowerOfTwoAtLeast(slots);
-    const size_t receptors = cells_ == 0 ? 0 : data_.size() / (cells_ * slots_);
-    std::vector<double> data(cells_ * receptors * slots, 0.0);
-    for (size_t r = 0; r < receptors; ++r)
-      for (uint64_t t = now; t < now + slots_; ++t)
-        std::copy_n(data_.data() + (r * slots_ + t % slots_) * cells_, cells_,
-                    data.data() + (r * slots + t % slots) * cells_);
-    slots_ = slots;
+  // At least `slots` slots on `receptor`, for longer delays, keeping the
+  // input already in flight: everything not yet consumed arrives in [now,
+  // now + old slots). Each receptor has its own length, as excitatory and
+  // inhibitory delays often differ (the microcircuit's by a factor of two).
+  void Grow(size_t receptor, size_t slots, uint64_t now) {
+    if (slots <= slots_of(receptor)) return;
+    const std::vector<Ring> old = rings_;
+    std::vector<size_t> lengths;
+    for (size_t r = 0; r < rings_.size(); ++r) lengths.push_back(slots_of(r));
+    lengths[receptor] = PowerOfTwoAtLeast(slots);
+    Lay(lengths);
+    std::vector<double> data(Size(), 0.0);
+    for (size_t r = 0; r < rings_.size(); ++r)
+      for (uint64_t t = now; t <= now + old[r].mask; ++t)
+        std::copy_n(data_.data() + old[r].offset + (t & old[r].mask) * cells_, cells_,
+                    data.data() + rings_[r].offset + (t & rings_[r].mask) * cells_);
     data_ = std::move(data);
   }
 
   void Clear() { std::fill(data_.begin(), data_.end(), 0.0); }
 
-  size_t slots() const { return slots_; }
+  size_t slots_of(size_t receptor) const { return rings_[receptor].mask + 1; }
   size_t MemoryBytes() const { return data_.capacity() * sizeof(double); }
 
  private:
+  struct Ring {
+    size_t offset;  // into data_
+    uint64_t mask;  // slots - 1, slots a power of two
+  };
+
   static size_t PowerOfTwoAtLeast(size_t n) {
     size_t p = 1;
     while (p < n) p <<= 1;
     return p;
   }
+  // Rings of these lengths, one after the other.
+  void Lay(const std::vector<size_t>& lengths) {
+    rings_.clear();
+    size_t offset = 0;
+    for (size_t slots : lengths) {
+      rings_.push_back({offset, slots - 1});
+      offset += slots * cells_;
+    }
+  }
+  size_t Size() const {
+    return rings_.empty() ? 0 : rings_.back().offset + slots_of(rings_.size() - 1) * cells_;
+  }
 
   size_t cells_ = 0;
-  size_t slots_ = 1;
+  std::vector<Ring> rings_;   // per receptor
   std::vector<double> data_;  // [receptor][slot][cell]
 };
 

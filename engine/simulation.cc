@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <map>
 #include <numeric>
 #include <optional>
 #include <random>
@@ -573,22 +574,24 @@ class Simulation::Impl {
   // delays they use, and every slot costs 8 bytes per cell and receptor.
   void UpdateDelayBounds() {
     int64_t lo = INT64_MAX, hi = 0;
-    std::vector<int64_t> longest_in(populations_.size(), 0);
+    std::map<std::pair<PopulationId, uint32_t>, int64_t> longest_in;  // by (post, receptor)
     for (const auto& p : projections_) {
       if (p.synapses->size() == 0 || p.gap) continue;  // gap junctions have no delay
       const auto [a, b] = p.synapses->DelayRange();
       lo = std::min<int64_t>(lo, a);
       hi = std::max<int64_t>(hi, b);
-      for (PopulationId post : p.post_populations)
-        longest_in[post] = std::max<int64_t>(longest_in[post], b);
+      for (PopulationId post : p.post_populations) {
+        int64_t& longest = longest_in[{post, p.synapses->receptor()}];
+        longest = std::max<int64_t>(longest, b);
+      }
     }
     if (auto_min_delay_) {
       min_delay_steps_ = lo == INT64_MAX ? 1 : lo;
       config_.min_delay_ms = grid_.Time(min_delay_steps_);
     }
     if (auto_max_delay_) config_.max_delay_ms = grid_.Time(std::max<int64_t>(hi, 1));
-    for (size_t pid = 0; pid < populations_.size(); ++pid)
-      populations_[pid].cells->input().Grow(RingSlots(longest_in[pid]), step_);
+    for (const auto& [target, longest] : longest_in)
+      populations_[target.first].cells->input().Grow(target.second, RingSlots(longest), step_);
   }
 
   // Slots that hold everything in flight towards a cell whose longest

@@ -534,14 +534,21 @@ TEST(SimulationTest, RingBuffersHoldOnlyTheLongestDelayThatReachesAPopulation) {
   const PopulationId a = Add(*sim, "SpikeSourceArray", 1, {{"spike_times", Sequence{{0.5}}}});
   const PopulationId near = Add(*sim, "IF_curr_exp", 100);
   const PopulationId far = Add(*sim, "IF_curr_exp", 100);
-  const uint64_t per_slot = 100 * 2 * sizeof(double);  // cells x receptors
-  EXPECT_EQ(sim->memory_footprint().ring_buffers, 2 * 2 * per_slot);
+  const uint64_t per_receptor_slot = 100 * sizeof(double);
+  // Two populations, two receptors, two slots each.
+  EXPECT_EQ(sim->memory_footprint().ring_buffers, 2 * 2 * 2 * per_receptor_slot);
   ASSERT_TRUE(sim->AddProjection(Proj(a, near, {"AllToAllConnector"}, 1.0, 0.2)).ok());
   ASSERT_TRUE(sim->AddProjection(Proj(a, far, {"AllToAllConnector"}, 1.0, 3.0)).ok());
-  // 2 + 2 slots rounded to 4; 30 + 2 to 32.
-  EXPECT_EQ(sim->memory_footprint().ring_buffers, (4 + 32) * per_slot);
+  // Excitatory: 2 + 2 slots rounded to 4; 30 + 2 to 32. Inhibitory: nothing
+  // arrives, 2 slots each.
+  EXPECT_EQ(sim->memory_footprint().ring_buffers, (4 + 2 + 32 + 2) * per_receptor_slot);
   ASSERT_TRUE(sim->SetSynapseParameters(0, {{"delay", 9.0}}).ok());  // 92 slots -> 128
-  EXPECT_EQ(sim->memory_footprint().ring_buffers, (128 + 32) * per_slot);
+  EXPECT_EQ(sim->memory_footprint().ring_buffers, (128 + 2 + 32 + 2) * per_receptor_slot);
+  // Inhibitory input into `far`, with delays shorter than its excitatory ones.
+  ProjectionSpec inhibitory = Proj(a, far, {"AllToAllConnector"}, -1.0, 1.0);
+  inhibitory.receptor_type = "inhibitory";
+  ASSERT_TRUE(sim->AddProjection(inhibitory).ok());  // 10 + 2 slots -> 16
+  EXPECT_EQ(sim->memory_footprint().ring_buffers, (128 + 2 + 32 + 16) * per_receptor_slot);
   EXPECT_DOUBLE_EQ(sim->max_delay_ms(), 10.0);
 }
 
