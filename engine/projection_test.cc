@@ -11,6 +11,24 @@
 namespace spikeserve::engine {
 namespace {
 
+// Rows of up to `max_row` - 1 random post positions each, ascending, with
+// multapses: the pre and post lists a Projection is made from.
+std::pair<std::vector<uint32_t>, std::vector<uint32_t>> RandomRows(uint32_t n_pre, uint32_t n_post,
+                                                                   uint32_t max_row,
+                                                                   CounterRng& rng) {
+  std::vector<uint32_t> pre, post;
+  for (uint32_t i = 0; i < n_pre; ++i) {
+    std::vector<uint32_t> row(rng.Below(max_row));
+    for (uint32_t& j : row) j = static_cast<uint32_t>(rng.Below(n_post));
+    std::sort(row.begin(), row.end());
+    for (uint32_t j : row) {
+      pre.push_back(i);
+      post.push_back(j);
+    }
+  }
+  return {pre, post};
+}
+
 TEST(ProjectionTest, MillionStaticSynapsesFitInTwelveAndAHalfBytesEach) {
   const uint32_t n_pre = 1000, n_post = 10000;
   std::vector<uint64_t> pre_gids(n_pre), post_gids(n_post);
@@ -139,17 +157,8 @@ TEST(ProjectionTest, CanonicalOrderIsByPostThenCreationWhateverTheDelays) {
 TEST(ProjectionTest, SetDelaysSortsRandomRowsAsTheDocumentedOrder) {
   RingBuffer ring;
   const uint32_t n_pre = 40, n_post = 30;
-  std::vector<uint32_t> pre, post;
   CounterRng rng(5, RngPurpose::kTest, 0);
-  for (uint32_t i = 0; i < n_pre; ++i) {
-    std::vector<uint32_t> row(rng.Below(60));
-    for (uint32_t& j : row) j = static_cast<uint32_t>(rng.Below(n_post));  // multapses too
-    std::sort(row.begin(), row.end());
-    for (uint32_t j : row) {
-      pre.push_back(i);
-      post.push_back(j);
-    }
-  }
+  const auto [pre, post] = RandomRows(n_pre, n_post, 60, rng);
   std::vector<PostTarget> targets(n_post);
   for (uint32_t j = 0; j < n_post; ++j) targets[j] = {0, j};
   Projection p(0, "p", 0, n_pre, pre, post, 1, targets, {&ring});
@@ -224,17 +233,8 @@ TEST(ProjectionTest, GroupByMemberGivesEachMemberItsOwnRunsInTheDocumentedOrder)
     targets[j] = j < 30 ? PostTarget{0, j} : PostTarget{1, j - 30};
     member_of[j] = j < 30 ? (j < 12 ? 0 : 1) : (j - 30 < 8 ? 0 : 1);
   }
-  std::vector<uint32_t> pre, post;
   CounterRng rng(11, RngPurpose::kTest, 0);
-  for (uint32_t i = 0; i < n_pre; ++i) {
-    std::vector<uint32_t> row(rng.Below(80));
-    for (uint32_t& j : row) j = static_cast<uint32_t>(rng.Below(n_post));  // multapses too
-    std::sort(row.begin(), row.end());
-    for (uint32_t j : row) {
-      pre.push_back(i);
-      post.push_back(j);
-    }
-  }
+  const auto [pre, post] = RandomRows(n_pre, n_post, 80, rng);
   Projection p(0, "p", 0, n_pre, pre, post, 1, targets, {&ring0, &ring1});
   for (size_t k = 0; k < p.size(); ++k) p.MutableWeights()[k] = static_cast<double>(k);
   auto random_delays = [&](uint16_t range) {
