@@ -99,7 +99,8 @@ class Projection {
     return Arrange(steps, members_, /*report=*/true);
   }
   // The same delay for every synapse, without per-synapse temporaries when
-  // no row has several delays now; returns the permutation as SetDelays.
+  // no member's part of a row has several delays now; returns the
+  // permutation as SetDelays.
   std::vector<uint64_t> SetUniformDelay(uint16_t steps);
 
   // Groups every row's synapses by the member (thread) that delivers into
