@@ -1006,6 +1006,17 @@ class Simulation::Impl {
 
     Split& split = CurrentSplit();
     const bool fused = StepsFusible();
+    // Whether this thread gathers a population's spikes after each step:
+    // not when they are neither recorded, nor seen by plastic synapses, nor
+    // awaiting delivery (a Poisson background, delivered as it fires). The
+    // microcircuit's backgrounds emit tens of thousands of events a step,
+    // which the other members would wait for this thread to copy and scan.
+    std::vector<bool> gather(populations_.size());
+    for (size_t pid = 0; pid < populations_.size(); ++pid) {
+      const Population& p = populations_[pid];
+      gather[pid] =
+          split.pending[pid] || !p.plastic_incoming.empty() || recorder_.RecordsSpikes(p.info.id);
+    }
     std::vector<SpikeEvent> spikes;
     // The epoch's spikes, and the previous epoch's awaiting static delivery.
     std::vector<PendingSpike> pending, sent;
@@ -1025,6 +1036,7 @@ class Simulation::Impl {
         sent.clear();
         for (uint64_t k = 0; k < steps; ++k) {
           for (size_t pid = 0; pid < populations_.size(); ++pid) {
+            if (!gather[pid]) continue;
             Population& p = populations_[pid];
             spikes.clear();
             for (const auto& member : split.spikes)  // members' ranges ascend
