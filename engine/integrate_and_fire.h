@@ -130,8 +130,8 @@ class IntegrateAndFire : public CellGroup {
   // with escape noise every cell that is not refractory.
   template <bool kUniform, bool kInjected>
   SPIKESERVE_VECTOR_CLONES void AdvanceCells(const StepContext& ctx, uint32_t begin, uint32_t end) {
-    double* __restrict in_exc = input_.Slot(0, ctx.step);
-    double* __restrict in_inh = input_.Slot(1, ctx.step);
+    RingBuffer::Input* __restrict in_exc = input_.Slot(0, ctx.step);
+    RingBuffer::Input* __restrict in_inh = input_.Slot(1, ctx.step);
     const double* __restrict injected = ctx.injected;
     const double* __restrict v_reset = parameters_[v_reset_].data();
     const double* __restrict v_thresh =

@@ -69,8 +69,8 @@ class OdeNeuron : public CellGroup {
   }
 
   void Update(const StepContext& ctx, std::vector<SpikeEvent>& spikes) override {
-    double* in_exc = input_.Slot(0, ctx.step);
-    double* in_inh = input_.Slot(1, ctx.step);
+    RingBuffer::Input* in_exc = input_.Slot(0, ctx.step);
+    RingBuffer::Input* in_inh = input_.Slot(1, ctx.step);
     const RkTolerance tol;
     for (uint32_t i = 0; i < size_; ++i) {
       double y[N];

@@ -147,10 +147,9 @@ class Projection {
   bool DeliverOneToOne(const SpikeEvent* first, const SpikeEvent* last, uint64_t spike_step) const {
     if (!one_to_one_ || weight_.stride() != 0 || delay_range_.first != delay_range_.second)
       return false;
-    double* slot = post_rings_[0]->Slot(receptor_, spike_step + delay_range_.first);
+    RingBuffer::Input* slot = post_rings_[0]->Slot(receptor_, spike_step + delay_range_.first);
     const double w = weight_.data()[0];
-    for (; first != last; ++first)
-      slot[first->index] += w * static_cast<double>(first->multiplicity);
+    for (; first != last; ++first) slot[first->index] += RingBuffer::Input(w * first->multiplicity);
     return true;
   }
 
@@ -163,12 +162,12 @@ class Projection {
     const uint64_t stride = weight_.stride();
     const uint64_t begin = run_start(r), end = run_start(r + 1);
     if (part_end_.empty()) {
-      absl::InlinedVector<double*, 4> slots(post_rings_.size());
+      absl::InlinedVector<RingBuffer::Input*, 4> slots(post_rings_.size());
       for (size_t part = 0; part < slots.size(); ++part)
         slots[part] = post_rings_[part]->Slot(receptor_, arrival);
       for (uint64_t k = begin; k < end; ++k) {
         const PostTarget& t = post_targets_[post_[k]];
-        slots[t.part][t.index] += weight[k * stride] * m;
+        slots[t.part][t.index] += RingBuffer::Input(weight[k * stride] * m);
       }
       return;
     }
@@ -178,9 +177,10 @@ class Projection {
     size_t part = 0;
     for (uint64_t k = begin; k < end;) {
       while (post_[k] >= part_end_[part]) ++part;
-      double* slot = post_rings_[part]->Slot(receptor_, arrival);
+      RingBuffer::Input* slot = post_rings_[part]->Slot(receptor_, arrival);
       const uint32_t part_end = part_end_[part], shift = part_shift_[part];
-      for (; k < end && post_[k] < part_end; ++k) slot[post_[k] + shift] += weight[k * stride] * m;
+      for (; k < end && post_[k] < part_end; ++k)
+        slot[post_[k] + shift] += RingBuffer::Input(weight[k * stride] * m);
     }
   }
 

@@ -104,9 +104,10 @@ TEST(ProjectionTest, SetDelaysGroupsRowsByDelayAndCarriesWeights) {
   // Delivery (multiplicity 2): one slot per run.
   p.SetDelays({1, 3, 3, 2});
   p.Deliver(0, 0, 2);
-  EXPECT_DOUBLE_EQ(ring.Slot(0, 1)[0], 0.2);  // post 0, delay 1, weight 0.1 twice
-  EXPECT_DOUBLE_EQ(ring.Slot(0, 3)[1], 0.4);
-  EXPECT_DOUBLE_EQ(ring.Slot(0, 3)[2], 0.6);
+  // Each weight times the multiplicity, rounded once to the rings' float.
+  EXPECT_EQ(ring.Slot(0, 1)[0], 0.2f);  // post 0, delay 1, weight 0.1 twice
+  EXPECT_EQ(ring.Slot(0, 3)[1], 0.4f);
+  EXPECT_EQ(ring.Slot(0, 3)[2], 0.6f);
 }
 
 TEST(ProjectionTest, SetUniformDelayEqualsSetDelaysWithOneValue) {
@@ -277,7 +278,7 @@ TEST(RingBufferTest, GrowKeepsInputInFlightOnEveryReceptor) {
   ring.Grow(0, 10, 3);  // receptor 0 only: 16 slots
   EXPECT_EQ(ring.slots_of(0), 16u);
   EXPECT_EQ(ring.slots_of(1), 4u);
-  EXPECT_EQ(ring.MemoryBytes(), (16 + 4 + 4) * 2 * sizeof(double));
+  EXPECT_EQ(ring.MemoryBytes(), (16 + 4 + 4) * 2 * sizeof(float));
   EXPECT_EQ(ring.Slot(1, 5)[1], 1.5);
   EXPECT_EQ(ring.Slot(0, 6)[0], 2.5);
   EXPECT_EQ(ring.Slot(2, 3)[1], 0.5);

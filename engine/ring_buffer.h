@@ -4,6 +4,16 @@
 // clears a slot at the beginning of its step. The length is rounded up to a
 // power of two: delivery finds a slot once per delay run, and a mask costs a
 // cycle where a 64-bit division costs tens.
+//
+// Sums are single precision (Input): delivery is a random add into the rings
+// for every synapse a spike reaches, so the rings' size decides how much of
+// them the cache holds. Float halves it (the microcircuit's rings: 384
+// instead of 768 B per neuron), and the microcircuit and Vogels-Abbott at
+// 100,000 cells took about a tenth less CPU time (bench/RESULTS.md, session
+// 8). The cost is rounding: each weight times its multiplicity arrives
+// rounded to float (relative error at most 2^-24), and a slot that receives
+// several spikes rounds each sum. Weights, cell state and parameters stay
+// double.
 #ifndef SPIKESERVE_ENGINE_RING_BUFFER_H_
 #define SPIKESERVE_ENGINE_RING_BUFFER_H_
 
@@ -16,20 +26,22 @@ namespace spikeserve::engine {
 
 class RingBuffer {
  public:
+  using Input = float;
+
   // `receptors` rings of at least `slots` slots.
   void Resize(size_t cells, size_t receptors, size_t slots) {
     cells_ = cells;
     Lay(std::vector<size_t>(receptors, PowerOfTwoAtLeast(slots)));
-    data_.assign(Size(), 0.0);
+    data_.assign(Size(), 0);
   }
 
   void Add(size_t receptor, uint64_t step, size_t cell, double value) {
-    Slot(receptor, step)[cell] += value;
+    Slot(receptor, step)[cell] += static_cast<Input>(value);
   }
 
   // The contiguous per-cell sums arriving at `step` on `receptor`; the caller
   // zeroes each entry after reading it.
-  double* Slot(size_t receptor, uint64_t step) {
+  Input* Slot(size_t receptor, uint64_t step) {
     const Ring& ring = rings_[receptor];
     return data_.data() + ring.offset + (step & ring.mask) * cells_;
   }
@@ -45,7 +57,7 @@ class RingBuffer {
     for (size_t r = 0; r < rings_.size(); ++r) lengths.push_back(slots_of(r));
     lengths[receptor] = PowerOfTwoAtLeast(slots);
     Lay(lengths);
-    std::vector<double> data(Size(), 0.0);
+    std::vector<Input> data(Size(), 0);
     for (size_t r = 0; r < rings_.size(); ++r)
       for (uint64_t t = now; t <= now + old[r].mask; ++t)
         std::copy_n(data_.data() + old[r].offset + (t & old[r].mask) * cells_, cells_,
@@ -53,10 +65,10 @@ class RingBuffer {
     data_ = std::move(data);
   }
 
-  void Clear() { std::fill(data_.begin(), data_.end(), 0.0); }
+  void Clear() { std::fill(data_.begin(), data_.end(), 0); }
 
   size_t slots_of(size_t receptor) const { return rings_[receptor].mask + 1; }
-  size_t MemoryBytes() const { return data_.capacity() * sizeof(double); }
+  size_t MemoryBytes() const { return data_.capacity() * sizeof(Input); }
 
  private:
   struct Ring {
@@ -83,8 +95,8 @@ class RingBuffer {
   }
 
   size_t cells_ = 0;
-  std::vector<Ring> rings_;   // per receptor
-  std::vector<double> data_;  // [receptor][slot][cell]
+  std::vector<Ring> rings_;  // per receptor
+  std::vector<Input> data_;  // [receptor][slot][cell]
 };
 
 }  // namespace spikeserve::engine

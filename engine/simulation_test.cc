@@ -534,7 +534,7 @@ TEST(SimulationTest, RingBuffersHoldOnlyTheLongestDelayThatReachesAPopulation) {
   const PopulationId a = Add(*sim, "SpikeSourceArray", 1, {{"spike_times", Sequence{{0.5}}}});
   const PopulationId near = Add(*sim, "IF_curr_exp", 100);
   const PopulationId far = Add(*sim, "IF_curr_exp", 100);
-  const uint64_t per_receptor_slot = 100 * sizeof(double);
+  const uint64_t per_receptor_slot = 100 * sizeof(float);
   // Two populations, two receptors, two slots each.
   EXPECT_EQ(sim->memory_footprint().ring_buffers, 2 * 2 * 2 * per_receptor_slot);
   ASSERT_TRUE(sim->AddProjection(Proj(a, near, {"AllToAllConnector"}, 1.0, 0.2)).ok());

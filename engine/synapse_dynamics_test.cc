@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "engine/cell_probe.h"
+#include "engine/ring_buffer.h"
 #include "engine/simulation.h"
 #include "gtest/gtest.h"
 
@@ -50,6 +51,10 @@ std::vector<double> TsodyksAmplitudes(int n, double t0, double interval, double 
   return out;
 }
 
+// An amplitude as a cell receives it: rounded to the ring buffers' float
+// (ring_buffer.h).
+double Delivered(double amplitude) { return static_cast<RingBuffer::Input>(amplitude); }
+
 // PSC amplitudes seen by an IF_cond_exp cell (tau_syn_E 5 ms) from a regular
 // train through a TsodyksMarkramSynapse (delay 1 ms, weight 0.01 uS).
 std::vector<double> MeasuredAmplitudes(ParameterMap params, double u0, int n, double t0,
@@ -82,8 +87,9 @@ TEST(TsodyksMarkramTest, DepressionFollowsTheRecursionToItsSteadyState) {
       MeasuredAmplitudes({{"U", 0.5}, {"tau_rec", 100.0}, {"tau_facil", 0.0}}, 0, 20, 10, 20);
   const auto expected = TsodyksAmplitudes(20, 10, 20, 0.01, 0.5, 100, 0, 5, 0);
   ASSERT_EQ(measured.size(), expected.size());
-  for (size_t k = 0; k < measured.size(); ++k) EXPECT_NEAR(measured[k], expected[k], 1e-12) << k;
-  EXPECT_NEAR(measured[0], 0.01 * 0.5, 1e-12);
+  for (size_t k = 0; k < measured.size(); ++k)
+    EXPECT_NEAR(measured[k], Delivered(expected[k]), 1e-12) << k;
+  EXPECT_NEAR(measured[0], Delivered(0.01 * 0.5), 1e-12);
   EXPECT_LT(measured[5], 0.6 * measured[0]);      // depressed
   EXPECT_NEAR(measured[19], measured[18], 1e-6);  // steady state
 }
@@ -92,7 +98,8 @@ TEST(TsodyksMarkramTest, FacilitationAndInitialU) {
   ParameterMap params{{"U", 0.1}, {"tau_rec", 10.0}, {"tau_facil", 200.0}};
   const auto measured = MeasuredAmplitudes(params, 0.3, 10, 5, 10);
   const auto expected = TsodyksAmplitudes(10, 5, 10, 0.01, 0.1, 10, 200, 5, 0.3);
-  for (size_t k = 0; k < measured.size(); ++k) EXPECT_NEAR(measured[k], expected[k], 1e-12) << k;
+  for (size_t k = 0; k < measured.size(); ++k)
+    EXPECT_NEAR(measured[k], Delivered(expected[k]), 1e-12) << k;
   EXPECT_GT(measured[9], measured[1]);  // facilitated
 }
 
@@ -172,7 +179,8 @@ TEST(TsodyksMarkramTest, ParametersPerConnection) {
     const auto expected = TsodyksAmplitudes(6, 5, 10, 0.01, use[c], tau_rec[c], 0, 5, 0);
     for (size_t k = 0; k < times.size(); ++k) {
       const size_t j = static_cast<size_t>(std::lround((times[k] + 1.0) / 0.1));
-      EXPECT_NEAR(g[(j + 1) * 3 + c] / decay - g[j * 3 + c], expected[k], 1e-12) << c << " " << k;
+      EXPECT_NEAR(g[(j + 1) * 3 + c] / decay - g[j * 3 + c], Delivered(expected[k]), 1e-12)
+          << c << " " << k;
     }
   }
   // Distributions draw one value per connection.
@@ -423,8 +431,8 @@ TEST(QuantalReleaseTest, InitialAvailableSitesAndReleaseProbability) {
 TEST(QuantalReleaseTest, RejectsBadInitialValues) {
   auto sim = NewSim();
   const PopulationId a = Add(*sim, "IF_curr_exp", 2);
-  const ProjectionId p =
-      Connect(*sim, a, a, {"MultiQuantalSynapse", "", "", {{"n", std::vector<double>{1, 2, 3, 4}}}});
+  const ProjectionId p = Connect(
+      *sim, a, a, {"MultiQuantalSynapse", "", "", {{"n", std::vector<double>{1, 2, 3, 4}}}});
   for (const ParameterMap& bad : std::vector<ParameterMap>{
            {{"a", 2.0}}, {{"a", -1.0}}, {{"a", 0.5}}, {{"u", 1.5}}, {{"q", 1.0}}}) {
     const absl::Status s = sim->InitializeSynapses(p, bad);

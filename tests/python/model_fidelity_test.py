@@ -171,6 +171,8 @@ def analytic_conductances(name, params, t, spikes):
             shape = x * np.exp(1 - x) if name == "IF_cond_alpha" and strict else np.exp(-x)
             total += np.where(on, weight * shape, 0.0)
         return total
+    # Synaptic input arrives rounded to the engine's float32 ring buffers.
+    w_exc, w_inh = float(np.float32(w_exc)), float(np.float32(w_inh))
     out = {"gsyn_exc": kernel([x + EXC_DELAY for x in EXC_TIMES], w_exc, params["tau_syn_E"]),
            "gsyn_inh": kernel([x + INH_DELAY for x in INH_TIMES], w_inh, params["tau_syn_I"])}
     if name == "IF_cond_exp_gsfa_grr":
