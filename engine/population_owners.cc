@@ -48,4 +48,11 @@ std::vector<int> WholePopulationOwners(const std::vector<PopulationWork>& popula
   return owner;
 }
 
+std::vector<double> MemberLoads(const std::vector<PopulationWork>& populations,
+                                const std::vector<int>& owner, int members) {
+  std::vector<double> load(members, 0.0);
+  for (size_t p = 0; p < populations.size(); ++p) load[owner[p]] += populations[p].load;
+  return load;
+}
+
 }  // namespace spikeserve::engine

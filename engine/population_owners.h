@@ -13,8 +13,8 @@
 namespace spikeserve::engine {
 
 struct PopulationWork {
-  double load = 0.0;        // estimated work per step, any unit shared by all
-  bool splittable = true;   // false: the group is updated whole by member 0
+  double load = 0.0;       // estimated or measured work, any unit shared by all
+  bool splittable = true;  // false: the group is updated whole by member 0
 };
 
 // The member of each population, or {} when the most loaded member would
@@ -26,6 +26,10 @@ struct PopulationWork {
 std::vector<int> WholePopulationOwners(const std::vector<PopulationWork>& populations,
                                        const std::vector<std::pair<uint32_t, uint32_t>>& joined,
                                        int members, double slack);
+
+// Each member's summed load under `owner` (one member per population).
+std::vector<double> MemberLoads(const std::vector<PopulationWork>& populations,
+                                const std::vector<int>& owner, int members);
 
 }  // namespace spikeserve::engine
 

@@ -7,13 +7,6 @@
 namespace spikeserve::engine {
 namespace {
 
-std::vector<double> MemberLoads(const std::vector<PopulationWork>& work,
-                                const std::vector<int>& owner, int members) {
-  std::vector<double> load(members, 0.0);
-  for (size_t p = 0; p < work.size(); ++p) load[owner[p]] += work[p].load;
-  return load;
-}
-
 TEST(PopulationOwnersTest, LargestFirstToTheLeastLoadedMember) {
   const std::vector<PopulationWork> work = {{5}, {4}, {3}, {3}, {3}};
   // 5 -> 0, 4 -> 1, 3 -> 1 (7), 3 -> 0 (8), 3 -> 1 (10): 8 against 10, within

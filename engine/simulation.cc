@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cfloat>
+#include <chrono>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <optional>
@@ -638,6 +640,18 @@ class Simulation::Impl {
       uint32_t multiplicity;
     };
     std::vector<std::vector<RowDelivery>> rows_due;
+    // [population]: the member that owns it whole, or empty when every
+    // Splittable population is cut between the members.
+    std::vector<int> owner;
+    // While populations are owned whole: what each member's work cost since
+    // the last Rebalance, the measure it reassigns them by.
+    struct Cost {
+      std::vector<double> update_ns;  // [population]: its steps and aligned deliveries
+      std::vector<uint64_t> adds;     // [projection]: synapses of static delivery
+      double deliver_ns = 0;          // DeliverStatic
+    };
+    std::vector<Cost> cost;  // [member]
+    uint64_t measured_epochs = 0;
   };
   std::optional<Split> split_;  // CurrentSplit()'s
   uint64_t split_version_ = 0;
@@ -685,25 +699,33 @@ class Simulation::Impl {
   // member before every population is cut instead.
   static constexpr double kWholePopulationSlack = 1.1;
 
+  // Populations that must share a member: an aligned projection's pre and
+  // post (population_owners.h).
+  std::vector<std::pair<uint32_t, uint32_t>> Joined(const Split& split) const {
+    std::vector<std::pair<uint32_t, uint32_t>> joined;
+    for (size_t j = 0; j < projections_.size(); ++j)
+      if (split.aligned[j])
+        joined.emplace_back(projections_[j].pre_cells[0].first,
+                            projections_[j].post_populations[0]);
+    return joined;
+  }
+
   // population_owners.h's assignment for this network, or {} (cut every
   // Splittable population): the microcircuit's eight populations balance
   // whole, Vogels-Abbott's 80/20 do not. Loads are estimates (cells and
   // incoming static synapses); the rates that decide the real load are not
-  // known before the run.
-  std::vector<int> WholePopulationOwners(const Split& split) const {
+  // known before the run, so Rebalance corrects the assignment by measure.
+  std::vector<int> EstimatedOwners(const Split& split) const {
     std::vector<PopulationWork> work(populations_.size());
     for (size_t p = 0; p < populations_.size(); ++p)
       work[p] = {kCellStepInSynapses * populations_[p].info.size,
                  populations_[p].cells->Splittable()};
-    std::vector<std::pair<uint32_t, uint32_t>> joined;
-    for (size_t j = 0; j < projections_.size(); ++j) {
-      const ProjectionRecord& rec = projections_[j];
-      if (split.aligned[j]) joined.emplace_back(rec.pre_cells[0].first, rec.post_populations[0]);
+    for (const ProjectionRecord& rec : projections_) {
       if (!rec.synapses || rec.dynamics || rec.gap || rec.n_post == 0) continue;
       const double per_post_cell = static_cast<double>(rec.synapses->size()) / rec.n_post;
       for (const auto& [post, index] : rec.post_cells) work[post].load += per_post_cell;
     }
-    return engine::WholePopulationOwners(work, joined, split.members, kWholePopulationSlack);
+    return engine::WholePopulationOwners(work, Joined(split), split.members, kWholePopulationSlack);
   }
 
   Split SplitCells() const {
@@ -718,11 +740,21 @@ class Simulation::Impl {
     for (const auto& p : populations_)
       if (p.cells->Splittable()) splittable += p.info.size;
     if (splittable >= kMinCellsPerMember * pool_.size()) split.members = pool_.size();
+    split.spikes.assign(split.members, {});
+    split.rows_due.assign(split.members, {});
+    return split;
+  }
+
+  // Gives each member its cells: whole populations by `owner`, or every
+  // Splittable population cut into equal ranges when `owner` is empty. Groups
+  // the static synapses by the member that delivers them (DeliverStatic),
+  // which only relabels a projection whose post cells one member owns.
+  void Own(Split& split, std::vector<int> owner) {
     const int members = split.members;
-    const std::vector<int> owner = members > 1 ? WholePopulationOwners(split) : std::vector<int>{};
     auto align = [](uint64_t i) {
       return static_cast<uint32_t>(i / kSplitAlignment * kSplitAlignment);
     };
+    split.cells.clear();
     for (size_t pid = 0; pid < populations_.size(); ++pid) {
       const Population& p = populations_[pid];
       const uint32_t n = static_cast<uint32_t>(p.info.size);
@@ -738,9 +770,74 @@ class Simulation::Impl {
       }
       split.cells.push_back(std::move(ranges));
     }
-    split.spikes.assign(members, {});
-    split.rows_due.assign(members, {});
-    return split;
+    split.owner = std::move(owner);
+    ResetCosts(split);
+    if (members == 1) return;
+    for (size_t j = 0; j < projections_.size(); ++j) {
+      const ProjectionRecord& rec = projections_[j];
+      if (!rec.synapses || rec.dynamics || rec.gap || split.aligned[j]) continue;
+      std::vector<std::vector<CellRange>> owned(members);
+      for (int m = 0; m < members; ++m)
+        for (PopulationId post : rec.post_populations) owned[m].push_back(split.cells[post][m]);
+      rec.synapses->GroupByMember(owned);
+    }
+  }
+
+  void ResetCosts(Split& split) const {
+    split.measured_epochs = 0;
+    split.cost.assign(split.owner.empty() ? 0 : split.members,
+                      {std::vector<double>(populations_.size(), 0.0),
+                       std::vector<uint64_t>(projections_.size(), 0), 0.0});
+  }
+
+  // Epochs between reassessments of whole-population owners, and the
+  // measured time they must cover to be worth comparing.
+  static constexpr uint64_t kRebalanceEpochs = 200;
+  static constexpr double kRebalanceMinNs = 10e6;
+  // A new assignment must cut the most loaded member's measured time by at
+  // least this fraction: less is within what a shared machine's noise moves.
+  static constexpr double kRebalanceGain = 0.1;
+
+  // Whole populations reassigned by what their work cost in the last
+  // kRebalanceEpochs epochs: their steps as timed, plus the synapses
+  // delivered into them at the members' mean time per synapse. The
+  // estimate the split starts from cannot see firing rates, and the
+  // microcircuit's differ tenfold between layers: its members' times were
+  // 1.65 and 2.40 s over 300 ms. Which member updates a cell does not change
+  // any result.
+  void Rebalance(Split& split) {
+    double deliver_ns = 0, measured_ns = 0;
+    uint64_t adds = 0;
+    std::vector<PopulationWork> work(populations_.size());
+    for (size_t p = 0; p < populations_.size(); ++p)
+      work[p].splittable = populations_[p].cells->Splittable();
+    for (const Split::Cost& c : split.cost) {
+      deliver_ns += c.deliver_ns;
+      for (size_t p = 0; p < work.size(); ++p) work[p].load += c.update_ns[p];
+      for (uint64_t n : c.adds) adds += n;
+    }
+    for (const PopulationWork& w : work) measured_ns += w.load;
+    measured_ns += deliver_ns;
+    if (measured_ns < kRebalanceMinNs) return;  // too little to judge; keep measuring
+    const double ns_per_add = adds == 0 ? 0.0 : deliver_ns / static_cast<double>(adds);
+    for (size_t j = 0; j < projections_.size(); ++j) {
+      uint64_t delivered = 0;
+      for (const Split::Cost& c : split.cost) delivered += c.adds[j];
+      if (delivered == 0) continue;
+      const ProjectionRecord& rec = projections_[j];
+      const double per_post_cell = ns_per_add * static_cast<double>(delivered) / rec.n_post;
+      for (const auto& [post, index] : rec.post_cells) work[post].load += per_post_cell;
+    }
+    std::vector<int> owner = engine::WholePopulationOwners(work, Joined(split), split.members,
+                                                           std::numeric_limits<double>::infinity());
+    const auto now = MemberLoads(work, split.owner, split.members);
+    const auto then = MemberLoads(work, owner, split.members);
+    if (*std::max_element(then.begin(), then.end()) <
+        (1 - kRebalanceGain) * *std::max_element(now.begin(), now.end())) {
+      Own(split, std::move(owner));
+    } else {
+      ResetCosts(split);
+    }
   }
 
   // The split of the last run while the network has not changed since:
@@ -751,16 +848,7 @@ class Simulation::Impl {
     if (!split_ || split_version_ != network_version_) {
       split_ = SplitCells();
       split_version_ = network_version_;
-      if (split_->members > 1)
-        for (size_t j = 0; j < projections_.size(); ++j) {
-          const ProjectionRecord& rec = projections_[j];
-          if (!rec.synapses || rec.dynamics || rec.gap || split_->aligned[j]) continue;
-          std::vector<std::vector<CellRange>> owned(split_->members);
-          for (int m = 0; m < split_->members; ++m)
-            for (PopulationId post : rec.post_populations)
-              owned[m].push_back(split_->cells[post][m]);
-          rec.synapses->GroupByMember(owned);
-        }
+      Own(*split_, split_->members > 1 ? EstimatedOwners(*split_) : std::vector<int>{});
     }
     return *split_;
   }
@@ -800,7 +888,11 @@ class Simulation::Impl {
     if (split.exact_times.size() < steps) split.exact_times.resize(steps);
     for (uint64_t k = 0; k < steps; ++k) split.exact_times[k].resize(populations_.size());
     auto update = [&](int member) {
-      if (sent != nullptr) DeliverStatic(*sent, split, member);
+      // Whole-population owners are reassessed by measure (Rebalance).
+      Split::Cost* cost = split.cost.empty() ? nullptr : &split.cost[member];
+      if (sent != nullptr)
+        Timed(cost ? &cost->deliver_ns : nullptr,
+              [&] { DeliverStatic(*sent, split, member, cost ? &cost->adds : nullptr); });
       std::vector<std::vector<std::vector<SpikeEvent>>>& spikes = split.spikes[member];
       for (uint64_t k = 0; k < steps; ++k) {
         spikes[k].resize(populations_.size());
@@ -838,19 +930,33 @@ class Simulation::Impl {
             }
           }
         };
+        double* update_ns = cost ? &cost->update_ns[pid] : nullptr;
         if (p.cells->Splittable()) {
           const CellRange& mine = split.cells[pid][member];
+          if (mine.begin == mine.end) continue;
           const uint32_t block = steps > 1 ? kFusedBlockCells : mine.end - mine.begin;
-          for (uint32_t b = mine.begin; b < mine.end; b += block) {
-            const CellRange part{b, std::min(mine.end, b + block)};
-            advance(&part);
-          }
+          Timed(update_ns, [&] {
+            for (uint32_t b = mine.begin; b < mine.end; b += block) {
+              const CellRange part{b, std::min(mine.end, b + block)};
+              advance(&part);
+            }
+          });
         } else if (member == 0) {
-          advance(nullptr);
+          Timed(update_ns, [&] { advance(nullptr); });
         }
       }
     };
     RunMembers(split, update);
+  }
+
+  // Runs work(), adding its duration to *total_ns if total_ns is given.
+  template <class Work>
+  static void Timed(double* total_ns, Work&& work) {
+    if (total_ns == nullptr) return work();
+    const auto start = std::chrono::steady_clock::now();
+    work();
+    *total_ns +=
+        std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
   }
 
   // task(member) for each of the split's members: on this thread alone when
@@ -872,7 +978,9 @@ class Simulation::Impl {
   // reads: the first pass finds every row's runs and prefetches its
   // synapses, reads that do not depend on each other and so overlap, and
   // the second adds the input.
-  void DeliverStatic(const std::vector<PendingSpike>& sent, Split& split, int member) const {
+  // Counts the synapses it delivers per projection into `adds`, if given.
+  void DeliverStatic(const std::vector<PendingSpike>& sent, Split& split, int member,
+                     std::vector<uint64_t>* adds) const {
     std::vector<Split::RowDelivery>& rows_due = split.rows_due[member];
     rows_due.clear();
     for (const PendingSpike& s : sent)
@@ -886,6 +994,7 @@ class Simulation::Impl {
             split.members == 1 ? std::pair{synapses.run_begin(row), synapses.run_begin(row + 1)}
                                : synapses.MemberRuns(row, member);
         if (first == last) continue;
+        if (adds) (*adds)[proj] += synapses.run_start(last) - synapses.run_start(first);
         synapses.PrefetchRun(first);
         rows_due.push_back({&synapses, first, last, s.spike_step, s.multiplicity});
       }
@@ -1062,6 +1171,7 @@ class Simulation::Impl {
       DeliverDynamic(pending);
       std::swap(pending, sent);
       pending.clear();
+      if (!split.cost.empty() && ++split.measured_epochs >= kRebalanceEpochs) Rebalance(split);
       recording = SettleRecording();
       if (!recording.ok()) break;
       const double now = grid_.Time(step_);
@@ -1076,7 +1186,8 @@ class Simulation::Impl {
     }
     // What the network may change before the next run must not reach
     // spikes already sent.
-    if (!sent.empty()) RunMembers(split, [&](int member) { DeliverStatic(sent, split, member); });
+    if (!sent.empty())
+      RunMembers(split, [&](int member) { DeliverStatic(sent, split, member, nullptr); });
     for (auto& rec : projections_)
       if (rec.dynamics) rec.dynamics->Finish(step_);
     biological_ms_ += grid_.Time(result.steps);
@@ -1155,6 +1266,10 @@ Simulation::MemoryFootprint Simulation::memory_footprint() const {
   for (const auto& pop : impl_->populations_)
     footprint.ring_buffers += pop.cells->input().MemoryBytes();
   return footprint;
+}
+std::vector<int> Simulation::PopulationThreads() const {
+  if (!impl_->split_ || impl_->split_version_ != impl_->network_version_) return {};
+  return impl_->split_->owner;
 }
 double Simulation::min_delay_ms() const { return impl_->config_.min_delay_ms; }
 double Simulation::max_delay_ms() const { return impl_->config_.max_delay_ms; }

@@ -292,6 +292,12 @@ class Simulation {
   };
   MemoryFootprint memory_footprint() const;
 
+  // The thread that updates each population (by id) in the last run, when
+  // threads own whole populations; empty when one thread runs or populations
+  // are cut between threads. It follows the measured load during a run;
+  // results do not depend on it.
+  std::vector<int> PopulationThreads() const;
+
   // --- network ---
   absl::StatusOr<PopulationInfo> AddPopulation(const PopulationSpec& spec);
   absl::StatusOr<PopulationInfo> DescribePopulation(PopulationId id) const;

@@ -769,6 +769,43 @@ TEST(SimulationTest, WholePopulationsPerMemberGiveBitwiseTheSameResultsAsOne) {
   EXPECT_EQ(run(2), one);
 }
 
+TEST(SimulationTest, WholePopulationsMoveBetweenMembersByTheirMeasuredLoad) {
+  // Four equal populations with equally many incoming synapses: the estimate
+  // gives a and c to one member, b and d to the other. But a and c take a
+  // busy source's spikes and b and d a silent one's, so the measured load
+  // puts a and c apart. Moving them changes no result.
+  auto run = [](int threads, std::vector<int>* estimated, std::vector<int>* measured) {
+    auto sim = NewSim(29, threads);
+    std::vector<PopulationId> pops;
+    for (int k = 0; k < 4; ++k) pops.push_back(Add(*sim, "IF_curr_exp", 5000));
+    const PopulationId busy = Add(*sim, "SpikeSourcePoisson", 200, {{"rate", 500.0}});
+    const PopulationId silent = Add(*sim, "SpikeSourcePoisson", 200, {{"rate", 0.0}});
+    for (int k = 0; k < 4; ++k)
+      EXPECT_TRUE(sim->AddProjection(Proj(k % 2 == 0 ? busy : silent, pops[k],
+                                          {"AllToAllConnector"}, 0.01, 0.1))
+                      .ok());
+    for (PopulationId pop : pops) {
+      EXPECT_TRUE(sim->Record(Selector{pop}, {"spikes"}, 0).ok());
+      EXPECT_TRUE(sim->Record(Selector{pop, false, {0, 4999}}, {"v"}, 0).ok());
+    }
+    EXPECT_TRUE(sim->Run(0.1).ok());
+    if (estimated) *estimated = sim->PopulationThreads();
+    EXPECT_TRUE(sim->Run(60.0).ok());
+    if (measured) *measured = sim->PopulationThreads();
+    return RecordedValues(*sim);
+  };
+  std::vector<int> estimated, measured;
+  const std::vector<double> two = run(2, &estimated, &measured);
+  ASSERT_EQ(estimated.size(), 6u);
+  EXPECT_EQ(estimated[0], estimated[2]);
+  EXPECT_EQ(estimated[1], estimated[3]);
+  ASSERT_EQ(measured.size(), 6u);
+  EXPECT_NE(measured[0], measured[2]);
+  const std::vector<double> one = run(1, nullptr, nullptr);
+  EXPECT_GT(one.size(), 20000u);
+  EXPECT_EQ(two, one);
+}
+
 TEST(SimulationTest, OneToOneInputAsItsSpikesFireEqualsInputAtTheEpochsEnd) {
   // The same Poisson drive into 64 cells, once through OneToOneConnector into
   // a population of 64 (delivered as the sources fire) and once through the
