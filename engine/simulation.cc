@@ -710,6 +710,19 @@ class Simulation::Impl {
     return joined;
   }
 
+  // Adds `load` to the projection's post populations, each in proportion to
+  // its share of the post cells (one loop per cell only for an assembly).
+  static void SpreadOverPostCells(const ProjectionRecord& rec, double load,
+                                  std::vector<PopulationWork>& work) {
+    if (rec.n_post == 0) return;
+    if (rec.post_populations.size() == 1) {
+      work[rec.post_populations[0]].load += load;
+      return;
+    }
+    const double per_post_cell = load / static_cast<double>(rec.n_post);
+    for (const auto& [post, index] : rec.post_cells) work[post].load += per_post_cell;
+  }
+
   // population_owners.h's assignment for this network, or {} (cut every
   // Splittable population): the microcircuit's eight populations balance
   // whole, Vogels-Abbott's 80/20 do not. Loads are estimates (cells and
@@ -720,11 +733,9 @@ class Simulation::Impl {
     for (size_t p = 0; p < populations_.size(); ++p)
       work[p] = {kCellStepInSynapses * populations_[p].info.size,
                  populations_[p].cells->Splittable()};
-    for (const ProjectionRecord& rec : projections_) {
-      if (!rec.synapses || rec.dynamics || rec.gap || rec.n_post == 0) continue;
-      const double per_post_cell = static_cast<double>(rec.synapses->size()) / rec.n_post;
-      for (const auto& [post, index] : rec.post_cells) work[post].load += per_post_cell;
-    }
+    for (const ProjectionRecord& rec : projections_)
+      if (rec.synapses && !rec.dynamics && !rec.gap)
+        SpreadOverPostCells(rec, static_cast<double>(rec.synapses->size()), work);
     return engine::WholePopulationOwners(work, Joined(split), split.members, kWholePopulationSlack);
   }
 
@@ -824,9 +835,7 @@ class Simulation::Impl {
       uint64_t delivered = 0;
       for (const Split::Cost& c : split.cost) delivered += c.adds[j];
       if (delivered == 0) continue;
-      const ProjectionRecord& rec = projections_[j];
-      const double per_post_cell = ns_per_add * static_cast<double>(delivered) / rec.n_post;
-      for (const auto& [post, index] : rec.post_cells) work[post].load += per_post_cell;
+      SpreadOverPostCells(projections_[j], ns_per_add * static_cast<double>(delivered), work);
     }
     std::vector<int> owner = engine::WholePopulationOwners(work, Joined(split), split.members,
                                                            std::numeric_limits<double>::infinity());
