@@ -1,9 +1,9 @@
 // Input that synapses deliver to a cell group, summed per (receptor, arrival
 // step, cell). Slots are indexed by step mod length, so a receptor's ring of
-// max_delay_steps + 2 slots holds everything in flight to it; the owner consumes and
-// clears a slot at the beginning of its step. The length is rounded up to a
-// power of two: delivery finds a slot once per delay run, and a mask costs a
-// cycle where a 64-bit division costs tens.
+// max_delay_steps + 2 slots holds everything in flight to it; the owner
+// consumes and clears a slot at the beginning of its step. The length is
+// rounded up to a power of two: delivery finds a slot once per delay run, and
+// a mask costs a cycle where a 64-bit division costs tens.
 //
 // Sums are single precision (Input): delivery is a random add into the rings
 // for every synapse a spike reaches, so the rings' size decides how much of

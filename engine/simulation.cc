@@ -572,8 +572,9 @@ class Simulation::Impl {
   // Auto min_delay follows the delays present, auto max_delay reports the
   // longest; config_ shows the effective values. Whatever max_delay allows,
   // each population's ring buffers grow (never shrink) only to the longest
-  // delay that reaches it: PyNN scripts commonly set max_delay well above the
-  // delays they use, and every slot costs 8 bytes per cell and receptor.
+  // delay that reaches it on each receptor: PyNN scripts commonly set
+  // max_delay well above the delays they use, and every slot costs a float
+  // per cell.
   void UpdateDelayBounds() {
     int64_t lo = INT64_MAX, hi = 0;
     std::map<std::pair<PopulationId, uint32_t>, int64_t> longest_in;  // by (post, receptor)
