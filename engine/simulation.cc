@@ -740,7 +740,9 @@ class Simulation::Impl {
     return engine::WholePopulationOwners(work, Joined(split), split.members, kWholePopulationSlack);
   }
 
-  Split SplitCells() const {
+  // A new split's members and what it keeps per projection and population;
+  // Own then gives the members their cells.
+  Split NewSplit() const {
     Split split;
     for (const auto& rec : projections_) split.aligned.push_back(Aligned(rec));
     for (const auto& p : populations_) {
@@ -819,25 +821,23 @@ class Simulation::Impl {
   // any result.
   void Rebalance(Split& split) {
     double deliver_ns = 0, measured_ns = 0;
-    uint64_t adds = 0;
     std::vector<PopulationWork> work(populations_.size());
     for (size_t p = 0; p < populations_.size(); ++p)
       work[p].splittable = populations_[p].cells->Splittable();
+    std::vector<uint64_t> delivered(projections_.size(), 0);
     for (const Split::Cost& c : split.cost) {
       deliver_ns += c.deliver_ns;
       for (size_t p = 0; p < work.size(); ++p) work[p].load += c.update_ns[p];
-      for (uint64_t n : c.adds) adds += n;
+      for (size_t j = 0; j < delivered.size(); ++j) delivered[j] += c.adds[j];
     }
     for (const PopulationWork& w : work) measured_ns += w.load;
     measured_ns += deliver_ns;
     if (measured_ns < kRebalanceMinNs) return;  // too little to judge; keep measuring
+    const uint64_t adds = std::accumulate(delivered.begin(), delivered.end(), uint64_t{0});
     const double ns_per_add = adds == 0 ? 0.0 : deliver_ns / static_cast<double>(adds);
-    for (size_t j = 0; j < projections_.size(); ++j) {
-      uint64_t delivered = 0;
-      for (const Split::Cost& c : split.cost) delivered += c.adds[j];
-      if (delivered == 0) continue;
-      SpreadOverPostCells(projections_[j], ns_per_add * static_cast<double>(delivered), work);
-    }
+    for (size_t j = 0; j < projections_.size(); ++j)
+      if (delivered[j] > 0)
+        SpreadOverPostCells(projections_[j], ns_per_add * static_cast<double>(delivered[j]), work);
     std::vector<int> owner = engine::WholePopulationOwners(work, Joined(split), split.members,
                                                            std::numeric_limits<double>::infinity());
     const auto now = MemberLoads(work, split.owner, split.members);
@@ -856,7 +856,7 @@ class Simulation::Impl {
   // the member that delivers them (DeliverStatic).
   Split& CurrentSplit() {
     if (!split_ || split_version_ != network_version_) {
-      split_ = SplitCells();
+      split_ = NewSplit();
       split_version_ = network_version_;
       Own(*split_, split_->members > 1 ? EstimatedOwners(*split_) : std::vector<int>{});
     }
