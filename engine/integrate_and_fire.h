@@ -35,6 +35,7 @@
 #ifndef SPIKESERVE_ENGINE_INTEGRATE_AND_FIRE_H_
 #define SPIKESERVE_ENGINE_INTEGRATE_AND_FIRE_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -78,6 +79,9 @@ class IntegrateAndFire : public CellGroup {
     uniform_ = size_ > 0 && membrane_.Uniform() && exc_.Uniform() && inh_.Uniform() &&
                IsUniform(parameters_[v_reset_]) &&
                (Membrane::kEscapeNoise || IsUniform(parameters_[v_thresh_]));
+    uniform_reset_ = size_ > 0 && IsUniform(parameters_[v_reset_]) &&
+                     std::all_of(refractory_steps_.begin(), refractory_steps_.end(),
+                                 [&](int32_t steps) { return steps == refractory_steps_[0]; });
   }
 
   void Reset(uint64_t trial) override {
@@ -177,8 +181,12 @@ class IntegrateAndFire : public CellGroup {
         if (!membrane_.Fires(i, v_[i], rng.Uniform())) return;
       }
       spikes.push_back({i, 1});
-      v_[i] = v_reset[i];
-      refractory_left_[i] = refractory_steps_[i];
+      // Shared constants are read at index 0: a firing cell's own entry of
+      // the per-cell columns, which the update loop never touches then, is
+      // a cache miss per spike.
+      const uint32_t p = uniform_reset_ ? 0 : i;
+      v_[i] = v_reset[p];
+      refractory_left_[i] = refractory_steps_[p];
       membrane_.OnSpike(i);
     });
   }
@@ -186,8 +194,9 @@ class IntegrateAndFire : public CellGroup {
   const CellGroupContext context_;
   const int v_reset_, v_thresh_;
   uint64_t trial_ = 0;
-  bool uniform_ = false;   // every cell has the same constants (Prepare)
-  std::vector<double> v_;  // mV
+  bool uniform_ = false;        // every cell has the same constants (Prepare)
+  bool uniform_reset_ = false;  // ... the same v_reset and refractory steps
+  std::vector<double> v_;       // mV
   SynapticState<Kernel> exc_, inh_;
   std::vector<int32_t> refractory_left_;
   std::vector<int32_t> refractory_steps_;

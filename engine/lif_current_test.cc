@@ -128,6 +128,39 @@ TEST(LifCurrentTest, FiringRateMatchesAnalyticLifRate) {
   for (size_t k = 1; k < times.size(); ++k) EXPECT_NEAR(times[k] - times[k - 1], isi, kDt) << k;
 }
 
+TEST(LifCurrentTest, EachCellResetsToItsOwnVResetForItsOwnRefractoryPeriod) {
+  // Two cells alike but for v_reset and tau_refrac: the update reads shared
+  // constants at index 0 only when every cell has the same ones.
+  const double tau_m = 20.0, cm = 1.0, i = 1.0, v_rest = -65.0, v_thresh = -50.0;
+  const std::vector<double> v_reset = {-70.0, -55.0}, tau_refrac = {2.0, 5.0};
+  SimulationConfig config;
+  config.seed = 1;
+  auto sim = *Simulation::Create(config);
+  PopulationSpec spec;
+  spec.size = 2;
+  spec.cell_type = "IF_curr_exp";
+  spec.parameters = {{"tau_m", tau_m},           {"cm", cm},         {"i_offset", i},
+                     {"tau_refrac", tau_refrac}, {"v_rest", v_rest}, {"v_reset", v_reset},
+                     {"v_thresh", v_thresh}};
+  spec.initial_values = {{"v", v_rest}};
+  const PopulationId id = sim->AddPopulation(spec)->id;
+  ASSERT_TRUE(sim->Record(Selector{id}, {"spikes"}, 0).ok());
+  ASSERT_TRUE(sim->Run(500.0).ok());
+  const SpikeData& spikes = sim->segments().back().populations[0].spikes;
+  const double ri = i * tau_m / cm;
+  for (uint32_t cell = 0; cell < 2; ++cell) {
+    std::vector<double> times;
+    for (size_t k = 0; k < spikes.index.size(); ++k)
+      if (spikes.index[k] == cell) times.push_back(spikes.time_ms[k]);
+    ASSERT_GT(times.size(), 5u) << cell;
+    // From v_reset, after tau_refrac, to v_thresh.
+    const double isi = tau_refrac[cell] + tau_m * std::log((ri - (v_reset[cell] - v_rest)) /
+                                                           (ri - (v_thresh - v_rest)));
+    for (size_t k = 1; k < times.size(); ++k)
+      EXPECT_NEAR(times[k] - times[k - 1], isi, kDt) << cell << " " << k;
+  }
+}
+
 TEST(KernelIntegralTest, SeriesAgreesWithClosedFormAcrossTheSwitch) {
   const double h = 0.1;
   for (double c : {-2.0, -0.9999, 0.5, 0.9999, 1.0001, 3.0}) {
