@@ -79,7 +79,7 @@ def main():
 
     started = time.perf_counter()
     session = Session(args.server, timestep=va.DT_MS, min_delay=va.DELAY_MS, max_delay=1.0,
-                      seed=args.seed)
+                      seed=args.seed, threads=args.threads)
     (exc, inh), projections = build(session, net, args.seed)
     built = time.perf_counter()
     server_rss_built = proc_status.rss_bytes(args.server_pid)

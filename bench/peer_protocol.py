@@ -35,6 +35,8 @@ def parse_arguments(description, add_peer_arguments=None):
     parser.add_argument("--output", required=True, help="JSON file to write")
     parser.add_argument("--server", help="host:port of the server (spikeserve peers)")
     parser.add_argument("--server-pid", type=int, help="its process id, for /proc")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="the session's threads (spikeserve peers; 0: the server's default)")
     if add_peer_arguments is not None:
         add_peer_arguments(parser)
     return parser.parse_args()

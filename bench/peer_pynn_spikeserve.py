@@ -21,9 +21,10 @@ import spike_statistics
 import va_network as va
 
 
-def build(net, seed, server):
+def build(net, seed, server, threads):
     """Returns (all cells as an Assembly, the projections)."""
-    sim.setup(timestep=va.DT_MS, min_delay=va.DELAY_MS, max_delay=1.0, server=server, seed=seed)
+    sim.setup(timestep=va.DT_MS, min_delay=va.DELAY_MS, max_delay=1.0, server=server, seed=seed,
+              threads=threads)
     rng = NumpyRNG(seed=seed)
     cell_type = getattr(sim, net.cell_type)
     exc = sim.Population(net.n_exc, cell_type(**net.cell_parameters), label="excitatory")
@@ -58,7 +59,7 @@ def main():
     server_rss_before = proc_status.rss_bytes(args.server_pid)
 
     started = time.perf_counter()
-    (exc, inh), projections = build(net, args.seed, args.server)
+    (exc, inh), projections = build(net, args.seed, args.server, args.threads)
     built = time.perf_counter()
     server_rss_built = proc_status.rss_bytes(args.server_pid)
     server_cpu_before = proc_status.cpu_seconds(args.server_pid)

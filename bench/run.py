@@ -65,6 +65,9 @@ def parse_arguments():
                         help="repeat r uses seed + r, the same for every peer")
     parser.add_argument("--timeout", type=float, default=1800.0,
                         help="seconds one run may take before it is killed and reported")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="threads of each spikeserve session (0: the server's default, "
+                             "the cores available to it)")
     parser.add_argument("--server-binary", default=DEFAULT_BINARY)
     parser.add_argument("--server-label", default="",
                         help="what the binary was built from (e.g. a commit), for the record")
@@ -90,7 +93,8 @@ def _run_peer(peer, model, neurons, seed, duration, args, server=None):
                "--model", model, "--neurons", str(neurons), "--seed", str(seed),
                "--duration", str(duration), "--output", output]
     if server is not None:
-        command += ["--server", server.address, "--server-pid", str(server.pid)]
+        command += ["--server", server.address, "--server-pid", str(server.pid),
+                    "--threads", str(args.threads)]
     environment = dict(os.environ, PYTHONWARNINGS="ignore")
     with open(args.log, "a") as log:
         log.write(f"\n=== {peer} {model} {neurons} seed {seed}: {' '.join(command)}\n")
@@ -139,7 +143,7 @@ def main():
               "load_average_start": machine.load_average(),
               "server_binary": os.path.realpath(args.server_binary),
               "server_binary_sha256": _file_sha256(args.server_binary),
-              "server_label": args.server_label, "runs": []}
+              "server_label": args.server_label, "threads": args.threads, "runs": []}
     for model in args.model:
         for neurons in args.neurons:
             if "brian2-runtime" in peers:
