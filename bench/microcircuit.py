@@ -202,6 +202,13 @@ def parse_arguments():
     return args
 
 
+def engine_memory(sim, when):
+    """The session's own account of its largest structures (DescribeSession)."""
+    memory = sim.simulator.state.session.describe().memory
+    return {f"engine_{name}_{when}": getattr(memory, name) for name in
+            ("synapse_bytes", "ring_buffer_bytes", "recording_bytes", "spilled_recording_bytes")}
+
+
 def run(args, sim, setup_extra, server_pid):
     import proc_status
     figures = {"command": " ".join(sys.argv), "scale": args.scale, "k_scale": args.k_scale,
@@ -221,6 +228,10 @@ def run(args, sim, setup_extra, server_pid):
     if server_pid:
         figures["server_rss_built_bytes"] = proc_status.rss_bytes(server_pid)
         figures["build_rss_growth_bytes"] = figures["server_rss_built_bytes"] - rss_before
+    if args.simulator == "spikeserve":
+        figures.update(engine_memory(sim, "built"))
+        figures["engine_bytes_per_synapse"] = figures["engine_synapse_bytes_built"] / max(
+            1, figures["synapses_recurrent"] + figures["synapses_background"])
         cpu_before = proc_status.cpu_seconds(server_pid)
         figures["build_server_cpu_s"] = cpu_before - build_cpu_before
     print(f"built {figures['neurons']} cells, {figures['synapses_recurrent']} recurrent synapses "
@@ -242,10 +253,20 @@ def run(args, sim, setup_extra, server_pid):
         figures["total_spikes"] = total
         figures["rates_hz"] = rates
         figures["reference_rates_hz"] = dict(zip(POPULATIONS, FULL_MEAN_RATES.tolist()))
+    if args.simulator == "spikeserve":
+        figures.update(engine_memory(sim, "ran"))
     if server_pid:
         figures["server_peak_rss_bytes"] = proc_status.peak_rss_bytes(server_pid)
         figures["bytes_per_synapse_build_growth"] = (
             figures["build_rss_growth_bytes"] / max(1, figures["synapses_recurrent"]))
+        if args.simulator == "spikeserve":
+            # What the server grew by over the build that is not synapses,
+            # per cell: cell state, parameters, ring buffers, the background
+            # sources, recording set-up, bookkeeping and what the allocator
+            # kept from the build.
+            figures["bytes_per_neuron_build_growth_besides_synapses"] = (
+                (figures["build_rss_growth_bytes"] - figures["engine_synapse_bytes_built"])
+                / figures["neurons"])
     sim.end()
     return figures
 

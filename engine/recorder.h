@@ -75,6 +75,8 @@ class Recorder {
   // Everything the segments hold, in memory or spilled: 8 bytes per sample
   // value, 12 per spike (index and time).
   uint64_t recorded_bytes() const { return recorded_bytes_; }
+  // The part of recorded_bytes() held in memory (the rest is spilled).
+  uint64_t memory_bytes() const { return memory_bytes_; }
   // Over the budget, moves the rows of the largest recordings (signals,
   // spikes, currents) to the store until half the budget is left; `now_step`
   // is the current time. Reports the error of a spill that sampling started

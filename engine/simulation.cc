@@ -1275,6 +1275,8 @@ Simulation::MemoryFootprint Simulation::memory_footprint() const {
   }
   for (const auto& pop : impl_->populations_)
     footprint.ring_buffers += pop.cells->input().MemoryBytes();
+  footprint.recording = impl_->recorder_.memory_bytes();
+  footprint.spilled_recording = impl_->recorder_.recorded_bytes() - footprint.recording;
   return footprint;
 }
 std::vector<int> Simulation::PopulationThreads() const {

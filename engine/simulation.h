@@ -283,12 +283,15 @@ class Simulation {
   double min_delay_ms() const;
   double max_delay_ms() const;
 
-  // Bytes held by the network's two largest kinds of structure (allocated
-  // capacity, not RSS): what bench/ weighs against the targets per synapse
-  // and per neuron.
+  // Bytes held by the session's largest kinds of structure: allocated
+  // capacity (not RSS) of the network's two largest, and the recorded data
+  // at 8 bytes per sample value and 12 per spike. What bench/ weighs against
+  // the targets per synapse and per neuron, and what DescribeSession reports.
   struct MemoryFootprint {
-    uint64_t synapses = 0;      // projections' connections, delays, weights, synapse state
-    uint64_t ring_buffers = 0;  // input in flight, per cell, receptor and arrival step
+    uint64_t synapses = 0;           // projections' connections, delays, weights, synapse state
+    uint64_t ring_buffers = 0;       // input in flight, per cell, receptor and arrival step
+    uint64_t recording = 0;          // recorded data in memory
+    uint64_t spilled_recording = 0;  // recorded data moved to the spill store
   };
   MemoryFootprint memory_footprint() const;
 

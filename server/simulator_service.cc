@@ -71,6 +71,12 @@ void Describe(const Session& session, const engine::Simulation& simulation, doub
   out->set_num_synapses(simulation.num_synapses());
   out->set_idle_timeout_s(idle_timeout_s);
   *out->mutable_limits() = ToProto(config.limits);
+  const engine::Simulation::MemoryFootprint memory = simulation.memory_footprint();
+  v1::SessionMemory* memory_out = out->mutable_memory();
+  memory_out->set_synapse_bytes(memory.synapses);
+  memory_out->set_ring_buffer_bytes(memory.ring_buffers);
+  memory_out->set_recording_bytes(memory.recording);
+  memory_out->set_spilled_recording_bytes(memory.spilled_recording);
   for (const engine::PopulationInfo& population : simulation.Populations()) {
     *out->add_populations() = ToProto(population);
   }

@@ -166,6 +166,11 @@ def test_spikes_spill_and_read_back_identical(servers):
         np.testing.assert_array_equal(rows[:, 0], reference.train[:rows.shape[0]])
         np.testing.assert_array_equal(rows[:, 1].view(np.uint64),
                                       reference.times_ms[:rows.shape[0]].view(np.uint64))
+        # The session's memory report counts the same split.
+        memory = s.describe().memory
+        assert memory.spilled_recording_bytes == rows.shape[0] * 12
+        assert memory.recording_bytes == (reference.times_ms.size - rows.shape[0]) * 12
+        assert memory.recording_bytes <= BUDGET
         s.export_data(cells, path="exports/spikes-spilled.h5")
     exported = nix_values(os.path.join(spilling.data_dir, "exports", "spikes-spilled.h5"))
     expected = nix_values(os.path.join(unlimited.data_dir, "exports", "spikes-reference.h5"))
