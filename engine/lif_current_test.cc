@@ -104,25 +104,33 @@ TEST(LifCurrentTest, InhibitoryWeightIsAddedAsGiven) {
   EXPECT_NEAR(V(*p.sim).samples[60], -65.0 + ExpPsp(4.0, -0.5, 5.0, tau_m, cm), 1e-9);
 }
 
+// `n` IF_curr_exp cells from v_rest, driven above threshold by i_offset
+// (i tau_m / cm = 20 mV against a threshold 15 mV up), spikes recorded; the
+// rest of their parameters in `own`.
+constexpr double kTauM = 20.0, kCm = 1.0, kDrive = 1.0, kVRest = -65.0, kVThresh = -50.0;
+Probe DrivenCells(int n, const ParameterMap& own) {
+  ParameterMap params = {{"tau_m", kTauM},
+                         {"cm", kCm},
+                         {"i_offset", kDrive},
+                         {"v_rest", kVRest},
+                         {"v_thresh", kVThresh}};
+  for (const auto& [name, value] : own) params[name] = value;
+  return MakeCellProbe({"IF_curr_exp", params, {{"v", kVRest}}, 0.0, {"spikes"}, n});
+}
+
+// Inter-spike interval from v_reset: tau_refrac, then the climb to threshold.
+double DrivenIsi(double v_reset, double tau_refrac) {
+  const double ri = kDrive * kTauM / kCm;
+  return tau_refrac + kTauM * std::log((ri - (v_reset - kVRest)) / (ri - (kVThresh - kVRest)));
+}
+
 TEST(LifCurrentTest, FiringRateMatchesAnalyticLifRate) {
-  const double tau_m = 20.0, cm = 1.0, i = 1.0, tau_refrac = 2.0, v_rest = -65.0, v_thresh = -50.0;
-  SimulationConfig config;
-  config.seed = 1;
-  auto sim = *Simulation::Create(config);
-  PopulationSpec spec;
-  spec.size = 1;
-  spec.cell_type = "IF_curr_exp";
-  spec.parameters = {{"tau_m", tau_m},           {"cm", cm},         {"i_offset", i},
-                     {"tau_refrac", tau_refrac}, {"v_rest", v_rest}, {"v_reset", v_rest},
-                     {"v_thresh", v_thresh}};
-  spec.initial_values = {{"v", v_rest}};
-  const PopulationId id = sim->AddPopulation(spec)->id;
-  ASSERT_TRUE(sim->Record(Selector{id}, {"spikes"}, 0).ok());
-  ASSERT_TRUE(sim->Run(1000.0).ok());
-  const auto& times = sim->segments().back().populations[0].spikes.time_ms;
+  const double tau_refrac = 2.0;
+  Probe p = DrivenCells(1, {{"tau_refrac", tau_refrac}, {"v_reset", kVRest}});
+  ASSERT_TRUE(p.sim->Run(1000.0).ok());
+  const auto& times = p.sim->segments().back().populations[0].spikes.time_ms;
   ASSERT_GT(times.size(), 10u);
-  const double ri = i * tau_m / cm;
-  const double isi = tau_refrac + tau_m * std::log(ri / (ri - (v_thresh - v_rest)));
+  const double isi = DrivenIsi(kVRest, tau_refrac);
   // The first spike has no refractory period before it.
   EXPECT_NEAR(times[0], isi - tau_refrac, kDt);
   for (size_t k = 1; k < times.size(); ++k) EXPECT_NEAR(times[k] - times[k - 1], isi, kDt) << k;
@@ -131,31 +139,16 @@ TEST(LifCurrentTest, FiringRateMatchesAnalyticLifRate) {
 TEST(LifCurrentTest, EachCellResetsToItsOwnVResetForItsOwnRefractoryPeriod) {
   // Two cells alike but for v_reset and tau_refrac: the update reads shared
   // constants at index 0 only when every cell has the same ones.
-  const double tau_m = 20.0, cm = 1.0, i = 1.0, v_rest = -65.0, v_thresh = -50.0;
   const std::vector<double> v_reset = {-70.0, -55.0}, tau_refrac = {2.0, 5.0};
-  SimulationConfig config;
-  config.seed = 1;
-  auto sim = *Simulation::Create(config);
-  PopulationSpec spec;
-  spec.size = 2;
-  spec.cell_type = "IF_curr_exp";
-  spec.parameters = {{"tau_m", tau_m},           {"cm", cm},         {"i_offset", i},
-                     {"tau_refrac", tau_refrac}, {"v_rest", v_rest}, {"v_reset", v_reset},
-                     {"v_thresh", v_thresh}};
-  spec.initial_values = {{"v", v_rest}};
-  const PopulationId id = sim->AddPopulation(spec)->id;
-  ASSERT_TRUE(sim->Record(Selector{id}, {"spikes"}, 0).ok());
-  ASSERT_TRUE(sim->Run(500.0).ok());
-  const SpikeData& spikes = sim->segments().back().populations[0].spikes;
-  const double ri = i * tau_m / cm;
+  Probe p = DrivenCells(2, {{"tau_refrac", tau_refrac}, {"v_reset", v_reset}});
+  ASSERT_TRUE(p.sim->Run(500.0).ok());
+  const SpikeData& spikes = p.sim->segments().back().populations[0].spikes;
   for (uint32_t cell = 0; cell < 2; ++cell) {
     std::vector<double> times;
     for (size_t k = 0; k < spikes.index.size(); ++k)
       if (spikes.index[k] == cell) times.push_back(spikes.time_ms[k]);
     ASSERT_GT(times.size(), 5u) << cell;
-    // From v_reset, after tau_refrac, to v_thresh.
-    const double isi = tau_refrac[cell] + tau_m * std::log((ri - (v_reset[cell] - v_rest)) /
-                                                           (ri - (v_thresh - v_rest)));
+    const double isi = DrivenIsi(v_reset[cell], tau_refrac[cell]);
     for (size_t k = 1; k < times.size(); ++k)
       EXPECT_NEAR(times[k] - times[k - 1], isi, kDt) << cell << " " << k;
   }
