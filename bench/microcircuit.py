@@ -203,9 +203,12 @@ def parse_arguments():
 
 
 def engine_memory(sim, when):
-    """The session's own account of its largest structures (DescribeSession)."""
-    memory = sim.simulator.state.session.describe().memory
-    return {f"engine_{name}_{when}": getattr(memory, name) for name in
+    """The session's own account of its largest structures (DescribeSession);
+    {} from a server that does not give one."""
+    description = sim.simulator.state.session.describe()
+    if not description.HasField("memory"):
+        return {}
+    return {f"engine_{name}_{when}": getattr(description.memory, name) for name in
             ("synapse_bytes", "ring_buffer_bytes", "recording_bytes", "spilled_recording_bytes")}
 
 
@@ -230,8 +233,9 @@ def run(args, sim, setup_extra, server_pid):
         figures["build_rss_growth_bytes"] = figures["server_rss_built_bytes"] - rss_before
     if args.simulator == "spikeserve":
         figures.update(engine_memory(sim, "built"))
-        figures["engine_bytes_per_synapse"] = figures["engine_synapse_bytes_built"] / max(
-            1, figures["synapses_recurrent"] + figures["synapses_background"])
+        if "engine_synapse_bytes_built" in figures:
+            figures["engine_bytes_per_synapse"] = figures["engine_synapse_bytes_built"] / max(
+                1, figures["synapses_recurrent"] + figures["synapses_background"])
         cpu_before = proc_status.cpu_seconds(server_pid)
         figures["build_server_cpu_s"] = cpu_before - build_cpu_before
     print(f"built {figures['neurons']} cells, {figures['synapses_recurrent']} recurrent synapses "
@@ -259,7 +263,7 @@ def run(args, sim, setup_extra, server_pid):
         figures["server_peak_rss_bytes"] = proc_status.peak_rss_bytes(server_pid)
         figures["bytes_per_synapse_build_growth"] = (
             figures["build_rss_growth_bytes"] / max(1, figures["synapses_recurrent"]))
-        if args.simulator == "spikeserve":
+        if "engine_synapse_bytes_built" in figures:
             # What the server grew by over the build that is not synapses,
             # per cell: cell state, parameters, ring buffers, the background
             # sources, recording set-up, bookkeeping and what the allocator
