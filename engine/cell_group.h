@@ -21,8 +21,9 @@ namespace spikeserve::engine {
 // Whether every cell has the same value: cell groups then read their
 // constants from cell 0 (a scalar the compiler keeps in a register) instead
 // of streaming a column per cell through the cache every step.
-inline bool IsUniform(const std::vector<double>& column) {
-  for (double x : column)
+template <class T>
+bool IsUniform(const std::vector<T>& column) {
+  for (const T& x : column)
     if (x != column.front()) return false;
   return true;
 }

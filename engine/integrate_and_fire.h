@@ -35,7 +35,6 @@
 #ifndef SPIKESERVE_ENGINE_INTEGRATE_AND_FIRE_H_
 #define SPIKESERVE_ENGINE_INTEGRATE_AND_FIRE_H_
 
-#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -76,12 +75,10 @@ class IntegrateAndFire : public CellGroup {
     const std::vector<double>& tau_refrac = membrane_.RefractoryMs(*this);
     for (uint32_t i = 0; i < size_; ++i)
       refractory_steps_[i] = static_cast<int32_t>(grid.Steps(tau_refrac[i]));
-    uniform_ = size_ > 0 && membrane_.Uniform() && exc_.Uniform() && inh_.Uniform() &&
-               IsUniform(parameters_[v_reset_]) &&
+    const bool same_reset = size_ > 0 && IsUniform(parameters_[v_reset_]);
+    uniform_ = same_reset && membrane_.Uniform() && exc_.Uniform() && inh_.Uniform() &&
                (Membrane::kEscapeNoise || IsUniform(parameters_[v_thresh_]));
-    uniform_reset_ = size_ > 0 && IsUniform(parameters_[v_reset_]) &&
-                     std::all_of(refractory_steps_.begin(), refractory_steps_.end(),
-                                 [&](int32_t steps) { return steps == refractory_steps_[0]; });
+    uniform_reset_ = same_reset && IsUniform(refractory_steps_);
   }
 
   void Reset(uint64_t trial) override {
