@@ -14,7 +14,7 @@ Projection::Projection(ProjectionId id, std::string label, uint32_t receptor, ui
       receptor_(receptor),
       row_start_(n_pre + 1, 0),
       run_begin_(n_pre + 1, 0),
-      post_(std::move(post)),
+      post_(std::move(post), post_targets.size()),
       post_targets_(std::move(post_targets)),
       post_rings_(std::move(post_rings)) {
   for (uint32_t p : pre) ++row_start_[p + 1];
@@ -117,7 +117,7 @@ std::vector<uint64_t> Projection::Arrange(const std::vector<uint16_t>& steps, ui
   // delay range.
   std::vector<uint64_t> perm;  // filled on the first row that needs a reorder
   std::vector<uint32_t> canonical, sorted, count, rank;
-  std::vector<uint32_t> post_scratch;
+  std::vector<uint32_t> post_scratch;  // for PostPositions::Permute
   std::vector<double> weight_scratch;
   const bool shared_weight = weight_.stride() == 0;
   std::vector<TieRank> ranks;
@@ -192,9 +192,7 @@ std::vector<uint64_t> Projection::Arrange(const std::vector<uint16_t>& steps, ui
       }
       for (uint32_t j = 0; j < n; ++j) perm[b + j] = b + sorted[j];
     }
-    post_scratch.resize(n);
-    for (uint32_t j = 0; j < n; ++j) post_scratch[j] = post_[b + sorted[j]];
-    std::copy(post_scratch.begin(), post_scratch.end(), post_.begin() + b);
+    post_.Permute(b, sorted, post_scratch);
     if (shared_weight) continue;
     std::vector<double>& weights = weight_.PerSynapse(size());
     weight_scratch.resize(n);
@@ -262,9 +260,8 @@ void Projection::GroupByMember(const std::vector<std::vector<CellRange>>& owned)
 
 uint64_t Projection::MemoryBytes() const {
   return row_start_.capacity() * sizeof(uint64_t) + run_begin_.capacity() * sizeof(uint64_t) +
-         runs_.capacity() * sizeof(DelayRun) + post_.capacity() * sizeof(uint32_t) +
-         weight_.MemoryBytes() + tie_ranks_.capacity() * sizeof(TieRank) +
-         post_targets_.capacity() * sizeof(PostTarget) +
+         runs_.capacity() * sizeof(DelayRun) + post_.MemoryBytes() + weight_.MemoryBytes() +
+         tie_ranks_.capacity() * sizeof(TieRank) + post_targets_.capacity() * sizeof(PostTarget) +
          post_rings_.capacity() * sizeof(RingBuffer*) +
          (part_end_.capacity() + part_shift_.capacity()) * sizeof(uint32_t) +
          member_of_position_.capacity() * sizeof(uint16_t);

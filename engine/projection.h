@@ -1,8 +1,10 @@
 // A projection's synapses as compressed sparse rows keyed by presynaptic
 // position (position in the pre CellSet).
 //
-// Layout: per synapse only the post position (uint32) and the weight (double,
-// so a weight reads back exactly as it was set): 12 bytes. Delays are kept off
+// Layout: per synapse only the post position (two bytes, or four for a post
+// cell set of more than 65,536 positions: post_positions.h) and, unless all
+// share one, the weight (double, so a weight reads back exactly as it was
+// set): at most 12 bytes. Delays are kept off
 // the per-synapse record: each row is split into delay runs, consecutive
 // synapses sharing one delay, so a homogeneous-delay row costs one run, and
 // delivery touches one ring-buffer slot per run.
@@ -26,8 +28,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/container/inlined_vector.h"
 #include "engine/cell_group.h"
+#include "engine/post_positions.h"
 #include "engine/ring_buffer.h"
 #include "engine/simulation.h"
 #include "engine/synapse_parameter.h"
@@ -64,7 +68,7 @@ class Projection {
   uint64_t size() const { return post_.size(); }
   uint32_t num_rows() const { return static_cast<uint32_t>(row_start_.size() - 1); }
 
-  const std::vector<uint32_t>& post() const { return post_; }
+  const PostPositions& post() const { return post_; }
   // Weights, nA (current target) or uS (conductance): shared while every
   // synapse has the same one, as in most networks, at no memory per synapse.
   const SynapseParameter& weights() const { return weight_; }
@@ -133,8 +137,17 @@ class Projection {
   // Puts the spike of pre position `row`, emitted at the end of step
   // `spike_step` - 1 (time spike_step * dt), into the post ring buffers.
   void Deliver(uint32_t row, uint64_t spike_step, uint32_t multiplicity) const {
-    for (uint64_t r = run_begin(row); r < run_begin(row + 1); ++r)
-      DeliverRun(r, spike_step + run_delay(r), multiplicity);
+    DeliverRuns(run_begin(row), run_begin(row + 1), spike_step, multiplicity);
+  }
+
+  // Delay runs [first, last) of a spike emitted at the end of step
+  // spike_step - 1 (one row's, or one member's part of it: MemberRuns).
+  void DeliverRuns(uint64_t first, uint64_t last, uint64_t spike_step,
+                   uint32_t multiplicity) const {
+    post_.Visit([&](const auto* post) {
+      for (uint64_t r = first; r < last; ++r)
+        DeliverRun(post, r, spike_step + run_delay(r), multiplicity);
+    });
   }
 
   // The spikes [first, last) of pre positions e->index, emitted at the end
@@ -153,41 +166,13 @@ class Projection {
     return true;
   }
 
-  // Delay run r's part of a spike: `multiplicity` times each weight into the
-  // post cells' input arriving at step `arrival`. One slot lookup per run and
-  // post part, not per synapse.
-  void DeliverRun(uint64_t r, uint64_t arrival, uint32_t multiplicity) const {
-    const double m = multiplicity;
-    const double* weight = weight_.data();
-    const uint64_t stride = weight_.stride();
-    const uint64_t begin = run_start(r), end = run_start(r + 1);
-    if (part_end_.empty()) {
-      absl::InlinedVector<RingBuffer::Input*, 4> slots(post_rings_.size());
-      for (size_t part = 0; part < slots.size(); ++part)
-        slots[part] = post_rings_[part]->Slot(receptor_, arrival);
-      for (uint64_t k = begin; k < end; ++k) {
-        const PostTarget& t = post_targets_[post_[k]];
-        slots[t.part][t.index] += RingBuffer::Input(weight[k * stride] * m);
-      }
-      return;
-    }
-    // A run ascends by post position, so it meets the parts in order, each
-    // in one stretch; the cell index follows from the position without a
-    // lookup.
-    size_t part = 0;
-    for (uint64_t k = begin; k < end;) {
-      while (post_[k] >= part_end_[part]) ++part;
-      RingBuffer::Input* slot = post_rings_[part]->Slot(receptor_, arrival);
-      const uint32_t part_end = part_end_[part], shift = part_shift_[part];
-      for (; k < end && post_[k] < part_end; ++k)
-        slot[post_[k] + shift] += RingBuffer::Input(weight[k * stride] * m);
-    }
-  }
-
-  // Starts loading run r's first synapses, which DeliverRun reads.
-  void PrefetchRun(uint64_t r) const {
+  // Starts loading run r's first synapses, which DeliverRun reads. Always
+  // inlined: GCC 12 takes a function that only prefetches for pure, and
+  // drops the calls to it that it does not inline early (it dropped this
+  // one while the prefetch went through a lambda).
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void PrefetchRun(uint64_t r) const {
     const uint64_t k = run_start(r);
-    __builtin_prefetch(&post_[k]);
+    __builtin_prefetch(post_.address(k));
     if (weight_.stride() != 0) __builtin_prefetch(&weight_.data()[k]);
   }
 
@@ -237,6 +222,38 @@ class Projection {
   uint32_t MemberOf(uint32_t position) const {
     return members_ == 1 ? 0 : member_of_position_[position];
   }
+  // Delay run r's part of a spike: `multiplicity` times each weight into the
+  // post cells' input arriving at step `arrival`. One slot lookup per run and
+  // post part, not per synapse. `post` is the post positions' data, of
+  // either width.
+  template <class Position>
+  void DeliverRun(const Position* post, uint64_t r, uint64_t arrival, uint32_t multiplicity) const {
+    const double m = multiplicity;
+    const double* weight = weight_.data();
+    const uint64_t stride = weight_.stride();
+    const uint64_t begin = run_start(r), end = run_start(r + 1);
+    if (part_end_.empty()) {
+      absl::InlinedVector<RingBuffer::Input*, 4> slots(post_rings_.size());
+      for (size_t part = 0; part < slots.size(); ++part)
+        slots[part] = post_rings_[part]->Slot(receptor_, arrival);
+      for (uint64_t k = begin; k < end; ++k) {
+        const PostTarget& t = post_targets_[post[k]];
+        slots[t.part][t.index] += RingBuffer::Input(weight[k * stride] * m);
+      }
+      return;
+    }
+    // A run ascends by post position, so it meets the parts in order, each
+    // in one stretch; the cell index follows from the position without a
+    // lookup.
+    size_t part = 0;
+    for (uint64_t k = begin; k < end;) {
+      while (post[k] >= part_end_[part]) ++part;
+      RingBuffer::Input* slot = post_rings_[part]->Slot(receptor_, arrival);
+      const uint32_t part_end = part_end_[part], shift = part_shift_[part];
+      for (; k < end && post[k] < part_end; ++k)
+        slot[uint32_t{post[k]} + shift] += RingBuffer::Input(weight[k * stride] * m);
+    }
+  }
   // Fills part_end_ and part_shift_ if the post parts allow (below).
   void FindContiguousParts();
   // Whether synapse a precedes b among synapses of one row with one delay.
@@ -252,7 +269,7 @@ class Projection {
   std::vector<uint16_t> member_of_position_;
   std::vector<bool> reached_;
 
-  std::vector<uint32_t> post_;  // post position per synapse
+  PostPositions post_;
   SynapseParameter weight_;
   std::vector<TieRank> tie_ranks_;  // sorted by synapse; usually empty
   std::vector<PostTarget> post_targets_;

@@ -29,7 +29,13 @@ std::pair<std::vector<uint32_t>, std::vector<uint32_t>> RandomRows(uint32_t n_pr
   return {pre, post};
 }
 
-TEST(ProjectionTest, MillionStaticSynapsesFitInTwelveAndAHalfBytesEach) {
+std::vector<uint32_t> Positions(const PostPositions& post) {
+  std::vector<uint32_t> out(post.size());
+  for (uint64_t k = 0; k < out.size(); ++k) out[k] = post[k];
+  return out;
+}
+
+TEST(ProjectionTest, MillionStaticSynapsesOntoTenThousandCellsFitInTenAndAHalfBytesEach) {
   const uint32_t n_pre = 1000, n_post = 10000;
   std::vector<uint64_t> pre_gids(n_pre), post_gids(n_post);
   for (uint32_t i = 0; i < n_pre; ++i) pre_gids[i] = 1 + i;
@@ -49,11 +55,11 @@ TEST(ProjectionTest, MillionStaticSynapsesFitInTwelveAndAHalfBytesEach) {
   const double bytes = static_cast<double>(p.MemoryBytes()) / p.size();
   std::printf("static projection: %llu synapses, %.4f bytes/synapse\n",
               static_cast<unsigned long long>(p.size()), bytes);
-  EXPECT_LE(bytes, 12.5);
+  EXPECT_LE(bytes, 10.5);
   EXPECT_EQ(p.num_runs(), n_pre);  // one delay run per row
-  // One weight for all: 4 bytes per synapse for the post index, plus the rows.
+  // One weight for all: 2 bytes per synapse for the post position, plus the rows.
   p.SetWeights(0.0123);
-  EXPECT_LE(static_cast<double>(p.MemoryBytes()) / p.size(), 4.5);
+  EXPECT_LE(static_cast<double>(p.MemoryBytes()) / p.size(), 2.5);
   EXPECT_EQ(p.weights()[12345], 0.0123);
 }
 
@@ -77,11 +83,11 @@ TEST(ProjectionTest, MultapsesCostTwelveBytesOfTieRankEachAfterNewDelays) {
   for (uint64_t k = 0; k < steps.size(); ++k) steps[k] = static_cast<uint16_t>(1 + (k * 7919) % 13);
   p.SetDelays(steps);
   const uint64_t ties = p.size() / 2;
-  // 12 B per synapse, 12 per tie rank, per row its offsets and 13 delay runs,
-  // and the post targets.
-  const uint64_t expected = 12 * p.size() + 12 * ties + n_pre * (8 + 8 + 13 * 8) + 1024;
+  // 10 B per synapse (100 post positions), 12 per tie rank, per row its
+  // offsets and 13 delay runs, and the post targets.
+  const uint64_t expected = 10 * p.size() + 12 * ties + n_pre * (8 + 8 + 13 * 8) + 1024;
   EXPECT_LE(p.MemoryBytes(), expected);
-  EXPECT_GT(p.MemoryBytes(), 12 * p.size() + 12 * ties);
+  EXPECT_GT(p.MemoryBytes(), 10 * p.size() + 12 * ties);
 }
 
 TEST(ProjectionTest, SetDelaysGroupsRowsByDelayAndCarriesWeights) {
@@ -92,14 +98,14 @@ TEST(ProjectionTest, SetDelaysGroupsRowsByDelayAndCarriesWeights) {
   p.SetWeights(std::vector<double>{0.1, 0.2, 0.3, 0.4});
   const auto perm = p.SetDelays({3, 1, 3, 2});
   EXPECT_EQ(perm, (std::vector<uint64_t>{1, 0, 2, 3}));
-  EXPECT_EQ(p.post(), (std::vector<uint32_t>{1, 0, 2, 1}));
+  EXPECT_EQ(Positions(p.post()), (std::vector<uint32_t>{1, 0, 2, 1}));
   EXPECT_EQ(p.weights().Expand(p.size()), (std::vector<double>{0.2, 0.1, 0.3, 0.4}));
   EXPECT_EQ(p.Delays(), (std::vector<uint16_t>{1, 3, 3, 2}));
   EXPECT_EQ(p.num_runs(), 3u);
   EXPECT_EQ(p.DelayRange(), (std::pair<uint16_t, uint16_t>{1, 3}));
   // Back to one delay: rows sorted by post again.
   EXPECT_EQ(p.SetDelays({2, 2, 2, 2}), (std::vector<uint64_t>{1, 0, 2, 3}));
-  EXPECT_EQ(p.post(), (std::vector<uint32_t>{0, 1, 2, 1}));
+  EXPECT_EQ(Positions(p.post()), (std::vector<uint32_t>{0, 1, 2, 1}));
   EXPECT_TRUE(p.SetDelays({2, 2, 2, 2}).empty());
   // Delivery (multiplicity 2): one slot per run.
   p.SetDelays({1, 3, 3, 2});
@@ -108,6 +114,37 @@ TEST(ProjectionTest, SetDelaysGroupsRowsByDelayAndCarriesWeights) {
   EXPECT_EQ(ring.Slot(0, 1)[0], 0.2f);  // post 0, delay 1, weight 0.1 twice
   EXPECT_EQ(ring.Slot(0, 3)[1], 0.4f);
   EXPECT_EQ(ring.Slot(0, 3)[2], 0.6f);
+}
+
+TEST(ProjectionTest, PostPositionsTakeTwoBytesUpTo65536CellsAndFourBeyond) {
+  for (const uint32_t n_post : {65536u, 65537u}) {
+    SCOPED_TRACE(n_post);
+    RingBuffer ring;
+    ring.Resize(n_post, 1, 8);
+    std::vector<PostTarget> targets(n_post);
+    for (uint32_t i = 0; i < n_post; ++i) targets[i] = {0, i};
+    // Row 0 reaches the first and the last cells with two delays, so
+    // SetDelays reorders the narrow or wide positions.
+    const uint32_t last = n_post - 1;
+    Projection p(0, "p", 0, 2, {0, 0, 0, 0, 1}, {0, 1, last - 1, last, last}, 1, std::move(targets),
+                 {&ring});
+    EXPECT_EQ(p.post().narrow(), n_post == 65536);
+    p.SetWeights(std::vector<double>{1, 2, 4, 8, 16});
+    p.SetDelays({2, 1, 2, 1, 1});
+    EXPECT_EQ(Positions(p.post()), (std::vector<uint32_t>{1, last, 0, last - 1, last}));
+    p.Deliver(0, 0, 1);
+    p.Deliver(1, 0, 1);
+    EXPECT_EQ(ring.Slot(0, 1)[1], 2.0f);
+    EXPECT_EQ(ring.Slot(0, 1)[last], 8.0f + 16.0f);
+    EXPECT_EQ(ring.Slot(0, 2)[0], 1.0f);
+    EXPECT_EQ(ring.Slot(0, 2)[last - 1], 4.0f);
+    // Nothing else received input: a truncated position would land on a
+    // low cell.
+    float total = 0;
+    for (uint64_t step : {1, 2})
+      for (uint32_t i = 0; i < n_post; ++i) total += ring.Slot(0, step)[i];
+    EXPECT_EQ(total, 31.0f);
+  }
 }
 
 TEST(ProjectionTest, SetUniformDelayEqualsSetDelaysWithOneValue) {
@@ -122,7 +159,7 @@ TEST(ProjectionTest, SetUniformDelayEqualsSetDelaysWithOneValue) {
   Projection uniform = make(), general = make();
   // Row 0 holds two delay runs, so both reorder it back to post order.
   EXPECT_EQ(uniform.SetUniformDelay(4), general.SetDelays({4, 4, 4, 4}));
-  EXPECT_EQ(uniform.post(), general.post());
+  EXPECT_EQ(Positions(uniform.post()), Positions(general.post()));
   EXPECT_EQ(uniform.weights().Expand(uniform.size()), general.weights().Expand(general.size()));
   EXPECT_EQ(uniform.Delays(), (std::vector<uint16_t>{4, 4, 4, 4}));
   EXPECT_EQ(uniform.num_runs(), 2u);

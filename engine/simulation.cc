@@ -624,23 +624,55 @@ class Simulation::Impl {
     // to (groups that are not Splittable: all by member 0, so that no other
     // member adds input for a step that member 0 may already be computing).
     std::vector<std::vector<CellRange>> cells;
-    // [projection]: Aligned(); [population]: whether its spikes have a
-    // projection that is not, and so must wait for the epoch's end.
+    // [projection]: Aligned(); [population]: whether its spikes reach
+    // synapses with dynamics (DeliverDynamic, at the epoch's end) and static
+    // synapses that are not aligned (DeliverStatic, at the next handoff).
     std::vector<bool> aligned;
-    std::vector<bool> pending;
+    std::vector<bool> reaches_dynamics, reaches_static;
     // [member][step of the update][population]: spikes of the steps that
     // UpdateCells computed, and [step][population] the exact times of those
     // of groups that have them (a group keeps its last step's only).
     std::vector<std::vector<std::vector<std::vector<SpikeEvent>>>> spikes;
     std::vector<std::vector<std::vector<double>>> exact_times;
-    // [member]: DeliverStatic's rows to deliver, kept for their capacity.
+    // The delay runs [first, last) of a spike's row into one member's cells.
     struct RowDelivery {
       const Projection* synapses;
-      uint64_t first, last;  // runs
+      uint64_t first, last;
       uint64_t spike_step;
       uint32_t multiplicity;
     };
+    // [member]: DeliverStatic's rows to deliver, kept for their capacity.
     std::vector<std::vector<RowDelivery>> rows_due;
+    // While every Splittable population is cut between several members, each
+    // spike's rows reach every member, and each member looking every spike
+    // up took Vogels-Abbott's delivery at 100,000 cells from 3,014 to 4,141
+    // profile samples with two members. So there the member that updated
+    // the firing cells finds their rows into every member's cells, right
+    // after the update (FindRowsAtSource); each member adds its own at the
+    // next epoch's first handoff. Not while members own whole populations:
+    // a projection's rows then mostly reach one member, which looks them up
+    // itself, and the microcircuit delivered slower when they were found at
+    // the source (bench/RESULTS.md, session 9).
+    bool rows_found_at_source = false;
+    // One member's rows into another's cells, and where the rows of each
+    // step and population of the epoch end: so that a member adds the
+    // producers' rows in the order one member would (their cells ascend).
+    struct Outbox {
+      std::vector<RowDelivery> rows;
+      std::vector<uint64_t> group_end;
+      void Clear() {
+        rows.clear();
+        group_end.clear();
+      }
+    };
+    // [epoch parity][producer][target]: an epoch fills outboxes[filling]
+    // while outboxes[1 - filling], the last epoch's, are delivered.
+    std::vector<std::vector<Outbox>> outboxes[2];
+    int filling = 0;
+    // Whether a population's spikes wait for the epoch's end (RunTo).
+    bool Pending(size_t population) const {
+      return reaches_dynamics[population] || (reaches_static[population] && !rows_found_at_source);
+    }
     // [population]: the member that owns it whole, or empty when every
     // Splittable population is cut between the members.
     std::vector<int> owner;
@@ -746,9 +778,13 @@ class Simulation::Impl {
     Split split;
     for (const auto& rec : projections_) split.aligned.push_back(Aligned(rec));
     for (const auto& p : populations_) {
-      bool pending = false;
-      for (const auto& [proj, rows] : p.outgoing) pending |= !split.aligned[proj];
-      split.pending.push_back(pending);
+      bool dynamic = false, unaligned_static = false;
+      for (const auto& [proj, rows] : p.outgoing) {
+        dynamic |= projections_[proj].dynamics != nullptr;
+        unaligned_static |= projections_[proj].dynamics == nullptr && !split.aligned[proj];
+      }
+      split.reaches_dynamics.push_back(dynamic);
+      split.reaches_static.push_back(unaligned_static);
     }
     uint64_t splittable = 0;
     for (const auto& p : populations_)
@@ -756,6 +792,8 @@ class Simulation::Impl {
     if (splittable >= kMinCellsPerMember * pool_.size()) split.members = pool_.size();
     split.spikes.assign(split.members, {});
     split.rows_due.assign(split.members, {});
+    for (auto& outboxes : split.outboxes)
+      outboxes.assign(split.members, std::vector<Split::Outbox>(split.members));
     return split;
   }
 
@@ -785,6 +823,7 @@ class Simulation::Impl {
       split.cells.push_back(std::move(ranges));
     }
     split.owner = std::move(owner);
+    split.rows_found_at_source = members > 1 && split.owner.empty();
     ResetCosts(split);
     if (members == 1) return;
     for (size_t j = 0; j < projections_.size(); ++j) {
@@ -888,11 +927,12 @@ class Simulation::Impl {
   // `steps` steps of every cell from step_ on (several only when
   // StepsFusible), the spikes of step step_ + k in split.spikes[member][k].
   // Results are identical for any number of members, since cells of a step
-  // do not interact, and for any number of steps at once. Members first
-  // deliver `sent`, if given, the spikes of the previous epoch
+  // do not interact, and for any number of steps at once. At an epoch's
+  // start, members first deliver the previous epoch's spikes, `sent`
   // (DeliverStatic): in the same handoff, since that input arrives after
   // these steps, and each member adds only into the cells it owns.
-  void UpdateCells(Split& split, const std::vector<PendingSpike>* sent, uint64_t steps) {
+  void UpdateCells(Split& split, const std::vector<PendingSpike>& sent, bool epoch_start,
+                   uint64_t steps) {
     for (auto& member : split.spikes)
       if (member.size() < steps) member.resize(steps);
     if (split.exact_times.size() < steps) split.exact_times.resize(steps);
@@ -900,9 +940,11 @@ class Simulation::Impl {
     auto update = [&](int member) {
       // Whole-population owners are reassessed by measure (Rebalance).
       Split::Cost* cost = split.cost.empty() ? nullptr : &split.cost[member];
-      if (sent != nullptr)
+      if (epoch_start) {
         Timed(cost ? &cost->deliver_ns : nullptr,
-              [&] { DeliverStatic(*sent, split, member, cost ? &cost->adds : nullptr); });
+              [&] { DeliverStatic(sent, split, member, cost ? &cost->adds : nullptr); });
+        for (Split::Outbox& box : split.outboxes[split.filling][member]) box.Clear();
+      }
       std::vector<std::vector<std::vector<SpikeEvent>>>& spikes = split.spikes[member];
       for (uint64_t k = 0; k < steps; ++k) {
         spikes[k].resize(populations_.size());
@@ -955,8 +997,54 @@ class Simulation::Impl {
           Timed(update_ns, [&] { advance(nullptr); });
         }
       }
+      if (split.rows_found_at_source) FindRowsAtSource(split, member, steps);
     };
     RunMembers(split, update);
+  }
+
+  // Calls f(projection index, synapses, row) for each static projection
+  // that is not aligned and holds a row of the population's cell `index`.
+  template <class F>
+  void ForEachStaticRow(const Split& split, PopulationId population, uint32_t index, F&& f) const {
+    for (const auto& [proj, rows] : populations_[population].outgoing) {
+      const ProjectionRecord& rec = projections_[proj];
+      if (rows[index] < 0 || rec.dynamics || split.aligned[proj]) continue;
+      f(proj, *rec.synapses, static_cast<uint32_t>(rows[index]));
+    }
+  }
+
+  // The delay runs of `row` that `member` delivers, if any, for a spike
+  // emitted at the end of step spike_step - 1.
+  static std::optional<Split::RowDelivery> MemberRow(const Split& split, const Projection& synapses,
+                                                     uint32_t row, int member, uint64_t spike_step,
+                                                     uint32_t multiplicity) {
+    if (split.members > 1 && !synapses.Reaches(member)) return std::nullopt;
+    const auto [first, last] = split.members == 1
+                                   ? std::pair{synapses.run_begin(row), synapses.run_begin(row + 1)}
+                                   : synapses.MemberRuns(row, member);
+    if (first == last) return std::nullopt;
+    return Split::RowDelivery{&synapses, first, last, spike_step, multiplicity};
+  }
+
+  // A member's spikes of the last `steps` steps: their rows into each
+  // member's cells, appended to its outboxes, one group per step and
+  // population (Split::rows_found_at_source).
+  void FindRowsAtSource(Split& split, int member, uint64_t steps) const {
+    std::vector<Split::Outbox>& outbox = split.outboxes[split.filling][member];
+    for (uint64_t k = 0; k < steps; ++k) {
+      for (size_t pid = 0; pid < populations_.size(); ++pid) {
+        if (split.reaches_static[pid])
+          for (const SpikeEvent& e : split.spikes[member][k][pid])
+            ForEachStaticRow(split, static_cast<PopulationId>(pid), e.index,
+                             [&](size_t, const Projection& synapses, uint32_t row) {
+                               for (int target = 0; target < split.members; ++target)
+                                 if (auto d = MemberRow(split, synapses, row, target, step_ + k + 1,
+                                                        e.multiplicity))
+                                   outbox[target].rows.push_back(*d);
+                             });
+        for (Split::Outbox& box : outbox) box.group_end.push_back(box.rows.size());
+      }
+    }
   }
 
   // Runs work(), adding its duration to *total_ns if total_ns is given.
@@ -985,32 +1073,44 @@ class Simulation::Impl {
   //
   // In two passes, as a spike's row is a few random reads away (its row
   // index, its runs, its first synapses) and short rows are mostly those
-  // reads: the first pass finds every row's runs and prefetches its
-  // synapses, reads that do not depend on each other and so overlap, and
-  // the second adds the input.
-  // Counts the synapses it delivers per projection into `adds`, if given.
+  // reads: the first pass finds every row's runs (or takes them from the
+  // outboxes, Split::rows_found_at_source) and prefetches its synapses,
+  // reads that do not depend on each other and so overlap, and the second
+  // adds the input. Counts the synapses it delivers per projection into
+  // `adds`, if given.
   void DeliverStatic(const std::vector<PendingSpike>& sent, Split& split, int member,
                      std::vector<uint64_t>* adds) const {
+    if (split.rows_found_at_source) {
+      const auto& awaiting = split.outboxes[1 - split.filling];
+      for (const auto& from : awaiting)
+        for (const Split::RowDelivery& d : from[member].rows) d.synapses->PrefetchRun(d.first);
+      const size_t groups = awaiting[0][member].group_end.size();
+      for (size_t g = 0; g < groups; ++g)
+        for (const auto& from : awaiting) {
+          const Split::Outbox& box = from[member];
+          const Split::RowDelivery* rows = box.rows.data();
+          AddRows(rows + (g == 0 ? 0 : box.group_end[g - 1]), rows + box.group_end[g]);
+        }
+      return;
+    }
     std::vector<Split::RowDelivery>& rows_due = split.rows_due[member];
     rows_due.clear();
     for (const PendingSpike& s : sent)
-      for (const auto& [proj, rows] : populations_[s.population].outgoing) {
-        const ProjectionRecord& rec = projections_[proj];
-        if (rows[s.index] < 0 || rec.dynamics || split.aligned[proj]) continue;
-        const Projection& synapses = *rec.synapses;
-        if (split.members > 1 && !synapses.Reaches(member)) continue;
-        const uint32_t row = static_cast<uint32_t>(rows[s.index]);
-        const auto [first, last] =
-            split.members == 1 ? std::pair{synapses.run_begin(row), synapses.run_begin(row + 1)}
-                               : synapses.MemberRuns(row, member);
-        if (first == last) continue;
-        if (adds) (*adds)[proj] += synapses.run_start(last) - synapses.run_start(first);
-        synapses.PrefetchRun(first);
-        rows_due.push_back({&synapses, first, last, s.spike_step, s.multiplicity});
-      }
-    for (const Split::RowDelivery& d : rows_due)
-      for (uint64_t r = d.first; r < d.last; ++r)
-        d.synapses->DeliverRun(r, d.spike_step + d.synapses->run_delay(r), d.multiplicity);
+      ForEachStaticRow(
+          split, s.population, s.index, [&](size_t proj, const Projection& synapses, uint32_t row) {
+            auto d = MemberRow(split, synapses, row, member, s.spike_step, s.multiplicity);
+            if (!d) return;
+            if (adds) (*adds)[proj] += synapses.run_start(d->last) - synapses.run_start(d->first);
+            synapses.PrefetchRun(d->first);
+            rows_due.push_back(*d);
+          });
+    AddRows(rows_due.data(), rows_due.data() + rows_due.size());
+  }
+
+  // DeliverStatic's second pass.
+  static void AddRows(const Split::RowDelivery* first, const Split::RowDelivery* last) {
+    for (const Split::RowDelivery* d = first; d != last; ++d)
+      d->synapses->DeliverRuns(d->first, d->last, d->spike_step, d->multiplicity);
   }
 
   // Synapses with dynamics, in spike order: each spike changes their state.
@@ -1134,16 +1234,18 @@ class Simulation::Impl {
     for (size_t pid = 0; pid < populations_.size(); ++pid) {
       const Population& p = populations_[pid];
       gather[pid] =
-          split.pending[pid] || !p.plastic_incoming.empty() || recorder_.RecordsSpikes(p.info.id);
+          split.Pending(pid) || !p.plastic_incoming.empty() || recorder_.RecordsSpikes(p.info.id);
     }
     std::vector<SpikeEvent> spikes;
-    // The epoch's spikes, and the previous epoch's awaiting static delivery.
+    // The epoch's spikes that wait for its end (Split::Pending), and the
+    // previous epoch's, awaiting static delivery.
     std::vector<PendingSpike> pending, sent;
     double last_report = grid_.Time(step_);
     bool first = true;
     absl::Status recording;
     while (step_ < target) {
       const uint64_t epoch_end = std::min<uint64_t>(step_ + min_delay_steps_, target);
+      bool epoch_start = true;
       while (step_ < epoch_end) {
         UpdateInjection(step_, amplitudes, first);
         first = false;
@@ -1151,7 +1253,8 @@ class Simulation::Impl {
         for (auto& rec : projections_)
           if (rec.dynamics) rec.dynamics->Step(step_);
         const uint64_t steps = fused ? epoch_end - step_ : 1;
-        UpdateCells(split, sent.empty() ? nullptr : &sent, steps);
+        UpdateCells(split, sent, epoch_start, steps);
+        epoch_start = false;
         sent.clear();
         for (uint64_t k = 0; k < steps; ++k) {
           for (size_t pid = 0; pid < populations_.size(); ++pid) {
@@ -1165,7 +1268,7 @@ class Simulation::Impl {
                                 p.cells->ExactSpikeTimes() ? &split.exact_times[k][pid] : nullptr);
             for (const auto& [proj, part] : p.plastic_incoming)
               projections_[proj].dynamics->PostSpikes(part, step_ + 1, spikes);
-            if (!split.pending[pid]) continue;
+            if (!split.Pending(pid)) continue;
             for (const SpikeEvent& e : spikes)
               pending.push_back({p.info.id, e.index, e.multiplicity, step_ + 1});
           }
@@ -1181,6 +1284,7 @@ class Simulation::Impl {
       DeliverDynamic(pending);
       std::swap(pending, sent);
       pending.clear();
+      split.filling = 1 - split.filling;
       if (!split.cost.empty() && ++split.measured_epochs >= kRebalanceEpochs) Rebalance(split);
       recording = SettleRecording();
       if (!recording.ok()) break;
@@ -1196,8 +1300,11 @@ class Simulation::Impl {
     }
     // What the network may change before the next run must not reach
     // spikes already sent.
-    if (!sent.empty())
+    if (!sent.empty() || split.rows_found_at_source) {
       RunMembers(split, [&](int member) { DeliverStatic(sent, split, member, nullptr); });
+      for (auto& from : split.outboxes[1 - split.filling])
+        for (Split::Outbox& box : from) box.Clear();
+    }
     for (auto& rec : projections_)
       if (rec.dynamics) rec.dynamics->Finish(step_);
     biological_ms_ += grid_.Time(result.steps);
