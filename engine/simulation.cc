@@ -657,7 +657,9 @@ class Simulation::Impl {
     // One member's rows into another's cells, and where the rows of each
     // step and population of the epoch end: so that a member adds the
     // producers' rows in the order one member would (their cells ascend).
-    struct Outbox {
+    // A cache line each: two producers appending to outboxes that share one
+    // took 2-3 % longer (VA 100,000, two threads, 3 of 3 alternations).
+    struct alignas(64) Outbox {
       std::vector<RowDelivery> rows;
       std::vector<uint64_t> group_end;
       void Clear() {
