@@ -4,10 +4,10 @@
 // Layout: per synapse only the post position (two bytes, or four for a post
 // cell set of more than 65,536 positions: post_positions.h) and, unless all
 // share one, the weight (double, so a weight reads back exactly as it was
-// set): at most 12 bytes. Delays are kept off
-// the per-synapse record: each row is split into delay runs, consecutive
-// synapses sharing one delay, so a homogeneous-delay row costs one run, and
-// delivery touches one ring-buffer slot per run.
+// set): at most 12 bytes. Delays are kept off the per-synapse record: each
+// row is split into delay runs, consecutive synapses sharing one delay, so a
+// homogeneous-delay row costs one run, and delivery touches one ring-buffer
+// slot per run.
 //
 // Two orders. Storage order, the one every per-synapse array follows: by pre
 // position, then member, then delay, then post position, then tie rank. The
