@@ -1,7 +1,7 @@
 // The post position of every synapse of a projection (storage order), two
 // bytes each when the post cell set has at most 65,536 positions, else four.
 //
-// Lossless either way, and most projections qualify: each of the
+// Lossless either way, and many projections qualify: each of the
 // microcircuit's projections targets one population of at most 21,915
 // cells. There a synapse is its post position and its own weight, so the
 // narrow form takes it from 12 to 10 bytes, and delivery reads a sixth less.
