@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "engine/permute_range.h"
+
 namespace spikeserve::engine {
 
 class PostPositions {
@@ -47,9 +49,9 @@ class PostPositions {
   // order.size(); `scratch` is reused from call to call.
   void Permute(uint64_t begin, const std::vector<uint32_t>& order, std::vector<uint32_t>& scratch) {
     if (narrow())
-      PermuteColumn(narrow_, begin, order, scratch);
+      PermuteRange(narrow_, begin, order, scratch);
     else
-      PermuteColumn(wide_, begin, order, scratch);
+      PermuteRange(wide_, begin, order, scratch);
   }
 
   uint64_t MemoryBytes() const {
@@ -57,14 +59,6 @@ class PostPositions {
   }
 
  private:
-  template <class T>
-  static void PermuteColumn(std::vector<T>& column, uint64_t begin,
-                            const std::vector<uint32_t>& order, std::vector<uint32_t>& scratch) {
-    scratch.resize(order.size());
-    for (size_t j = 0; j < order.size(); ++j) scratch[j] = column[begin + order[j]];
-    for (size_t j = 0; j < order.size(); ++j) column[begin + j] = static_cast<T>(scratch[j]);
-  }
-
   std::vector<uint16_t> narrow_;  // when the post set has at most kNarrowLimit positions
   std::vector<uint32_t> wide_;    // otherwise
 };

@@ -4,6 +4,8 @@
 #include <numeric>
 #include <utility>
 
+#include "engine/permute_range.h"
+
 namespace spikeserve::engine {
 
 Projection::Projection(ProjectionId id, std::string label, uint32_t receptor, uint32_t n_pre,
@@ -194,10 +196,7 @@ std::vector<uint64_t> Projection::Arrange(const std::vector<uint16_t>& steps, ui
     }
     post_.Permute(b, sorted, post_scratch);
     if (shared_weight) continue;
-    std::vector<double>& weights = weight_.PerSynapse(size());
-    weight_scratch.resize(n);
-    for (uint32_t j = 0; j < n; ++j) weight_scratch[j] = weights[b + sorted[j]];
-    std::copy(weight_scratch.begin(), weight_scratch.end(), weights.begin() + b);
+    PermuteRange(weight_.PerSynapse(size()), b, sorted, weight_scratch);
   }
   row_runs[num_rows()] = runs.size();
   runs.push_back({post_.size(), 0});
