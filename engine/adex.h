@@ -43,19 +43,19 @@ class Adex {
   static constexpr const char* kStates[6] = {"v", "w", "gsyn_exc", "gsyn_inh", "", ""};
 
   void Prepare(const CellGroup& group, const TimeGrid&) {
-    auto column = [&](const char* name) -> const std::vector<double>& {
+    auto column = [&](const char* name) -> const CellColumn& {
       return group.parameter(group.ParameterIndex(name));
     };
-    e_l_ = column("v_rest").data();
-    e_e_ = column("e_rev_E").data();
-    e_i_ = column("e_rev_I").data();
-    v_t_ = column("v_thresh").data();
-    delta_t_ = column("delta_T").data();
-    v_spike_ = column("v_spike").data();
-    v_reset_ = column("v_reset").data();
-    b_ = column("b").data();
-    i_offset_ = column("i_offset").data();
-    tau_refrac_ = &column("tau_refrac");
+    e_l_ = column("v_rest").PerCell();
+    e_e_ = column("e_rev_E").PerCell();
+    e_i_ = column("e_rev_I").PerCell();
+    v_t_ = column("v_thresh").PerCell();
+    delta_t_ = column("delta_T").PerCell();
+    v_spike_ = column("v_spike").PerCell();
+    v_reset_ = column("v_reset").PerCell();
+    b_ = column("b").PerCell();
+    i_offset_ = column("i_offset").PerCell();
+    tau_refrac_ = column("tau_refrac").PerCell();
     const auto &cm = column("cm"), &tau_m = column("tau_m"), &a = column("a"),
                &tau_w = column("tau_w"), &tau_e = column("tau_syn_E"), &tau_i = column("tau_syn_I");
     const size_t n = group.size();
@@ -73,7 +73,7 @@ class Adex {
       c_.jump_i[i] = std::exp(1.0) / tau_i[i];
     }
   }
-  const std::vector<double>& RefractoryMs(const CellGroup&) const { return *tau_refrac_; }
+  const std::vector<double>& RefractoryMs(const CellGroup&) const { return tau_refrac_; }
 
   void Receive(uint32_t i, double* y, double w_exc, double w_inh) const {
     if constexpr (Kernel::kAlpha) {
@@ -116,11 +116,9 @@ class Adex {
   // Where a spike is detected (mV).
   double Peak(uint32_t i) const { return delta_t_[i] > 0 ? v_spike_[i] : v_t_[i]; }
 
-  // The group's columns (mV, nA).
-  const double *e_l_ = nullptr, *e_e_ = nullptr, *e_i_ = nullptr, *v_t_ = nullptr,
-               *delta_t_ = nullptr, *v_spike_ = nullptr, *v_reset_ = nullptr, *b_ = nullptr,
-               *i_offset_ = nullptr;
-  const std::vector<double>* tau_refrac_ = nullptr;  // ms
+  // The parameters, per cell (mV, nA).
+  std::vector<double> e_l_, e_e_, e_i_, v_t_, delta_t_, v_spike_, v_reset_, b_, i_offset_;
+  std::vector<double> tau_refrac_;  // ms
   AdexConstants c_;
 };
 

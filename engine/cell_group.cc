@@ -30,6 +30,12 @@ CellGroup::CellGroup(const CellTypeInfo& type, uint32_t size)
   for (const auto& s : type.state_variables) initial_values_.emplace_back(size, s.initial_value);
 }
 
+bool CellGroup::ParametersUniform() const {
+  for (const CellColumn& column : parameters_)
+    if (!column.uniform()) return false;
+  return true;
+}
+
 int CellGroup::ParameterIndex(const std::string& name) const {
   for (size_t k = 0; k < type_.parameters.size(); ++k)
     if (type_.parameters[k].name == name) return static_cast<int>(k);

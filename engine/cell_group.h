@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "engine/catalogue.h"
+#include "engine/cell_column.h"
 #include "engine/ring_buffer.h"
 #include "engine/time_grid.h"
 
@@ -71,13 +72,15 @@ class CellGroup {
   // Columns are in catalogue order; -1 when the name is unknown.
   int ParameterIndex(const std::string& name) const;
   int StateIndex(const std::string& name) const;
-  std::vector<double>& parameter(size_t k) { return parameters_[k]; }
-  const std::vector<double>& parameter(size_t k) const { return parameters_[k]; }
+  CellColumn& parameter(size_t k) { return parameters_[k]; }
+  const CellColumn& parameter(size_t k) const { return parameters_[k]; }
   // One sequence per cell for kSequence parameters (empty for the others).
   std::vector<std::vector<double>>& sequences(size_t k) { return sequences_[k]; }
   const std::vector<std::vector<double>>& sequences(size_t k) const { return sequences_[k]; }
-  std::vector<double>& initial_value(size_t k) { return initial_values_[k]; }
-  const std::vector<double>& initial_value(size_t k) const { return initial_values_[k]; }
+  CellColumn& initial_value(size_t k) { return initial_values_[k]; }
+  const CellColumn& initial_value(size_t k) const { return initial_values_[k]; }
+  // Every cell has the same value of every (non-sequence) parameter.
+  bool ParametersUniform() const;
 
   RingBuffer& input() { return input_; }
 
@@ -107,9 +110,9 @@ class CellGroup {
  protected:
   const CellTypeInfo& type_;
   const uint32_t size_;
-  std::vector<std::vector<double>> parameters_;
+  std::vector<CellColumn> parameters_;
   std::vector<std::vector<std::vector<double>>> sequences_;
-  std::vector<std::vector<double>> initial_values_;
+  std::vector<CellColumn> initial_values_;
   RingBuffer input_;
 };
 

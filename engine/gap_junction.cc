@@ -14,7 +14,7 @@ void GapJunctions::ForEach(const F& f) const {
   for (uint32_t row = 0; row < pre_.size(); ++row)
     for (uint64_t r = p.run_begin(row); r < p.run_begin(row + 1); ++r)
       for (uint64_t k = p.run_start(r); k < p.run_start(r + 1); ++k) {
-        const PostTarget& t = p.post_targets()[p.post()[k]];
+        const PostTarget t = p.post_target(p.post()[k]);
         f(pre_[row].first, pre_[row].second, post_populations_[t.part], t.index, p.weights()[k]);
       }
 }
@@ -43,11 +43,11 @@ void GapJunctions::AddConductances(const std::vector<double*>& g_total) const {
 }
 
 absl::Status CheckGapStability(const std::vector<const std::vector<double>*>& g_total,
-                               const std::vector<const std::vector<double>*>& cm, double h) {
+                               const std::vector<const CellColumn*>& cm, double h) {
   for (size_t p = 0; p < g_total.size(); ++p) {
     if (g_total[p] == nullptr) continue;
     for (size_t i = 0; i < g_total[p]->size(); ++i) {
-      const double stiffness = h * (*g_total[p])[i] / (*cm[p])[i];
+      const double stiffness = h * (*g_total[p])[i] / (*cm[p])[static_cast<uint32_t>(i)];
       if (stiffness > 1.0)
         return InvalidArgument(
             "weight", reason::kOutOfRange,

@@ -25,6 +25,7 @@
 
 #include "absl/status/status.h"
 #include "engine/catalogue.h"
+#include "engine/cell_column.h"
 #include "engine/projection.h"
 
 namespace spikeserve::engine {
@@ -60,7 +61,7 @@ class GapJunctions {
 // INVALID_ARGUMENT (field "weight") unless h g_total / cm <= 1 for every
 // coupled cell; `g_total` and `cm` per population id (nullptr: not coupled).
 absl::Status CheckGapStability(const std::vector<const std::vector<double>*>& g_total,
-                               const std::vector<const std::vector<double>*>& cm, double h);
+                               const std::vector<const CellColumn*>& cm, double h);
 
 }  // namespace spikeserve::engine
 

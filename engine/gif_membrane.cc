@@ -45,20 +45,19 @@ double ExponentialSum::Midpoint(size_t i) const {
 }
 
 void GifMembrane::Resize(uint32_t n) {
-  LifConductanceMembrane::Resize(n);
   i_eta_.assign(n, 0.0);
   v_t_.assign(n, 0.0);
 }
 
-void GifMembrane::Prepare(const CellGroup& group, const TimeGrid& grid) {
-  LifConductanceMembrane::Prepare(group, grid);
+void GifMembrane::Prepare(const CellGroup& group, const TimeGrid& grid, uint32_t n) {
+  LifConductanceMembrane::Prepare(group, grid, n);
   h_ = grid.dt();
-  auto column = [&](const char* name) -> const std::vector<double>& {
+  auto column = [&](const char* name) -> const CellColumn& {
     return group.parameter(group.ParameterIndex(name));
   };
-  lambda0_ = column("lambda0").data();
-  delta_v_ = column("delta_v").data();
-  v_t_star_ = column("v_t_star").data();
+  lambda0_ = column("lambda0").PerCell();
+  delta_v_ = column("delta_v").PerCell();
+  v_t_star_ = column("v_t_star").PerCell();
   auto seq = [&](const char* name) -> const std::vector<std::vector<double>>& {
     return group.sequences(group.ParameterIndex(name));
   };
@@ -69,7 +68,7 @@ void GifMembrane::Prepare(const CellGroup& group, const TimeGrid& grid) {
 
 void GifMembrane::Reset(const CellGroup& group) {
   // Reset may come before the first Prepare: lay the components out first.
-  Prepare(group, TimeGrid(h_ > 0 ? h_ : 1.0));
+  Prepare(group, TimeGrid(h_ > 0 ? h_ : 1.0), group.size());
   const auto& i_eta = group.initial_value(group.StateIndex("i_eta"));
   const auto& v_t = group.initial_value(group.StateIndex("v_t"));
   for (uint32_t i = 0; i < group.size(); ++i) {

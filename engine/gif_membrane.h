@@ -56,12 +56,12 @@ class GifMembrane : public LifConductanceMembrane {
  public:
   static constexpr bool kEscapeNoise = true;
 
-  void Resize(uint32_t n);
-  void Prepare(const CellGroup& group, const TimeGrid& grid);
-  void Reset(const CellGroup& group);
-
   // Per-cell constants throughout (p == i).
-  bool Uniform() const { return false; }
+  static constexpr bool kSharedConstants = false;
+
+  void Resize(uint32_t n);
+  void Prepare(const CellGroup& group, const TimeGrid& grid, uint32_t n);
+  void Reset(const CellGroup& group);
 
   template <class Kernel>
   double Step(uint32_t i, uint32_t, double v, double injected, const SynapticState<Kernel>& exc,
@@ -92,9 +92,9 @@ class GifMembrane : public LifConductanceMembrane {
     v_t_[i] = v_t_star_[i] + gamma_.Sum(i);
   }
 
-  const double *lambda0_ = nullptr, *delta_v_ = nullptr;  // Hz, mV: the group's columns
-  const double* v_t_star_ = nullptr;                      // mV, the group's column
-  double h_ = 0.0;                                        // ms
+  std::vector<double> lambda0_, delta_v_;  // Hz, mV
+  std::vector<double> v_t_star_;           // mV
+  double h_ = 0.0;                         // ms
   ExponentialSum eta_, gamma_;
   std::vector<double> i_eta_, v_t_;  // nA, mV: what is recorded
 };

@@ -32,7 +32,7 @@ class HhTraub {
 
   void Prepare(const CellGroup& group, const TimeGrid&) {
     auto column = [&](const char* name) {
-      return group.parameter(group.ParameterIndex(name)).data();
+      return group.parameter(group.ParameterIndex(name)).PerCell();
     };
     g_na_ = column("gbar_Na");
     g_k_ = column("gbar_K");
@@ -86,10 +86,9 @@ class HhTraub {
     return std::fabs(r) < 1e-6 ? k * (1.0 - 0.5 * r) : x / std::expm1(r);
   }
 
-  // The group's columns (uS, nF, mV, ms, nA).
-  const double *g_na_ = nullptr, *g_k_ = nullptr, *g_l_ = nullptr, *cm_ = nullptr, *v_t_ = nullptr,
-               *e_na_ = nullptr, *e_k_ = nullptr, *e_l_ = nullptr, *e_e_ = nullptr, *e_i_ = nullptr,
-               *tau_e_ = nullptr, *tau_i_ = nullptr, *i_offset_ = nullptr;
+  // The parameters, per cell (uS, nF, mV, ms, nA).
+  std::vector<double> g_na_, g_k_, g_l_, cm_, v_t_, e_na_, e_k_, e_l_, e_e_, e_i_, tau_e_, tau_i_,
+      i_offset_;
   std::vector<double> refractory_;  // ms, all kRefractoryMs
 };
 

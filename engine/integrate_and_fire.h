@@ -24,9 +24,11 @@
 // A Membrane provides:
 //   kSynapseVariables        names of the two synaptic state variables, or ""
 //   kEscapeNoise             true: Fires(i, v, uniform) decides, not v_thresh
-//   Resize(n), Prepare(group, grid), Reset(group)
-//   RefractoryMs(group)      refractory period of every cell (ms)
-//   Uniform()                after Prepare: every cell has the same constants
+//   kSharedConstants         false: constants are per cell whatever the values
+//   Resize(n)                per-cell state for n cells
+//   Prepare(group, grid, n)  constants lowered for n cells: 1 (shared) or all
+//   Reset(group)
+//   RefractoryMs(group, n)   refractory periods (ms), lowered as in Prepare
 //   Step<Kernel>(i, p, v, injected, exc, inh) -> v at the end of the step
 //   Advance(i, p)            extra state to the end of the step (every step)
 //   OnSpike(i)               extra state's jump at a spike, after Advance
@@ -53,32 +55,34 @@ class IntegrateAndFire : public CellGroup {
   IntegrateAndFire(const CellTypeInfo& type, uint32_t size, const CellGroupContext& context)
       : CellGroup(type, size),
         context_(context),
-        v_reset_(ParameterIndex("v_reset")),
-        v_thresh_(ParameterIndex("v_thresh")) {
+        v_reset_column_(ParameterIndex("v_reset")),
+        v_thresh_column_(ParameterIndex("v_thresh")) {
     input_.Resize(size, 2, 1);
     exc_.Resize(size);
     inh_.Resize(size);
     v_.assign(size, 0.0);
     refractory_left_.assign(size, 0);
-    refractory_steps_.assign(size, 0);
     candidate_.assign(MarkedWords(size) * 8, Mark::kNo);
     membrane_.Resize(size);
     Reset(0);
   }
 
   void Prepare(const TimeGrid& grid, uint64_t) override {
+    uniform_ = Membrane::kSharedConstants && ParametersUniform();
+    const uint32_t n = uniform_ ? 1 : size_;
     if constexpr (!Kernel::kDelta) {
-      exc_.Prepare(parameters_[ParameterIndex("tau_syn_E")], grid.dt());
-      inh_.Prepare(parameters_[ParameterIndex("tau_syn_I")], grid.dt());
+      exc_.Prepare(parameters_[ParameterIndex("tau_syn_E")], grid.dt(), n);
+      inh_.Prepare(parameters_[ParameterIndex("tau_syn_I")], grid.dt(), n);
     }
-    membrane_.Prepare(*this, grid);
-    const std::vector<double>& tau_refrac = membrane_.RefractoryMs(*this);
-    for (uint32_t i = 0; i < size_; ++i)
-      refractory_steps_[i] = static_cast<int32_t>(grid.Steps(tau_refrac[i]));
-    const bool same_reset = size_ > 0 && IsUniform(parameters_[v_reset_]);
-    uniform_ = same_reset && membrane_.Uniform() && exc_.Uniform() && inh_.Uniform() &&
-               (Membrane::kEscapeNoise || IsUniform(parameters_[v_thresh_]));
-    uniform_reset_ = same_reset && IsUniform(refractory_steps_);
+    membrane_.Prepare(*this, grid, n);
+    v_reset_ = parameters_[v_reset_column_].Values(n);
+    if constexpr (!Membrane::kEscapeNoise) v_thresh_ = parameters_[v_thresh_column_].Values(n);
+    const std::vector<double> tau_refrac = membrane_.RefractoryMs(*this, n);
+    refractory_steps_.resize(n);
+    for (uint32_t p = 0; p < n; ++p)
+      refractory_steps_[p] = static_cast<int32_t>(grid.Steps(tau_refrac[p]));
+    uniform_reset_ =
+        uniform_ || (parameters_[v_reset_column_].uniform() && IsUniform(refractory_steps_));
   }
 
   void Reset(uint64_t trial) override {
@@ -134,9 +138,8 @@ class IntegrateAndFire : public CellGroup {
     RingBuffer::Input* __restrict in_exc = input_.Slot(0, ctx.step);
     RingBuffer::Input* __restrict in_inh = input_.Slot(1, ctx.step);
     const double* __restrict injected = ctx.injected;
-    const double* __restrict v_reset = parameters_[v_reset_].data();
-    const double* __restrict v_thresh =
-        Membrane::kEscapeNoise ? nullptr : parameters_[v_thresh_].data();
+    const double* __restrict v_reset = v_reset_.data();
+    const double* __restrict v_thresh = Membrane::kEscapeNoise ? nullptr : v_thresh_.data();
     double* __restrict v = v_.data();
     int32_t* __restrict refractory_left = refractory_left_.data();
     Mark* __restrict candidate = candidate_.data();
@@ -170,7 +173,7 @@ class IntegrateAndFire : public CellGroup {
 
   void EmitSpikes(const StepContext& ctx, uint32_t begin, uint32_t end,
                   std::vector<SpikeEvent>& spikes) {
-    const double* v_reset = parameters_[v_reset_].data();
+    const double* v_reset = v_reset_.data();
     ForEachMarked(candidate_, begin, end, [&](uint32_t i) {
       if constexpr (Membrane::kEscapeNoise) {
         CounterRng rng(context_.seed, RngPurpose::kEscapeNoise, context_.first_gid + i, ctx.step,
@@ -189,13 +192,17 @@ class IntegrateAndFire : public CellGroup {
   }
 
   const CellGroupContext context_;
-  const int v_reset_, v_thresh_;
+  const int v_reset_column_, v_thresh_column_;
   uint64_t trial_ = 0;
-  bool uniform_ = false;        // every cell has the same constants (Prepare)
+  // Every cell has the same constants (Prepare): they are lowered once, and
+  // read at index 0.
+  bool uniform_ = false;
   bool uniform_reset_ = false;  // ... the same v_reset and refractory steps
   std::vector<double> v_;       // mV
   SynapticState<Kernel> exc_, inh_;
   std::vector<int32_t> refractory_left_;
+  // Constants, one entry or one per cell (uniform_).
+  std::vector<double> v_reset_, v_thresh_;  // mV
   std::vector<int32_t> refractory_steps_;
   std::vector<Mark> candidate_;  // per cell, padded to whole words
   Membrane membrane_;

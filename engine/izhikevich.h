@@ -26,7 +26,7 @@ class Izhikevich {
 
   void Prepare(const CellGroup& group, const TimeGrid&) {
     auto column = [&](const char* name) {
-      return group.parameter(group.ParameterIndex(name)).data();
+      return group.parameter(group.ParameterIndex(name)).PerCell();
     };
     a_ = column("a");
     b_ = column("b");
@@ -52,7 +52,7 @@ class Izhikevich {
   }
 
  private:
-  const double *a_ = nullptr, *b_ = nullptr, *c_ = nullptr, *d_ = nullptr, *i_offset_ = nullptr;
+  std::vector<double> a_, b_, c_, d_, i_offset_;
   std::vector<double> no_refractoriness_;  // ms, all 0
 };
 

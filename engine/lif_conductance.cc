@@ -7,41 +7,33 @@ constexpr double kFacetsCm = 0.2;         // nF
 constexpr double kFacetsTauRefrac = 1.0;  // ms
 }  // namespace
 
-void LifConductanceMembrane::Resize(uint32_t n) {
-  for (auto* p : {&c_.g_leak, &c_.h_over_cm, &c_.e_rev_e, &c_.rest_drive, &c_.tau_refrac})
-    p->assign(n, 0.0);
-}
-
-void LifConductanceMembrane::Prepare(const CellGroup& group, const TimeGrid& grid) {
+void LifConductanceMembrane::Prepare(const CellGroup& group, const TimeGrid& grid, uint32_t n) {
   const double h = grid.dt();
-  auto column = [&](const char* name) -> const std::vector<double>& {
+  auto column = [&](const char* name) -> const CellColumn& {
     return group.parameter(group.ParameterIndex(name));
   };
-  const auto& v_rest = column("v_rest");
-  e_rev_i_ = column("e_rev_I").data();
+  const CellColumn& v_rest = column("v_rest");
+  c_.e_rev_i = column("e_rev_I").Values(n);
+  for (auto* p : {&c_.g_leak, &c_.h_over_cm, &c_.rest_drive}) p->resize(n);
   if (group.ParameterIndex("g_leak") >= 0) {
-    const auto& g_leak = column("g_leak");
-    for (uint32_t i = 0; i < group.size(); ++i) {
-      c_.g_leak[i] = g_leak[i] * 1e-3;
-      c_.h_over_cm[i] = h / kFacetsCm;
-      c_.e_rev_e[i] = 0.0;
-      c_.rest_drive[i] = c_.g_leak[i] * v_rest[i];
-      c_.tau_refrac[i] = kFacetsTauRefrac;
+    const CellColumn& g_leak = column("g_leak");
+    c_.e_rev_e.assign(n, 0.0);
+    c_.tau_refrac.assign(n, kFacetsTauRefrac);
+    for (uint32_t p = 0; p < n; ++p) {
+      c_.g_leak[p] = g_leak[p] * 1e-3;
+      c_.h_over_cm[p] = h / kFacetsCm;
+      c_.rest_drive[p] = c_.g_leak[p] * v_rest[p];
     }
-    uniform_ = IsUniform(c_.g_leak) && IsUniform(c_.rest_drive) && IsUniform(column("e_rev_I"));
     return;
   }
-  const auto &cm = column("cm"), &tau_m = column("tau_m");
-  c_.e_rev_e = column("e_rev_E");
-  const auto& i_offset = column("i_offset");
-  c_.tau_refrac = column("tau_refrac");
-  for (uint32_t i = 0; i < group.size(); ++i) {
-    c_.g_leak[i] = cm[i] / tau_m[i];
-    c_.h_over_cm[i] = h / cm[i];
-    c_.rest_drive[i] = c_.g_leak[i] * v_rest[i] + i_offset[i];
+  const CellColumn &cm = column("cm"), &tau_m = column("tau_m"), &i_offset = column("i_offset");
+  c_.e_rev_e = column("e_rev_E").Values(n);
+  c_.tau_refrac = column("tau_refrac").Values(n);
+  for (uint32_t p = 0; p < n; ++p) {
+    c_.g_leak[p] = cm[p] / tau_m[p];
+    c_.h_over_cm[p] = h / cm[p];
+    c_.rest_drive[p] = c_.g_leak[p] * v_rest[p] + i_offset[p];
   }
-  uniform_ = IsUniform(c_.g_leak) && IsUniform(c_.h_over_cm) && IsUniform(c_.e_rev_e) &&
-             IsUniform(c_.rest_drive) && IsUniform(column("e_rev_I"));
 }
 
 }  // namespace spikeserve::engine

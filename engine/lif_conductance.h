@@ -30,11 +30,12 @@
 
 namespace spikeserve::engine {
 
-// Lowered constants for one step h, one entry per cell.
+// Lowered constants for one step h, one entry per cell (or one shared).
 struct LifConductanceConstants {
   std::vector<double> g_leak;     // uS
   std::vector<double> h_over_cm;  // ms/nF
   std::vector<double> e_rev_e;    // mV
+  std::vector<double> e_rev_i;    // mV
   // g_leak v_rest + i_offset (nA): the drive that does not depend on the
   // state, one constant instead of a product and a sum per step.
   std::vector<double> rest_drive;
@@ -45,13 +46,12 @@ class LifConductanceMembrane {
  public:
   static constexpr const char* kSynapseVariables[2] = {"gsyn_exc", "gsyn_inh"};
   static constexpr bool kEscapeNoise = false;
+  static constexpr bool kSharedConstants = true;
 
-  void Resize(uint32_t n);
-  void Prepare(const CellGroup& group, const TimeGrid& grid);
+  void Resize(uint32_t) {}  // no state besides v and the synaptic conductances
+  void Prepare(const CellGroup& group, const TimeGrid& grid, uint32_t n);
   void Reset(const CellGroup&) {}
-  const std::vector<double>& RefractoryMs(const CellGroup&) const { return c_.tau_refrac; }
-  // Every cell has the same constants (after Prepare).
-  bool Uniform() const { return uniform_; }
+  std::vector<double> RefractoryMs(const CellGroup&, uint32_t) const { return c_.tau_refrac; }
 
   // Cell i, constants at index p (integrate_and_fire.h).
   template <class Kernel>
@@ -68,7 +68,7 @@ class LifConductanceMembrane {
                double injected) const {
     const double g_total = c_.g_leak[p] + g_e + g_i + g_x;
     const double v_inf =
-        (c_.rest_drive[p] + g_e * c_.e_rev_e[p] + g_i * e_rev_i_[p] + g_x_e + injected) / g_total;
+        (c_.rest_drive[p] + g_e * c_.e_rev_e[p] + g_i * c_.e_rev_i[p] + g_x_e + injected) / g_total;
     return v_inf + (v - v_inf) * VectorExp(-c_.h_over_cm[p] * g_total);
   }
 
@@ -77,9 +77,7 @@ class LifConductanceMembrane {
   const std::vector<double>* Variable(const std::string&) const { return nullptr; }
 
  private:
-  const double* e_rev_i_ = nullptr;  // mV, the group's column
   LifConductanceConstants c_;
-  bool uniform_ = false;
 };
 
 }  // namespace spikeserve::engine

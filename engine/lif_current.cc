@@ -25,41 +25,35 @@ double KernelIntegral1(double c, double h) {
   return (std::exp(x) * (x - 1.0) + 1.0) / (c * c);
 }
 
-void LifCurrentMembrane::Resize(uint32_t n) {
-  for (auto* p : {&prop_.p_vv, &prop_.p_vi, &prop_.v_driven, &prop_.p_v_exc, &prop_.p_v_inh,
-                  &prop_.p_v_exc_slope, &prop_.p_v_inh_slope})
-    p->assign(n, 0.0);
-}
-
-void LifCurrentMembrane::Prepare(const CellGroup& group, const TimeGrid& grid) {
+void LifCurrentMembrane::Prepare(const CellGroup& group, const TimeGrid& grid, uint32_t n) {
   const double h = grid.dt();
-  v_rest_ = group.parameter(group.ParameterIndex("v_rest")).data();
-  const auto& i_offset = group.parameter(group.ParameterIndex("i_offset"));
-  const auto& tau_m = group.parameter(group.ParameterIndex("tau_m"));
-  const auto& cm = group.parameter(group.ParameterIndex("cm"));
+  const CellColumn& v_rest = group.parameter(group.ParameterIndex("v_rest"));
+  const CellColumn& i_offset = group.parameter(group.ParameterIndex("i_offset"));
+  const CellColumn& tau_m = group.parameter(group.ParameterIndex("tau_m"));
+  const CellColumn& cm = group.parameter(group.ParameterIndex("cm"));
   // IF_curr_delta has no synaptic time constants.
   const int tau_e = group.ParameterIndex("tau_syn_E"), tau_i = group.ParameterIndex("tau_syn_I");
-  for (uint32_t i = 0; i < group.size(); ++i) {
-    const double b = 1.0 / tau_m[i], decay = std::exp(-h * b);
-    prop_.p_vv[i] = decay;
-    prop_.p_vi[i] = -tau_m[i] / cm[i] * std::expm1(-h * b);
-    prop_.v_driven[i] = v_rest_[i] + i_offset[i] * prop_.p_vi[i];
+  for (auto* column : {&prop_.v_rest, &prop_.p_vv, &prop_.p_vi, &prop_.v_driven, &prop_.p_v_exc,
+                       &prop_.p_v_inh, &prop_.p_v_exc_slope, &prop_.p_v_inh_slope})
+    column->resize(n);
+  for (uint32_t p = 0; p < n; ++p) {
+    const double b = 1.0 / tau_m[p], decay = std::exp(-h * b);
+    prop_.v_rest[p] = v_rest[p];
+    prop_.p_vv[p] = decay;
+    prop_.p_vi[p] = -tau_m[p] / cm[p] * std::expm1(-h * b);
+    prop_.v_driven[p] = v_rest[p] + i_offset[p] * prop_.p_vi[p];
     if (tau_e < 0) continue;
-    const double c_e = b - 1.0 / group.parameter(tau_e)[i];
-    const double c_i = b - 1.0 / group.parameter(tau_i)[i];
-    prop_.p_v_exc[i] = decay * KernelIntegral0(c_e, h) / cm[i];
-    prop_.p_v_inh[i] = decay * KernelIntegral0(c_i, h) / cm[i];
-    prop_.p_v_exc_slope[i] = decay * KernelIntegral1(c_e, h) / cm[i];
-    prop_.p_v_inh_slope[i] = decay * KernelIntegral1(c_i, h) / cm[i];
+    const double c_e = b - 1.0 / group.parameter(tau_e)[p];
+    const double c_i = b - 1.0 / group.parameter(tau_i)[p];
+    prop_.p_v_exc[p] = decay * KernelIntegral0(c_e, h) / cm[p];
+    prop_.p_v_inh[p] = decay * KernelIntegral0(c_i, h) / cm[p];
+    prop_.p_v_exc_slope[p] = decay * KernelIntegral1(c_e, h) / cm[p];
+    prop_.p_v_inh_slope[p] = decay * KernelIntegral1(c_i, h) / cm[p];
   }
-  uniform_ = IsUniform(group.parameter(group.ParameterIndex("v_rest")));
-  for (const auto* column : {&prop_.p_vv, &prop_.p_vi, &prop_.v_driven, &prop_.p_v_exc,
-                             &prop_.p_v_inh, &prop_.p_v_exc_slope, &prop_.p_v_inh_slope})
-    uniform_ = uniform_ && IsUniform(*column);
 }
 
-const std::vector<double>& LifCurrentMembrane::RefractoryMs(const CellGroup& group) const {
-  return group.parameter(group.ParameterIndex("tau_refrac"));
+std::vector<double> LifCurrentMembrane::RefractoryMs(const CellGroup& group, uint32_t n) const {
+  return group.parameter(group.ParameterIndex("tau_refrac")).Values(n);
 }
 
 }  // namespace spikeserve::engine

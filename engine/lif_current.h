@@ -17,8 +17,9 @@
 
 namespace spikeserve::engine {
 
-// Lowered constants for one step h, one entry per cell.
+// Lowered constants for one step h, one entry per cell (or one shared).
 struct LifCurrentPropagators {
+  std::vector<double> v_rest;  // mV
   std::vector<double> p_vv;  // e^{-h/tau_m}, dimensionless
   std::vector<double> p_vi;  // mV/nA: response of v to a current held for h
   // v_rest + i_offset p_vi (mV): where v goes from v_rest over h without
@@ -43,23 +44,25 @@ class LifCurrentMembrane {
  public:
   static constexpr const char* kSynapseVariables[2] = {"isyn_exc", "isyn_inh"};
   static constexpr bool kEscapeNoise = false;
+  static constexpr bool kSharedConstants = true;
 
-  void Resize(uint32_t n);
-  void Prepare(const CellGroup& group, const TimeGrid& grid);
+  void Resize(uint32_t) {}  // no state besides v and the synaptic currents
+  void Prepare(const CellGroup& group, const TimeGrid& grid, uint32_t n);
   void Reset(const CellGroup&) {}
-  const std::vector<double>& RefractoryMs(const CellGroup& group) const;  // ms per cell
-  // Every cell has the same constants (after Prepare).
-  bool Uniform() const { return uniform_; }
+  // ms, lowered for n cells as in Prepare.
+  std::vector<double> RefractoryMs(const CellGroup& group, uint32_t n) const;
 
   // Cell i, constants at index p (integrate_and_fire.h).
   template <class Kernel>
   double Step(uint32_t i, uint32_t p, double v, double injected, const SynapticState<Kernel>& exc,
               const SynapticState<Kernel>& inh) const {
     if constexpr (Kernel::kDelta)
-      return prop_.v_driven[p] + (v + exc.value[i] + inh.value[i] - v_rest_[p]) * prop_.p_vv[p] +
+      return prop_.v_driven[p] +
+             (v + exc.value[i] + inh.value[i] - prop_.v_rest[p]) * prop_.p_vv[p] +
              injected * prop_.p_vi[p];
-    double u = prop_.v_driven[p] + (v - v_rest_[p]) * prop_.p_vv[p] + injected * prop_.p_vi[p] +
-               exc.value[i] * prop_.p_v_exc[p] + inh.value[i] * prop_.p_v_inh[p];
+    double u = prop_.v_driven[p] + (v - prop_.v_rest[p]) * prop_.p_vv[p] +
+               injected * prop_.p_vi[p] + exc.value[i] * prop_.p_v_exc[p] +
+               inh.value[i] * prop_.p_v_inh[p];
     if constexpr (Kernel::kAlpha)
       u += exc.slope[i] * prop_.p_v_exc_slope[p] + inh.slope[i] * prop_.p_v_inh_slope[p];
     return u;
@@ -70,9 +73,7 @@ class LifCurrentMembrane {
   const std::vector<double>* Variable(const std::string&) const { return nullptr; }
 
  private:
-  const double* v_rest_ = nullptr;  // mV, the group's column
   LifCurrentPropagators prop_;
-  bool uniform_ = false;
 };
 
 }  // namespace spikeserve::engine

@@ -17,6 +17,7 @@ Projection::Projection(ProjectionId id, std::string label, uint32_t receptor, ui
       row_start_(n_pre + 1, 0),
       run_begin_(n_pre + 1, 0),
       post_(std::move(post), post_targets.size()),
+      num_post_(static_cast<uint32_t>(post_targets.size())),
       post_targets_(std::move(post_targets)),
       post_rings_(std::move(post_rings)) {
   for (uint32_t p : pre) ++row_start_[p + 1];
@@ -57,6 +58,9 @@ void Projection::FindContiguousParts() {
   if (end.size() != post_rings_.size()) return;
   part_end_ = std::move(end);
   part_shift_ = std::move(shift);
+  // The parts say where every position is: 8 bytes per post cell less.
+  post_targets_.clear();
+  post_targets_.shrink_to_fit();
 }
 
 std::vector<uint64_t> Projection::SetUniformDelay(uint16_t steps) {
@@ -224,10 +228,10 @@ std::vector<uint64_t> Projection::Arrange(const std::vector<uint16_t>& steps, ui
 
 void Projection::GroupByMember(const std::vector<std::vector<CellRange>>& owned) {
   const uint32_t members = static_cast<uint32_t>(owned.size());
-  std::vector<uint16_t> member_of(post_targets_.size(), 0);
+  std::vector<uint16_t> member_of(num_post_, 0);
   std::vector<bool> reached(members, false);
-  for (uint32_t position = 0; position < post_targets_.size(); ++position) {
-    const PostTarget& t = post_targets_[position];
+  for (uint32_t position = 0; position < num_post_; ++position) {
+    const PostTarget t = post_target(position);
     for (uint32_t m = 0; m < members; ++m) {
       const CellRange& cells = owned[m][t.part];
       if (t.index >= cells.begin && t.index < cells.end) {

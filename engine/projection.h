@@ -77,7 +77,14 @@ class Projection {
   void SetWeights(SynapseParameter w) { weight_ = std::move(w); }
   // One weight per synapse (storage order), to change in place.
   std::vector<double>& MutableWeights() { return weight_.PerSynapse(size()); }
-  const std::vector<PostTarget>& post_targets() const { return post_targets_; }
+  uint32_t num_post() const { return num_post_; }
+  // The cell at post position `position`.
+  PostTarget post_target(uint32_t position) const {
+    if (part_end_.empty()) return post_targets_[position];
+    uint32_t part = 0;
+    while (position >= part_end_[part]) ++part;
+    return {part, position + part_shift_[part]};
+  }
 
   // Delay runs of `row`: run_begin(row) .. run_begin(row + 1) - 1. Run r
   // holds synapses [run_start(r), run_start(r + 1)).
@@ -189,7 +196,7 @@ class Projection {
 
   // Adds `value` to the input of synapse k's post cell arriving at `arrival`.
   void AddInput(uint64_t k, uint64_t arrival, double value) const {
-    const PostTarget& t = post_targets_[post_[k]];
+    const PostTarget t = post_target(post_[k]);
     post_rings_[t.part]->Add(receptor_, arrival, t.index, value);
   }
 
@@ -272,7 +279,8 @@ class Projection {
   PostPositions post_;
   SynapseParameter weight_;
   std::vector<TieRank> tie_ranks_;  // sorted by synapse; usually empty
-  std::vector<PostTarget> post_targets_;
+  uint32_t num_post_;
+  std::vector<PostTarget> post_targets_;  // by post position; empty when part_end_ is not
   std::vector<RingBuffer*> post_rings_;
   // When every post part is one block of consecutive positions holding
   // consecutive cells (a population, a slice of one, an assembly of them):

@@ -5,34 +5,34 @@
 namespace spikeserve::engine {
 
 void SfaRrMembrane::Resize(uint32_t n) {
-  LifConductanceMembrane::Resize(n);
-  for (auto* p :
-       {&g_s_, &g_r_, &adapt_.decay_s, &adapt_.decay_r, &adapt_.half_decay_s, &adapt_.half_decay_r})
-    p->assign(n, 0.0);
+  g_s_.assign(n, 0.0);
+  g_r_.assign(n, 0.0);
 }
 
-void SfaRrMembrane::Prepare(const CellGroup& group, const TimeGrid& grid) {
-  LifConductanceMembrane::Prepare(group, grid);
-  auto column = [&](const char* name) -> const std::vector<double>& {
+void SfaRrMembrane::Prepare(const CellGroup& group, const TimeGrid& grid, uint32_t n) {
+  LifConductanceMembrane::Prepare(group, grid, n);
+  auto column = [&](const char* name) -> const CellColumn& {
     return group.parameter(group.ParameterIndex(name));
   };
-  e_rev_sfa_ = column("e_rev_sfa").data();
-  e_rev_rr_ = column("e_rev_rr").data();
-  q_sfa_ = column("q_sfa").data();
-  q_rr_ = column("q_rr").data();
-  const auto &tau_sfa = column("tau_sfa"), &tau_rr = column("tau_rr");
+  e_rev_sfa_ = column("e_rev_sfa").Values(n);
+  e_rev_rr_ = column("e_rev_rr").Values(n);
+  q_sfa_ = column("q_sfa").Values(n);
+  q_rr_ = column("q_rr").Values(n);
+  const CellColumn &tau_sfa = column("tau_sfa"), &tau_rr = column("tau_rr");
   const double h = grid.dt();
-  for (uint32_t i = 0; i < group.size(); ++i) {
-    adapt_.decay_s[i] = std::exp(-h / tau_sfa[i]);
-    adapt_.decay_r[i] = std::exp(-h / tau_rr[i]);
-    adapt_.half_decay_s[i] = std::exp(-0.5 * h / tau_sfa[i]);
-    adapt_.half_decay_r[i] = std::exp(-0.5 * h / tau_rr[i]);
+  for (auto* p : {&adapt_.decay_s, &adapt_.decay_r, &adapt_.half_decay_s, &adapt_.half_decay_r})
+    p->resize(n);
+  for (uint32_t p = 0; p < n; ++p) {
+    adapt_.decay_s[p] = std::exp(-h / tau_sfa[p]);
+    adapt_.decay_r[p] = std::exp(-h / tau_rr[p]);
+    adapt_.half_decay_s[p] = std::exp(-0.5 * h / tau_sfa[p]);
+    adapt_.half_decay_r[p] = std::exp(-0.5 * h / tau_rr[p]);
   }
 }
 
 void SfaRrMembrane::Reset(const CellGroup& group) {
-  g_s_ = group.initial_value(group.StateIndex("g_s"));
-  g_r_ = group.initial_value(group.StateIndex("g_r"));
+  g_s_ = group.initial_value(group.StateIndex("g_s")).PerCell();
+  g_r_ = group.initial_value(group.StateIndex("g_r")).PerCell();
 }
 
 const std::vector<double>* SfaRrMembrane::Variable(const std::string& name) const {

@@ -26,12 +26,12 @@ struct SfaRrConstants {
 
 class SfaRrMembrane : public LifConductanceMembrane {
  public:
-  void Resize(uint32_t n);
-  void Prepare(const CellGroup& group, const TimeGrid& grid);
-  void Reset(const CellGroup& group);
-
   // Per-cell constants throughout (p == i).
-  bool Uniform() const { return false; }
+  static constexpr bool kSharedConstants = false;
+
+  void Resize(uint32_t n);
+  void Prepare(const CellGroup& group, const TimeGrid& grid, uint32_t n);
+  void Reset(const CellGroup& group);
 
   template <class Kernel>
   double Step(uint32_t i, uint32_t, double v, double injected, const SynapticState<Kernel>& exc,
@@ -53,9 +53,9 @@ class SfaRrMembrane : public LifConductanceMembrane {
   const std::vector<double>* Variable(const std::string& name) const;
 
  private:
-  const double *e_rev_sfa_ = nullptr, *e_rev_rr_ = nullptr;  // mV, the group's columns
-  const double *q_sfa_ = nullptr, *q_rr_ = nullptr;          // nS, the group's columns
-  std::vector<double> g_s_, g_r_;                            // nS
+  std::vector<double> e_rev_sfa_, e_rev_rr_;  // mV
+  std::vector<double> q_sfa_, q_rr_;          // nS
+  std::vector<double> g_s_, g_r_;             // nS
   SfaRrConstants adapt_;
 };
 

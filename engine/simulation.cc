@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/cell_group.h"
+#include "engine/cell_sequence.h"
 #include "engine/connectors.h"
 #include "engine/counter_rng.h"
 #include "engine/current_source.h"
@@ -26,6 +27,7 @@
 #include "engine/population_owners.h"
 #include "engine/projection.h"
 #include "engine/recorder.h"
+#include "engine/row_of_cell.h"
 #include "engine/structure.h"
 #include "engine/synapse_dynamics.h"
 #include "engine/time_grid.h"
@@ -88,7 +90,12 @@ class Simulation::Impl {
   struct Population {
     PopulationInfo info;
     std::unique_ptr<CellGroup> cells;
-    std::vector<std::array<double, 3>> positions;
+    // Positions (µm): generated from the structure whenever they are needed,
+    // unless the user set some, which makes them all stored (24 bytes per
+    // cell that a network without space never reads).
+    StructureSpec structure;
+    uint64_t structure_seed = 0;
+    std::vector<std::array<double, 3>> set_positions;
     std::vector<double> injected;  // nA per cell, this step; empty: no electrode
     // Gap junctions (gap_junction.h), per cell: total conductance (uS), the
     // partners' drive sum g v^ (uS mV) this step, v^ (mV) and v at the
@@ -96,7 +103,7 @@ class Simulation::Impl {
     // junctions.
     std::vector<double> gap_g, gap_ge, v_hat, v_previous;
     // Outgoing projections with the CSR row of each cell (-1: not a pre cell).
-    std::vector<std::pair<ProjectionId, std::vector<int32_t>>> outgoing;
+    std::vector<std::pair<ProjectionId, RowOfCell>> outgoing;
     // Incoming projections that learn from this population's spikes, with
     // the ring part this population is in them.
     std::vector<std::pair<ProjectionId, uint32_t>> plastic_incoming;
@@ -112,7 +119,7 @@ class Simulation::Impl {
     // For synapse values given as functions of distance, measured with the
     // positions the cells have when the values are set (as PyNN does).
     Space space;
-    std::vector<std::pair<PopulationId, uint32_t>> pre_cells, post_cells;
+    CellSequence pre_cells, post_cells;
   };
 
   // A spike waiting for the end of the epoch to be delivered.
@@ -264,8 +271,7 @@ class Simulation::Impl {
                                               info.same_length_as, " (", m, ")"));
       }
     }
-    for (auto& [idx, v] : numbers)
-      for (size_t k = 0; k < cells.size(); ++k) group.parameter(idx)[cells[k]] = v[k];
+    for (auto& [idx, v] : numbers) group.parameter(idx).Assign(cells, v);
     for (auto& [idx, s] : sequences)
       for (size_t k = 0; k < cells.size(); ++k) group.sequences(idx)[cells[k]] = std::move(s[k]);
     return absl::OkStatus();
@@ -292,8 +298,7 @@ class Simulation::Impl {
       if (!resolved.ok()) return resolved.status();
       staged.emplace_back(idx, std::move(*resolved));
     }
-    for (auto& [idx, v] : staged)
-      for (size_t k = 0; k < cells.size(); ++k) group.initial_value(idx)[cells[k]] = v[k];
+    for (auto& [idx, v] : staged) group.initial_value(idx).Assign(cells, v);
     // Before the first step the state *is* the initial value.
     if (step_ == 0 && !staged.empty()) group.Reset(trial_);
     return absl::OkStatus();
@@ -320,11 +325,25 @@ class Simulation::Impl {
     return absl::OkStatus();
   }
 
-  std::vector<Position> PositionsOf(const std::vector<std::pair<PopulationId, uint32_t>>& cells) {
+  std::vector<Position> PositionsOf(const CellSequence& cells) const {
     std::vector<Position> out;
     out.reserve(cells.size());
-    for (const auto& [pid, i] : cells) out.push_back(populations_[pid].positions[i]);
+    std::map<PopulationId, std::vector<Position>> of_population;
+    for (const CellSequence::Run& run : cells.runs()) {
+      auto [it, added] = of_population.try_emplace(run.population);
+      if (added) it->second = PositionsOf(run.population);
+      out.insert(out.end(), it->second.begin() + run.begin,
+                 it->second.begin() + run.begin + run.count);
+    }
     return out;
+  }
+
+  // Every cell's position in population `id`.
+  std::vector<Position> PositionsOf(PopulationId id) const {
+    const Population& pop = populations_[id];
+    if (!pop.set_positions.empty()) return pop.set_positions;
+    // Checked when the population was made.
+    return *GeneratePositions(pop.structure, pop.info.size, pop.structure_seed);
   }
 
   // `n` values in storage order from a value given in canonical order
@@ -713,6 +732,9 @@ class Simulation::Impl {
         rec.n_pre != rec.n_post || rec.pre_cells.empty())
       return false;
     const PopulationId pre = rec.pre_cells[0].first, post = rec.post_populations[0];
+    const std::vector<CellSequence::Run> whole_pre{{pre, 0, rec.n_pre}},
+        whole_post{{post, 0, rec.n_post}};
+    if (rec.pre_cells.runs() != whole_pre || rec.post_cells.runs() != whole_post) return false;
     // A pre group updated whole by one member could add into a post cell
     // that another member's aligned projection reaches at the same time;
     // both groups must be split alike.
@@ -721,9 +743,6 @@ class Simulation::Impl {
       return false;
     const Projection& synapses = *rec.synapses;
     for (uint32_t i = 0; i < rec.n_pre; ++i) {
-      if (rec.pre_cells[i] != std::make_pair(pre, i) ||
-          rec.post_cells[i] != std::make_pair(post, i))
-        return false;
       for (uint64_t k = synapses.row_start(i); k < synapses.row_start(i + 1); ++k)
         if (synapses.post()[k] != i) return false;
     }
@@ -759,7 +778,8 @@ class Simulation::Impl {
       return;
     }
     const double per_post_cell = load / static_cast<double>(rec.n_post);
-    for (const auto& [post, index] : rec.post_cells) work[post].load += per_post_cell;
+    for (const CellSequence::Run& run : rec.post_cells.runs())
+      work[run.population].load += per_post_cell * run.count;
   }
 
   // population_owners.h's assignment for this network, or {} (cut every
@@ -1134,8 +1154,8 @@ class Simulation::Impl {
   // are no gap junctions.
   absl::StatusOr<bool> PrepareGapJunctions() {
     std::vector<double*> g(populations_.size(), nullptr);
-    std::vector<const std::vector<double>*> g_columns(populations_.size(), nullptr),
-        cm(populations_.size(), nullptr);
+    std::vector<const std::vector<double>*> g_columns(populations_.size(), nullptr);
+    std::vector<const CellColumn*> cm(populations_.size(), nullptr);
     gap_v_hat_.assign(populations_.size(), nullptr);
     gap_ge_.assign(populations_.size(), nullptr);
     bool any = false;
@@ -1179,9 +1199,9 @@ class Simulation::Impl {
     SynapseRunContext c{grid_, seed_, trial_, {}};
     const Projection& proj = *rec.synapses;
     const char* tau_name = proj.receptor() == 0 ? "tau_syn_E" : "tau_syn_I";
-    c.tau_psc.resize(proj.post_targets().size(), 0.0);
-    for (size_t k = 0; k < c.tau_psc.size(); ++k) {
-      const PostTarget& t = proj.post_targets()[k];
+    c.tau_psc.resize(proj.num_post(), 0.0);
+    for (uint32_t k = 0; k < proj.num_post(); ++k) {
+      const PostTarget t = proj.post_target(k);
       const CellGroup& group = *populations_[rec.post_populations[t.part]].cells;
       const int idx = group.ParameterIndex(tau_name);
       if (idx >= 0) c.tau_psc[k] = group.parameter(idx)[t.index];
@@ -1419,8 +1439,9 @@ absl::StatusOr<PopulationInfo> Simulation::AddPopulation(const PopulationSpec& s
           ? spec.structure.seed
           : HashCombine(HashCombine(m.seed_, static_cast<uint64_t>(RngPurpose::kCellPosition)),
                         m.populations_.size());
-  auto positions = GeneratePositions(spec.structure, spec.size, structure_seed);
-  if (!positions.ok()) return positions.status();
+  if (auto positions = GeneratePositions(spec.structure, spec.size, structure_seed);
+      !positions.ok())
+    return positions.status();
 
   Impl::Population pop;
   pop.info.id = static_cast<PopulationId>(m.populations_.size());
@@ -1428,7 +1449,8 @@ absl::StatusOr<PopulationInfo> Simulation::AddPopulation(const PopulationSpec& s
   pop.info.size = static_cast<uint64_t>(spec.size);
   pop.info.label = spec.label.empty() ? absl::StrCat("population", pop.info.id) : spec.label;
   pop.info.cell_type = type->name;
-  pop.positions = std::move(*positions);
+  pop.structure = spec.structure;
+  pop.structure_seed = structure_seed;
   pop.cells = MakeCellGroup(*type, static_cast<uint32_t>(spec.size), {m.seed_, pop.info.first_id});
   pop.cells->input().Resize(spec.size, type->receptor_types.size(), Impl::RingSlots(0));
   std::vector<uint32_t> all(spec.size);
@@ -1460,8 +1482,9 @@ absl::StatusOr<std::vector<std::array<double, 3>>> Simulation::Positions(
     const Selector& cells) const {
   auto idx = impl_->Cells(cells, "");
   if (!idx.ok()) return idx.status();
+  const std::vector<std::array<double, 3>> all = impl_->PositionsOf(cells.population);
   std::vector<std::array<double, 3>> out;
-  for (uint32_t i : *idx) out.push_back(impl_->populations_[cells.population].positions[i]);
+  for (uint32_t i : *idx) out.push_back(all[i]);
   return out;
 }
 
@@ -1478,7 +1501,8 @@ absl::Status Simulation::SetPositions(const Selector& cells,
       if (!std::isfinite(v))
         return InvalidArgument("positions", reason::kNotFinite,
                                absl::StrCat("position ", k, " is not finite"));
-  auto& stored = impl_->populations_[cells.population].positions;
+  auto& stored = impl_->populations_[cells.population].set_positions;
+  if (stored.empty()) stored = impl_->PositionsOf(cells.population);
   for (size_t k = 0; k < positions.size(); ++k) stored[(*idx)[k]] = positions[k];
   return absl::OkStatus();
 }
@@ -1585,7 +1609,8 @@ absl::StatusOr<ProjectionInfo> Simulation::AddProjection(const ProjectionSpec& s
                         id);
   auto space = Space::Create(spec.space);
   if (!space.ok()) return space.status();
-  const PairDistances distances(*space, m.PositionsOf(pre), m.PositionsOf(post));
+  CellSequence pre_cells(pre), post_cells(post);
+  const PairDistances distances(*space, m.PositionsOf(pre_cells), m.PositionsOf(post_cells));
   std::optional<ConnectionList> reference;
   if (spec.connector.name != "CloneConnector" && spec.connector.reference_projection != 0)
     return InvalidArgument("connector.reference_projection_id", reason::kConflict,
@@ -1595,7 +1620,7 @@ absl::StatusOr<ProjectionInfo> Simulation::AddProjection(const ProjectionSpec& s
     if (ref >= m.projections_.size())
       return NotFound("connector.reference_projection_id", reason::kUnknownProjection,
                       absl::StrCat("no projection with id ", ref));
-    if (m.projections_[ref].pre_cells != pre || m.projections_[ref].post_cells != post)
+    if (m.projections_[ref].pre_cells != pre_cells || m.projections_[ref].post_cells != post_cells)
       return InvalidArgument("connector.reference_projection_id", reason::kConflict,
                              absl::StrCat("pre and post must be the cells of projection ", ref,
                                           ", in the same order"));
@@ -1624,8 +1649,8 @@ absl::StatusOr<ProjectionInfo> Simulation::AddProjection(const ProjectionSpec& s
   rec.n_post = static_cast<uint32_t>(post.size());
   rec.post_populations = post_pops;
   rec.space = *space;
-  rec.pre_cells = pre;
-  rec.post_cells = post;
+  rec.pre_cells = std::move(pre_cells);
+  rec.post_cells = std::move(post_cells);
   rec.synapses = std::make_unique<Projection>(
       id, spec.label.empty() ? absl::StrCat("projection", id) : spec.label,
       receptor < 0 ? 0 : receptor, rec.n_pre, conns->pre, std::move(conns->post),
@@ -1656,8 +1681,8 @@ absl::StatusOr<ProjectionInfo> Simulation::AddProjection(const ProjectionSpec& s
   for (size_t k = 0; k < pre.size() && !rec.gap; ++k) {
     auto& outgoing = m.populations_[pre[k].first].outgoing;
     if (outgoing.empty() || outgoing.back().first != id)
-      outgoing.emplace_back(id, std::vector<int32_t>(m.populations_[pre[k].first].info.size, -1));
-    outgoing.back().second[pre[k].second] = static_cast<int32_t>(k);
+      outgoing.emplace_back(id, RowOfCell(m.populations_[pre[k].first].info.size));
+    outgoing.back().second.Add(pre[k].second, static_cast<uint32_t>(k));
   }
   if (rec.dynamics && rec.dynamics->plastic())
     for (uint32_t part = 0; part < post_pops.size(); ++part)

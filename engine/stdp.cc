@@ -39,9 +39,9 @@ Stdp::Stdp(const SynapseTypeInfo& type, const SynapseTypeInfo& timing,
     mu_plus_ = mu_plus;
     mu_minus_ = mu_minus;
   }
-  archive_.resize(projection.post_targets().size());
-  for (size_t q = 0; q < projection.post_targets().size(); ++q) {
-    const PostTarget& t = projection.post_targets()[q];
+  archive_.resize(projection.num_post());
+  for (uint32_t q = 0; q < projection.num_post(); ++q) {
+    const PostTarget t = projection.post_target(q);
     if (position_.size() <= t.part) position_.resize(t.part + 1);
     if (position_[t.part].size() <= t.index) position_[t.part].resize(t.index + 1, -1);
     position_[t.part][t.index] = static_cast<int32_t>(q);

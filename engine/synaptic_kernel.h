@@ -17,7 +17,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "engine/cell_group.h"
+#include "engine/cell_column.h"
 
 namespace spikeserve::engine {
 
@@ -46,24 +46,24 @@ struct SynapticState {
   std::vector<double> jump;        // alpha: e/tau (1/ms); exp: unused
   double h = 0.0;                  // ms
 
+  // State for n cells.
   void Resize(size_t n) {
     value.assign(n, 0.0);
     slope.assign(Kernel::kAlpha ? n : 0, 0.0);
-    decay.assign(n, 0.0);
-    half_decay.assign(n, 0.0);
-    jump.assign(Kernel::kAlpha ? n : 0, 0.0);
   }
 
-  void Prepare(const std::vector<double>& tau, double dt) {
+  // Constants for the first n cells of `tau` (ms): 1 when they are shared.
+  void Prepare(const CellColumn& tau, double dt, uint32_t n) {
     h = dt;
-    for (size_t i = 0; i < tau.size(); ++i) {
-      decay[i] = std::exp(-dt / tau[i]);
-      half_decay[i] = std::exp(-0.5 * dt / tau[i]);
-      if constexpr (Kernel::kAlpha) jump[i] = std::exp(1.0) / tau[i];
+    decay.resize(n);
+    half_decay.resize(n);
+    jump.resize(Kernel::kAlpha ? n : 0);
+    for (uint32_t p = 0; p < n; ++p) {
+      decay[p] = std::exp(-dt / tau[p]);
+      half_decay[p] = std::exp(-0.5 * dt / tau[p]);
+      if constexpr (Kernel::kAlpha) jump[p] = std::exp(1.0) / tau[p];
     }
   }
-
-  bool Uniform() const { return IsUniform(decay) && IsUniform(half_decay) && IsUniform(jump); }
 
   void SetValue(size_t i, double v) {
     value[i] = v;

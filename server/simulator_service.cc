@@ -3,6 +3,7 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -36,8 +37,21 @@ constexpr size_t kStreamChunkBytes = 1 << 20;
 constexpr double kDefaultProgressIntervalMs = 100.0;
 
 // Projections of fewer synapses leave their freed temporaries (some 50 bytes
-// a synapse, at most tens of MB) in the heap for the next build.
+// a synapse, at most tens of MB) in the heap for the next build, until
+// projections built since the last trim (in any session: the heap is the
+// process's) hold this many.
 constexpr uint64_t kTrimAfterSynapses = 1'000'000;
+
+// Hands the pages of freed build temporaries back to the system once
+// projections of at least kTrimAfterSynapses synapses have been built since
+// the last time, or after a build that failed.
+void TrimAfterBuild(uint64_t synapses, bool failed) {
+  static std::atomic<uint64_t> built_since_trim{0};
+  if (failed || built_since_trim.fetch_add(synapses) + synapses >= kTrimAfterSynapses) {
+    built_since_trim = 0;
+    malloc_trim(0);
+  }
+}
 
 // Runs `body(session, simulation)` with the session's lock held: this is what
 // serialises calls on one session while other sessions proceed.
@@ -484,7 +498,7 @@ grpc::Status SimulatorService::CreateProjection(grpc::ServerContext* context,
                     // cells), unless they were few: the next small projection then
                     // reuses them instead of faulting fresh pages in, which cost up to
                     // half of a small build here.
-                    if (!info.ok() || info->num_connections >= kTrimAfterSynapses) malloc_trim(0);
+                    TrimAfterBuild(info.ok() ? info->num_connections : 0, !info.ok());
                     if (!info.ok()) return info.status();
                     *response = ToProto(*info);
                     response->set_pre_size(info->pre_size);
