@@ -193,12 +193,19 @@ def parse_arguments():
                         default=os.path.join(os.path.dirname(BENCH_DIRECTORY), "bazel-bin",
                                              "server", "spikeserve"))
     parser.add_argument("--server-log", default="/tmp/microcircuit_server.log")
+    parser.add_argument("--heap-in-use", action="store_true",
+                        help="also measure the server's live heap before and after the build "
+                             "(glibc malloc_stats through gdb; needs the server's stderr in "
+                             "--server-log, as when the benchmark starts the server)")
     parser.add_argument("--output", help="write the figures here as JSON")
     args = parser.parse_args()
     if not 0 < args.scale <= 1 or not 0 < args.k_scale <= 1:
         parser.error("--scale and --k-scale must be in (0, 1]")
     if args.duration < 0:
         parser.error("--duration must be >= 0")
+    if 0 < args.duration <= args.transient and args.record_spikes == "all":
+        parser.error("--duration must be 0 (build only) or longer than --transient, "
+                     "which the rates leave out")
     return args
 
 
@@ -219,6 +226,8 @@ def run(args, sim, setup_extra, server_pid):
                "neurons": int(population_sizes(args.scale).sum()),
                "synapses_formula": int(synapse_numbers(args.scale, args.k_scale).sum())}
     rss_before = proc_status.rss_bytes(server_pid) if server_pid else None
+    heap_log = args.server_log if args.heap_in_use and server_pid else None
+    heap_before = proc_status.heap_in_use_bytes(server_pid, heap_log) if heap_log else None
     build_cpu_before = proc_status.cpu_seconds(server_pid) if server_pid else None
     started = time.perf_counter()
     sim.setup(timestep=DT, min_delay=DT, **setup_extra)
@@ -231,6 +240,9 @@ def run(args, sim, setup_extra, server_pid):
     if server_pid:
         figures["server_rss_built_bytes"] = proc_status.rss_bytes(server_pid)
         figures["build_rss_growth_bytes"] = figures["server_rss_built_bytes"] - rss_before
+    if heap_log:
+        figures["build_heap_growth_bytes"] = (
+            proc_status.heap_in_use_bytes(server_pid, heap_log) - heap_before)
     if args.simulator == "spikeserve":
         figures.update(engine_memory(sim, "built"))
         if "engine_synapse_bytes_built" in figures:
@@ -271,6 +283,13 @@ def run(args, sim, setup_extra, server_pid):
             figures["bytes_per_neuron_build_growth_besides_synapses"] = (
                 (figures["build_rss_growth_bytes"] - figures["engine_synapse_bytes_built"])
                 / figures["neurons"])
+            if heap_log:
+                # The same from the live heap: what the cells, their ring
+                # buffers, the sources and the bookkeeping hold, without the
+                # pages the allocator keeps besides.
+                figures["bytes_per_neuron_heap_growth_besides_synapses"] = (
+                    (figures["build_heap_growth_bytes"] - figures["engine_synapse_bytes_built"])
+                    / figures["neurons"])
     sim.end()
     return figures
 

@@ -51,3 +51,29 @@ def cpu_seconds(pid):
 def minor_faults(pid):
     """Page faults served without I/O so far: mostly first touches of new memory."""
     return int(_stat_fields(pid)[7])
+
+
+def heap_in_use_bytes(pid, log_path):
+    """Bytes the process's malloc has handed out and not had back, all
+    arenas and mmapped blocks included: the live data, without the pages the
+    allocator keeps (freed chunks, the rest of a transparent huge page) that
+    RSS counts as well. Asks glibc's malloc_stats() through gdb (attached for
+    a moment; gdb must be installed and ptrace allowed), which prints to the
+    process's stderr, and reads the figure from `log_path`, where that goes."""
+    import re
+    import subprocess
+    import time
+    with open(log_path, "rb") as log:
+        log.seek(0, os.SEEK_END)
+        start = log.tell()
+    subprocess.run(["gdb", "-batch", "-p", str(pid), "-ex", "call (void)malloc_stats()"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    pattern = re.compile(rb"Total \(incl\. mmap\):\s*system bytes\s*=\s*\d+\s*in use bytes\s*=\s*(\d+)")
+    for _ in range(50):
+        with open(log_path, "rb") as log:
+            log.seek(start)
+            match = pattern.search(log.read())
+        if match:
+            return int(match.group(1))
+        time.sleep(0.1)
+    raise RuntimeError(f"no malloc_stats() output from process {pid} in {log_path}")
