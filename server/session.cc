@@ -1,5 +1,7 @@
 #include "server/session.h"
 
+#include <malloc.h>
+
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -15,6 +17,16 @@ Session::Session(std::string id, std::string label, std::unique_ptr<engine::Simu
       simulation_(std::move(simulation)),
       max_upload_bytes_(max_upload_bytes),
       last_used_ns_(absl::GetCurrentTimeNanos()) {}
+
+Session::~Session() {
+  // A session may have held gigabytes, and glibc keeps the pages of freed
+  // blocks of up to 32 MB in its heap: hand them back to the system, for the
+  // other sessions and the rest of the machine, once the last call holding
+  // the session is gone.
+  simulation_.reset();
+  uploads_.clear();
+  malloc_trim(0);
+}
 
 absl::StatusOr<uint64_t> Session::AddUpload(std::string bytes) {
   if (upload_bytes_ + bytes.size() > max_upload_bytes_) {

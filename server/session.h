@@ -20,6 +20,7 @@ class Session {
  public:
   Session(std::string id, std::string label, std::unique_ptr<engine::Simulation> simulation,
           uint64_t max_upload_bytes);
+  ~Session();
 
   const std::string& id() const { return id_; }
   const std::string& label() const { return label_; }

@@ -63,24 +63,42 @@ TEST(LifecycleTest, IdleSessionsExpire) {
 TEST(LifecycleTest, ClosingASessionFreesItsMemory) {
   testing::ServerProcess server("server/spikeserve");
   auto client = ConnectTo(server);
+  // A session of `size` cells, with their state columns and ring buffers.
+  auto open = [&](int64_t size) {
+    const std::string session = NewSession(*client);
+    v1::CreatePopulationRequest request;
+    request.set_session_id(session);
+    request.set_size(size);
+    request.set_cell_type("IF_cond_exp");
+    v1::PopulationInfo info;
+    EXPECT_TRUE(client->Call(&v1::Simulator::Stub::CreatePopulation, request, &info).ok());
+    return session;
+  };
+  auto close = [&](const std::string& session) {
+    v1::CloseSessionRequest request;
+    request.set_session_id(session);
+    v1::CloseSessionResponse closed;
+    EXPECT_TRUE(client->Call(&v1::Simulator::Stub::CloseSession, request, &closed).ok());
+  };
+  // Measured from after a first small session, so that what a server keeps
+  // once it has served calls (gRPC's threads, their stacks and arenas) does
+  // not count.
+  close(open(1000));
   const int64_t before = server.ResidentBytes();
-  const std::string session = NewSession(*client);
-  v1::CreatePopulationRequest request;
-  request.set_session_id(session);
-  request.set_size(2'000'000);  // tens of MB of parameter and state columns
-  request.set_cell_type("IF_cond_exp");
-  v1::PopulationInfo info;
-  ASSERT_TRUE(client->Call(&v1::Simulator::Stub::CreatePopulation, request, &info).ok());
-  const int64_t holding = server.ResidentBytes();
-  ASSERT_GT(holding - before, 100ll << 20) << "the population should cost >100 MB";
-
-  v1::CloseSessionRequest close;
-  close.set_session_id(session);
-  v1::CloseSessionResponse closed;
-  ASSERT_TRUE(client->Call(&v1::Simulator::Stub::CloseSession, close, &closed).ok());
-  // Large blocks go back to the OS when freed; allow a little for caches.
-  EXPECT_LT(server.ResidentBytes() - before, (holding - before) / 4)
-      << "before " << before << " holding " << holding << " after " << server.ResidentBytes();
+  // One after the other, as a long-running server sees them. Without the
+  // server trimming its heap as a session goes, glibc kept most of each
+  // closed session's pages: 48, then 228, 356 and 420 MB after the fourth.
+  for (int k = 0; k < 3; ++k) {
+    const std::string session = open(4'000'000);
+    const int64_t holding = server.ResidentBytes();
+    ASSERT_GT(holding - before, 200ll << 20) << "the population should cost >200 MB";
+    close(session);
+    // glibc may still keep some tens of MB (seen: 0 or 48 of 228 MB, run to
+    // run); kept data would be all of it.
+    EXPECT_LT(server.ResidentBytes() - before, (holding - before) / 2)
+        << "session " << k << ": before " << before << " holding " << holding << " after "
+        << server.ResidentBytes();
+  }
 }
 
 TEST(LifecycleTest, SessionCapIsEnforcedAndClosingFreesASlot) {
