@@ -25,8 +25,12 @@ class CellColumn {
   bool uniform() const { return values_.size() == 1; }
   double operator[](uint32_t i) const { return values_[uniform() ? 0 : i]; }
 
-  // values[k] to cell cells[k].
+  // values[k] to cell cells[k]; `cells` distinct.
   void Assign(const std::vector<uint32_t>& cells, const std::vector<double>& values) {
+    if (cells.size() == size_ && AllSame(values)) {  // a new value for every cell
+      if (!values.empty()) Share(values[0]);
+      return;
+    }
     for (size_t k = 0; k < cells.size(); ++k) {
       if (uniform()) {
         if (Same(values[k], values_[0])) continue;
@@ -34,7 +38,7 @@ class CellColumn {
       }
       values_[cells[k]] = values[k];
     }
-    if (!uniform() && AllSame()) values_.resize(1);
+    if (!uniform() && AllSame(values_)) Share(values_[0]);
   }
 
   // The values lowered for `n` cells: n = 1 gives the shared value of a
@@ -48,11 +52,13 @@ class CellColumn {
 
  private:
   static bool Same(double a, double b) { return std::memcmp(&a, &b, sizeof(double)) == 0; }
-  bool AllSame() const {
-    for (double x : values_)
-      if (!Same(x, values_[0])) return false;
+  static bool AllSame(const std::vector<double>& values) {
+    for (double x : values)
+      if (!Same(x, values.front())) return false;
     return true;
   }
+  // One value for every cell, and the memory of the per-cell ones freed.
+  void Share(double value) { values_ = std::vector<double>(1, value); }
 
   uint32_t size_;
   std::vector<double> values_;  // one shared value, or one per cell

@@ -36,12 +36,14 @@ TEST(CellColumnTest, GoesBackToOneValueWhenAnAssignmentMakesEveryCellEqual) {
   EXPECT_FALSE(column.uniform());
   column.Assign({0, 1, 2}, {4.0, 4.0, 4.0});
   EXPECT_TRUE(column.uniform());
+  EXPECT_EQ(column.MemoryBytes(), sizeof(double));  // the per-cell values freed
   EXPECT_EQ(Read(column), std::vector<double>(4, 4.0));
   EXPECT_EQ(column.Values(1), std::vector<double>{4.0});
   EXPECT_EQ(column.Values(4), std::vector<double>(4, 4.0));
   // A new value for every cell at once stays one value.
   column.Assign({0, 1, 2, 3}, {7.5, 7.5, 7.5, 7.5});
   EXPECT_TRUE(column.uniform());
+  EXPECT_EQ(column.MemoryBytes(), sizeof(double));
   EXPECT_EQ(column[2], 7.5);
 }
 
