@@ -114,93 +114,37 @@ std::vector<uint64_t> Projection::CanonicalOrder() const {
 }
 
 std::vector<uint64_t> Projection::Arrange(const std::vector<uint16_t>& steps, uint32_t old_members,
-                                          bool report) {
-  // Row by row: the row's synapses in canonical order (as stored when the row
-  // holds one delay run, else sorted back by post and tie rank), then a
-  // stable counting sort by member and new delay gives storage order, and
-  // the count of each (member, delay) its run. Scratch is per row; nothing
-  // is sorted by comparison unless a row held several runs or spans a wide
-  // delay range.
-  std::vector<uint64_t> perm;  // filled on the first row that needs a reorder
-  std::vector<uint32_t> canonical, sorted, count, rank;
-  std::vector<uint32_t> post_scratch;  // for PostPositions::Permute
-  std::vector<double> weight_scratch;
-  const bool shared_weight = weight_.stride() == 0;
-  std::vector<TieRank> ranks;
+                                          bool report, WorkerPool* pool) {
+  // Shares of about equal synapses, so that the members finish together; a
+  // permutation to report is filled on the first row that needs a reorder,
+  // which only one share can tell.
+  const uint32_t shares =
+      pool != nullptr && !report && size() >= kParallelArrangeSynapses ? pool->size() : 1;
+  std::vector<uint32_t> first_row(shares + 1, num_rows());
+  for (uint32_t c = 0; c < shares; ++c)
+    first_row[c] = static_cast<uint32_t>(
+        std::lower_bound(row_start_.begin(), row_start_.end() - 1, size() * c / shares) -
+        row_start_.begin());
+  std::vector<uint64_t> perm;
+  std::vector<ArrangedRows> parts(shares);
+  if (shares == 1) {
+    parts[0] = ArrangeRows(0, num_rows(), steps, old_members, report ? &perm : nullptr);
+  } else {
+    pool->Run([&](int c) {
+      parts[c] = ArrangeRows(first_row[c], first_row[c + 1], steps, old_members, nullptr);
+    });
+  }
   std::vector<DelayRun> runs;
-  runs.reserve(runs_.size());
+  std::vector<TieRank> ranks;
   std::vector<uint64_t> row_runs(num_rows() + 1);  // first run of each row
-  size_t tie = 0;                                  // first of tie_ranks_ not before the row
   delay_range_ = {UINT16_MAX, 0};
-  for (uint32_t i = 0; i < num_rows(); ++i) {
-    const uint64_t b = row_start_[i], e = row_start_[i + 1];
-    const uint32_t n = static_cast<uint32_t>(e - b);
-    const bool several_runs =  // before the change
-        run_begin_[uint64_t{i + 1} * old_members] - run_begin_[uint64_t{i} * old_members] > 1;
-    row_runs[i] = runs.size();
-    const size_t ties_end =
-        std::lower_bound(tie_ranks_.begin() + tie, tie_ranks_.end(), e,
-                         [](const TieRank& t, uint64_t v) { return t.synapse < v; }) -
-        tie_ranks_.begin();
-    if (n == 0) continue;
-    canonical.resize(n);
-    std::iota(canonical.begin(), canonical.end(), 0u);
-    if (ties_end > tie) {
-      rank.assign(n, 0);
-      for (size_t t = tie; t < ties_end; ++t) rank[tie_ranks_[t].synapse - b] = tie_ranks_[t].rank;
-    }
-    uint16_t lo = UINT16_MAX, hi = 0;
-    for (uint64_t k = b; k < e; ++k) {
-      lo = std::min(lo, steps[k]);
-      hi = std::max(hi, steps[k]);
-    }
-    delay_range_ = {std::min(delay_range_.first, lo), std::max(delay_range_.second, hi)};
-    if (several_runs) {
-      auto before = [&](uint32_t x, uint32_t y) {
-        return post_[b + x] != post_[b + y] ? post_[b + x] < post_[b + y]
-                                            : (ties_end > tie && rank[x] < rank[y]);
-      };
-      std::sort(canonical.begin(), canonical.end(), before);
-    }
-    sorted.resize(n);
-    // Key: member, then delay, with delay_width keys per member.
-    const uint32_t delay_width = uint32_t{hi} - lo + 1;
-    const uint32_t width = delay_width * members_;
-    auto key = [&](uint32_t x) { return MemberOf(post_[b + x]) * delay_width + steps[b + x] - lo; };
-    auto delay_of = [&](uint32_t k) { return static_cast<uint16_t>(lo + k % delay_width); };
-    if (width <= 2 * n + 64) {
-      count.assign(width + 1, 0);
-      for (uint32_t x : canonical) ++count[key(x) + 1];
-      for (uint32_t k = 0; k < width; ++k) {
-        if (count[k + 1] > 0) runs.push_back({b + count[k], delay_of(k)});
-        count[k + 1] += count[k];
-      }
-      for (uint32_t x : canonical) sorted[count[key(x)]++] = x;
-    } else {  // a few synapses spread over many delays
-      sorted = canonical;
-      std::stable_sort(sorted.begin(), sorted.end(),
-                       [&](uint32_t x, uint32_t y) { return key(x) < key(y); });
-      for (uint32_t j = 0; j < n; ++j)
-        if (j == 0 || key(sorted[j]) != key(sorted[j - 1]))
-          runs.push_back({b + j, delay_of(key(sorted[j]))});
-    }
-    bool moved = false;
-    for (uint32_t j = 0; j < n && !moved; ++j) moved = sorted[j] != j;
-    if (ties_end > tie)
-      for (uint32_t j = 0; j < n; ++j)
-        if (const uint32_t r = rank[sorted[j]]; r > 0) ranks.push_back({b + j, r});
-    tie = ties_end;
-    if (!moved) continue;
-    if (report) {
-      if (perm.empty()) {
-        perm.resize(post_.size());
-        std::iota(perm.begin(), perm.end(), 0);
-      }
-      for (uint32_t j = 0; j < n; ++j) perm[b + j] = b + sorted[j];
-    }
-    post_.Permute(b, sorted, post_scratch);
-    if (shared_weight) continue;
-    PermuteRange(weight_.PerSynapse(size()), b, sorted, weight_scratch);
+  for (uint32_t c = 0; c < shares; ++c) {
+    ArrangedRows& part = parts[c];
+    for (uint32_t i = first_row[c]; i < first_row[c + 1]; ++i)
+      row_runs[i] = runs.size() + part.row_runs[i - first_row[c]];
+    runs.insert(runs.end(), part.runs.begin(), part.runs.end());
+    ranks.insert(ranks.end(), part.ranks.begin(), part.ranks.end());
+    delay_range_ = {std::min(delay_range_.first, part.lo), std::max(delay_range_.second, part.hi)};
   }
   row_runs[num_rows()] = runs.size();
   runs.push_back({post_.size(), 0});
@@ -226,7 +170,101 @@ std::vector<uint64_t> Projection::Arrange(const std::vector<uint16_t>& steps, ui
   return perm;
 }
 
-void Projection::GroupByMember(const std::vector<std::vector<CellRange>>& owned) {
+Projection::ArrangedRows Projection::ArrangeRows(uint32_t first, uint32_t last,
+                                                 const std::vector<uint16_t>& steps,
+                                                 uint32_t old_members,
+                                                 std::vector<uint64_t>* perm) {
+  // Row by row: the row's synapses in canonical order (as stored when the row
+  // holds one delay run, else sorted back by post and tie rank), then a
+  // stable counting sort by member and new delay gives storage order, and
+  // the count of each (member, delay) its run. Scratch is per row; nothing
+  // is sorted by comparison unless a row held several runs or spans a wide
+  // delay range.
+  ArrangedRows out;
+  out.row_runs.resize(last - first);
+  std::vector<uint32_t> canonical, sorted, count, rank;
+  std::vector<uint32_t> post_scratch;  // for PostPositions::Permute
+  std::vector<double> weight_scratch;
+  const bool shared_weight = weight_.stride() == 0;
+  // The first of tie_ranks_ not before the row.
+  size_t tie = std::lower_bound(tie_ranks_.begin(), tie_ranks_.end(), row_start_[first],
+                                [](const TieRank& t, uint64_t v) { return t.synapse < v; }) -
+               tie_ranks_.begin();
+  for (uint32_t i = first; i < last; ++i) {
+    const uint64_t b = row_start_[i], e = row_start_[i + 1];
+    const uint32_t n = static_cast<uint32_t>(e - b);
+    const bool several_runs =  // before the change
+        run_begin_[uint64_t{i + 1} * old_members] - run_begin_[uint64_t{i} * old_members] > 1;
+    out.row_runs[i - first] = out.runs.size();
+    const size_t ties_end =
+        std::lower_bound(tie_ranks_.begin() + tie, tie_ranks_.end(), e,
+                         [](const TieRank& t, uint64_t v) { return t.synapse < v; }) -
+        tie_ranks_.begin();
+    if (n == 0) continue;
+    canonical.resize(n);
+    std::iota(canonical.begin(), canonical.end(), 0u);
+    if (ties_end > tie) {
+      rank.assign(n, 0);
+      for (size_t t = tie; t < ties_end; ++t) rank[tie_ranks_[t].synapse - b] = tie_ranks_[t].rank;
+    }
+    uint16_t lo = UINT16_MAX, hi = 0;
+    for (uint64_t k = b; k < e; ++k) {
+      lo = std::min(lo, steps[k]);
+      hi = std::max(hi, steps[k]);
+    }
+    out.lo = std::min(out.lo, lo);
+    out.hi = std::max(out.hi, hi);
+    if (several_runs) {
+      auto before = [&](uint32_t x, uint32_t y) {
+        return post_[b + x] != post_[b + y] ? post_[b + x] < post_[b + y]
+                                            : (ties_end > tie && rank[x] < rank[y]);
+      };
+      std::sort(canonical.begin(), canonical.end(), before);
+    }
+    sorted.resize(n);
+    // Key: member, then delay, with delay_width keys per member.
+    const uint32_t delay_width = uint32_t{hi} - lo + 1;
+    const uint32_t width = delay_width * members_;
+    auto key = [&](uint32_t x) { return MemberOf(post_[b + x]) * delay_width + steps[b + x] - lo; };
+    auto delay_of = [&](uint32_t k) { return static_cast<uint16_t>(lo + k % delay_width); };
+    if (width <= 2 * n + 64) {
+      count.assign(width + 1, 0);
+      for (uint32_t x : canonical) ++count[key(x) + 1];
+      for (uint32_t k = 0; k < width; ++k) {
+        if (count[k + 1] > 0) out.runs.push_back({b + count[k], delay_of(k)});
+        count[k + 1] += count[k];
+      }
+      for (uint32_t x : canonical) sorted[count[key(x)]++] = x;
+    } else {  // a few synapses spread over many delays
+      sorted = canonical;
+      std::stable_sort(sorted.begin(), sorted.end(),
+                       [&](uint32_t x, uint32_t y) { return key(x) < key(y); });
+      for (uint32_t j = 0; j < n; ++j)
+        if (j == 0 || key(sorted[j]) != key(sorted[j - 1]))
+          out.runs.push_back({b + j, delay_of(key(sorted[j]))});
+    }
+    bool moved = false;
+    for (uint32_t j = 0; j < n && !moved; ++j) moved = sorted[j] != j;
+    if (ties_end > tie)
+      for (uint32_t j = 0; j < n; ++j)
+        if (const uint32_t r = rank[sorted[j]]; r > 0) out.ranks.push_back({b + j, r});
+    tie = ties_end;
+    if (!moved) continue;
+    if (perm != nullptr) {
+      if (perm->empty()) {
+        perm->resize(post_.size());
+        std::iota(perm->begin(), perm->end(), 0);
+      }
+      for (uint32_t j = 0; j < n; ++j) (*perm)[b + j] = b + sorted[j];
+    }
+    post_.Permute(b, sorted, post_scratch);
+    if (shared_weight) continue;
+    PermuteRange(weight_.PerSynapse(size()), b, sorted, weight_scratch);
+  }
+  return out;
+}
+
+void Projection::GroupByMember(const std::vector<std::vector<CellRange>>& owned, WorkerPool* pool) {
   const uint32_t members = static_cast<uint32_t>(owned.size());
   std::vector<uint16_t> member_of(num_post_, 0);
   std::vector<bool> reached(members, false);
@@ -258,7 +296,7 @@ void Projection::GroupByMember(const std::vector<std::vector<CellRange>>& owned)
     member_of_position_ = std::move(member_of);
     reached_ = std::move(reached);
   }
-  Arrange(Delays(), old_members, /*report=*/false);
+  Arrange(Delays(), old_members, /*report=*/false, pool);
 }
 
 uint64_t Projection::MemoryBytes() const {

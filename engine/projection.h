@@ -35,6 +35,7 @@
 #include "engine/ring_buffer.h"
 #include "engine/simulation.h"
 #include "engine/synapse_parameter.h"
+#include "engine/worker_pool.h"
 
 namespace spikeserve::engine {
 
@@ -122,8 +123,12 @@ class Projection {
   // fall to one member. Changes storage order without reporting it, so only
   // for projections without per-synapse state kept elsewhere (static
   // synapses). Nothing is moved while the grouping stays the same, or while
-  // a single member owns every post cell.
-  void GroupByMember(const std::vector<std::vector<CellRange>>& owned);
+  // a single member owns every post cell. With a `pool`, its members arrange
+  // a share of the rows each.
+  void GroupByMember(const std::vector<std::vector<CellRange>>& owned, WorkerPool* pool = nullptr);
+  // Below this many synapses a projection is arranged on one thread: a
+  // handoff and the shares' copying cost more than they save.
+  static constexpr uint64_t kParallelArrangeSynapses = 1 << 16;
   // Whether `member` of the last grouping owns any post cell.
   bool Reaches(uint32_t member) const {
     return members_ == 1 ? member == sole_member_ : reached_[member];
@@ -223,9 +228,20 @@ class Projection {
   uint32_t Rank(uint64_t k) const;
   // SetDelays with the rows' runs read as grouped by `old_members` (which
   // GroupByMember changes) and written grouped by members_; the permutation
-  // (a word per synapse) only if `report`.
+  // (a word per synapse) only if `report`. Rows are independent: with a
+  // `pool` (and no report) its members take a share of them each.
   std::vector<uint64_t> Arrange(const std::vector<uint16_t>& steps, uint32_t old_members,
-                                bool report);
+                                bool report, WorkerPool* pool = nullptr);
+  // What Arrange makes of rows [first, last): their synapses reordered in
+  // place, and their runs, tie ranks and delays.
+  struct ArrangedRows {
+    std::vector<DelayRun> runs;
+    std::vector<uint64_t> row_runs;  // index in `runs` of each row's first run
+    std::vector<TieRank> ranks;
+    uint16_t lo = UINT16_MAX, hi = 0;  // delay range
+  };
+  ArrangedRows ArrangeRows(uint32_t first, uint32_t last, const std::vector<uint16_t>& steps,
+                           uint32_t old_members, std::vector<uint64_t>* perm);
   uint32_t MemberOf(uint32_t position) const {
     return members_ == 1 ? 0 : member_of_position_[position];
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 #include <tuple>
 
 #include "engine/connectors.h"
@@ -304,6 +305,46 @@ TEST(ProjectionTest, GroupByMemberGivesEachMemberItsOwnRunsInTheDocumentedOrder)
     const auto [first, last] = p.MemberRuns(row, 0);
     EXPECT_EQ(first, last);
   }
+}
+
+TEST(ProjectionTest, GroupByMemberOnAPoolArrangesExactlyAsOneThread) {
+  // Large enough for the pool's members to take a share of the rows each
+  // (kParallelArrangeSynapses), with multapses (RandomRows draws posts with
+  // replacement) and several delays per row.
+  RingBuffer ring;
+  const uint32_t n_pre = 3000, n_post = 500;
+  CounterRng rng(17, RngPurpose::kTest, 0);
+  const auto [pre, post] = RandomRows(n_pre, n_post, 120, rng);
+  std::vector<PostTarget> targets(n_post);
+  std::vector<uint32_t> member_of(n_post);
+  for (uint32_t j = 0; j < n_post; ++j) {
+    targets[j] = {0, j};
+    member_of[j] = j < 210 ? 0 : (j < 400 ? 1 : 2);
+  }
+  std::vector<uint16_t> steps(pre.size());
+  for (uint16_t& d : steps) d = static_cast<uint16_t>(1 + rng.Below(9));
+  auto make = [&] {
+    auto p = std::make_unique<Projection>(0, "p", 0, n_pre, pre, post, 1, targets,
+                                          std::vector<RingBuffer*>{&ring});
+    for (size_t k = 0; k < p->size(); ++k) p->MutableWeights()[k] = static_cast<double>(k);
+    p->SetDelays(steps);
+    return p;
+  };
+  auto one = make(), pooled = make();
+  ASSERT_GT(one->size(), Projection::kParallelArrangeSynapses);
+  const std::vector<std::vector<CellRange>> owned = {{{0, 210}}, {{210, 400}}, {{400, 500}}};
+  WorkerPool pool(3);
+  one->GroupByMember(owned);
+  pooled->GroupByMember(owned, &pool);
+  ExpectGroupedAsDocumented(*pooled, member_of, 3);
+  EXPECT_EQ(Positions(pooled->post()), Positions(one->post()));
+  EXPECT_EQ(pooled->weights().Expand(pooled->size()), one->weights().Expand(one->size()));
+  EXPECT_EQ(pooled->Delays(), one->Delays());
+  EXPECT_EQ(pooled->CanonicalOrder(), one->CanonicalOrder());
+  EXPECT_EQ(pooled->DelayRange(), one->DelayRange());
+  EXPECT_EQ(pooled->num_runs(), one->num_runs());
+  for (uint32_t row = 0; row < n_pre; ++row)
+    for (uint32_t m = 0; m < 3; ++m) ASSERT_EQ(pooled->MemberRuns(row, m), one->MemberRuns(row, m));
 }
 
 TEST(RingBufferTest, GrowKeepsInputInFlightOnEveryReceptor) {

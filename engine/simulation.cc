@@ -858,7 +858,7 @@ class Simulation::Impl {
       std::vector<std::vector<CellRange>> owned(members);
       for (int m = 0; m < members; ++m)
         for (PopulationId post : rec.post_populations) owned[m].push_back(split.cells[post][m]);
-      rec.synapses->GroupByMember(owned);
+      rec.synapses->GroupByMember(owned, &pool_);
     }
   }
 
