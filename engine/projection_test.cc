@@ -30,6 +30,13 @@ std::pair<std::vector<uint32_t>, std::vector<uint32_t>> RandomRows(uint32_t n_pr
   return {pre, post};
 }
 
+// Post position j is cell j of the projection's one post population.
+std::vector<PostTarget> OnePostPopulation(uint32_t n_post) {
+  std::vector<PostTarget> targets(n_post);
+  for (uint32_t j = 0; j < n_post; ++j) targets[j] = {0, j};
+  return targets;
+}
+
 std::vector<uint32_t> Positions(const PostPositions& post) {
   std::vector<uint32_t> out(post.size());
   for (uint64_t k = 0; k < out.size(); ++k) out[k] = post[k];
@@ -45,8 +52,7 @@ TEST(ProjectionTest, MillionStaticSynapsesOntoTenThousandCellsFitInTenAndAHalfBy
   auto conns = Connect({"FixedProbabilityConnector", {{"p_connect", 0.1}}}, pre_gids, post_gids, 7,
                        PairDistances(Space(), {}, {}));
   ASSERT_TRUE(conns.ok()) << conns.status();
-  std::vector<PostTarget> targets(n_post);
-  for (uint32_t i = 0; i < n_post; ++i) targets[i] = {0, i};
+  std::vector<PostTarget> targets = OnePostPopulation(n_post);
   RingBuffer ring;
   Projection p(0, "p", 0, n_pre, conns->pre, conns->post, 10, std::move(targets), {&ring});
   ASSERT_GT(p.size(), 950000u);
@@ -74,8 +80,7 @@ TEST(ProjectionTest, MultapsesCostTwelveBytesOfTieRankEachAfterNewDelays) {
       post.push_back(j / 2);
     }
   RingBuffer ring;
-  std::vector<PostTarget> targets(per_row / 2);
-  for (uint32_t i = 0; i < targets.size(); ++i) targets[i] = {0, i};
+  std::vector<PostTarget> targets = OnePostPopulation(per_row / 2);
   Projection p(0, "p", 0, n_pre, pre, post, 1, std::move(targets), {&ring});
   std::vector<double> weights(p.size());
   for (uint64_t k = 0; k < weights.size(); ++k) weights[k] = 1.0 + k;
@@ -122,8 +127,7 @@ TEST(ProjectionTest, PostPositionsTakeTwoBytesUpTo65536CellsAndFourBeyond) {
     SCOPED_TRACE(n_post);
     RingBuffer ring;
     ring.Resize(n_post, 1, 8);
-    std::vector<PostTarget> targets(n_post);
-    for (uint32_t i = 0; i < n_post; ++i) targets[i] = {0, i};
+    std::vector<PostTarget> targets = OnePostPopulation(n_post);
     // Row 0 reaches the first and the last cells with two delays, so
     // SetDelays reorders the narrow or wide positions.
     const uint32_t last = n_post - 1;
@@ -198,8 +202,7 @@ TEST(ProjectionTest, SetDelaysSortsRandomRowsAsTheDocumentedOrder) {
   const uint32_t n_pre = 40, n_post = 30;
   CounterRng rng(5, RngPurpose::kTest, 0);
   const auto [pre, post] = RandomRows(n_pre, n_post, 60, rng);
-  std::vector<PostTarget> targets(n_post);
-  for (uint32_t j = 0; j < n_post; ++j) targets[j] = {0, j};
+  std::vector<PostTarget> targets = OnePostPopulation(n_post);
   Projection p(0, "p", 0, n_pre, pre, post, 1, targets, {&ring});
   // Weight = canonical index, so a synapse's identity travels with its weight.
   for (size_t k = 0; k < p.size(); ++k) p.MutableWeights()[k] = static_cast<double>(k);
@@ -315,12 +318,9 @@ TEST(ProjectionTest, GroupByMemberOnAPoolArrangesExactlyAsOneThread) {
   const uint32_t n_pre = 3000, n_post = 500;
   CounterRng rng(17, RngPurpose::kTest, 0);
   const auto [pre, post] = RandomRows(n_pre, n_post, 120, rng);
-  std::vector<PostTarget> targets(n_post);
+  const std::vector<PostTarget> targets = OnePostPopulation(n_post);
   std::vector<uint32_t> member_of(n_post);
-  for (uint32_t j = 0; j < n_post; ++j) {
-    targets[j] = {0, j};
-    member_of[j] = j < 210 ? 0 : (j < 400 ? 1 : 2);
-  }
+  for (uint32_t j = 0; j < n_post; ++j) member_of[j] = j < 210 ? 0 : (j < 400 ? 1 : 2);
   std::vector<uint16_t> steps(pre.size());
   for (uint16_t& d : steps) d = static_cast<uint16_t>(1 + rng.Below(9));
   auto make = [&] {
