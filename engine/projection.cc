@@ -17,7 +17,6 @@ Projection::Projection(ProjectionId id, std::string label, uint32_t receptor, ui
       row_start_(n_pre + 1, 0),
       run_begin_(n_pre + 1, 0),
       post_(std::move(post), post_targets.size()),
-      num_post_(static_cast<uint32_t>(post_targets.size())),
       post_targets_(std::move(post_targets)),
       post_rings_(std::move(post_rings)) {
   for (uint32_t p : pre) ++row_start_[p + 1];
@@ -186,9 +185,9 @@ Projection::ArrangedRows Projection::ArrangeRows(uint32_t first, uint32_t last,
   std::vector<uint32_t> post_scratch;  // for PostPositions::Permute
   std::vector<double> weight_scratch;
   const bool shared_weight = weight_.stride() == 0;
+  auto below = [](const TieRank& t, uint64_t synapse) { return t.synapse < synapse; };
   // The first of tie_ranks_ not before the row.
-  size_t tie = std::lower_bound(tie_ranks_.begin(), tie_ranks_.end(), row_start_[first],
-                                [](const TieRank& t, uint64_t v) { return t.synapse < v; }) -
+  size_t tie = std::lower_bound(tie_ranks_.begin(), tie_ranks_.end(), row_start_[first], below) -
                tie_ranks_.begin();
   for (uint32_t i = first; i < last; ++i) {
     const uint64_t b = row_start_[i], e = row_start_[i + 1];
@@ -197,9 +196,7 @@ Projection::ArrangedRows Projection::ArrangeRows(uint32_t first, uint32_t last,
         run_begin_[uint64_t{i + 1} * old_members] - run_begin_[uint64_t{i} * old_members] > 1;
     out.row_runs[i - first] = out.runs.size();
     const size_t ties_end =
-        std::lower_bound(tie_ranks_.begin() + tie, tie_ranks_.end(), e,
-                         [](const TieRank& t, uint64_t v) { return t.synapse < v; }) -
-        tie_ranks_.begin();
+        std::lower_bound(tie_ranks_.begin() + tie, tie_ranks_.end(), e, below) - tie_ranks_.begin();
     if (n == 0) continue;
     canonical.resize(n);
     std::iota(canonical.begin(), canonical.end(), 0u);
@@ -266,9 +263,10 @@ Projection::ArrangedRows Projection::ArrangeRows(uint32_t first, uint32_t last,
 
 void Projection::GroupByMember(const std::vector<std::vector<CellRange>>& owned, WorkerPool* pool) {
   const uint32_t members = static_cast<uint32_t>(owned.size());
-  std::vector<uint16_t> member_of(num_post_, 0);
+  const uint32_t n_post = num_post();
+  std::vector<uint16_t> member_of(n_post, 0);
   std::vector<bool> reached(members, false);
-  for (uint32_t position = 0; position < num_post_; ++position) {
+  for (uint32_t position = 0; position < n_post; ++position) {
     const PostTarget t = post_target(position);
     for (uint32_t m = 0; m < members; ++m) {
       const CellRange& cells = owned[m][t.part];

@@ -78,7 +78,10 @@ class Projection {
   void SetWeights(SynapseParameter w) { weight_ = std::move(w); }
   // One weight per synapse (storage order), to change in place.
   std::vector<double>& MutableWeights() { return weight_.PerSynapse(size()); }
-  uint32_t num_post() const { return num_post_; }
+  // Post positions: the parts' end once they replace the table.
+  uint32_t num_post() const {
+    return part_end_.empty() ? static_cast<uint32_t>(post_targets_.size()) : part_end_.back();
+  }
   // The cell at post position `position`.
   PostTarget post_target(uint32_t position) const {
     if (part_end_.empty()) return post_targets_[position];
@@ -294,8 +297,7 @@ class Projection {
 
   PostPositions post_;
   SynapseParameter weight_;
-  std::vector<TieRank> tie_ranks_;  // sorted by synapse; usually empty
-  uint32_t num_post_;
+  std::vector<TieRank> tie_ranks_;        // sorted by synapse; usually empty
   std::vector<PostTarget> post_targets_;  // by post position; empty when part_end_ is not
   std::vector<RingBuffer*> post_rings_;
   // When every post part is one block of consecutive positions holding
