@@ -43,21 +43,19 @@ class Adex {
   static constexpr const char* kStates[6] = {"v", "w", "gsyn_exc", "gsyn_inh", "", ""};
 
   void Prepare(const CellGroup& group, const TimeGrid&) {
-    auto column = [&](const char* name) -> const CellColumn& {
-      return group.parameter(group.ParameterIndex(name));
-    };
-    e_l_ = column("v_rest").PerCell();
-    e_e_ = column("e_rev_E").PerCell();
-    e_i_ = column("e_rev_I").PerCell();
-    v_t_ = column("v_thresh").PerCell();
-    delta_t_ = column("delta_T").PerCell();
-    v_spike_ = column("v_spike").PerCell();
-    v_reset_ = column("v_reset").PerCell();
-    b_ = column("b").PerCell();
-    i_offset_ = column("i_offset").PerCell();
-    tau_refrac_ = column("tau_refrac").PerCell();
-    const auto &cm = column("cm"), &tau_m = column("tau_m"), &a = column("a"),
-               &tau_w = column("tau_w"), &tau_e = column("tau_syn_E"), &tau_i = column("tau_syn_I");
+    e_l_ = group.parameter("v_rest").PerCell();
+    e_e_ = group.parameter("e_rev_E").PerCell();
+    e_i_ = group.parameter("e_rev_I").PerCell();
+    v_t_ = group.parameter("v_thresh").PerCell();
+    delta_t_ = group.parameter("delta_T").PerCell();
+    v_spike_ = group.parameter("v_spike").PerCell();
+    v_reset_ = group.parameter("v_reset").PerCell();
+    b_ = group.parameter("b").PerCell();
+    i_offset_ = group.parameter("i_offset").PerCell();
+    tau_refrac_ = group.parameter("tau_refrac").PerCell();
+    const auto &cm = group.parameter("cm"), &tau_m = group.parameter("tau_m"),
+               &a = group.parameter("a"), &tau_w = group.parameter("tau_w"),
+               &tau_e = group.parameter("tau_syn_E"), &tau_i = group.parameter("tau_syn_I");
     const size_t n = group.size();
     for (auto* p : {&c_.inv_cm, &c_.g_leak, &c_.a, &c_.inv_tau_w, &c_.inv_tau_e, &c_.inv_tau_i,
                     &c_.jump_e, &c_.jump_i})

@@ -74,6 +74,10 @@ class CellGroup {
   int StateIndex(const std::string& name) const;
   CellColumn& parameter(size_t k) { return parameters_[k]; }
   const CellColumn& parameter(size_t k) const { return parameters_[k]; }
+  // The column of parameter `name`, which the cell type has.
+  const CellColumn& parameter(const std::string& name) const {
+    return parameters_[ParameterIndex(name)];
+  }
   // One sequence per cell for kSequence parameters (empty for the others).
   std::vector<std::vector<double>>& sequences(size_t k) { return sequences_[k]; }
   const std::vector<std::vector<double>>& sequences(size_t k) const { return sequences_[k]; }

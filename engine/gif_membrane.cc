@@ -52,12 +52,9 @@ void GifMembrane::Resize(uint32_t n) {
 void GifMembrane::Prepare(const CellGroup& group, const TimeGrid& grid, uint32_t n) {
   LifConductanceMembrane::Prepare(group, grid, n);
   h_ = grid.dt();
-  auto column = [&](const char* name) -> const CellColumn& {
-    return group.parameter(group.ParameterIndex(name));
-  };
-  lambda0_ = column("lambda0").PerCell();
-  delta_v_ = column("delta_v").PerCell();
-  v_t_star_ = column("v_t_star").PerCell();
+  lambda0_ = group.parameter("lambda0").PerCell();
+  delta_v_ = group.parameter("delta_v").PerCell();
+  v_t_star_ = group.parameter("v_t_star").PerCell();
   auto seq = [&](const char* name) -> const std::vector<std::vector<double>>& {
     return group.sequences(group.ParameterIndex(name));
   };

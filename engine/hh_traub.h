@@ -31,9 +31,7 @@ class HhTraub {
   static constexpr double kRefractoryMs = 2.0;
 
   void Prepare(const CellGroup& group, const TimeGrid&) {
-    auto column = [&](const char* name) {
-      return group.parameter(group.ParameterIndex(name)).PerCell();
-    };
+    auto column = [&](const char* name) { return group.parameter(name).PerCell(); };
     g_na_ = column("gbar_Na");
     g_k_ = column("gbar_K");
     g_l_ = column("g_leak");

@@ -53,10 +53,7 @@ template <class Membrane, class Kernel>
 class IntegrateAndFire : public CellGroup {
  public:
   IntegrateAndFire(const CellTypeInfo& type, uint32_t size, const CellGroupContext& context)
-      : CellGroup(type, size),
-        context_(context),
-        v_reset_column_(ParameterIndex("v_reset")),
-        v_thresh_column_(ParameterIndex("v_thresh")) {
+      : CellGroup(type, size), context_(context) {
     input_.Resize(size, 2, 1);
     exc_.Resize(size);
     inh_.Resize(size);
@@ -71,18 +68,18 @@ class IntegrateAndFire : public CellGroup {
     uniform_ = Membrane::kSharedConstants && ParametersUniform();
     const uint32_t n = uniform_ ? 1 : size_;
     if constexpr (!Kernel::kDelta) {
-      exc_.Prepare(parameters_[ParameterIndex("tau_syn_E")], grid.dt(), n);
-      inh_.Prepare(parameters_[ParameterIndex("tau_syn_I")], grid.dt(), n);
+      exc_.Prepare(parameter("tau_syn_E"), grid.dt(), n);
+      inh_.Prepare(parameter("tau_syn_I"), grid.dt(), n);
     }
     membrane_.Prepare(*this, grid, n);
-    v_reset_ = parameters_[v_reset_column_].Values(n);
-    if constexpr (!Membrane::kEscapeNoise) v_thresh_ = parameters_[v_thresh_column_].Values(n);
+    const CellColumn& v_reset = parameter("v_reset");
+    v_reset_ = v_reset.Values(n);
+    if constexpr (!Membrane::kEscapeNoise) v_thresh_ = parameter("v_thresh").Values(n);
     const std::vector<double> tau_refrac = membrane_.RefractoryMs(*this, n);
     refractory_steps_.resize(n);
     for (uint32_t p = 0; p < n; ++p)
       refractory_steps_[p] = static_cast<int32_t>(grid.Steps(tau_refrac[p]));
-    uniform_reset_ =
-        uniform_ || (parameters_[v_reset_column_].uniform() && IsUniform(refractory_steps_));
+    uniform_reset_ = uniform_ || (v_reset.uniform() && IsUniform(refractory_steps_));
   }
 
   void Reset(uint64_t trial) override {
@@ -192,7 +189,6 @@ class IntegrateAndFire : public CellGroup {
   }
 
   const CellGroupContext context_;
-  const int v_reset_column_, v_thresh_column_;
   uint64_t trial_ = 0;
   // Every cell has the same constants (Prepare): they are lowered once, and
   // read at index 0.

@@ -25,9 +25,7 @@ class Izhikevich {
   static constexpr double kCurrentScale = 1000.0;  // (mV/ms) per nA
 
   void Prepare(const CellGroup& group, const TimeGrid&) {
-    auto column = [&](const char* name) {
-      return group.parameter(group.ParameterIndex(name)).PerCell();
-    };
+    auto column = [&](const char* name) { return group.parameter(name).PerCell(); };
     a_ = column("a");
     b_ = column("b");
     c_ = column("c");

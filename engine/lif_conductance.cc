@@ -9,14 +9,11 @@ constexpr double kFacetsTauRefrac = 1.0;  // ms
 
 void LifConductanceMembrane::Prepare(const CellGroup& group, const TimeGrid& grid, uint32_t n) {
   const double h = grid.dt();
-  auto column = [&](const char* name) -> const CellColumn& {
-    return group.parameter(group.ParameterIndex(name));
-  };
-  const CellColumn& v_rest = column("v_rest");
-  c_.e_rev_i = column("e_rev_I").Values(n);
+  const CellColumn& v_rest = group.parameter("v_rest");
+  c_.e_rev_i = group.parameter("e_rev_I").Values(n);
   for (auto* p : {&c_.g_leak, &c_.h_over_cm, &c_.rest_drive}) p->resize(n);
   if (group.ParameterIndex("g_leak") >= 0) {
-    const CellColumn& g_leak = column("g_leak");
+    const CellColumn& g_leak = group.parameter("g_leak");
     c_.e_rev_e.assign(n, 0.0);
     c_.tau_refrac.assign(n, kFacetsTauRefrac);
     for (uint32_t p = 0; p < n; ++p) {
@@ -26,9 +23,10 @@ void LifConductanceMembrane::Prepare(const CellGroup& group, const TimeGrid& gri
     }
     return;
   }
-  const CellColumn &cm = column("cm"), &tau_m = column("tau_m"), &i_offset = column("i_offset");
-  c_.e_rev_e = column("e_rev_E").Values(n);
-  c_.tau_refrac = column("tau_refrac").Values(n);
+  const CellColumn &cm = group.parameter("cm"), &tau_m = group.parameter("tau_m"),
+                   &i_offset = group.parameter("i_offset");
+  c_.e_rev_e = group.parameter("e_rev_E").Values(n);
+  c_.tau_refrac = group.parameter("tau_refrac").Values(n);
   for (uint32_t p = 0; p < n; ++p) {
     c_.g_leak[p] = cm[p] / tau_m[p];
     c_.h_over_cm[p] = h / cm[p];

@@ -27,10 +27,10 @@ double KernelIntegral1(double c, double h) {
 
 void LifCurrentMembrane::Prepare(const CellGroup& group, const TimeGrid& grid, uint32_t n) {
   const double h = grid.dt();
-  const CellColumn& v_rest = group.parameter(group.ParameterIndex("v_rest"));
-  const CellColumn& i_offset = group.parameter(group.ParameterIndex("i_offset"));
-  const CellColumn& tau_m = group.parameter(group.ParameterIndex("tau_m"));
-  const CellColumn& cm = group.parameter(group.ParameterIndex("cm"));
+  const CellColumn& v_rest = group.parameter("v_rest");
+  const CellColumn& i_offset = group.parameter("i_offset");
+  const CellColumn& tau_m = group.parameter("tau_m");
+  const CellColumn& cm = group.parameter("cm");
   // IF_curr_delta has no synaptic time constants.
   const int tau_e = group.ParameterIndex("tau_syn_E"), tau_i = group.ParameterIndex("tau_syn_I");
   for (auto* column : {&prop_.v_rest, &prop_.p_vv, &prop_.p_vi, &prop_.v_driven, &prop_.p_v_exc,
@@ -53,7 +53,7 @@ void LifCurrentMembrane::Prepare(const CellGroup& group, const TimeGrid& grid, u
 }
 
 std::vector<double> LifCurrentMembrane::RefractoryMs(const CellGroup& group, uint32_t n) const {
-  return group.parameter(group.ParameterIndex("tau_refrac")).Values(n);
+  return group.parameter("tau_refrac").Values(n);
 }
 
 }  // namespace spikeserve::engine

@@ -11,14 +11,11 @@ void SfaRrMembrane::Resize(uint32_t n) {
 
 void SfaRrMembrane::Prepare(const CellGroup& group, const TimeGrid& grid, uint32_t n) {
   LifConductanceMembrane::Prepare(group, grid, n);
-  auto column = [&](const char* name) -> const CellColumn& {
-    return group.parameter(group.ParameterIndex(name));
-  };
-  e_rev_sfa_ = column("e_rev_sfa").Values(n);
-  e_rev_rr_ = column("e_rev_rr").Values(n);
-  q_sfa_ = column("q_sfa").Values(n);
-  q_rr_ = column("q_rr").Values(n);
-  const CellColumn &tau_sfa = column("tau_sfa"), &tau_rr = column("tau_rr");
+  e_rev_sfa_ = group.parameter("e_rev_sfa").Values(n);
+  e_rev_rr_ = group.parameter("e_rev_rr").Values(n);
+  q_sfa_ = group.parameter("q_sfa").Values(n);
+  q_rr_ = group.parameter("q_rr").Values(n);
+  const CellColumn &tau_sfa = group.parameter("tau_sfa"), &tau_rr = group.parameter("tau_rr");
   const double h = grid.dt();
   for (auto* p : {&adapt_.decay_s, &adapt_.decay_r, &adapt_.half_decay_s, &adapt_.half_decay_r})
     p->resize(n);

@@ -1170,7 +1170,7 @@ class Simulation::Impl {
       gap_ge_[p] = pop.gap_ge.data();
       g[p] = pop.gap_g.data();
       g_columns[p] = &pop.gap_g;
-      cm[p] = &pop.cells->parameter(pop.cells->ParameterIndex("cm"));
+      cm[p] = &pop.cells->parameter("cm");
     }
     if (!any) return false;
     for (const auto& rec : projections_)

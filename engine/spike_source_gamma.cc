@@ -22,8 +22,8 @@ SpikeSourceGamma::SpikeSourceGamma(const CellTypeInfo& type, uint32_t size,
 
 void SpikeSourceGamma::Prepare(const TimeGrid& grid, uint64_t) {
   dt_ = grid.dt();
-  const auto& start = parameters_[ParameterIndex("start")];
-  const auto& duration = parameters_[ParameterIndex("duration")];
+  const auto& start = parameter("start");
+  const auto& duration = parameter("duration");
   for (uint32_t i = 0; i < size_; ++i) window_[i] = StepWindow(grid, start[i], duration[i]);
 }
 

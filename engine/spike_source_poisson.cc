@@ -36,9 +36,9 @@ SpikeSourcePoisson::SpikeSourcePoisson(const CellTypeInfo& type, uint32_t size,
     : CellGroup(type, size), context_(context) {}
 
 void SpikeSourcePoisson::Prepare(const TimeGrid& grid, uint64_t) {
-  const auto& rate = parameters_[ParameterIndex("rate")];
-  const auto& start = parameters_[ParameterIndex("start")];
-  const auto& duration = parameters_[ParameterIndex("duration")];
+  const auto& rate = parameter("rate");
+  const auto& start = parameter("start");
+  const auto& duration = parameter("duration");
   tables_.clear();
   segments_.clear();
   std::map<double, uint32_t> by_mean;

@@ -19,10 +19,10 @@ SpikeSourcePoissonRefractory::SpikeSourcePoissonRefractory(const CellTypeInfo& t
       window_(size) {}
 
 void SpikeSourcePoissonRefractory::Prepare(const TimeGrid& grid, uint64_t) {
-  const auto& rate = parameters_[ParameterIndex("rate")];
-  const auto& tau_refrac = parameters_[ParameterIndex("tau_refrac")];
-  const auto& start = parameters_[ParameterIndex("start")];
-  const auto& duration = parameters_[ParameterIndex("duration")];
+  const auto& rate = parameter("rate");
+  const auto& tau_refrac = parameter("tau_refrac");
+  const auto& start = parameter("start");
+  const auto& duration = parameter("duration");
   for (uint32_t i = 0; i < size_; ++i) {
     dead_steps_[i] = std::max<int64_t>(grid.Steps(tau_refrac[i]), 1);
     const double mean_steps = 1000.0 / (rate[i] * grid.dt());  // inf for rate 0
