@@ -122,31 +122,33 @@ TEST(CounterRngTest, StreamsArePureFunctionsOfTheirKeys) {
 TEST(CounterRngTest, FirstUniformsAreEachStreamsFirstUniform) {
   // Batches of several lengths (vector bodies and remainders), a key with a
   // high half, counters with a high half.
-  for (uint32_t n : {1u, 7u, 64u, 131u}) {
-    const uint64_t a = (uint64_t{3} << 32) + 0xFFFFFF00u, b = (uint64_t{5} << 32) + 17;
-    const CounterRng::Key key = CounterRng::KeyOf(99, RngPurpose::kTest, a, 4);
-    std::vector<double> u(n);
-    FirstUniforms(key, a, b, n, u.data());
-    for (uint32_t l = 0; l < n; ++l) {
-      CounterRng rng(99, RngPurpose::kTest, a + l, b, 4);
-      ASSERT_EQ(u[l], rng.Uniform()) << "lane " << l << " of " << n;
+  for (LaneCode code : {LaneCode::kFastest, LaneCode::kPortable})
+    for (uint32_t n : {1u, 7u, 33u, 64u, 131u}) {
+      const uint64_t a = (uint64_t{3} << 32) + 0xFFFFFF00u, b = (uint64_t{5} << 32) + 17;
+      const CounterRng::Key key = CounterRng::KeyOf(99, RngPurpose::kTest, a, 4);
+      std::vector<double> u(n);
+      FirstUniforms(key, a, b, n, u.data(), code);
+      for (uint32_t l = 0; l < n; ++l) {
+        CounterRng rng(99, RngPurpose::kTest, a + l, b, 4);
+        ASSERT_EQ(u[l], rng.Uniform()) << "lane " << l << " of " << n;
+      }
     }
-  }
 }
 
 TEST(CounterRngTest, FirstBlocksStartEachStreamWhichThenContinues) {
-  for (uint32_t n : {1u, 9u, kMaxLanes}) {
-    const uint64_t a = (uint64_t{2} << 32) + 0xFFFFFF80u, b = (uint64_t{6} << 32) + 3;
-    const CounterRng::Key key = CounterRng::KeyOf(42, RngPurpose::kTest, a, 8);
-    uint32_t words[4][kMaxLanes];
-    FirstBlocks(key, a, b, n, words);
-    for (uint32_t l = 0; l < n; ++l) {
-      CounterRng expected(42, RngPurpose::kTest, a + l, b, 8);
-      CounterRng given(key, a + l, b, {words[0][l], words[1][l], words[2][l], words[3][l]});
-      for (int w = 0; w < 11; ++w)  // the first block and into the next two
-        ASSERT_EQ(given.NextU32(), expected.NextU32()) << "lane " << l << " word " << w;
+  for (LaneCode code : {LaneCode::kFastest, LaneCode::kPortable})
+    for (uint32_t n : {1u, 9u, 33u, kMaxLanes}) {
+      const uint64_t a = (uint64_t{2} << 32) + 0xFFFFFF80u, b = (uint64_t{6} << 32) + 3;
+      const CounterRng::Key key = CounterRng::KeyOf(42, RngPurpose::kTest, a, 8);
+      uint32_t words[4][kMaxLanes];
+      FirstBlocks(key, a, b, n, words, code);
+      for (uint32_t l = 0; l < n; ++l) {
+        CounterRng expected(42, RngPurpose::kTest, a + l, b, 8);
+        CounterRng given(key, a + l, b, {words[0][l], words[1][l], words[2][l], words[3][l]});
+        for (int w = 0; w < 11; ++w)  // the first block and into the next two
+          ASSERT_EQ(given.NextU32(), expected.NextU32()) << "lane " << l << " word " << w;
+      }
     }
-  }
 }
 
 // Values drawn in lanes are each element's own stream: element k's value is

@@ -95,11 +95,12 @@ void SpikeSourcePoisson::DrawSegment(const Segment& segment, uint32_t begin, uin
     // A batch stays within one key (one value of gid >> 32).
     const uint32_t n = static_cast<uint32_t>(
         std::min<uint64_t>({kBatch, end - first, ((key.a_high + 1) << 32) - gid}));
-    // Room for every cell of the batch to fire, written through a pointer:
-    // push_back would reload the vector's end from memory for each spike.
-    const size_t old_size = spikes.size();
-    spikes.resize(old_size + n);
-    SpikeEvent* out = spikes.data() + old_size;
+    // The batch's spikes go to the stack first, written through a pointer,
+    // and join `spikes` in one copy: push_back would reload the vector's end
+    // from memory for each spike, and resizing it for the whole batch would
+    // zero the room first.
+    SpikeEvent fired[kBatch];
+    SpikeEvent* out = fired;
     if (segment.table == kNoTable) {
       for (uint32_t j = 0; j < n; ++j) {
         CounterRng rng(key, gid + j, step);
@@ -121,7 +122,7 @@ void SpikeSourcePoisson::DrawSegment(const Segment& segment, uint32_t begin, uin
         out += c != 0;
       }
     }
-    spikes.resize(out - spikes.data());
+    spikes.insert(spikes.end(), fired, out);
     first += n;
   }
 }
