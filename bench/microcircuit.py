@@ -195,7 +195,7 @@ def parse_arguments():
     parser.add_argument("--server-log", default="/tmp/microcircuit_server.log")
     parser.add_argument("--heap-in-use", action="store_true",
                         help="also measure the server's live heap before and after the build "
-                             "(glibc malloc_stats through gdb; needs the server's stderr in "
+                             "(glibc malloc_stats, which the server prints on SIGUSR1; needs its stderr in "
                              "--server-log, as when the benchmark starts the server)")
     parser.add_argument("--output", help="write the figures here as JSON")
     args = parser.parse_args()

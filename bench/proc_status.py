@@ -57,17 +57,16 @@ def heap_in_use_bytes(pid, log_path):
     """Bytes the process's malloc has handed out and not had back, all
     arenas and mmapped blocks included: the live data, without the pages the
     allocator keeps (freed chunks, the rest of a transparent huge page) that
-    RSS counts as well. Asks glibc's malloc_stats() through gdb (attached for
-    a moment; gdb must be installed and ptrace allowed), which prints to the
-    process's stderr, and reads the figure from `log_path`, where that goes."""
+    RSS counts as well. The server prints glibc's malloc_stats() to its
+    stderr on SIGUSR1; this reads the figure from `log_path`, where that
+    goes. (Only for spikeserve: SIGUSR1 ends most other processes.)"""
     import re
-    import subprocess
+    import signal
     import time
     with open(log_path, "rb") as log:
         log.seek(0, os.SEEK_END)
         start = log.tell()
-    subprocess.run(["gdb", "-batch", "-p", str(pid), "-ex", "call (void)malloc_stats()"],
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    os.kill(pid, signal.SIGUSR1)
     pattern = re.compile(rb"Total \(incl\. mmap\):\s*system bytes\s*=\s*\d+\s*in use bytes\s*=\s*(\d+)")
     for _ in range(50):
         with open(log_path, "rb") as log:

@@ -4,6 +4,9 @@
 //
 // SIGTERM or SIGINT shuts down gracefully: health turns NOT_SERVING, running
 // simulations stop at a step boundary, open calls finish, the process exits 0.
+// SIGUSR1 prints the allocator's statistics (glibc's malloc_stats) to stderr
+// and serves on: the live heap beside what the process keeps resident.
+#include <malloc.h>
 #include <sched.h>
 
 #include <algorithm>
@@ -64,11 +67,13 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
 namespace spikeserve::server {
 namespace {
 
-sigset_t ShutdownSignals() {
+// The signals the main thread waits for.
+sigset_t HandledSignals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGUSR1);
   return signals;
 }
 
@@ -116,9 +121,9 @@ ServerOptions OptionsFromFlags() {
 }
 
 int Serve(const ServerOptions& options) {
-  // Block the shutdown signals in every thread (gRPC's included), so that
+  // Block the handled signals in every thread (gRPC's included), so that
   // only the sigwait below receives them.
-  const sigset_t signals = ShutdownSignals();
+  const sigset_t signals = HandledSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   if (const int stale = RemoveStaleSpillFiles(options.sessions.spill_dir); stale > 0) {
@@ -156,7 +161,7 @@ int Serve(const ServerOptions& options) {
                options.service.data_dir.c_str());
 
   int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGUSR1) malloc_stats();
   std::fprintf(stderr, "spikeserve: signal %d, shutting down\n", signal_number);
   health->SetServingStatus(false);
   health->SetServingStatus("spikeserve.v1.Simulator", false);
@@ -172,6 +177,14 @@ int Serve(const ServerOptions& options) {
 
 int main(int argc, char** argv) {
   spikeserve::engine::ReexecWithHugePages(argv);
+  // Blocks of 1 MiB and more get pages of their own from the system, which
+  // go back to it when the block is freed. glibc raises this threshold as
+  // large blocks are freed, up to 32 MiB, and blocks below it are carved from
+  // the heap: a network build's temporaries then leave holes there that stay
+  // resident. The microcircuit at half scale kept 1,000-1,400 bytes per cell
+  // besides its synapses against 440 in use, and 525-561 with the threshold
+  // fixed, its speed unchanged (bench/RESULTS.md, session 12).
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   absl::SetProgramUsageMessage(
       "spikeserve: hosts PyNN-style spiking neural network simulation sessions over gRPC "
       "(service spikeserve.v1.Simulator, grpc.health.v1, server reflection).\n"

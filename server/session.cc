@@ -20,9 +20,9 @@ Session::Session(std::string id, std::string label, std::unique_ptr<engine::Simu
 
 Session::~Session() {
   // A session may have held gigabytes, and glibc keeps the pages of freed
-  // blocks of up to 32 MB in its heap: hand them back to the system, for the
-  // other sessions and the rest of the machine, once the last call holding
-  // the session is gone.
+  // blocks below its mmap threshold (1 MiB in the server: main.cc) in its
+  // heap: hand them back to the system, for the other sessions and the rest
+  // of the machine, once the last call holding the session is gone.
   simulation_.reset();
   uploads_.clear();
   malloc_trim(0);

@@ -36,10 +36,10 @@ constexpr size_t kStreamChunkBytes = 1 << 20;
 // Biological time between Run progress events when the request leaves it 0.
 constexpr double kDefaultProgressIntervalMs = 100.0;
 
-// Projections of fewer synapses leave their freed temporaries (some 50 bytes
-// a synapse, at most tens of MB) in the heap for the next build, until
+// A build's freed temporaries (some 50 bytes a synapse) below the mmap
+// threshold (1 MiB: main.cc) stay in the heap for the next build, until
 // projections built since the last trim (in any session: the heap is the
-// process's) hold this many.
+// process's) hold this many synapses.
 constexpr uint64_t kTrimAfterSynapses = 1'000'000;
 
 // Hands the pages of freed build temporaries back to the system once
