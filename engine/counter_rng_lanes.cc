@@ -68,7 +68,7 @@ void FirstBlocksAutoVectorised(const CounterRng::Key& key, uint64_t a_first, uin
 #define SPIKESERVE_AVX512 [[gnu::target("avx512f,avx512dq"), gnu::always_inline]] inline
 
 // Counters of streams a_low + l, l in [0, 8 kGroups), are sent through
-// Philox eight per register: block[w][g] holds word w of streams
+// Philox eight per register: w[w][g] holds word w of streams
 // a_low + 8 g + [0, 8), in the low half of each 64-bit lane.
 constexpr int kGroups = 4;  // independent multiply chains in flight
 struct Blocks {

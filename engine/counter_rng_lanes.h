@@ -27,7 +27,8 @@ void FirstUniforms(const CounterRng::Key& key, uint64_t a_first, uint64_t b, uin
 
 // The whole first block (four words) of the same streams: word w of stream
 // a_first + l in words[w][l], l in [0, n), n <= kMaxLanes. Values drawn once
-// per element (a normal takes two uniforms, four words) come from these.
+// per element (a normal mostly takes two words, one uniform's worth) come
+// from these.
 inline constexpr uint32_t kMaxLanes = 64;
 void FirstBlocks(const CounterRng::Key& key, uint64_t a_first, uint64_t b, uint32_t n,
                  uint32_t (&words)[4][kMaxLanes], LaneCode code = LaneCode::kFastest);

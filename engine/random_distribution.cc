@@ -43,13 +43,6 @@ uint64_t PoissonInversionFrom(double u, double mean, PoissonTerm term) {
   return term.k;
 }
 
-double StandardNormal(CounterRng& rng) {
-  // Box-Muller without caching the second value: a draw must be a pure
-  // function of the stream position, never of what was drawn before.
-  const double u1 = rng.Uniform(), u2 = rng.Uniform();
-  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * kPi * u2);
-}
-
 double StandardGamma(CounterRng& rng, double shape) {
   // Marsaglia & Tsang (2000); shape < 1 via the boost X * U^(1/shape).
   if (shape < 1.0) return StandardGamma(rng, shape + 1.0) * std::pow(rng.Uniform(), 1.0 / shape);

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "engine/counter_rng.h"
 #include "engine/parameter_value.h"
+#include "engine/standard_normal.h"
 
 namespace spikeserve::engine {
 
@@ -42,8 +43,8 @@ class Distribution {
   double p_[4];
 };
 
-// Building blocks, exposed because spike sources and connectors use them too.
-double StandardNormal(CounterRng& rng);
+// Building blocks, exposed because spike sources and connectors use them too
+// (StandardNormal: standard_normal.h).
 double StandardGamma(CounterRng& rng, double shape);
 uint64_t PoissonCount(CounterRng& rng, double mean);
 // PoissonCount's draw for 0 < mean <= kPoissonInversionMaxMean, by inversion

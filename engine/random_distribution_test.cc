@@ -55,6 +55,34 @@ TEST(RandomDistributionTest, Moments) {
   ExpectMoments(Sample("uniform_int", {{"low", 2}, {"high", 6}}), 3.5, 1.25);
 }
 
+// The ziggurat's layers, wedges and tail each hold their share of the
+// normal: the fraction of draws below z, over z from the tail beyond
+// Ziggurat::kR through the wedges to the centre, within 5 binomial standard
+// errors of Phi(z); and the layer edges from the recursion close at 0.
+TEST(RandomDistributionTest, StandardNormalFollowsTheNormalCdfIntoItsTails) {
+  const Ziggurat& table = Ziggurat::Get();
+  EXPECT_NEAR(table.x(Ziggurat::kLayers - 1), 0.27, 0.01);  // the top layer's half-width
+  EXPECT_GT(table.x(Ziggurat::kLayers - 1), 0.0);
+  constexpr int kDraws = 4'000'000;
+  const std::vector<double> z = {
+      -4.5, -3.8, -3.442619855899, -3.0, -2.0, -1.0, -0.3, 0.0, 0.05, 0.3, 1.0, 1.7, 2.5, 3.2,
+      3.6,  4.2};
+  std::vector<int64_t> below(z.size(), 0);
+  double largest = 0;
+  for (int i = 0; i < kDraws; ++i) {
+    CounterRng rng(7, RngPurpose::kTest, i);
+    const double x = StandardNormal(rng);
+    largest = std::max(largest, std::fabs(x));
+    for (size_t j = 0; j < z.size(); ++j) below[j] += x < z[j];
+  }
+  for (size_t j = 0; j < z.size(); ++j) {
+    const double p = 0.5 * std::erfc(-z[j] / std::sqrt(2.0));
+    const double se = std::sqrt(p * (1 - p) / kDraws);
+    EXPECT_NEAR(static_cast<double>(below[j]) / kDraws, p, 5 * se + 1e-9) << "z = " << z[j];
+  }
+  EXPECT_GT(largest, 4.5);  // the tail is reached: about 27 draws beyond 4.5 expected
+}
+
 TEST(RandomDistributionTest, ClippedStaysInBounds) {
   const Moments m = Sample("normal_clipped", {{"mu", 0}, {"sigma", 1}, {"low", -0.5}, {"high", 2}});
   EXPECT_GE(m.min, -0.5);
