@@ -204,5 +204,20 @@ TEST(ValueResolutionTest, RandomValuesAreEachElementsStream) {
   }
 }
 
+// A pool's members draw shares of the elements; each value is still its own
+// stream's, so the values are those of one thread. (Shares that began a
+// lane batch at the wrong element, or wrote to the wrong place, differ.)
+TEST(ValueResolutionTest, APoolDrawsTheSameValuesAsOneThread) {
+  const RandomSpec spec{"normal", {{"mu", 0.0}, {"sigma", 1.0}}, 0};
+  const DrawKeys keys{5, RngPurpose::kSynapseParameter, 9, 1};
+  WorkerPool pool(2);
+  for (uint64_t n : {uint64_t{1000}, uint64_t{100'003}}) {
+    auto one = ResolveNumbers(spec, "weight", n, keys);
+    auto shared = ResolveNumbers(spec, "weight", n, keys, &pool);
+    ASSERT_TRUE(one.ok() && shared.ok());
+    ASSERT_EQ(*one, *shared) << n;
+  }
+}
+
 }  // namespace
 }  // namespace spikeserve::engine

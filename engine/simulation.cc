@@ -357,8 +357,9 @@ class Simulation::Impl {
                                                     const std::string& field) {
     if (const auto* text = std::get_if<DistanceExpression>(&value))
       return DistanceValues(text->expression, rec, n, field);
-    auto v = ResolveNumbers(
-        value, field, n, {seed_, RngPurpose::kSynapseParameter, Fnv1a(name), rec.synapses->id()});
+    auto v = ResolveNumbers(value, field, n,
+                            {seed_, RngPurpose::kSynapseParameter, Fnv1a(name), rec.synapses->id()},
+                            &pool_);
     if (!v.ok()) return v.status();
     return ToStorage(std::move(*v), order);
   }

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "engine/counter_rng.h"
 #include "engine/parameter_value.h"
+#include "engine/worker_pool.h"
 
 namespace spikeserve::engine {
 
@@ -37,10 +38,13 @@ absl::StatusOr<std::vector<double>> ResolveNumbers(const ParameterValue& value,
                                                    const std::string& field,
                                                    const std::vector<uint64_t>& ids,
                                                    const DrawKeys& keys);
-// The same for the ids 0 .. n - 1 (one per connection, by canonical position).
+// The same for the ids 0 .. n - 1 (one per connection, by canonical
+// position). With a `pool`, its members draw a share of the elements each
+// (the values are the same: each is its own stream's).
 absl::StatusOr<std::vector<double>> ResolveNumbers(const ParameterValue& value,
                                                    const std::string& field, uint64_t n,
-                                                   const DrawKeys& keys);
+                                                   const DrawKeys& keys,
+                                                   WorkerPool* pool = nullptr);
 
 }  // namespace spikeserve::engine
 
