@@ -16,6 +16,34 @@
 namespace spikeserve::engine {
 namespace {
 
+// Pair number c -> (c / n_post, c % n_post), the pre and post positions of
+// the canonical numbering pre * n_post + post. A 64-bit division per pair
+// was a tenth of building the microcircuit; while every pair number fits in
+// 32 bits (up to 65,536 x 65,536 cells), a multiplication by a precomputed
+// reciprocal gives the same quotient and remainder (Lemire, Kaser and Kurz,
+// "Faster remainder by direct computation", 2019: exact for all 32-bit
+// numerators and divisors).
+class PairSplitter {
+ public:
+  PairSplitter(uint64_t n_pre, uint64_t n_post)
+      : n_post_(n_post),
+        reciprocal_(n_post > 1 && n_pre * n_post <= (uint64_t{1} << 32) ? ~uint64_t{0} / n_post + 1
+                                                                        : 0) {}
+  uint64_t pre(uint64_t c) const {
+    if (reciprocal_ == 0) return c / n_post_;
+    return static_cast<uint64_t>((static_cast<unsigned __int128>(reciprocal_) * c) >> 64);
+  }
+  uint64_t post(uint64_t c) const {
+    if (reciprocal_ == 0) return c % n_post_;
+    const uint64_t fraction = reciprocal_ * c;  // mod 2^64
+    return static_cast<uint64_t>((static_cast<unsigned __int128>(fraction) * n_post_) >> 64);
+  }
+
+ private:
+  uint64_t n_post_;
+  uint64_t reciprocal_;  // ceil(2^64 / n_post), or 0 where division is used
+};
+
 struct Params {
   bool allow_self = true;
   bool with_replacement = false;
@@ -471,18 +499,19 @@ absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec,
     // The pairs in ascending order, as one sort of all of them would give,
     // by two stable counting sorts (least significant digit first): by post
     // into `pre_by_post`, then by pre into the output.
+    const PairSplitter split(n_pre, n_post);
     std::vector<uint64_t> row_start(uint64_t{n_pre} + 1, 0), column_start(uint64_t{n_post} + 1, 0);
     for (uint64_t& c : pairs) {
       if (!self_pairs.empty())
         c += std::upper_bound(self_pairs.begin(), self_pairs.end(), c) - self_pairs.begin();
-      ++row_start[c / n_post + 1];
-      ++column_start[c % n_post + 1];
+      ++row_start[split.pre(c) + 1];
+      ++column_start[split.post(c) + 1];
     }
     std::partial_sum(row_start.begin(), row_start.end(), row_start.begin());
     std::partial_sum(column_start.begin(), column_start.end(), column_start.begin());
     std::vector<uint32_t> pre_by_post(pairs.size());
     for (uint64_t c : pairs)
-      pre_by_post[column_start[c % n_post]++] = static_cast<uint32_t>(c / n_post);
+      pre_by_post[column_start[split.post(c)]++] = static_cast<uint32_t>(split.pre(c));
     scratch = ChooseScratch();  // the draws' memory back before the output is made
     out.post.resize(pre_by_post.size());
     {
