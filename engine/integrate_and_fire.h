@@ -140,31 +140,46 @@ class IntegrateAndFire : public CellGroup {
     double* __restrict v = v_.data();
     int32_t* __restrict refractory_left = refractory_left_.data();
     Mark* __restrict candidate = candidate_.data();
-    // Iteration i touches element i of each array only.
-#pragma GCC ivdep
-    for (uint32_t i = begin; i < end; ++i) {
+    // Cell i's step, given whether it is refractory: its state, and v at
+    // the step's end, which it returns.
+    auto step = [&](uint32_t i, bool refractory) {
       const uint32_t p = kUniform ? 0 : i;
       exc_.Receive(i, p, in_exc[i]);
       inh_.Receive(i, p, in_inh[i]);
       in_exc[i] = 0.0;
       in_inh[i] = 0.0;
-      const int32_t left = refractory_left[i];
-      const bool refractory = left > 0;
       const double reset = v_reset[p];
       const double stepped =
           membrane_.template Step<Kernel>(i, p, v[i], kInjected ? injected[i] : 0.0, exc_, inh_);
       const double v_end = refractory ? reset : stepped;
       v[i] = v_end;
-      refractory_left[i] = left - refractory;
       // Extra state reaches the end of the step before a spike adds to it.
       membrane_.Advance(i, p);
+      exc_.Advance(i, p);
+      inh_.Advance(i, p);
+      return v_end;
+    };
+    // Cell i's refractory count and mark, v_end its v at the step's end.
+    auto count_down_and_mark = [&](uint32_t i, bool refractory, double v_end) {
+      refractory_left[i] -= refractory;
       if constexpr (Membrane::kEscapeNoise) {
         candidate[i] = static_cast<Mark>(!refractory);
       } else {
-        candidate[i] = static_cast<Mark>(!refractory & (v_end >= v_thresh[p]));
+        candidate[i] = static_cast<Mark>(!refractory & (v_end >= v_thresh[kUniform ? 0 : i]));
       }
-      exc_.Advance(i, p);
-      inh_.Advance(i, p);
+    };
+    // Iteration i touches element i of each array only.
+    if constexpr (Membrane::kMarksInOwnLoop) {
+#pragma GCC ivdep
+      for (uint32_t i = begin; i < end; ++i) step(i, refractory_left[i] > 0);
+#pragma GCC ivdep
+      for (uint32_t i = begin; i < end; ++i) count_down_and_mark(i, refractory_left[i] > 0, v[i]);
+    } else {
+#pragma GCC ivdep
+      for (uint32_t i = begin; i < end; ++i) {
+        const bool refractory = refractory_left[i] > 0;
+        count_down_and_mark(i, refractory, step(i, refractory));
+      }
     }
   }
 

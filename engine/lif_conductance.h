@@ -47,6 +47,13 @@ class LifConductanceMembrane {
   static constexpr const char* kSynapseVariables[2] = {"gsyn_exc", "gsyn_inh"};
   static constexpr bool kEscapeNoise = false;
   static constexpr bool kSharedConstants = true;
+  // Whether IntegrateAndFire sets the refractory counts and spike marks in
+  // a loop of their own. In one loop with the step, the marks' byte per cell
+  // made GCC 12 vectorise 64 cells at a time, too many values for the
+  // registers of this step (an exp and a division): 112 of the loop's 634
+  // instructions touched the stack. Apart, Vogels-Abbott COBA took 4-8 %
+  // less time (bench/RESULTS.md, session 12).
+  static constexpr bool kMarksInOwnLoop = true;
 
   void Resize(uint32_t) {}  // no state besides v and the synaptic conductances
   void Prepare(const CellGroup& group, const TimeGrid& grid, uint32_t n);

@@ -28,6 +28,8 @@ class SfaRrMembrane : public LifConductanceMembrane {
  public:
   // Per-cell constants throughout (p == i).
   static constexpr bool kSharedConstants = false;
+  // Not measured apart: kept in one loop, as before.
+  static constexpr bool kMarksInOwnLoop = false;
 
   void Resize(uint32_t n);
   void Prepare(const CellGroup& group, const TimeGrid& grid, uint32_t n);
