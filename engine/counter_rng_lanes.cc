@@ -1,5 +1,7 @@
 #include "engine/counter_rng_lanes.h"
 
+#include <algorithm>
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define SPIKESERVE_PHILOX_AVX512 1
@@ -124,6 +126,12 @@ SPIKESERVE_AVX512 Blocks PhiloxLanes(const CounterRng::Key& key, uint32_t a_low,
   return x;
 }
 
+// The mask of the lanes of a register of eight that hold streams, `left`
+// streams remaining from its first.
+inline __mmask8 LaneMask(uint32_t left) {
+  return left >= 8 ? 0xFF : static_cast<__mmask8>((1u << left) - 1);
+}
+
 // The n <= 8 kGroups lanes' first uniforms, as UniformFromWords.
 SPIKESERVE_AVX512 void StoreUniforms(const Blocks& x, uint32_t n, double* u) {
   const __m512i low = _mm512_set1_epi64(0xFFFFFFFF);
@@ -134,8 +142,7 @@ SPIKESERVE_AVX512 void StoreUniforms(const Blocks& x, uint32_t n, double* u) {
     const __m512d value = _mm512_mul_pd(
         _mm512_add_pd(_mm512_cvtepi64_pd(_mm512_or_si512(_mm512_slli_epi64(hi, 26), lo)), half),
         scale);
-    const uint32_t left = n - 8u * g;
-    _mm512_mask_storeu_pd(u + 8 * g, left >= 8 ? 0xFF : (1u << left) - 1, value);
+    _mm512_mask_storeu_pd(u + 8 * g, LaneMask(n - 8u * g), value);
   }
 }
 
@@ -157,12 +164,10 @@ SPIKESERVE_AVX512 void StoreUniforms(const Blocks& x, uint32_t n, double* u) {
     const Blocks x = PhiloxLanes(key, a_low + l, b);
     const uint32_t count = std::min(kLanes, n - l);
     for (int w = 0; w < 4; ++w)
-      for (int g = 0; g < kGroups && 8u * g < count; ++g) {
-        const uint32_t left = count - 8u * g;
+      for (int g = 0; g < kGroups && 8u * g < count; ++g)
         // The low half of each 64-bit lane, packed into eight 32-bit words.
-        _mm512_mask_cvtepi64_storeu_epi32(words[w] + l + 8 * g, left >= 8 ? 0xFF : (1u << left) - 1,
+        _mm512_mask_cvtepi64_storeu_epi32(words[w] + l + 8 * g, LaneMask(count - 8u * g),
                                           x.w[w][g]);
-      }
   }
 }
 
