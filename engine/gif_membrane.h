@@ -60,6 +60,9 @@ class GifMembrane : public LifConductanceMembrane {
   static constexpr bool kSharedConstants = false;
   // Not measured apart: kept in one loop, as before.
   static constexpr bool kMarksInOwnLoop = false;
+  // Its step adds the spike-triggered current, which IntegrateAndFire's
+  // series step does not pass: every step takes the exact form.
+  static constexpr bool kSeriesStep = false;
 
   void Resize(uint32_t n);
   void Prepare(const CellGroup& group, const TimeGrid& grid, uint32_t n);

@@ -43,9 +43,11 @@
 
 #include "engine/cell_group.h"
 #include "engine/counter_rng.h"
+#include "engine/float_bits.h"
 #include "engine/marked_cells.h"
 #include "engine/synaptic_kernel.h"
 #include "engine/vector_clones.h"
+#include "engine/vector_exp.h"
 
 namespace spikeserve::engine {
 
@@ -126,12 +128,58 @@ class IntegrateAndFire : public CellGroup {
   }
 
  private:
-  // Every cell over one step, without branches so that the loop vectorises
-  // (cell_group.h): refractory cells compute a step too, and keep v_reset.
-  // Marks in candidate_ the cells that may fire: those crossing v_thresh, or
-  // with escape noise every cell that is not refractory.
+  // Whether steps take the membrane's series form (lif_conductance.h).
+  // Every cell takes it, and a cell whose exponent turns out to be outside
+  // the series' range (OutsideSeriesRange) keeps its v; those cells are then
+  // stepped again in exact form (RedoOutsideSeriesRange), before the marks'
+  // own loop. So that the redo finds the same cells and conductances, the
+  // step takes its midpoint conductances from the values at its end, which
+  // the exponential kernel gives exactly (to rounding). Checking every cell
+  // before the step instead, in a pass of its own, cost two thirds of the
+  // series' gain.
+  static constexpr bool kSeriesSteps =
+      Membrane::kSeriesStep && Membrane::kMarksInOwnLoop && !Kernel::kAlpha && !Kernel::kDelta;
+
+  // Every cell over one step. Marks in candidate_ the cells that may fire:
+  // those crossing v_thresh, or with escape noise every cell that is not
+  // refractory.
   template <bool kUniform, bool kInjected>
-  SPIKESERVE_VECTOR_CLONES void AdvanceCells(const StepContext& ctx, uint32_t begin, uint32_t end) {
+  void AdvanceCells(const StepContext& ctx, uint32_t begin, uint32_t end) {
+    if (!StepCells<kUniform, kInjected>(ctx, begin, end))
+      RedoOutsideSeriesRange<kUniform, kInjected>(ctx, begin, end);
+    if constexpr (Membrane::kMarksInOwnLoop) MarkCells<kUniform>(begin, end);
+  }
+
+  // Whether cell i's step, which has advanced its synaptic values, had an
+  // exponent outside the series' range; constants at p. The exponent's bits
+  // compare as an unsigned integer: a negative exponent or a NaN is outside
+  // too, in one vector instruction.
+  bool OutsideSeriesRange(uint32_t i, uint32_t p) const {
+    static constexpr double kLimit = kOneMinusExpOverXMax;
+    return BitsOf(membrane_.Exponent(p, exc_.MidpointFromEnd(i, p), inh_.MidpointFromEnd(i, p))) >
+           BitsOf(kLimit);
+  }
+
+  // Cells [begin, end) that the series step left at their v, in exact form.
+  template <bool kUniform, bool kInjected>
+  void RedoOutsideSeriesRange(const StepContext& ctx, uint32_t begin, uint32_t end) {
+    if constexpr (kSeriesSteps) {
+      for (uint32_t i = begin; i < end; ++i) {
+        const uint32_t p = kUniform ? 0 : i;
+        // A refractory cell is at v_reset either way.
+        if (refractory_left_[i] > 0 || !OutsideSeriesRange(i, p)) continue;
+        v_[i] = membrane_.Relax(p, v_[i], exc_.MidpointFromEnd(i, p), inh_.MidpointFromEnd(i, p),
+                                0.0, 0.0, kInjected ? ctx.injected[i] : 0.0);
+      }
+    }
+  }
+
+  // Cells [begin, end) over one step, without branches so that the loop
+  // vectorises (cell_group.h): refractory cells compute a step too, and keep
+  // v_reset. Marks them too unless the marks have their own loop. Returns
+  // whether every cell is done: false if a series step left cells to redo.
+  template <bool kUniform, bool kInjected>
+  SPIKESERVE_VECTOR_CLONES bool StepCells(const StepContext& ctx, uint32_t begin, uint32_t end) {
     RingBuffer::Input* __restrict in_exc = input_.Slot(0, ctx.step);
     RingBuffer::Input* __restrict in_inh = input_.Slot(1, ctx.step);
     const double* __restrict injected = ctx.injected;
@@ -140,46 +188,80 @@ class IntegrateAndFire : public CellGroup {
     double* __restrict v = v_.data();
     int32_t* __restrict refractory_left = refractory_left_.data();
     Mark* __restrict candidate = candidate_.data();
+    // 64 bits, as wide as the state: with a bool, GCC 12 looks for vectors
+    // of 64 floats and vectorises nothing.
+    uint64_t left = 0;
     // Cell i's step, given whether it is refractory: its state, and v at
-    // the step's end, which it returns.
-    auto step = [&](uint32_t i, bool refractory) {
+    // the step's end, which it returns. Forced inline: GCC 12 left some
+    // instantiations (per-cell constants, the alpha kernel) as a call per
+    // cell, compiled for the baseline instead of the clone's target.
+    auto step = [&](uint32_t i, bool refractory) __attribute__((always_inline)) {
       const uint32_t p = kUniform ? 0 : i;
       exc_.Receive(i, p, in_exc[i]);
       inh_.Receive(i, p, in_inh[i]);
       in_exc[i] = 0.0;
       in_inh[i] = 0.0;
       const double reset = v_reset[p];
-      const double stepped =
-          membrane_.template Step<Kernel>(i, p, v[i], kInjected ? injected[i] : 0.0, exc_, inh_);
-      const double v_end = refractory ? reset : stepped;
-      v[i] = v_end;
-      // Extra state reaches the end of the step before a spike adds to it.
-      membrane_.Advance(i, p);
-      exc_.Advance(i, p);
-      inh_.Advance(i, p);
-      return v_end;
-    };
-    // Cell i's refractory count and mark, v_end its v at the step's end.
-    auto count_down_and_mark = [&](uint32_t i, bool refractory, double v_end) {
-      refractory_left[i] -= refractory;
-      if constexpr (Membrane::kEscapeNoise) {
-        candidate[i] = static_cast<Mark>(!refractory);
+      const double v_start = v[i];
+      const double input = kInjected ? injected[i] : 0.0;
+      double v_end;
+      if constexpr (kSeriesSteps) {
+        exc_.Advance(i, p);
+        inh_.Advance(i, p);
+        const double stepped = membrane_.SeriesRelax(p, v_start, exc_.MidpointFromEnd(i, p),
+                                                     inh_.MidpointFromEnd(i, p), input);
+        const bool outside = OutsideSeriesRange(i, p);
+        left |= outside;
+        v_end = outside ? v_start : refractory ? reset : stepped;
       } else {
-        candidate[i] = static_cast<Mark>(!refractory & (v_end >= v_thresh[kUniform ? 0 : i]));
+        const double stepped = membrane_.template Step<Kernel>(i, p, v_start, input, exc_, inh_);
+        v_end = refractory ? reset : stepped;
+        // Extra state reaches the end of the step before a spike adds to it.
+        membrane_.Advance(i, p);
+        exc_.Advance(i, p);
+        inh_.Advance(i, p);
       }
+      v[i] = v_end;
+      return v_end;
     };
     // Iteration i touches element i of each array only.
     if constexpr (Membrane::kMarksInOwnLoop) {
 #pragma GCC ivdep
       for (uint32_t i = begin; i < end; ++i) step(i, refractory_left[i] > 0);
-#pragma GCC ivdep
-      for (uint32_t i = begin; i < end; ++i) count_down_and_mark(i, refractory_left[i] > 0, v[i]);
     } else {
 #pragma GCC ivdep
       for (uint32_t i = begin; i < end; ++i) {
         const bool refractory = refractory_left[i] > 0;
-        count_down_and_mark(i, refractory, step(i, refractory));
+        CountDownAndMark<kUniform>(i, refractory, step(i, refractory), refractory_left, candidate,
+                                   v_thresh);
       }
+    }
+    return left == 0;
+  }
+
+  // The marks' own loop (Membrane::kMarksInOwnLoop), after every step.
+  template <bool kUniform>
+  SPIKESERVE_VECTOR_CLONES void MarkCells(uint32_t begin, uint32_t end) {
+    const double* __restrict v = v_.data();
+    int32_t* __restrict refractory_left = refractory_left_.data();
+    Mark* __restrict candidate = candidate_.data();
+    const double* __restrict v_thresh = Membrane::kEscapeNoise ? nullptr : v_thresh_.data();
+#pragma GCC ivdep
+    for (uint32_t i = begin; i < end; ++i)
+      CountDownAndMark<kUniform>(i, refractory_left[i] > 0, v[i], refractory_left, candidate,
+                                 v_thresh);
+  }
+
+  // Cell i's refractory count and mark, v_end its v at the step's end.
+  template <bool kUniform>
+  static void CountDownAndMark(uint32_t i, bool refractory, double v_end,
+                               int32_t* __restrict refractory_left, Mark* __restrict candidate,
+                               const double* __restrict v_thresh) {
+    refractory_left[i] -= refractory;
+    if constexpr (Membrane::kEscapeNoise) {
+      candidate[i] = static_cast<Mark>(!refractory);
+    } else {
+      candidate[i] = static_cast<Mark>(!refractory & (v_end >= v_thresh[kUniform ? 0 : i]));
     }
   }
 

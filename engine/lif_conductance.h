@@ -54,6 +54,11 @@ class LifConductanceMembrane {
   // instructions touched the stack. Apart, Vogels-Abbott COBA took 4-8 %
   // less time (bench/RESULTS.md, session 12).
   static constexpr bool kMarksInOwnLoop = true;
+  // Whether the membrane has a series form of its step (SeriesRelax),
+  // valid while the step's exponent (Exponent) is at most
+  // kOneMinusExpOverXMax; IntegrateAndFire decides where to use it. In
+  // Vogels-Abbott COBA the exponents are about 0.05-0.15.
+  static constexpr bool kSeriesStep = true;
 
   void Resize(uint32_t) {}  // no state besides v and the synaptic conductances
   void Prepare(const CellGroup& group, const TimeGrid& grid, uint32_t n);
@@ -77,6 +82,23 @@ class LifConductanceMembrane {
     const double v_inf =
         (c_.rest_drive[p] + g_e * c_.e_rev_e[p] + g_i * c_.e_rev_i[p] + g_x_e + injected) / g_total;
     return v_inf + (v - v_inf) * VectorExp(-c_.h_over_cm[p] * g_total);
+  }
+
+  // The exponent x = h G / cm of the step's decay (dimensionless) with
+  // synaptic conductances g_e, g_i (uS), G = g_L + g_e + g_i.
+  double Exponent(uint32_t p, double g_e, double g_i) const {
+    return c_.h_over_cm[p] * (c_.g_leak[p] + g_e + g_i);
+  }
+
+  // Relax without g_x, in series form: the same solution written without
+  // e^{-x} and without v_inf, with the drive I = G v_inf (nA):
+  //   v(t+h) = v + (h / cm) (I - G v) (1 - e^{-x}) / x.
+  // Exact to rounding while Exponent is in the series' range.
+  double SeriesRelax(uint32_t p, double v, double g_e, double g_i, double injected) const {
+    const double g_total = c_.g_leak[p] + g_e + g_i;
+    const double drive = c_.rest_drive[p] + g_e * c_.e_rev_e[p] + g_i * c_.e_rev_i[p] + injected;
+    return v +
+           c_.h_over_cm[p] * (drive - g_total * v) * OneMinusExpOverX(c_.h_over_cm[p] * g_total);
   }
 
   void OnSpike(uint32_t) {}

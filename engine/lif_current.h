@@ -48,6 +48,7 @@ class LifCurrentMembrane {
   // The step is light enough for one loop: apart, CUBA took a tenth longer
   // (LifConductanceMembrane::kMarksInOwnLoop).
   static constexpr bool kMarksInOwnLoop = false;
+  static constexpr bool kSeriesStep = false;  // its propagator has no exponential per step
 
   void Resize(uint32_t) {}  // no state besides v and the synaptic currents
   void Prepare(const CellGroup& group, const TimeGrid& grid, uint32_t n);

@@ -30,6 +30,9 @@ class SfaRrMembrane : public LifConductanceMembrane {
   static constexpr bool kSharedConstants = false;
   // Not measured apart: kept in one loop, as before.
   static constexpr bool kMarksInOwnLoop = false;
+  // Its step adds the adaptation conductances, which SeriesRelax leaves
+  // out: every step takes the exact form.
+  static constexpr bool kSeriesStep = false;
 
   void Resize(uint32_t n);
   void Prepare(const CellGroup& group, const TimeGrid& grid, uint32_t n);

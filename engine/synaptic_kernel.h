@@ -43,6 +43,7 @@ struct SynapticState {
   std::vector<double> slope;       // alpha only: nA/ms or uS/ms
   std::vector<double> decay;       // e^{-h/tau}, dimensionless
   std::vector<double> half_decay;  // e^{-h/(2 tau)}, dimensionless
+  std::vector<double> rise;        // e^{h/(2 tau)}, dimensionless
   std::vector<double> jump;        // alpha: e/tau (1/ms); exp: unused
   double h = 0.0;                  // ms
 
@@ -57,10 +58,12 @@ struct SynapticState {
     h = dt;
     decay.resize(n);
     half_decay.resize(n);
+    rise.resize(n);
     jump.resize(Kernel::kAlpha ? n : 0);
     for (uint32_t p = 0; p < n; ++p) {
       decay[p] = std::exp(-dt / tau[p]);
       half_decay[p] = std::exp(-0.5 * dt / tau[p]);
+      rise[p] = std::exp(0.5 * dt / tau[p]);
       if constexpr (Kernel::kAlpha) jump[p] = std::exp(1.0) / tau[p];
     }
   }
@@ -82,6 +85,14 @@ struct SynapticState {
   double Midpoint(size_t i, size_t p) const {
     if constexpr (Kernel::kAlpha) return (value[i] + 0.5 * h * slope[i]) * half_decay[p];
     return value[i] * half_decay[p];
+  }
+
+  // The exponential kernel's value at the middle of the step just taken,
+  // from its value at the step's end (within a few ulp of Midpoint before
+  // Advance).
+  double MidpointFromEnd(size_t i, size_t p) const {
+    static_assert(!Kernel::kAlpha && !Kernel::kDelta, "only the exponential kernel");
+    return value[i] * rise[p];
   }
 
   void Advance(size_t i, size_t p) {

@@ -55,6 +55,31 @@ inline double VectorExp(double x) {
   return x < kMin ? 0.0 : p * scale;
 }
 
+// (1 - e^{-x}) / x for x in [0, kOneMinusExpOverXMax], 1 at x = 0: the
+// fraction of the way to its fixed point that a linear ODE with rate x per
+// step covers in one step, with neither an exponential nor the division by x
+// (which cost a cell-update loop more than the rest of its arithmetic).
+// Method: a polynomial of degree 11 fitted to it on [0, 1] (mpmath's
+// chebyfit, 40 digits; largest relative error 2.8e-17 with the coefficients
+// rounded to doubles). Measured against -expm1(-x) / x: at most 2 ulp
+// (engine/vector_exp_test.cc). Outside [0, 1] the result is meaningless.
+inline constexpr double kOneMinusExpOverXMax = 1.0;
+
+inline double OneMinusExpOverX(double x) {
+  double p = -1.3221480811326931e-09;
+  p = p * x + 2.3200975871202737e-08;
+  p = p * x - 2.7289403227036547e-07;
+  p = p * x + 2.753231109497008e-06;
+  p = p * x - 2.4800032289946006e-05;
+  p = p * x + 0.0001984120502317959;
+  p = p * x - 0.0013888887104824001;
+  p = p * x + 0.008333333302138762;
+  p = p * x - 0.041666666663443576;
+  p = p * x + 0.1666666666664944;
+  p = p * x - 0.4999999999999964;
+  return p * x + 1.0;
+}
+
 }  // namespace spikeserve::engine
 
 #endif  // SPIKESERVE_ENGINE_VECTOR_EXP_H_

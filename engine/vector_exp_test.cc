@@ -45,5 +45,18 @@ TEST(VectorExpTest, ExactPointsAndLimits) {
   EXPECT_LE(UlpDistance(VectorExp(1.0), M_E), 1);
 }
 
+TEST(VectorExpTest, OneMinusExpOverXWithinTwoUlpOfLibmOnItsRange) {
+  int64_t worst = 0;
+  double worst_x = 0;
+  constexpr int kPoints = 4'000'000;
+  for (int k = 1; k <= kPoints; ++k) {
+    const double x = kOneMinusExpOverXMax * k / kPoints;
+    const int64_t d = UlpDistance(OneMinusExpOverX(x), -std::expm1(-x) / x);
+    if (d > worst) worst = d, worst_x = x;
+  }
+  EXPECT_LE(worst, 2) << "at x = " << worst_x;
+  EXPECT_EQ(OneMinusExpOverX(0.0), 1.0);
+}
+
 }  // namespace
 }  // namespace spikeserve::engine
