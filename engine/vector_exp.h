@@ -59,24 +59,24 @@ inline double VectorExp(double x) {
 // fraction of the way to its fixed point that a linear ODE with rate x per
 // step covers in one step, with neither an exponential nor the division by x
 // (which cost a cell-update loop more than the rest of its arithmetic).
-// Method: a polynomial of degree 11 fitted to it on [0, 1] (mpmath's
-// chebyfit, 40 digits; largest relative error 2.8e-17 with the coefficients
+// Method: a polynomial of degree 9 fitted to it on [0, 1/2] (mpmath's
+// chebyfit, 40 digits; largest relative error 8e-17 with the coefficients
 // rounded to doubles). Measured against -expm1(-x) / x: at most 2 ulp
-// (engine/vector_exp_test.cc). Outside [0, 1] the result is meaningless.
-inline constexpr double kOneMinusExpOverXMax = 1.0;
+// (engine/vector_exp_test.cc). Outside [0, 1/2] the result is meaningless.
+// Degree 11 on [0, 1] made Vogels-Abbott COBA 4 % slower, and its exponents
+// stay below 1/2 (bench/RESULTS.md, session 13).
+inline constexpr double kOneMinusExpOverXMax = 0.5;
 
 inline double OneMinusExpOverX(double x) {
-  double p = -1.3221480811326931e-09;
-  p = p * x + 2.3200975871202737e-08;
-  p = p * x - 2.7289403227036547e-07;
-  p = p * x + 2.753231109497008e-06;
-  p = p * x - 2.4800032289946006e-05;
-  p = p * x + 0.0001984120502317959;
-  p = p * x - 0.0013888887104824001;
-  p = p * x + 0.008333333302138762;
-  p = p * x - 0.041666666663443576;
-  p = p * x + 0.1666666666664944;
-  p = p * x - 0.4999999999999964;
+  double p = -2.1985703840083692e-07;
+  p = p * x + 2.6988592921217972e-06;
+  p = p * x - 2.4768788096264572e-05;
+  p = p * x + 0.0001984011727676172;
+  p = p * x - 0.0013888863717021528;
+  p = p * x + 0.008333332997835102;
+  p = p * x - 0.041666666640941714;
+  p = p * x + 0.16666666666566382;
+  p = p * x - 0.49999999999998485;
   return p * x + 1.0;
 }
 
