@@ -133,10 +133,11 @@ class IntegrateAndFire : public CellGroup {
   // the series' range (OutsideSeriesRange) keeps its v; those cells are then
   // stepped again in exact form (RedoOutsideSeriesRange), before the marks'
   // own loop. So that the redo finds the same cells and conductances, the
-  // step takes its midpoint conductances from the values at its end, which
-  // the exponential kernel gives exactly (to rounding). Checking every cell
-  // before the step instead, in a pass of its own, cost two thirds of the
-  // series' gain.
+  // step takes its midpoint conductances from the values at its end: for
+  // the exponential kernel a fixed multiple of them (the alpha kernel's
+  // midpoint depends on its slope too). Checking every cell before the step
+  // instead, in a pass of its own, cost most of the series' gain
+  // (bench/RESULTS.md, session 13).
   static constexpr bool kSeriesSteps =
       Membrane::kSeriesStep && Membrane::kMarksInOwnLoop && !Kernel::kAlpha && !Kernel::kDelta;
 
@@ -155,9 +156,8 @@ class IntegrateAndFire : public CellGroup {
   // compare as an unsigned integer: a negative exponent or a NaN is outside
   // too, in one vector instruction.
   bool OutsideSeriesRange(uint32_t i, uint32_t p) const {
-    static constexpr double kLimit = kOneMinusExpOverXMax;
     return BitsOf(membrane_.Exponent(p, exc_.MidpointFromEnd(i, p), inh_.MidpointFromEnd(i, p))) >
-           BitsOf(kLimit);
+           BitsOf(kOneMinusExpOverXMax);
   }
 
   // Cells [begin, end) that the series step left at their v, in exact form:
