@@ -56,8 +56,8 @@ class LifConductanceMembrane {
   static constexpr bool kMarksInOwnLoop = true;
   // Whether the membrane has a series form of its step (SeriesRelax),
   // valid while the step's exponent (Exponent) is at most
-  // kOneMinusExpOverXMax; IntegrateAndFire decides where to use it. In
-  // Vogels-Abbott COBA the exponents are about 0.05-0.15.
+  // kOneMinusExpOverXMax; IntegrateAndFire decides where to use it.
+  // Vogels-Abbott COBA's exponents stay in range.
   static constexpr bool kSeriesStep = true;
 
   void Resize(uint32_t) {}  // no state besides v and the synaptic conductances

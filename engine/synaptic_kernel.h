@@ -43,7 +43,7 @@ struct SynapticState {
   std::vector<double> slope;       // alpha only: nA/ms or uS/ms
   std::vector<double> decay;       // e^{-h/tau}, dimensionless
   std::vector<double> half_decay;  // e^{-h/(2 tau)}, dimensionless
-  std::vector<double> rise;        // e^{h/(2 tau)}, dimensionless
+  std::vector<double> rise;        // exp: e^{h/(2 tau)}, dimensionless; alpha: unused
   std::vector<double> jump;        // alpha: e/tau (1/ms); exp: unused
   double h = 0.0;                  // ms
 
@@ -58,13 +58,16 @@ struct SynapticState {
     h = dt;
     decay.resize(n);
     half_decay.resize(n);
-    rise.resize(n);
+    rise.resize(Kernel::kAlpha ? 0 : n);
     jump.resize(Kernel::kAlpha ? n : 0);
     for (uint32_t p = 0; p < n; ++p) {
       decay[p] = std::exp(-dt / tau[p]);
       half_decay[p] = std::exp(-0.5 * dt / tau[p]);
-      rise[p] = std::exp(0.5 * dt / tau[p]);
-      if constexpr (Kernel::kAlpha) jump[p] = std::exp(1.0) / tau[p];
+      if constexpr (Kernel::kAlpha) {
+        jump[p] = std::exp(1.0) / tau[p];
+      } else {
+        rise[p] = std::exp(0.5 * dt / tau[p]);
+      }
     }
   }
 
