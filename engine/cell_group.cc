@@ -48,24 +48,28 @@ int CellGroup::StateIndex(const std::string& name) const {
   return -1;
 }
 
-absl::Status CheckParameterValue(const std::string& name, double value, const std::string& field) {
+ValueRange RangeOfParameter(const std::string& name) {
+  // Time constants and capacitance divide in the propagators; the rest only
+  // need to be physically meaningful.
+  for (const char* positive : {"tau_m", "cm", "tau_syn_E", "tau_syn_I", "tau_sfa", "tau_rr",
+                               "tau_w", "delta_v", "g_leak", "alpha"})
+    if (name == positive) return ValueRange::kPositive;
+  // delta_T = 0 turns the EIF models into LIF ones with adaptation (NEST).
+  for (const char* non_negative : {"tau_refrac", "delta_T", "rate", "duration", "q_sfa", "q_rr",
+                                   "lambda0", "beta", "gbar_Na", "gbar_K"})
+    if (name == non_negative) return ValueRange::kNonNegative;
+  return ValueRange::kFinite;
+}
+
+absl::Status CheckParameterValue(const std::string& name, ValueRange range, double value,
+                                 const std::string& field) {
   if (!std::isfinite(value))
     return InvalidArgument(field, reason::kNotFinite,
                            absl::StrCat(name, " must be finite, got ", value));
-  // Time constants and capacitance divide in the propagators; the rest only
-  // need to be physically meaningful.
-  const bool positive = name == "tau_m" || name == "cm" || name == "tau_syn_E" ||
-                        name == "tau_syn_I" || name == "tau_sfa" || name == "tau_rr" ||
-                        name == "tau_w" || name == "delta_v" || name == "g_leak" || name == "alpha";
-  // delta_T = 0 turns the EIF models into LIF ones with adaptation (NEST).
-  const bool non_negative = name == "tau_refrac" || name == "delta_T" || name == "rate" ||
-                            name == "duration" || name == "q_sfa" || name == "q_rr" ||
-                            name == "lambda0" || name == "beta" || name == "gbar_Na" ||
-                            name == "gbar_K";
-  if (positive && !(value > 0))
+  if (range == ValueRange::kPositive && !(value > 0))
     return InvalidArgument(field, reason::kOutOfRange,
                            absl::StrCat(name, " must be > 0, got ", value));
-  if (non_negative && !(value >= 0))
+  if (range == ValueRange::kNonNegative && !(value >= 0))
     return InvalidArgument(field, reason::kOutOfRange,
                            absl::StrCat(name, " must be >= 0, got ", value));
   return absl::OkStatus();

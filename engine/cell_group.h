@@ -120,9 +120,16 @@ class CellGroup {
   RingBuffer input_;
 };
 
-// Physical range of a parameter value by its PyNN name (tau_m > 0, rate >= 0,
-// ...); OK for names without a constraint. `field` names the value in errors.
-absl::Status CheckParameterValue(const std::string& name, double value, const std::string& field);
+// Physical range of a cell parameter's values, by its PyNN name (tau_m > 0,
+// rate >= 0, ...; kFinite for names without a constraint). Looked up once per
+// parameter, not per value: a population's values are checked one by one.
+enum class ValueRange { kFinite, kPositive, kNonNegative };
+ValueRange RangeOfParameter(const std::string& name);
+
+// OK if `value` of parameter `name` is finite and in `range`; `field` names
+// the value in errors.
+absl::Status CheckParameterValue(const std::string& name, ValueRange range, double value,
+                                 const std::string& field);
 
 // The same for one value of a kSequence cell parameter.
 absl::Status CheckSequenceValue(const std::string& name, double value, const std::string& field);

@@ -241,8 +241,9 @@ class Simulation::Impl {
       auto resolved =
           ResolveNumbers(value, field, gids, {seed_, RngPurpose::kCellParameter, Fnv1a(name), 0});
       if (!resolved.ok()) return resolved.status();
+      const ValueRange range = RangeOfParameter(name);
       for (double v : *resolved) {
-        auto s = CheckParameterValue(name, v, field);
+        auto s = CheckParameterValue(name, range, v, field);
         if (!s.ok()) return s;
         if (group.type().parameters[idx].kind == ValueKind::kInteger && v != std::floor(v))
           return InvalidArgument(field, reason::kOutOfRange,

@@ -315,13 +315,22 @@ TEST(SimulationTest, BadInputs) {
               "parameters.cm", "OUT_OF_RANGE");
   ExpectError(sim->AddPopulation({2, "IF_curr_exp", {{"v_rest", NAN}}}).status(),
               C::kInvalidArgument, "parameters.v_rest", "NOT_FINITE");
+  // Positive, non-negative and merely finite parameters, at their limits.
+  s = sim->AddPopulation({2, "IF_curr_exp", {{"tau_m", std::vector<double>{10.0, 0.0}}}}).status();
+  ExpectError(s, C::kInvalidArgument, "parameters.tau_m", "OUT_OF_RANGE");
+  EXPECT_NE(std::string(s.message()).find("tau_m must be > 0, got 0"), std::string::npos) << s;
+  s = sim->AddPopulation({2, "IF_curr_exp", {{"tau_refrac", -0.5}}}).status();
+  ExpectError(s, C::kInvalidArgument, "parameters.tau_refrac", "OUT_OF_RANGE");
+  EXPECT_NE(std::string(s.message()).find("tau_refrac must be >= 0"), std::string::npos) << s;
+  EXPECT_TRUE(
+      sim->AddPopulation({2, "IF_curr_exp", {{"tau_refrac", 0.0}, {"v_rest", -80.0}}}).ok());
   ExpectError(
       sim->AddPopulation({1, "SpikeSourceArray", {{"spike_times", Sequence{{3, 1}}}}}).status(),
       C::kInvalidArgument, "parameters.spike_times", "NOT_SORTED");
   const PopulationId cur = Add(*sim, "IF_curr_exp", 4);
   const PopulationId cond = Add(*sim, "IF_cond_exp", 4);
   const PopulationId src = Add(*sim, "SpikeSourcePoisson", 4);
-  EXPECT_EQ(sim->num_neurons(), 12u);
+  EXPECT_EQ(sim->num_neurons(), 14u);
   ExpectError(sim->SetParameters(Selector{9}, {}), C::kNotFound, "population",
               "UNKNOWN_POPULATION");
   s = sim->SetParameters(Selector{cur, false, {1, 4}}, {});
