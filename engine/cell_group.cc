@@ -83,16 +83,20 @@ std::unique_ptr<CellGroup> Iaf(const CellTypeInfo& type, uint32_t size,
 }
 }  // namespace
 
-absl::Status CheckSequenceValue(const std::string& name, double value, const std::string& field) {
-  if (!std::isfinite(value))
-    return InvalidArgument(field, reason::kNotFinite,
-                           absl::StrCat(name, " must be finite, got ", value));
+ValueRange RangeOfSequenceParameter(const std::string& name) {
   // Time constants and gamma shape/scale divide.
-  const bool positive = name == "tau_eta" || name == "tau_gamma" || name == "a" || name == "b";
-  if (positive && !(value > 0))
+  for (const char* positive : {"tau_eta", "tau_gamma", "a", "b"})
+    if (name == positive) return ValueRange::kPositive;
+  return ValueRange::kFinite;
+}
+
+absl::Status CheckSequenceValue(const std::string& name, ValueRange range, double value,
+                                const std::string& field) {
+  // The message names every value: the parameter holds many.
+  if (range == ValueRange::kPositive && std::isfinite(value) && !(value > 0))
     return InvalidArgument(field, reason::kOutOfRange,
                            absl::StrCat("every value of ", name, " must be > 0, got ", value));
-  return absl::OkStatus();
+  return CheckParameterValue(name, range, value, field);
 }
 
 std::unique_ptr<CellGroup> MakeCellGroup(const CellTypeInfo& type, uint32_t size,

@@ -131,8 +131,11 @@ ValueRange RangeOfParameter(const std::string& name);
 absl::Status CheckParameterValue(const std::string& name, ValueRange range, double value,
                                  const std::string& field);
 
-// The same for one value of a kSequence cell parameter.
-absl::Status CheckSequenceValue(const std::string& name, double value, const std::string& field);
+// The same for the values of a kSequence cell parameter (tau_eta > 0, ...).
+// Its names mean other things than the plain parameters' ("a", "b").
+ValueRange RangeOfSequenceParameter(const std::string& name);
+absl::Status CheckSequenceValue(const std::string& name, ValueRange range, double value,
+                                const std::string& field);
 
 std::unique_ptr<CellGroup> MakeCellGroup(const CellTypeInfo& type, uint32_t size,
                                          const CellGroupContext& context);

@@ -224,9 +224,10 @@ class Simulation::Impl {
                                  absl::StrCat(name, " takes a Sequence or one Sequence per cell"));
         }
         const ParameterInfo& info = group.type().parameters[idx];
+        const ValueRange range = RangeOfSequenceParameter(name);
         for (size_t c = 0; c < seqs.size(); ++c)
           for (size_t k = 0; k < seqs[c].size(); ++k) {
-            if (auto s = CheckSequenceValue(name, seqs[c][k], field); !s.ok()) return s;
+            if (auto s = CheckSequenceValue(name, range, seqs[c][k], field); !s.ok()) return s;
             if (info.sorted && k > 0 && seqs[c][k] < seqs[c][k - 1])
               return InvalidArgument(field, reason::kNotSorted,
                                      absl::StrCat(name, " of cell ", cells[c], " must be sorted"));

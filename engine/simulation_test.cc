@@ -327,6 +327,14 @@ TEST(SimulationTest, BadInputs) {
   ExpectError(
       sim->AddPopulation({1, "SpikeSourceArray", {{"spike_times", Sequence{{3, 1}}}}}).status(),
       C::kInvalidArgument, "parameters.spike_times", "NOT_SORTED");
+  ExpectError(
+      sim->AddPopulation({1, "SpikeSourceArray", {{"spike_times", Sequence{{1, NAN}}}}}).status(),
+      C::kInvalidArgument, "parameters.spike_times", "NOT_FINITE");
+  s = sim->AddPopulation({1, "GIF_cond_exp", {{"tau_eta", Sequence{{10.0, 0.0}}}}}).status();
+  ExpectError(s, C::kInvalidArgument, "parameters.tau_eta", "OUT_OF_RANGE");
+  EXPECT_NE(std::string(s.message()).find("every value of tau_eta must be > 0, got 0"),
+            std::string::npos)
+      << s;
   const PopulationId cur = Add(*sim, "IF_curr_exp", 4);
   const PopulationId cond = Add(*sim, "IF_cond_exp", 4);
   const PopulationId src = Add(*sim, "SpikeSourcePoisson", 4);
