@@ -21,7 +21,8 @@ class BadInputTest : public testing::SharedServerTest {
   void SetUp() override {
     v1::CreateSessionRequest request;
     v1::SessionDescription session;
-    ASSERT_TRUE(client_->Call(&v1::Simulator::Stub::CreateSession, request, &session).ok());
+    ASSERT_TRUE(
+        client_->Call(&v1::Simulator::Stub::PrepareAsyncCreateSession, request, &session).ok());
     session_ = session.session_id();
     v1::PopulationInfo info;
     ASSERT_TRUE(CreatePopulation(10, "IF_curr_exp", {}, &info).ok());
@@ -37,7 +38,9 @@ class BadInputTest : public testing::SharedServerTest {
     v1::DescribeSessionRequest describe;
     describe.set_session_id(session_);
     v1::SessionDescription description;
-    EXPECT_TRUE(client_->Call(&v1::Simulator::Stub::DescribeSession, describe, &description).ok());
+    EXPECT_TRUE(
+        client_->Call(&v1::Simulator::Stub::PrepareAsyncDescribeSession, describe, &description)
+            .ok());
   }
 
   CallResult CreatePopulation(int64_t size, const std::string& cell_type,
@@ -48,7 +51,7 @@ class BadInputTest : public testing::SharedServerTest {
     request.set_size(size);
     request.set_cell_type(cell_type);
     request.mutable_parameters()->insert(parameters.begin(), parameters.end());
-    return client_->Call(&v1::Simulator::Stub::CreatePopulation, request, info);
+    return client_->Call(&v1::Simulator::Stub::PrepareAsyncCreatePopulation, request, info);
   }
   std::string session_;
   uint32_t population_ = 0;
@@ -58,7 +61,8 @@ TEST_F(BadInputTest, UnknownSession) {
   v1::DescribeSessionRequest request;
   request.set_session_id("0123456789abcdef0123456789abcdef");
   v1::SessionDescription description;
-  CallResult result = client_->Call(&v1::Simulator::Stub::DescribeSession, request, &description);
+  CallResult result =
+      client_->Call(&v1::Simulator::Stub::PrepareAsyncDescribeSession, request, &description);
   EXPECT_EQ(result.code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(result.error.field(), "session_id");
   EXPECT_EQ(result.error.reason(), "UNKNOWN_SESSION");
@@ -68,15 +72,17 @@ TEST_F(BadInputTest, ThreadsBeyondTheServersLimit) {
   v1::CreateSessionRequest request;
   request.set_threads(100000);
   v1::SessionDescription session;
-  CallResult result = client_->Call(&v1::Simulator::Stub::CreateSession, request, &session);
+  CallResult result =
+      client_->Call(&v1::Simulator::Stub::PrepareAsyncCreateSession, request, &session);
   EXPECT_EQ(result.code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(result.error.field(), "threads");
   EXPECT_THAT(result.message(), HasSubstr("threads must be in [1, "));
   // A session that asks for no number gets the server's default: the cores
   // the server may run on.
-  ASSERT_TRUE(
-      client_->Call(&v1::Simulator::Stub::CreateSession, v1::CreateSessionRequest(), &session)
-          .ok());
+  ASSERT_TRUE(client_
+                  ->Call(&v1::Simulator::Stub::PrepareAsyncCreateSession,
+                         v1::CreateSessionRequest(), &session)
+                  .ok());
   EXPECT_GE(session.threads(), 1u);
 }
 
@@ -125,7 +131,8 @@ TEST_F(BadInputTest, DelayBelowTheTimeStep) {
   (*request.mutable_synapse()->mutable_parameters())["weight"] = client::Scalar(0.1);
   (*request.mutable_synapse()->mutable_parameters())["delay"] = client::Scalar(0.01);
   v1::ProjectionInfo info;
-  CallResult result = client_->Call(&v1::Simulator::Stub::CreateProjection, request, &info);
+  CallResult result =
+      client_->Call(&v1::Simulator::Stub::PrepareAsyncCreateProjection, request, &info);
   EXPECT_EQ(result.code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(result.error.reason(), "BELOW_TIME_STEP");
   EXPECT_THAT(result.error.field(), HasSubstr("delay"));
@@ -147,7 +154,7 @@ TEST_F(BadInputTest, ViewIndexOutOfRange) {
   *request.mutable_cells() = client::PopulationView(population_, {2, 10});
   request.add_variables("v");
   v1::RecordResponse response;
-  CallResult result = client_->Call(&v1::Simulator::Stub::Record, request, &response);
+  CallResult result = client_->Call(&v1::Simulator::Stub::PrepareAsyncRecord, request, &response);
   EXPECT_EQ(result.code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(result.error.reason(), "INDEX_OUT_OF_RANGE");
   EXPECT_EQ(result.error.field(), "cells.parts[0].indices[1]");
@@ -160,7 +167,7 @@ TEST_F(BadInputTest, UnknownPopulation) {
   *request.mutable_cells() = client::WholePopulation(99);
   request.add_variables("spikes");
   v1::RecordResponse response;
-  CallResult result = client_->Call(&v1::Simulator::Stub::Record, request, &response);
+  CallResult result = client_->Call(&v1::Simulator::Stub::PrepareAsyncRecord, request, &response);
   EXPECT_EQ(result.code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(result.error.reason(), "UNKNOWN_POPULATION");
 }
@@ -171,7 +178,7 @@ TEST_F(BadInputTest, VariableThatCannotBeRecorded) {
   *request.mutable_cells() = client::WholePopulation(population_);
   request.add_variables("gsyn_exc");  // IF_curr_exp has no conductances
   v1::RecordResponse response;
-  CallResult result = client_->Call(&v1::Simulator::Stub::Record, request, &response);
+  CallResult result = client_->Call(&v1::Simulator::Stub::PrepareAsyncRecord, request, &response);
   EXPECT_EQ(result.code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(result.error.reason(), "NOT_RECORDABLE");
 }
@@ -193,7 +200,8 @@ TEST_F(BadInputTest, ArrayLayoutTakesOneAttribute) {
   request.add_names("delay");
   request.set_path("weights.txt");
   v1::SaveProjectionResponse response;
-  CallResult result = client_->Call(&v1::Simulator::Stub::SaveProjection, request, &response);
+  CallResult result =
+      client_->Call(&v1::Simulator::Stub::PrepareAsyncSaveProjection, request, &response);
   EXPECT_EQ(result.code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(result.error.reason(), "WRONG_LENGTH");
   EXPECT_EQ(result.error.field(), "names");

@@ -26,8 +26,8 @@ std::unique_ptr<Client> ConnectTo(const testing::ServerProcess& server) {
 
 std::string NewSession(Client& client) {
   v1::SessionDescription session;
-  CallResult result =
-      client.Call(&v1::Simulator::Stub::CreateSession, v1::CreateSessionRequest(), &session);
+  CallResult result = client.Call(&v1::Simulator::Stub::PrepareAsyncCreateSession,
+                                  v1::CreateSessionRequest(), &session);
   EXPECT_TRUE(result.ok()) << result.message();
   return session.session_id();
 }
@@ -40,13 +40,13 @@ void BuildBusyNetwork(Client& client, const std::string& session) {
   request.set_cell_type("IF_cond_exp");
   (*request.mutable_parameters())["i_offset"] = client::Scalar(1.0);
   v1::PopulationInfo info;
-  ASSERT_TRUE(client.Call(&v1::Simulator::Stub::CreatePopulation, request, &info).ok());
+  ASSERT_TRUE(client.Call(&v1::Simulator::Stub::PrepareAsyncCreatePopulation, request, &info).ok());
 }
 
 bool SessionExists(Client& client, const std::string& session, v1::SessionDescription* out) {
   v1::DescribeSessionRequest request;
   request.set_session_id(session);
-  return client.Call(&v1::Simulator::Stub::DescribeSession, request, out).ok();
+  return client.Call(&v1::Simulator::Stub::PrepareAsyncDescribeSession, request, out).ok();
 }
 
 TEST(LifecycleTest, IdleSessionsExpire) {
@@ -72,14 +72,16 @@ TEST(LifecycleTest, ClosingASessionFreesItsMemory) {
     request.set_size(size);
     request.set_cell_type("IF_cond_exp");
     v1::PopulationInfo info;
-    EXPECT_TRUE(client->Call(&v1::Simulator::Stub::CreatePopulation, request, &info).ok());
+    EXPECT_TRUE(
+        client->Call(&v1::Simulator::Stub::PrepareAsyncCreatePopulation, request, &info).ok());
     return session;
   };
   auto close = [&](const std::string& session) {
     v1::CloseSessionRequest request;
     request.set_session_id(session);
     v1::CloseSessionResponse closed;
-    EXPECT_TRUE(client->Call(&v1::Simulator::Stub::CloseSession, request, &closed).ok());
+    EXPECT_TRUE(
+        client->Call(&v1::Simulator::Stub::PrepareAsyncCloseSession, request, &closed).ok());
   };
   // Measured from after a first small session, so that what a server keeps
   // once it has served calls (gRPC's threads, their stacks and arenas) does
@@ -108,17 +110,19 @@ TEST(LifecycleTest, SessionCapIsEnforcedAndClosingFreesASlot) {
   const std::string first = NewSession(*client);
   NewSession(*client);
   v1::SessionDescription third;
-  CallResult refused =
-      client->Call(&v1::Simulator::Stub::CreateSession, v1::CreateSessionRequest(), &third);
+  CallResult refused = client->Call(&v1::Simulator::Stub::PrepareAsyncCreateSession,
+                                    v1::CreateSessionRequest(), &third);
   EXPECT_EQ(refused.code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_EQ(refused.error.reason(), "LIMIT_EXCEEDED");
 
   v1::CloseSessionRequest close;
   close.set_session_id(first);
   v1::CloseSessionResponse closed;
-  ASSERT_TRUE(client->Call(&v1::Simulator::Stub::CloseSession, close, &closed).ok());
-  EXPECT_TRUE(
-      client->Call(&v1::Simulator::Stub::CreateSession, v1::CreateSessionRequest(), &third).ok());
+  ASSERT_TRUE(client->Call(&v1::Simulator::Stub::PrepareAsyncCloseSession, close, &closed).ok());
+  EXPECT_TRUE(client
+                  ->Call(&v1::Simulator::Stub::PrepareAsyncCreateSession,
+                         v1::CreateSessionRequest(), &third)
+                  .ok());
 }
 
 TEST(LifecycleTest, SessionsRunConcurrentlyAndCancellationKeepsTheSessionUsable) {

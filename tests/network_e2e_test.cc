@@ -23,7 +23,8 @@ class NetworkTest : public testing::SharedServerTest {
     request.set_seed(seed);
     request.set_label("e2e");
     v1::SessionDescription session;
-    CallResult result = client_->Call(&v1::Simulator::Stub::CreateSession, request, &session);
+    CallResult result =
+        client_->Call(&v1::Simulator::Stub::PrepareAsyncCreateSession, request, &session);
     EXPECT_TRUE(result.ok()) << result.message();
     EXPECT_EQ(session.session_id().size(), 32u);
     return session.session_id();
@@ -40,10 +41,10 @@ TEST_F(NetworkTest, HealthIsServing) {
 
 TEST_F(NetworkTest, CapabilitiesListTheModelsWithPyNNDefaults) {
   v1::Capabilities capabilities;
-  ASSERT_TRUE(
-      client_
-          ->Call(&v1::Simulator::Stub::GetCapabilities, v1::GetCapabilitiesRequest(), &capabilities)
-          .ok());
+  ASSERT_TRUE(client_
+                  ->Call(&v1::Simulator::Stub::PrepareAsyncGetCapabilities,
+                         v1::GetCapabilitiesRequest(), &capabilities)
+                  .ok());
   EXPECT_EQ(capabilities.api_version(), "spikeserve.v1");
   std::set<std::string> names;
   for (const v1::CellTypeInfo& cell : capabilities.cell_types()) {
@@ -74,7 +75,8 @@ TEST_F(NetworkTest, ThousandNeuronsRunResetRunAndStreamBothSegments) {
   noise.set_label("noise");
   (*noise.mutable_parameters())["rate"] = client::Scalar(50.0);
   v1::PopulationInfo noise_info;
-  ASSERT_TRUE(client_->Call(&v1::Simulator::Stub::CreatePopulation, noise, &noise_info).ok());
+  ASSERT_TRUE(
+      client_->Call(&v1::Simulator::Stub::PrepareAsyncCreatePopulation, noise, &noise_info).ok());
 
   v1::CreatePopulationRequest cells;
   cells.set_session_id(session);
@@ -83,7 +85,8 @@ TEST_F(NetworkTest, ThousandNeuronsRunResetRunAndStreamBothSegments) {
   cells.set_label("cells");
   (*cells.mutable_parameters())["tau_m"] = client::Scalar(15.0);
   v1::PopulationInfo cells_info;
-  CallResult created = client_->Call(&v1::Simulator::Stub::CreatePopulation, cells, &cells_info);
+  CallResult created =
+      client_->Call(&v1::Simulator::Stub::PrepareAsyncCreatePopulation, cells, &cells_info);
   ASSERT_TRUE(created.ok()) << created.message();
   // Ids are contiguous blocks assigned by the server.
   EXPECT_EQ(cells_info.first_id(), noise_info.first_id() + 100);
@@ -99,8 +102,8 @@ TEST_F(NetworkTest, ThousandNeuronsRunResetRunAndStreamBothSegments) {
   (*projection.mutable_synapse()->mutable_parameters())["delay"] = client::Scalar(0.52);
   projection.set_receptor_type("excitatory");
   v1::ProjectionInfo projection_info;
-  CallResult connected =
-      client_->Call(&v1::Simulator::Stub::CreateProjection, projection, &projection_info);
+  CallResult connected = client_->Call(&v1::Simulator::Stub::PrepareAsyncCreateProjection,
+                                       projection, &projection_info);
   ASSERT_TRUE(connected.ok()) << connected.message();
   // 100 x 1000 candidates at p = 0.2: mean 20000, sd 126.5; 5 sd either side.
   EXPECT_NEAR(static_cast<double>(projection_info.num_connections()), 20000.0, 633.0);
@@ -126,13 +129,14 @@ TEST_F(NetworkTest, ThousandNeuronsRunResetRunAndStreamBothSegments) {
   *record_spikes.mutable_cells() = client::WholePopulation(cells_info.population_id());
   record_spikes.add_variables("spikes");
   v1::RecordResponse recorded;
-  ASSERT_TRUE(client_->Call(&v1::Simulator::Stub::Record, record_spikes, &recorded).ok());
+  ASSERT_TRUE(
+      client_->Call(&v1::Simulator::Stub::PrepareAsyncRecord, record_spikes, &recorded).ok());
   v1::RecordRequest record_v;
   record_v.set_session_id(session);
   *record_v.mutable_cells() =
       client::PopulationView(cells_info.population_id(), {0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
   record_v.add_variables("v");
-  ASSERT_TRUE(client_->Call(&v1::Simulator::Stub::Record, record_v, &recorded).ok());
+  ASSERT_TRUE(client_->Call(&v1::Simulator::Stub::PrepareAsyncRecord, record_v, &recorded).ok());
 
   v1::RunRequest run;
   run.set_session_id(session);
@@ -170,7 +174,7 @@ TEST_F(NetworkTest, ThousandNeuronsRunResetRunAndStreamBothSegments) {
   reset.set_session_id(session);
   (*reset.mutable_annotations())["trial"].set_int_value(1);
   v1::ResetResponse reset_response;
-  ASSERT_TRUE(client_->Call(&v1::Simulator::Stub::Reset, reset, &reset_response).ok());
+  ASSERT_TRUE(client_->Call(&v1::Simulator::Stub::PrepareAsyncReset, reset, &reset_response).ok());
   EXPECT_EQ(reset_response.num_segments(), 2u);
 
   run.set_duration_ms(50.0);
@@ -266,7 +270,9 @@ TEST_F(NetworkTest, ThousandNeuronsRunResetRunAndStreamBothSegments) {
   v1::DescribeSessionRequest describe;
   describe.set_session_id(session);
   v1::SessionDescription description;
-  ASSERT_TRUE(client_->Call(&v1::Simulator::Stub::DescribeSession, describe, &description).ok());
+  ASSERT_TRUE(
+      client_->Call(&v1::Simulator::Stub::PrepareAsyncDescribeSession, describe, &description)
+          .ok());
   EXPECT_EQ(description.num_neurons(), 1100u);
   EXPECT_EQ(description.num_synapses(), projection_info.num_connections());
   EXPECT_EQ(description.num_segments(), 2u);
@@ -288,8 +294,9 @@ TEST_F(NetworkTest, ThousandNeuronsRunResetRunAndStreamBothSegments) {
   v1::CloseSessionRequest close;
   close.set_session_id(session);
   v1::CloseSessionResponse closed;
-  ASSERT_TRUE(client_->Call(&v1::Simulator::Stub::CloseSession, close, &closed).ok());
-  CallResult gone = client_->Call(&v1::Simulator::Stub::DescribeSession, describe, &description);
+  ASSERT_TRUE(client_->Call(&v1::Simulator::Stub::PrepareAsyncCloseSession, close, &closed).ok());
+  CallResult gone =
+      client_->Call(&v1::Simulator::Stub::PrepareAsyncDescribeSession, describe, &description);
   EXPECT_EQ(gone.code(), grpc::StatusCode::NOT_FOUND);
 }
 

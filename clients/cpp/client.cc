@@ -37,6 +37,23 @@ std::unique_ptr<Client> Client::Connect(const std::string& address,
   return std::make_unique<Client>(std::move(channel), options);
 }
 
+void Client::AwaitOnlyEvent(grpc::CompletionQueue* queue) const {
+  void* tag;
+  bool ok;
+  const auto stop_polling = std::chrono::steady_clock::now() + options_.poll_before_sleeping;
+  bool got = false;
+  // A deadline in the past makes AsyncNext poll the connection once without
+  // sleeping.
+  while (!got && std::chrono::steady_clock::now() < stop_polling) {
+    got = queue->AsyncNext(&tag, &ok, std::chrono::system_clock::time_point()) ==
+          grpc::CompletionQueue::GOT_EVENT;
+  }
+  if (!got) queue->Next(&tag, &ok);
+  queue->Shutdown();
+  while (queue->Next(&tag, &ok)) {
+  }
+}
+
 CallResult Client::Finish(const grpc::ClientContext& context, grpc::Status status) {
   CallResult result;
   result.status = std::move(status);
@@ -140,12 +157,11 @@ CallResult Client::Upload(const std::string& session_id, const std::string& byte
 
 CallResult Client::CheckHealth(const std::string& service, bool* serving) {
   auto health = grpc::health::v1::Health::NewStub(channel_);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + options_.unary_deadline);
   grpc::health::v1::HealthCheckRequest request;
   request.set_service(service);
   grpc::health::v1::HealthCheckResponse response;
-  CallResult result = Finish(context, health->Check(&context, request, &response));
+  CallResult result =
+      CallOn(*health, &grpc::health::v1::Health::Stub::PrepareAsyncCheck, request, &response);
   *serving = result.ok() && response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
   return result;
 }

@@ -31,11 +31,23 @@ struct CallResult {
 
 struct ClientOptions {
   std::chrono::milliseconds unary_deadline{30'000};
+  // How long a unary call polls for its response before its thread sleeps.
+  // Waking a sleeping thread can cost as much as the rest of a small call:
+  // on the 2-vCPU virtual machine of bench/RESULTS.md (session 14) a
+  // loopback round trip took 74-80 us between sleeping threads and 24 us when
+  // one of them polled. Polling spares that wake-up to every call answered
+  // within this time, for the CPU time of the wait. 0 sleeps at once.
+  std::chrono::microseconds poll_before_sleeping{250};
   // Bytes per message for Upload.
   size_t upload_chunk_bytes = 1 << 20;
 };
 
 class Client {
+  // A stub's PrepareAsync method of a unary RPC.
+  template <typename Stub, typename Request, typename Response>
+  using PrepareUnary = std::unique_ptr<grpc::ClientAsyncResponseReader<Response>> (Stub::*)(
+      grpc::ClientContext*, const Request&, grpc::CompletionQueue*);
+
  public:
   explicit Client(std::shared_ptr<grpc::Channel> channel, ClientOptions options = {});
 
@@ -47,16 +59,13 @@ class Client {
   v1::Simulator::Stub& stub() { return *stub_; }
   grpc::Channel& channel() { return *channel_; }
 
-  // Any unary RPC of the service, e.g.
-  //   client.Call(&v1::Simulator::Stub::CreatePopulation, request, &info);
+  // Any unary RPC of the service, named by its PrepareAsync method, e.g.
+  //   client.Call(&v1::Simulator::Stub::PrepareAsyncCreatePopulation, request, &info);
+  // Waits for the response (see ClientOptions::poll_before_sleeping).
   template <typename Request, typename Response>
-  CallResult Call(grpc::Status (v1::Simulator::Stub::*method)(grpc::ClientContext*, const Request&,
-                                                              Response*),
+  CallResult Call(PrepareUnary<v1::Simulator::Stub, Request, Response> prepare,
                   const Request& request, Response* response) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + options_.unary_deadline);
-    grpc::Status status = ((*stub_).*method)(&context, request, response);
-    return Finish(context, std::move(status));
+    return CallOn(*stub_, prepare, request, response);
   }
 
   // Runs and waits; `on_progress` sees each progress event and, when the
@@ -83,6 +92,26 @@ class Client {
   CallResult CheckHealth(const std::string& service, bool* serving);
 
  private:
+  template <typename Stub, typename Request, typename Response>
+  CallResult CallOn(Stub& stub, PrepareUnary<Stub, Request, Response> prepare,
+                    const Request& request, Response* response) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + options_.unary_deadline);
+    // A queue per call keeps concurrent calls from different threads apart,
+    // as gRPC's blocking calls do.
+    grpc::CompletionQueue queue;
+    grpc::Status status;
+    auto call = (stub.*prepare)(&context, request, &queue);
+    call->StartCall();
+    call->Finish(response, &status, nullptr);
+    AwaitOnlyEvent(&queue);
+    return Finish(context, std::move(status));
+  }
+
+  // Takes the queue's one event, polling for up to poll_before_sleeping
+  // first, and shuts the queue down.
+  void AwaitOnlyEvent(grpc::CompletionQueue* queue) const;
+
   static CallResult Finish(const grpc::ClientContext& context, grpc::Status status);
 
   std::shared_ptr<grpc::Channel> channel_;
