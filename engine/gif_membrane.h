@@ -69,10 +69,9 @@ class GifMembrane : public LifConductanceMembrane {
   void Reset(const CellGroup& group);
 
   template <class Kernel>
-  double Step(uint32_t i, uint32_t, double v, double injected, const SynapticState<Kernel>& exc,
-              const SynapticState<Kernel>& inh) const {
-    return Relax(i, v, exc.Midpoint(i, i), inh.Midpoint(i, i), 0.0, 0.0,
-                 injected - eta_.Midpoint(i));
+  double Step(uint32_t i, const Constants& k, double v, double injected,
+              const SynapticInput<Kernel>& exc, const SynapticInput<Kernel>& inh) const {
+    return Relax(k, v, exc.Midpoint(), inh.Midpoint(), 0.0, 0.0, injected - eta_.Midpoint(i));
   }
 
   void Advance(uint32_t i, uint32_t) {

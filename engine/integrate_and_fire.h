@@ -141,6 +141,16 @@ class IntegrateAndFire : public CellGroup {
   static constexpr bool kSeriesSteps =
       Membrane::kSeriesStep && Membrane::kMarksInOwnLoop && !Kernel::kAlpha && !Kernel::kDelta;
 
+  using Synapses = SynapticState<Kernel>;
+
+  // One cell's constants for its step, as values (SynapticCell).
+  struct StepConstants {
+    typename Membrane::Constants membrane;
+    typename Synapses::Constants exc, inh;
+    double v_reset;   // mV
+    double v_thresh;  // mV; escape noise: unused
+  };
+
   // Every cell over one step. Marks in candidate_ the cells that may fire:
   // those crossing v_thresh, or with escape noise every cell that is not
   // refractory.
@@ -151,12 +161,14 @@ class IntegrateAndFire : public CellGroup {
     if constexpr (Membrane::kMarksInOwnLoop) MarkCells<kUniform>(begin, end);
   }
 
-  // Whether cell i's step, which has advanced its synaptic values, had an
-  // exponent outside the series' range; constants at p. The exponent's bits
-  // compare as an unsigned integer: a negative exponent or a NaN is outside
-  // too, in one vector instruction.
-  bool OutsideSeriesRange(uint32_t i, uint32_t p) const {
-    return BitsOf(membrane_.Exponent(p, exc_.MidpointFromEnd(i, p), inh_.MidpointFromEnd(i, p))) >
+  // Whether the step of a cell whose synaptic values it advanced to exc
+  // and inh had an exponent outside the series' range; constants k. The
+  // exponent's bits compare as an unsigned integer: a negative exponent or a
+  // NaN is outside too, in one vector instruction.
+  static bool OutsideSeriesRange(const StepConstants& k, const SynapticCell& exc,
+                                 const SynapticCell& inh) {
+    return BitsOf(Membrane::Exponent(k.membrane, Synapses::MidpointFromEnd(exc, k.exc),
+                                     Synapses::MidpointFromEnd(inh, k.inh))) >
            BitsOf(kOneMinusExpOverXMax);
   }
 
@@ -172,14 +184,17 @@ class IntegrateAndFire : public CellGroup {
       const double* __restrict injected = ctx.injected;
       const int32_t* __restrict refractory_left = refractory_left_.data();
       double* __restrict v = v_.data();
+      const StepConstants shared = ConstantsAt(0);
 #pragma GCC ivdep
       for (uint32_t i = begin; i < end; ++i) {
-        const uint32_t p = kUniform ? 0 : i;
+        const StepConstants k = kUniform ? shared : ConstantsAt(i);
+        const SynapticCell exc = exc_.Cell(i);
+        const SynapticCell inh = inh_.Cell(i);
         // A refractory cell is at v_reset either way.
-        const bool redo = (refractory_left[i] <= 0) & OutsideSeriesRange(i, p);
-        const double exact =
-            membrane_.Relax(p, v[i], exc_.MidpointFromEnd(i, p), inh_.MidpointFromEnd(i, p), 0.0,
-                            0.0, kInjected ? injected[i] : 0.0);
+        const bool redo = (refractory_left[i] <= 0) & OutsideSeriesRange(k, exc, inh);
+        const double exact = Membrane::Relax(
+            k.membrane, v[i], Synapses::MidpointFromEnd(exc, k.exc),
+            Synapses::MidpointFromEnd(inh, k.inh), 0.0, 0.0, kInjected ? injected[i] : 0.0);
         v[i] = redo ? exact : v[i];
       }
     }
@@ -194,11 +209,26 @@ class IntegrateAndFire : public CellGroup {
     RingBuffer::Input* __restrict in_exc = input_.Slot(0, ctx.step);
     RingBuffer::Input* __restrict in_inh = input_.Slot(1, ctx.step);
     const double* __restrict injected = ctx.injected;
-    const double* __restrict v_reset = v_reset_.data();
-    const double* __restrict v_thresh = Membrane::kEscapeNoise ? nullptr : v_thresh_.data();
     double* __restrict v = v_.data();
     int32_t* __restrict refractory_left = refractory_left_.data();
     Mark* __restrict candidate = candidate_.data();
+    // The synaptic state, loaded and stored once per cell (SynapticCell).
+    double* __restrict exc_value = exc_.value.data();
+    double* __restrict exc_slope = exc_.slope.data();
+    double* __restrict inh_value = inh_.value.data();
+    double* __restrict inh_slope = inh_.slope.data();
+    auto load = [](const double* __restrict value, const double* __restrict slope, uint32_t i)
+        __attribute__((always_inline)) {
+      return SynapticCell{value[i], Kernel::kAlpha ? slope[i] : 0.0};
+    };
+    auto store = [](double* __restrict value, double* __restrict slope, uint32_t i,
+                    const SynapticCell& cell) __attribute__((always_inline)) {
+      value[i] = cell.value;
+      if constexpr (Kernel::kAlpha) slope[i] = cell.slope;
+    };
+    // Read here once when shared: the loop's stores could otherwise make the
+    // compiler read them again for every vector of cells (SynapticCell).
+    const StepConstants shared = ConstantsAt(0);
     // 64 bits, as wide as the state: with a bool, GCC 12 looks for vectors
     // of 64 floats and vectorises nothing.
     uint64_t left = 0;
@@ -208,30 +238,37 @@ class IntegrateAndFire : public CellGroup {
     // cell, compiled for the baseline instead of the clone's target.
     auto step = [&](uint32_t i, bool refractory) __attribute__((always_inline)) {
       const uint32_t p = kUniform ? 0 : i;
-      exc_.Receive(i, p, in_exc[i]);
-      inh_.Receive(i, p, in_inh[i]);
+      const StepConstants k = kUniform ? shared : ConstantsAt(i);
+      SynapticCell exc = load(exc_value, exc_slope, i);
+      SynapticCell inh = load(inh_value, inh_slope, i);
+      Synapses::Receive(exc, k.exc, in_exc[i]);
+      Synapses::Receive(inh, k.inh, in_inh[i]);
       in_exc[i] = 0.0;
       in_inh[i] = 0.0;
-      const double reset = v_reset[p];
       const double v_start = v[i];
       const double input = kInjected ? injected[i] : 0.0;
       double v_end;
       if constexpr (kSeriesSteps) {
-        exc_.Advance(i, p);
-        inh_.Advance(i, p);
-        const double stepped = membrane_.SeriesRelax(p, v_start, exc_.MidpointFromEnd(i, p),
-                                                     inh_.MidpointFromEnd(i, p), input);
-        const bool outside = OutsideSeriesRange(i, p);
+        Synapses::Advance(exc, k.exc);
+        Synapses::Advance(inh, k.inh);
+        const double stepped =
+            Membrane::SeriesRelax(k.membrane, v_start, Synapses::MidpointFromEnd(exc, k.exc),
+                                  Synapses::MidpointFromEnd(inh, k.inh), input);
+        const bool outside = OutsideSeriesRange(k, exc, inh);
         left |= outside;
-        v_end = outside ? v_start : refractory ? reset : stepped;
+        v_end = outside ? v_start : refractory ? k.v_reset : stepped;
       } else {
-        const double stepped = membrane_.template Step<Kernel>(i, p, v_start, input, exc_, inh_);
-        v_end = refractory ? reset : stepped;
+        const double stepped = membrane_.template Step<Kernel>(i, k.membrane, v_start, input,
+                                                               SynapticInput<Kernel>{exc, k.exc},
+                                                               SynapticInput<Kernel>{inh, k.inh});
+        v_end = refractory ? k.v_reset : stepped;
         // Extra state reaches the end of the step before a spike adds to it.
         membrane_.Advance(i, p);
-        exc_.Advance(i, p);
-        inh_.Advance(i, p);
+        Synapses::Advance(exc, k.exc);
+        Synapses::Advance(inh, k.inh);
       }
+      store(exc_value, exc_slope, i, exc);
+      store(inh_value, inh_slope, i, inh);
       v[i] = v_end;
       return v_end;
     };
@@ -243,8 +280,11 @@ class IntegrateAndFire : public CellGroup {
 #pragma GCC ivdep
       for (uint32_t i = begin; i < end; ++i) {
         const bool refractory = refractory_left[i] > 0;
-        CountDownAndMark<kUniform>(i, refractory, step(i, refractory), refractory_left, candidate,
-                                   v_thresh);
+        const double v_end = step(i, refractory);
+        const double threshold = Membrane::kEscapeNoise ? 0.0
+                                 : kUniform             ? shared.v_thresh
+                                                        : v_thresh_[i];
+        CountDownAndMark(i, refractory, v_end, threshold, refractory_left, candidate);
       }
     }
     return left == 0;
@@ -256,24 +296,31 @@ class IntegrateAndFire : public CellGroup {
     const double* __restrict v = v_.data();
     int32_t* __restrict refractory_left = refractory_left_.data();
     Mark* __restrict candidate = candidate_.data();
-    const double* __restrict v_thresh = Membrane::kEscapeNoise ? nullptr : v_thresh_.data();
+    const double* __restrict v_thresh = v_thresh_.data();
 #pragma GCC ivdep
-    for (uint32_t i = begin; i < end; ++i)
-      CountDownAndMark<kUniform>(i, refractory_left[i] > 0, v[i], refractory_left, candidate,
-                                 v_thresh);
+    for (uint32_t i = begin; i < end; ++i) {
+      const double threshold = Membrane::kEscapeNoise ? 0.0 : v_thresh[kUniform ? 0 : i];
+      CountDownAndMark(i, refractory_left[i] > 0, v[i], threshold, refractory_left, candidate);
+    }
   }
 
-  // Cell i's refractory count and mark, v_end its v at the step's end.
-  template <bool kUniform>
-  static void CountDownAndMark(uint32_t i, bool refractory, double v_end,
-                               int32_t* __restrict refractory_left, Mark* __restrict candidate,
-                               const double* __restrict v_thresh) {
+  // Cell i's refractory count and mark, v_end its v at the step's end and
+  // threshold its v_thresh (unused with escape noise).
+  static void CountDownAndMark(uint32_t i, bool refractory, double v_end, double threshold,
+                               int32_t* __restrict refractory_left, Mark* __restrict candidate) {
     refractory_left[i] -= refractory;
     if constexpr (Membrane::kEscapeNoise) {
       candidate[i] = static_cast<Mark>(!refractory);
     } else {
-      candidate[i] = static_cast<Mark>(!refractory & (v_end >= v_thresh[kUniform ? 0 : i]));
+      candidate[i] = static_cast<Mark>(!refractory & (v_end >= threshold));
     }
+  }
+
+  // Cell p's constants, or every cell's when they are shared (p = 0).
+  StepConstants ConstantsAt(uint32_t p) const {
+    StepConstants k{membrane_.At(p), exc_.At(p), inh_.At(p), v_reset_[p], 0.0};
+    if constexpr (!Membrane::kEscapeNoise) k.v_thresh = v_thresh_[p];
+    return k;
   }
 
   void EmitSpikes(const StepContext& ctx, uint32_t begin, uint32_t end,

@@ -65,40 +65,50 @@ class LifConductanceMembrane {
   void Reset(const CellGroup&) {}
   std::vector<double> RefractoryMs(const CellGroup&, uint32_t) const { return c_.tau_refrac; }
 
-  // Cell i, constants at index p (integrate_and_fire.h).
+  // One cell's constants (index p of LifConductanceConstants), as values.
+  struct Constants {
+    double g_leak;      // uS
+    double h_over_cm;   // ms/nF
+    double e_rev_e;     // mV
+    double e_rev_i;     // mV
+    double rest_drive;  // nA
+  };
+  Constants At(uint32_t p) const {
+    return {c_.g_leak[p], c_.h_over_cm[p], c_.e_rev_e[p], c_.e_rev_i[p], c_.rest_drive[p]};
+  }
+
+  // Cell i with constants k (integrate_and_fire.h).
   template <class Kernel>
-  double Step(uint32_t i, uint32_t p, double v, double injected, const SynapticState<Kernel>& exc,
-              const SynapticState<Kernel>& inh) const {
-    return Relax(p, v, exc.Midpoint(i, p), inh.Midpoint(i, p), 0.0, 0.0, injected);
+  double Step(uint32_t, const Constants& k, double v, double injected,
+              const SynapticInput<Kernel>& exc, const SynapticInput<Kernel>& inh) const {
+    return Relax(k, v, exc.Midpoint(), inh.Midpoint(), 0.0, 0.0, injected);
   }
 
   // v at the end of the step with synaptic conductances g_e, g_i (uS), an
   // extra conductance g_x (uS) times its reversal potential g_x_e (uS mV) and
-  // an extra current (nA), all frozen at the step's midpoint; constants at
-  // index p.
-  double Relax(uint32_t p, double v, double g_e, double g_i, double g_x, double g_x_e,
-               double injected) const {
-    const double g_total = c_.g_leak[p] + g_e + g_i + g_x;
+  // an extra current (nA), all frozen at the step's midpoint.
+  static double Relax(const Constants& k, double v, double g_e, double g_i, double g_x,
+                      double g_x_e, double injected) {
+    const double g_total = k.g_leak + g_e + g_i + g_x;
     const double v_inf =
-        (c_.rest_drive[p] + g_e * c_.e_rev_e[p] + g_i * c_.e_rev_i[p] + g_x_e + injected) / g_total;
-    return v_inf + (v - v_inf) * VectorExp(-c_.h_over_cm[p] * g_total);
+        (k.rest_drive + g_e * k.e_rev_e + g_i * k.e_rev_i + g_x_e + injected) / g_total;
+    return v_inf + (v - v_inf) * VectorExp(-k.h_over_cm * g_total);
   }
 
   // The exponent x = h G / cm of the step's decay (dimensionless) with
   // synaptic conductances g_e, g_i (uS), G = g_L + g_e + g_i.
-  double Exponent(uint32_t p, double g_e, double g_i) const {
-    return c_.h_over_cm[p] * (c_.g_leak[p] + g_e + g_i);
+  static double Exponent(const Constants& k, double g_e, double g_i) {
+    return k.h_over_cm * (k.g_leak + g_e + g_i);
   }
 
   // Relax without g_x, in series form: the same solution written without
   // e^{-x} and without v_inf, with the drive I = G v_inf (nA):
   //   v(t+h) = v + (h / cm) (I - G v) (1 - e^{-x}) / x.
   // Exact to rounding while Exponent is in the series' range.
-  double SeriesRelax(uint32_t p, double v, double g_e, double g_i, double injected) const {
-    const double g_total = c_.g_leak[p] + g_e + g_i;
-    const double drive = c_.rest_drive[p] + g_e * c_.e_rev_e[p] + g_i * c_.e_rev_i[p] + injected;
-    return v +
-           c_.h_over_cm[p] * (drive - g_total * v) * OneMinusExpOverX(c_.h_over_cm[p] * g_total);
+  static double SeriesRelax(const Constants& k, double v, double g_e, double g_i, double injected) {
+    const double g_total = k.g_leak + g_e + g_i;
+    const double drive = k.rest_drive + g_e * k.e_rev_e + g_i * k.e_rev_i + injected;
+    return v + k.h_over_cm * (drive - g_total * v) * OneMinusExpOverX(k.h_over_cm * g_total);
   }
 
   void OnSpike(uint32_t) {}

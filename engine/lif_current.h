@@ -56,19 +56,27 @@ class LifCurrentMembrane {
   // ms, lowered for n cells as in Prepare.
   std::vector<double> RefractoryMs(const CellGroup& group, uint32_t n) const;
 
-  // Cell i, constants at index p (integrate_and_fire.h).
+  // One cell's propagators (index p of LifCurrentPropagators), as values;
+  // units there.
+  struct Constants {
+    double v_rest, p_vv, p_vi, v_driven, p_v_exc, p_v_inh, p_v_exc_slope, p_v_inh_slope;
+  };
+  Constants At(uint32_t p) const {
+    return {prop_.v_rest[p],  prop_.p_vv[p],    prop_.p_vi[p],          prop_.v_driven[p],
+            prop_.p_v_exc[p], prop_.p_v_inh[p], prop_.p_v_exc_slope[p], prop_.p_v_inh_slope[p]};
+  }
+
+  // Cell i with constants k (integrate_and_fire.h).
   template <class Kernel>
-  double Step(uint32_t i, uint32_t p, double v, double injected, const SynapticState<Kernel>& exc,
-              const SynapticState<Kernel>& inh) const {
+  double Step(uint32_t, const Constants& k, double v, double injected,
+              const SynapticInput<Kernel>& exc, const SynapticInput<Kernel>& inh) const {
     if constexpr (Kernel::kDelta)
-      return prop_.v_driven[p] +
-             (v + exc.value[i] + inh.value[i] - prop_.v_rest[p]) * prop_.p_vv[p] +
-             injected * prop_.p_vi[p];
-    double u = prop_.v_driven[p] + (v - prop_.v_rest[p]) * prop_.p_vv[p] +
-               injected * prop_.p_vi[p] + exc.value[i] * prop_.p_v_exc[p] +
-               inh.value[i] * prop_.p_v_inh[p];
+      return k.v_driven + (v + exc.cell.value + inh.cell.value - k.v_rest) * k.p_vv +
+             injected * k.p_vi;
+    double u = k.v_driven + (v - k.v_rest) * k.p_vv + injected * k.p_vi +
+               exc.cell.value * k.p_v_exc + inh.cell.value * k.p_v_inh;
     if constexpr (Kernel::kAlpha)
-      u += exc.slope[i] * prop_.p_v_exc_slope[p] + inh.slope[i] * prop_.p_v_inh_slope[p];
+      u += exc.cell.slope * k.p_v_exc_slope + inh.cell.slope * k.p_v_inh_slope;
     return u;
   }
 

@@ -39,11 +39,11 @@ class SfaRrMembrane : public LifConductanceMembrane {
   void Reset(const CellGroup& group);
 
   template <class Kernel>
-  double Step(uint32_t i, uint32_t, double v, double injected, const SynapticState<Kernel>& exc,
-              const SynapticState<Kernel>& inh) const {
+  double Step(uint32_t i, const Constants& k, double v, double injected,
+              const SynapticInput<Kernel>& exc, const SynapticInput<Kernel>& inh) const {
     const double g_s = g_s_[i] * adapt_.half_decay_s[i] * 1e-3;  // uS
     const double g_r = g_r_[i] * adapt_.half_decay_r[i] * 1e-3;
-    return Relax(i, v, exc.Midpoint(i, i), inh.Midpoint(i, i), g_s + g_r,
+    return Relax(k, v, exc.Midpoint(), inh.Midpoint(), g_s + g_r,
                  g_s * e_rev_sfa_[i] + g_r * e_rev_rr_[i], injected);
   }
 

@@ -34,9 +34,22 @@ struct DeltaKernel {
   static constexpr bool kDelta = true;
 };
 
-// One receptor's synaptic variable over a whole cell group. Methods take the
-// cell i, whose state they read and write, and the index p of its constants:
-// p = i, or 0 when every cell shares them (Uniform()).
+// One cell's synaptic variable while its step is computed, in registers. A
+// loop over cells loads it from SynapticState's arrays once and stores it
+// once; with the constants passed as values (SynapticState::Constants), the
+// compiler no longer stores and reloads the variable within a cell's step,
+// nor reads the shared constants again after every store, which might have
+// changed them. IF_cond_exp's loop went from 112 to 90 instructions per 16
+// cells (bench/RESULTS.md, session 14).
+struct SynapticCell {
+  double value;  // as SynapticState::value
+  double slope;  // as SynapticState::slope; alpha only, else 0
+};
+
+// One receptor's synaptic variable over a whole cell group: the state of
+// every cell, and constants for every cell or one shared (index p = the
+// cell, or 0). The kernel's arithmetic takes one cell's variable and
+// constants as values.
 template <class Kernel>
 struct SynapticState {
   std::vector<double> value;       // nA (current), uS (conductance) or mV (delta jump)
@@ -76,38 +89,66 @@ struct SynapticState {
     if constexpr (Kernel::kAlpha) slope[i] = 0.0;
   }
 
-  void Receive(size_t i, size_t p, double weight) {
+  // One cell's constants (index p of the vectors above), as values.
+  struct Constants {
+    double decay = 0.0;       // e^{-h/tau}, dimensionless
+    double half_decay = 0.0;  // e^{-h/(2 tau)}, dimensionless
+    double rise = 0.0;        // exp: e^{h/(2 tau)}, dimensionless
+    double jump = 0.0;        // alpha: e/tau (1/ms)
+    double h = 0.0;           // ms
+  };
+  Constants At(size_t p) const {
+    if constexpr (Kernel::kDelta) return {};  // no constants
+    if constexpr (Kernel::kAlpha) return {decay[p], half_decay[p], 0.0, jump[p], h};
+    return {decay[p], half_decay[p], rise[p], 0.0, h};
+  }
+
+  // Cell i's variable, for a loop that does not store to the arrays (one
+  // that does loads and stores through pointers of its own).
+  SynapticCell Cell(size_t i) const { return {value[i], Kernel::kAlpha ? slope[i] : 0.0}; }
+
+  static void Receive(SynapticCell& cell, const Constants& k, double weight) {
     if constexpr (Kernel::kAlpha) {
-      slope[i] += weight * jump[p];
+      cell.slope += weight * k.jump;
     } else {
-      value[i] += weight;
+      cell.value += weight;
     }
   }
 
   // Exact value at the middle of the step.
-  double Midpoint(size_t i, size_t p) const {
-    if constexpr (Kernel::kAlpha) return (value[i] + 0.5 * h * slope[i]) * half_decay[p];
-    return value[i] * half_decay[p];
+  static double Midpoint(const SynapticCell& cell, const Constants& k) {
+    if constexpr (Kernel::kAlpha) return (cell.value + 0.5 * k.h * cell.slope) * k.half_decay;
+    return cell.value * k.half_decay;
   }
 
   // The exponential kernel's value at the middle of the step just taken,
   // from its value at the step's end (within a few ulp of Midpoint before
   // Advance).
-  double MidpointFromEnd(size_t i, size_t p) const {
+  static double MidpointFromEnd(const SynapticCell& cell, const Constants& k) {
     static_assert(!Kernel::kAlpha && !Kernel::kDelta, "only the exponential kernel");
-    return value[i] * rise[p];
+    return cell.value * k.rise;
   }
 
-  void Advance(size_t i, size_t p) {
+  static void Advance(SynapticCell& cell, const Constants& k) {
     if constexpr (Kernel::kDelta) {
-      value[i] = 0.0;
+      cell.value = 0.0;
     } else if constexpr (Kernel::kAlpha) {
-      value[i] = (value[i] + h * slope[i]) * decay[p];
-      slope[i] *= decay[p];
+      cell.value = (cell.value + k.h * cell.slope) * k.decay;
+      cell.slope *= k.decay;
     } else {
-      value[i] *= decay[p];
+      cell.value *= k.decay;
     }
   }
+};
+
+// A cell's synaptic variable with its receptor's constants: what a
+// membrane's Step reads.
+template <class Kernel>
+struct SynapticInput {
+  const SynapticCell& cell;
+  const typename SynapticState<Kernel>::Constants& constants;
+
+  double Midpoint() const { return SynapticState<Kernel>::Midpoint(cell, constants); }
 };
 
 }  // namespace spikeserve::engine
