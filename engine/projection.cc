@@ -62,12 +62,12 @@ void Projection::FindContiguousParts() {
   post_targets_.shrink_to_fit();
 }
 
-std::vector<uint64_t> Projection::SetUniformDelay(uint16_t steps) {
+std::vector<uint64_t> Projection::SetUniformDelay(uint16_t steps, bool report, WorkerPool* pool) {
   // Where every member's part of a row is one delay run, the synapses are in
   // the order one delay gives them already; elsewhere they must be sorted.
   for (size_t j = 0; j + 1 < run_begin_.size(); ++j)
     if (run_begin_[j + 1] - run_begin_[j] > 1)
-      return SetDelays(std::vector<uint16_t>(post_.size(), steps));
+      return SetDelays(std::vector<uint16_t>(post_.size(), steps), report, pool);
   for (uint64_t r = 0; r < num_runs(); ++r) runs_[r].delay = steps;
   delay_range_ = num_runs() == 0 ? std::pair<uint16_t, uint16_t>{0, 0} : std::pair{steps, steps};
   return {};

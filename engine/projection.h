@@ -109,14 +109,19 @@ class Projection {
   std::pair<uint16_t, uint16_t> DelayRange() const { return delay_range_; }
 
   // Sets every synapse's delay (storage order) and regroups the rows. Returns
-  // the permutation applied, new index -> old index, or {} if none was needed.
-  std::vector<uint64_t> SetDelays(const std::vector<uint16_t>& steps) {
-    return Arrange(steps, members_, /*report=*/true);
+  // the permutation applied, new index -> old index, or {} if none was
+  // needed. Without `report` (nothing outside the projection holds values
+  // per synapse that must follow) it returns {} and spares the permutation's
+  // word per synapse, and a `pool`'s members take a share of the rows each.
+  std::vector<uint64_t> SetDelays(const std::vector<uint16_t>& steps, bool report = true,
+                                  WorkerPool* pool = nullptr) {
+    return Arrange(steps, members_, report, pool);
   }
   // The same delay for every synapse, without per-synapse temporaries when
   // no member's part of a row has several delays now; returns the
   // permutation as SetDelays.
-  std::vector<uint64_t> SetUniformDelay(uint16_t steps);
+  std::vector<uint64_t> SetUniformDelay(uint16_t steps, bool report = true,
+                                        WorkerPool* pool = nullptr);
 
   // Groups every row's synapses by the member (thread) that delivers into
   // their post cells, `owned[member][part]` the cells of post part `part`

@@ -310,6 +310,34 @@ TEST(ProjectionTest, GroupByMemberGivesEachMemberItsOwnRunsInTheDocumentedOrder)
   }
 }
 
+TEST(ProjectionTest, UnreportedDelaysOnAPoolArrangeExactlyAsReportedOnes) {
+  // Large enough for the pool's members to take a share of the rows each,
+  // with multapses and several delays per row.
+  RingBuffer ring;
+  const uint32_t n_pre = 3000, n_post = 500;
+  CounterRng rng(23, RngPurpose::kTest, 0);
+  const auto [pre, post] = RandomRows(n_pre, n_post, 120, rng);
+  std::vector<uint16_t> steps(pre.size());
+  for (uint16_t& d : steps) d = static_cast<uint16_t>(1 + rng.Below(9));
+  auto make = [&] {
+    auto p = std::make_unique<Projection>(0, "p", 0, n_pre, pre, post, 1, OnePostPopulation(n_post),
+                                          std::vector<RingBuffer*>{&ring});
+    for (size_t k = 0; k < p->size(); ++k) p->MutableWeights()[k] = static_cast<double>(k);
+    return p;
+  };
+  auto reported = make(), pooled = make();
+  ASSERT_GT(reported->size(), Projection::kParallelArrangeSynapses);
+  WorkerPool pool(3);
+  EXPECT_FALSE(reported->SetDelays(steps).empty());
+  EXPECT_TRUE(pooled->SetDelays(steps, /*report=*/false, &pool).empty());
+  EXPECT_EQ(Positions(pooled->post()), Positions(reported->post()));
+  EXPECT_EQ(pooled->weights().Expand(pooled->size()), reported->weights().Expand(reported->size()));
+  EXPECT_EQ(pooled->Delays(), reported->Delays());
+  EXPECT_EQ(pooled->CanonicalOrder(), reported->CanonicalOrder());
+  EXPECT_EQ(pooled->DelayRange(), reported->DelayRange());
+  EXPECT_EQ(pooled->num_runs(), reported->num_runs());
+}
+
 TEST(ProjectionTest, GroupByMemberOnAPoolArrangesExactlyAsOneThread) {
   // Large enough for the pool's members to take a share of the rows each
   // (kParallelArrangeSynapses), with multapses (RandomRows draws posts with

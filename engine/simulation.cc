@@ -578,7 +578,12 @@ class Simulation::Impl {
       if (dyn && dyn->plastic()) dyn->KeepWeights();
     }
     if (steps) {
-      const auto perm = delay ? proj.SetUniformDelay(steps->front()) : proj.SetDelays(*steps);
+      // Only synapse dynamics hold values per synapse outside the
+      // projection: a static projection needs no permutation (8 bytes per
+      // synapse), and its rows are arranged on the pool.
+      const bool report = dyn != nullptr;
+      const auto perm = delay ? proj.SetUniformDelay(steps->front(), report, &pool_)
+                              : proj.SetDelays(*steps, report, &pool_);
       if (dyn && !perm.empty()) dyn->Reorder(perm);
     }
     return absl::OkStatus();
