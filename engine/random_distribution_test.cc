@@ -219,5 +219,56 @@ TEST(ValueResolutionTest, APoolDrawsTheSameValuesAsOneThread) {
   }
 }
 
+// Blocks hand every value once, at its own index, whether one thread or a
+// pool's members resolve them; a rejected block stops the call.
+TEST(ValueResolutionTest, BlocksHandTheSameValuesAsOneArray) {
+  const RandomSpec spec{"uniform", {{"low", 0.5}, {"high", 2.0}}, 0};
+  const DrawKeys keys{11, RngPurpose::kSynapseParameter, 4, 2};
+  WorkerPool pool(2);
+  const uint64_t n = 100'003;
+  std::vector<double> values(n);
+  for (const ParameterValue& value :
+       {ParameterValue(spec), ParameterValue(1.25), ParameterValue(std::vector<double>(n, 3.0))}) {
+    auto whole = ResolveNumbers(value, "delay", n, keys);
+    ASSERT_TRUE(whole.ok());
+    for (WorkerPool* p : {static_cast<WorkerPool*>(nullptr), &pool}) {
+      std::vector<int> times(n, 0);
+      auto taken = ResolveNumbersInBlocks(value, "delay", n, keys, p,
+                                          [&](uint64_t first, const double* v, size_t count) {
+                                            for (size_t j = 0; j < count; ++j) {
+                                              values[first + j] = v[j];
+                                              ++times[first + j];
+                                            }
+                                            return true;
+                                          });
+      ASSERT_TRUE(taken.ok() && *taken);
+      EXPECT_EQ(values, *whole);
+      EXPECT_EQ(times, std::vector<int>(n, 1));
+    }
+  }
+  auto rejected =
+      ResolveNumbersInBlocks(spec, "delay", n, keys, &pool,
+                             [](uint64_t first, const double*, size_t) { return first < 50'000; });
+  ASSERT_TRUE(rejected.ok());
+  EXPECT_FALSE(*rejected);
+}
+
+// The error names the first value that is not finite, whichever share of a
+// pool meets one first.
+TEST(ValueResolutionTest, BlocksReportTheFirstValueThatIsNotFinite) {
+  const uint64_t n = 100'000;
+  std::vector<double> array(n, 1.0);
+  array[70'000] = NAN;
+  array[90'000] = INFINITY;
+  WorkerPool pool(2);
+  for (WorkerPool* p : {static_cast<WorkerPool*>(nullptr), &pool}) {
+    auto taken = ResolveNumbersInBlocks(array, "delay", n, {1, RngPurpose::kSynapseParameter, 0, 0},
+                                        p, [](uint64_t, const double*, size_t) { return true; });
+    ASSERT_FALSE(taken.ok());
+    EXPECT_NE(taken.status().message().find("value 70000 is not finite"), std::string::npos)
+        << taken.status();
+  }
+}
+
 }  // namespace
 }  // namespace spikeserve::engine

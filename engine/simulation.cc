@@ -359,11 +359,39 @@ class Simulation::Impl {
                                                     const std::string& field) {
     if (const auto* text = std::get_if<DistanceExpression>(&value))
       return DistanceValues(text->expression, rec, n, field);
-    auto v = ResolveNumbers(value, field, n,
-                            {seed_, RngPurpose::kSynapseParameter, Fnv1a(name), rec.synapses->id()},
-                            &pool_);
+    auto v = ResolveNumbers(value, field, n, SynapseKeys(name, rec), &pool_);
     if (!v.ok()) return v.status();
     return ToStorage(std::move(*v), order);
+  }
+
+  // Where the draws of a synapse parameter come from.
+  DrawKeys SynapseKeys(const std::string& name, const ProjectionRecord& rec) const {
+    return {seed_, RngPurpose::kSynapseParameter, Fnv1a(name), rec.synapses->id()};
+  }
+
+  // Every synapse's delay in steps (storage order) from a delay value
+  // resolved a block at a time, without the array of a double per synapse
+  // that SynapseValues and DelaySteps go through: at the microcircuit's
+  // scale that array was fresh memory for the kernel to zero in every
+  // projection. nullopt where this does not apply: storage not in canonical
+  // order, a function of distance, or a delay out of range (whose message
+  // DelaySteps gives).
+  absl::StatusOr<std::optional<std::vector<uint16_t>>> DelayStepsInBlocks(
+      const ProjectionRecord& rec, const ParameterValue& value, const std::string& field) {
+    using Steps = std::optional<std::vector<uint16_t>>;
+    const Projection& proj = *rec.synapses;
+    if (std::holds_alternative<DistanceExpression>(value) || !proj.StoredCanonically())
+      return Steps();
+    std::vector<uint16_t> steps(proj.size());
+    const auto [min_steps, max_steps] = DelayStepBounds();
+    auto within = [&](uint64_t first, const double* delays, size_t count) {
+      return DelayStepsWithin(grid_, delays, count, min_steps, max_steps, steps.data() + first);
+    };
+    auto taken = ResolveNumbersInBlocks(value, field, proj.size(), SynapseKeys("delay", rec),
+                                        &pool_, within);
+    if (!taken.ok()) return taken.status();
+    if (!*taken) return Steps();
+    return Steps(std::move(steps));
   }
 
   // A function of distance per synapse, in storage order. `n` exceeds the
@@ -413,11 +441,16 @@ class Simulation::Impl {
     return absl::OkStatus();
   }
 
+  // The delays (steps) a synapse may have.
+  std::pair<int64_t, int64_t> DelayStepBounds() const {
+    return {auto_min_delay_ ? 1 : min_delay_steps_,
+            auto_max_delay_ ? kMaxDelaySteps : max_delay_steps_};
+  }
+
   absl::StatusOr<std::vector<uint16_t>> DelaySteps(const std::vector<double>& d,
                                                    const std::string& field) {
     std::vector<uint16_t> steps(d.size());
-    const int64_t min_steps = auto_min_delay_ ? 1 : min_delay_steps_;
-    const int64_t max_steps = auto_max_delay_ ? kMaxDelaySteps : max_delay_steps_;
+    const auto [min_steps, max_steps] = DelayStepBounds();
     if (DelayStepsWithin(grid_, d.data(), d.size(), min_steps, max_steps, steps.data()))
       return steps;
     for (size_t k = 0; k < d.size(); ++k) {  // the first bad delay, for the message
@@ -551,18 +584,26 @@ class Simulation::Impl {
     }
     const std::optional<double> delay = scalar("delay", grid_.Time(min_delay_steps_));
     std::optional<std::vector<double>> delays;
+    std::optional<std::vector<uint16_t>> steps;
+    const auto delay_value = values.find("delay");
     if (delay) {
       delays = std::vector<double>{*delay};
-    } else if (auto d = column("delay", grid_.Time(min_delay_steps_)); d.ok()) {
-      delays = std::move(*d);
-    } else {
-      return fail(d.status());
+    } else if (delay_value != values.end() && !columns.count("delay") && proj.size() > 0) {
+      auto direct = DelayStepsInBlocks(rec, delay_value->second, prefix + "delay");
+      if (!direct.ok()) return fail(direct.status());
+      steps = std::move(*direct);
+    }
+    if (!delay && !steps) {
+      if (auto d = column("delay", grid_.Time(min_delay_steps_)); d.ok()) {
+        delays = std::move(*d);
+      } else {
+        return fail(d.status());
+      }
     }
     if (weights) {
       auto s = CheckWeights(*weights, rec.conductance_target, prefix + "weight");
       if (!s.ok()) return fail(s);
     }
-    std::optional<std::vector<uint16_t>> steps;
     if (delays) {
       auto s = DelaySteps(*delays, prefix + "delay");
       if (!s.ok()) return fail(s.status());

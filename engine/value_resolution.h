@@ -6,6 +6,7 @@
 #define SPIKESERVE_ENGINE_VALUE_RESOLUTION_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,20 @@ absl::StatusOr<std::vector<double>> ResolveNumbers(const ParameterValue& value,
                                                    const std::string& field, uint64_t n,
                                                    const DrawKeys& keys,
                                                    WorkerPool* pool = nullptr);
+
+// Takes the values of elements [first, first + count), returns false to
+// reject them (the call then stops).
+using BlockSink = std::function<bool(uint64_t first, const double* values, size_t count)>;
+
+// The same values handed to `sink` in blocks of a few thousand instead of
+// one array of n: for values turned into something else at once (delays
+// into steps), so that no n doubles are ever held. With a `pool`, its
+// members call the sink concurrently, for disjoint blocks. True if every
+// block was taken, false if the sink rejected one; errors as
+// ResolveNumbers.
+absl::StatusOr<bool> ResolveNumbersInBlocks(const ParameterValue& value, const std::string& field,
+                                            uint64_t n, const DrawKeys& keys, WorkerPool* pool,
+                                            const BlockSink& sink);
 
 }  // namespace spikeserve::engine
 
