@@ -25,6 +25,12 @@ class ClientTest : public testing::SharedServerTest {
     return Client::Connect(server_->address(), std::chrono::seconds(10), options);
   }
 
+  std::unique_ptr<Client> ConnectPollingFor(std::chrono::microseconds poll) {
+    ClientOptions options;
+    options.poll_before_sleeping = poll;
+    return Connect(options);
+  }
+
   static std::string NewSession(Client& client) {
     v1::SessionDescription session;
     EXPECT_TRUE(client
@@ -74,24 +80,17 @@ void CallsFromManyThreadsGetTheirOwnResponses(Client& client, const std::string&
   for (std::thread& thread : threads) thread.join();
 }
 
-TEST_F(ClientTest, CallsFromManyThreadsGetTheirOwnResponsesWhenPolling) {
-  std::unique_ptr<Client> client = Connect({});
-  ASSERT_NE(client, nullptr);
-  CallsFromManyThreadsGetTheirOwnResponses(*client, NewSession(*client));
-}
-
-TEST_F(ClientTest, CallsFromManyThreadsGetTheirOwnResponsesWhenSleeping) {
-  ClientOptions options;
-  options.poll_before_sleeping = std::chrono::microseconds(0);
-  std::unique_ptr<Client> client = Connect(options);
-  ASSERT_NE(client, nullptr);
-  CallsFromManyThreadsGetTheirOwnResponses(*client, NewSession(*client));
+TEST_F(ClientTest, CallsFromManyThreadsGetTheirOwnResponses) {
+  // The default polling, and none.
+  for (const auto poll : {ClientOptions().poll_before_sleeping, std::chrono::microseconds(0)}) {
+    std::unique_ptr<Client> client = ConnectPollingFor(poll);
+    ASSERT_NE(client, nullptr);
+    CallsFromManyThreadsGetTheirOwnResponses(*client, NewSession(*client));
+  }
 }
 
 TEST_F(ClientTest, ACallThatOutlastsThePollingStillCompletes) {
-  ClientOptions options;
-  options.poll_before_sleeping = std::chrono::microseconds(1);
-  std::unique_ptr<Client> client = Connect(options);
+  std::unique_ptr<Client> client = ConnectPollingFor(std::chrono::microseconds(1));
   ASSERT_NE(client, nullptr);
   // Half a million cells take milliseconds to build.
   v1::PopulationInfo info;
