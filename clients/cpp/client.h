@@ -1,6 +1,7 @@
-// A small C++ client for spikeserve.v1.Simulator: unary calls with deadlines
-// and decoded error details, Run with progress and live data, Upload in
-// chunks, and GetData assembled into a Neo-shaped Block.
+// A small C++ client for spikeserve.v1.Simulator: unary calls with deadlines,
+// polling briefly for their answer, and decoded error details; Run with
+// progress and live data, Upload in chunks, and GetData assembled into a
+// Neo-shaped Block.
 #ifndef SPIKESERVE_CLIENTS_CPP_CLIENT_H_
 #define SPIKESERVE_CLIENTS_CPP_CLIENT_H_
 
