@@ -76,7 +76,7 @@ absl::Status ResolveInBlocks(const ParameterValue& value, const std::string& fie
                            "expected a number, an array of numbers or a random distribution");
   }
   // Per share: the first element not finite and the first block rejected
-  // (n: none), so that the error reported is the first by index whatever
+  // (UINT64_MAX: none), so that the error reported is the first by index whatever
   // the pool's size.
   struct Outcome {
     uint64_t not_finite = UINT64_MAX;
