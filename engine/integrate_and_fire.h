@@ -188,8 +188,8 @@ class IntegrateAndFire : public CellGroup {
 #pragma GCC ivdep
       for (uint32_t i = begin; i < end; ++i) {
         const StepConstants k = kUniform ? shared : ConstantsAt(i);
-        const SynapticCell exc = exc_.Cell(i);
-        const SynapticCell inh = inh_.Cell(i);
+        const SynapticCell exc = Synapses::Load(exc_.value.data(), exc_.slope.data(), i);
+        const SynapticCell inh = Synapses::Load(inh_.value.data(), inh_.slope.data(), i);
         // A refractory cell is at v_reset either way.
         const bool redo = (refractory_left[i] <= 0) & OutsideSeriesRange(k, exc, inh);
         const double exact = Membrane::Relax(
@@ -217,30 +217,22 @@ class IntegrateAndFire : public CellGroup {
     double* __restrict exc_slope = exc_.slope.data();
     double* __restrict inh_value = inh_.value.data();
     double* __restrict inh_slope = inh_.slope.data();
-    auto load = [](const double* __restrict value, const double* __restrict slope, uint32_t i)
-        __attribute__((always_inline)) {
-      return SynapticCell{value[i], Kernel::kAlpha ? slope[i] : 0.0};
-    };
-    auto store = [](double* __restrict value, double* __restrict slope, uint32_t i,
-                    const SynapticCell& cell) __attribute__((always_inline)) {
-      value[i] = cell.value;
-      if constexpr (Kernel::kAlpha) slope[i] = cell.slope;
-    };
     // Read here once when shared: the loop's stores could otherwise make the
     // compiler read them again for every vector of cells (SynapticCell).
     const StepConstants shared = ConstantsAt(0);
     // 64 bits, as wide as the state: with a bool, GCC 12 looks for vectors
     // of 64 floats and vectorises nothing.
     uint64_t left = 0;
-    // Cell i's step, given whether it is refractory: its state, and v at
-    // the step's end, which it returns. Forced inline: GCC 12 left some
+    // Cell i's step: its state, v, and unless the marks have their own loop
+    // its refractory count and mark. Forced inline: GCC 12 left some
     // instantiations (per-cell constants, the alpha kernel) as a call per
     // cell, compiled for the baseline instead of the clone's target.
-    auto step = [&](uint32_t i, bool refractory) __attribute__((always_inline)) {
+    auto step = [&](uint32_t i) __attribute__((always_inline)) {
       const uint32_t p = kUniform ? 0 : i;
       const StepConstants k = kUniform ? shared : ConstantsAt(i);
-      SynapticCell exc = load(exc_value, exc_slope, i);
-      SynapticCell inh = load(inh_value, inh_slope, i);
+      const bool refractory = refractory_left[i] > 0;
+      SynapticCell exc = Synapses::Load(exc_value, exc_slope, i);
+      SynapticCell inh = Synapses::Load(inh_value, inh_slope, i);
       Synapses::Receive(exc, k.exc, in_exc[i]);
       Synapses::Receive(inh, k.inh, in_inh[i]);
       in_exc[i] = 0.0;
@@ -267,26 +259,15 @@ class IntegrateAndFire : public CellGroup {
         Synapses::Advance(exc, k.exc);
         Synapses::Advance(inh, k.inh);
       }
-      store(exc_value, exc_slope, i, exc);
-      store(inh_value, inh_slope, i, inh);
+      Synapses::Store(exc_value, exc_slope, i, exc);
+      Synapses::Store(inh_value, inh_slope, i, inh);
       v[i] = v_end;
-      return v_end;
+      if constexpr (!Membrane::kMarksInOwnLoop)
+        CountDownAndMark(i, refractory, v_end, k.v_thresh, refractory_left, candidate);
     };
-    // Iteration i touches element i of each array only.
-    if constexpr (Membrane::kMarksInOwnLoop) {
+      // Iteration i touches element i of each array only.
 #pragma GCC ivdep
-      for (uint32_t i = begin; i < end; ++i) step(i, refractory_left[i] > 0);
-    } else {
-#pragma GCC ivdep
-      for (uint32_t i = begin; i < end; ++i) {
-        const bool refractory = refractory_left[i] > 0;
-        const double v_end = step(i, refractory);
-        const double threshold = Membrane::kEscapeNoise ? 0.0
-                                 : kUniform             ? shared.v_thresh
-                                                        : v_thresh_[i];
-        CountDownAndMark(i, refractory, v_end, threshold, refractory_left, candidate);
-      }
-    }
+    for (uint32_t i = begin; i < end; ++i) step(i);
     return left == 0;
   }
 

@@ -103,9 +103,16 @@ struct SynapticState {
     return {decay[p], half_decay[p], rise[p], 0.0, h};
   }
 
-  // Cell i's variable, for a loop that does not store to the arrays (one
-  // that does loads and stores through pointers of its own).
-  SynapticCell Cell(size_t i) const { return {value[i], Kernel::kAlpha ? slope[i] : 0.0}; }
+  // Cell i's variable from the arrays' data (value.data(), slope.data()),
+  // and back: a loop that stores passes pointers of its own, declared
+  // __restrict.
+  static SynapticCell Load(const double* value, const double* slope, size_t i) {
+    return {value[i], Kernel::kAlpha ? slope[i] : 0.0};
+  }
+  static void Store(double* value, double* slope, size_t i, const SynapticCell& cell) {
+    value[i] = cell.value;
+    if constexpr (Kernel::kAlpha) slope[i] = cell.slope;
+  }
 
   static void Receive(SynapticCell& cell, const Constants& k, double weight) {
     if constexpr (Kernel::kAlpha) {
