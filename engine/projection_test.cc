@@ -310,6 +310,16 @@ TEST(ProjectionTest, GroupByMemberGivesEachMemberItsOwnRunsInTheDocumentedOrder)
   }
 }
 
+// The same synapses in the same storage order, with the same runs.
+void ExpectStoredAlike(const Projection& a, const Projection& b) {
+  EXPECT_EQ(Positions(a.post()), Positions(b.post()));
+  EXPECT_EQ(a.weights().Expand(a.size()), b.weights().Expand(b.size()));
+  EXPECT_EQ(a.Delays(), b.Delays());
+  EXPECT_EQ(a.CanonicalOrder(), b.CanonicalOrder());
+  EXPECT_EQ(a.DelayRange(), b.DelayRange());
+  EXPECT_EQ(a.num_runs(), b.num_runs());
+}
+
 TEST(ProjectionTest, UnreportedDelaysOnAPoolArrangeExactlyAsReportedOnes) {
   // Large enough for the pool's members to take a share of the rows each,
   // with multapses and several delays per row.
@@ -330,12 +340,7 @@ TEST(ProjectionTest, UnreportedDelaysOnAPoolArrangeExactlyAsReportedOnes) {
   WorkerPool pool(3);
   EXPECT_FALSE(reported->SetDelays(steps).empty());
   EXPECT_TRUE(pooled->SetDelays(steps, /*report=*/false, &pool).empty());
-  EXPECT_EQ(Positions(pooled->post()), Positions(reported->post()));
-  EXPECT_EQ(pooled->weights().Expand(pooled->size()), reported->weights().Expand(reported->size()));
-  EXPECT_EQ(pooled->Delays(), reported->Delays());
-  EXPECT_EQ(pooled->CanonicalOrder(), reported->CanonicalOrder());
-  EXPECT_EQ(pooled->DelayRange(), reported->DelayRange());
-  EXPECT_EQ(pooled->num_runs(), reported->num_runs());
+  ExpectStoredAlike(*pooled, *reported);
 }
 
 TEST(ProjectionTest, GroupByMemberOnAPoolArrangesExactlyAsOneThread) {
@@ -365,12 +370,7 @@ TEST(ProjectionTest, GroupByMemberOnAPoolArrangesExactlyAsOneThread) {
   one->GroupByMember(owned);
   pooled->GroupByMember(owned, &pool);
   ExpectGroupedAsDocumented(*pooled, member_of, 3);
-  EXPECT_EQ(Positions(pooled->post()), Positions(one->post()));
-  EXPECT_EQ(pooled->weights().Expand(pooled->size()), one->weights().Expand(one->size()));
-  EXPECT_EQ(pooled->Delays(), one->Delays());
-  EXPECT_EQ(pooled->CanonicalOrder(), one->CanonicalOrder());
-  EXPECT_EQ(pooled->DelayRange(), one->DelayRange());
-  EXPECT_EQ(pooled->num_runs(), one->num_runs());
+  ExpectStoredAlike(*pooled, *one);
   for (uint32_t row = 0; row < n_pre; ++row)
     for (uint32_t m = 0; m < 3; ++m) ASSERT_EQ(pooled->MemberRuns(row, m), one->MemberRuns(row, m));
 }
