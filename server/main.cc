@@ -16,6 +16,8 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -30,6 +32,7 @@
 #include "server/server_options.h"
 #include "server/simulator_service.h"
 #include "server/spill_file.h"
+#include "server/stay_awake.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to serve on, host:port. Port 0 picks a free port (see --port_file). "
@@ -61,6 +64,11 @@ ABSL_FLAG(uint64_t, recording_memory_budget_mb, 1024,
           "memory (MiB); beyond it, blocks of it move to an HDF5 file in <data_dir>/.spill/ "
           "and are read back from there. The "
           "file is removed when the session closes or expires. 0 keeps everything in memory.");
+ABSL_FLAG(absl::Duration, stay_awake_after_call, absl::Microseconds(250),
+          "After each call, keep one core from halting for this long (a thread at the lowest "
+          "priority, SCHED_IDLE, polls), so that the next call of a script sending calls in a row "
+          "finds it awake: on a virtual machine waking a halted core is most of a small call's "
+          "time. 0 turns it off.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "On SIGTERM, how long open calls may take to finish before they are cancelled.");
 
@@ -108,6 +116,7 @@ ServerOptions OptionsFromFlags() {
       std::min(default_threads > 0 ? default_threads : options.sessions.limits.max_threads,
                options.sessions.limits.max_threads);
   options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  options.stay_awake_after_call = absl::GetFlag(FLAGS_stay_awake_after_call);
   options.service.data_dir = absl::GetFlag(FLAGS_data_dir);
   if (options.service.data_dir.empty()) {
     const char* tmp = std::getenv("TMPDIR");
@@ -139,6 +148,12 @@ int Serve(const ServerOptions& options) {
   int port = 0;
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&service);
+  StayAwake stay_awake(options.stay_awake_after_call);
+  if (options.stay_awake_after_call > absl::ZeroDuration()) {
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
+    creators.push_back(stay_awake.InterceptorFactory());
+    builder.experimental().SetInterceptorCreators(std::move(creators));
+  }
   // Clients keep idle channels alive with pings every 30 s or more; accept them.
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10'000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);

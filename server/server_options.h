@@ -16,6 +16,7 @@ struct ServerOptions {
   SessionManager::Options sessions;
   SimulatorService::Options service;
   absl::Duration shutdown_grace = absl::Seconds(10);
+  absl::Duration stay_awake_after_call = absl::Microseconds(250);  // stay_awake.h; 0: off
 };
 
 }  // namespace spikeserve::server

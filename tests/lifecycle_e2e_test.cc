@@ -1,6 +1,6 @@
 // Session lifecycle and server lifecycle against real server processes:
 // idle expiry, the session cap, concurrent sessions, cancellation, SIGTERM,
-// SIGUSR1.
+// SIGUSR1, no processor time used while idle.
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -210,6 +210,22 @@ TEST(LifecycleTest, Sigusr1PrintsTheHeapAndTheServerServesOn) {
   v1::SessionDescription description;
   EXPECT_TRUE(server.running());
   EXPECT_TRUE(SessionExists(*client, session, &description));
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
+}
+
+// The server keeps a core awake for a while after each call
+// (--stay_awake_after_call); once the calls stop it must use no processor
+// time, however long that while is.
+TEST(LifecycleTest, AServerWhoseCallsStoppedUsesNoProcessorTime) {
+  testing::ServerProcess server("server/spikeserve", {"--stay_awake_after_call=200ms"});
+  auto client = ConnectTo(server);
+  const std::string session = NewSession(*client);
+  v1::SessionDescription description;
+  for (int call = 0; call < 20; ++call) ASSERT_TRUE(SessionExists(*client, session, &description));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const double before = server.CpuSeconds();
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_LT(server.CpuSeconds() - before, 0.1);
   EXPECT_EQ(server.Stop(SIGTERM), 0);
 }
 

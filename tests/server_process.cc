@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <thread>
 
@@ -104,6 +105,19 @@ int64_t ServerProcess::ResidentBytes() const {
     status.ignore(1 << 20, '\n');
   }
   return -1;
+}
+
+double ServerProcess::CpuSeconds() const {
+  std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // The command name, in parentheses, may hold spaces; utime and stime are
+  // the 12th and 13th fields after it (proc(5)).
+  std::istringstream fields(stat.substr(stat.rfind(')') + 1));
+  std::string field;
+  for (int i = 0; i < 11; ++i) fields >> field;
+  int64_t user_ticks = 0, system_ticks = 0;
+  fields >> user_ticks >> system_ticks;
+  return static_cast<double>(user_ticks + system_ticks) / sysconf(_SC_CLK_TCK);
 }
 
 std::string ServerProcess::Log() const {

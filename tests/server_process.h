@@ -25,6 +25,9 @@ class ServerProcess {
   pid_t pid() const { return pid_; }
   // Resident memory of the server process in bytes (from /proc).
   int64_t ResidentBytes() const;
+  // Processor time the server process has used so far, user and system, in
+  // seconds (from /proc).
+  double CpuSeconds() const;
   bool running();
 
   // Sends `signal` and waits up to `timeout_s`; returns the exit status as
