@@ -133,21 +133,46 @@ struct OwnerMajor {
   void EndOwner() { start.push_back(other.size()); }
 };
 
-// Reorders post-major output into canonical order: a counting sort by pre,
-// which keeps the posts ascending inside each pre row.
+// Reorders post-major output into canonical order: a stable sort by pre,
+// which keeps the posts ascending inside each pre row. One counting sort by
+// pre wrote every pair to a random place among all of them, a cache miss
+// each: a third of building a million-cell network. So the pairs are first
+// dealt, stably, into blocks of kPreBlock consecutive pres (one write
+// position per block, few enough to stay in cache), and then each block,
+// small enough for the cache, is counting-sorted by pre in place.
 void CanonicalFromPostMajor(uint32_t n_pre, const OwnerMajor& by_post, ConnectionList* out) {
-  std::vector<uint64_t> next(n_pre + 1, 0);
-  for (uint32_t pre : by_post.other) ++next[pre + 1];
-  std::partial_sum(next.begin(), next.end(), next.begin());
+  constexpr int kPreBlockBits = 10;
+  constexpr uint32_t kPreBlock = 1u << kPreBlockBits;
+  const uint32_t n_blocks = (n_pre >> kPreBlockBits) + 1;
+  std::vector<uint64_t> block_start(n_blocks + 1, 0);
+  for (uint32_t pre : by_post.other) ++block_start[(pre >> kPreBlockBits) + 1];
+  std::partial_sum(block_start.begin(), block_start.end(), block_start.begin());
   out->pre.resize(by_post.other.size());
   out->post.resize(by_post.other.size());
+  std::vector<uint64_t> next(block_start.begin(), block_start.end() - 1);
   for (uint32_t post = 0; post + 1 < by_post.start.size(); ++post)
     for (uint64_t k = by_post.start[post]; k < by_post.start[post + 1]; ++k) {
       const uint32_t pre = by_post.other[k];
-      const uint64_t slot = next[pre]++;
+      const uint64_t slot = next[pre >> kPreBlockBits]++;
       out->pre[slot] = pre;
       out->post[slot] = post;
     }
+  std::vector<uint32_t> block_pre, block_post;
+  std::vector<uint64_t> next_in_block(kPreBlock + 1);
+  for (uint32_t block = 0; block < n_blocks; ++block) {
+    const uint64_t begin = block_start[block], end = block_start[block + 1];
+    if (end - begin < 2) continue;
+    block_pre.assign(out->pre.begin() + begin, out->pre.begin() + end);
+    block_post.assign(out->post.begin() + begin, out->post.begin() + end);
+    std::fill(next_in_block.begin(), next_in_block.end(), 0);
+    for (uint32_t pre : block_pre) ++next_in_block[(pre & (kPreBlock - 1)) + 1];
+    std::partial_sum(next_in_block.begin(), next_in_block.end(), next_in_block.begin());
+    for (uint64_t k = 0; k < block_pre.size(); ++k) {
+      const uint64_t slot = begin + next_in_block[block_pre[k] & (kPreBlock - 1)]++;
+      out->pre[slot] = block_pre[k];
+      out->post[slot] = block_post[k];
+    }
+  }
 }
 
 // Reused from one owner to the next, so that choosing allocates nothing per
