@@ -133,45 +133,61 @@ struct OwnerMajor {
   void EndOwner() { start.push_back(other.size()); }
 };
 
+// Sorts the pairs that for_each_pair(visit) visits, stably, by key(pre)
+// (below n_keys) into out's positions from `begin` on: a counting sort, two
+// passes over the pairs. Returns where each key's pairs start.
+template <class Key, class ForEachPair>
+std::vector<uint64_t> CountingSortByPre(uint32_t n_keys, Key key, ForEachPair for_each_pair,
+                                        uint64_t begin, ConnectionList* out) {
+  std::vector<uint64_t> start(n_keys + 1, 0);
+  for_each_pair([&](uint32_t pre, uint32_t) { ++start[key(pre) + 1]; });
+  std::partial_sum(start.begin(), start.end(), start.begin());
+  std::vector<uint64_t> next(start.begin(), start.end() - 1);
+  for_each_pair([&](uint32_t pre, uint32_t post) {
+    const uint64_t slot = begin + next[key(pre)]++;
+    out->pre[slot] = pre;
+    out->post[slot] = post;
+  });
+  return start;
+}
+
 // Reorders post-major output into canonical order: a stable sort by pre,
-// which keeps the posts ascending inside each pre row. One counting sort by
-// pre wrote every pair to a random place among all of them, a cache miss
-// each: a third of building a million-cell network. So the pairs are first
-// dealt, stably, into blocks of kPreBlock consecutive pres (one write
-// position per block, few enough to stay in cache), and then each block,
-// small enough for the cache, is counting-sorted by pre in place.
+// which keeps the posts ascending inside each pre row. Sorted in one pass,
+// a pair goes to one of n_pre places that move on independently: with more
+// than a few thousand, every write missed the cache, a third of building a
+// million-cell network. So for many pres the pairs are first dealt, stably,
+// into blocks of kPreBlock consecutive pres (few places at a time), and
+// then each block, small enough for the cache, is sorted by pre in place.
 void CanonicalFromPostMajor(uint32_t n_pre, const OwnerMajor& by_post, ConnectionList* out) {
+  constexpr uint32_t kOnePassPres = 4096;
   constexpr int kPreBlockBits = 10;
   constexpr uint32_t kPreBlock = 1u << kPreBlockBits;
-  const uint32_t n_blocks = (n_pre >> kPreBlockBits) + 1;
-  std::vector<uint64_t> block_start(n_blocks + 1, 0);
-  for (uint32_t pre : by_post.other) ++block_start[(pre >> kPreBlockBits) + 1];
-  std::partial_sum(block_start.begin(), block_start.end(), block_start.begin());
+  auto post_major = [&](auto visit) {
+    for (uint32_t post = 0; post + 1 < by_post.start.size(); ++post)
+      for (uint64_t k = by_post.start[post]; k < by_post.start[post + 1]; ++k)
+        visit(by_post.other[k], post);
+  };
   out->pre.resize(by_post.other.size());
   out->post.resize(by_post.other.size());
-  std::vector<uint64_t> next(block_start.begin(), block_start.end() - 1);
-  for (uint32_t post = 0; post + 1 < by_post.start.size(); ++post)
-    for (uint64_t k = by_post.start[post]; k < by_post.start[post + 1]; ++k) {
-      const uint32_t pre = by_post.other[k];
-      const uint64_t slot = next[pre >> kPreBlockBits]++;
-      out->pre[slot] = pre;
-      out->post[slot] = post;
-    }
+  if (n_pre <= kOnePassPres) {
+    CountingSortByPre(
+        n_pre, [](uint32_t pre) { return pre; }, post_major, 0, out);
+    return;
+  }
+  const std::vector<uint64_t> block_start =
+      CountingSortByPre((n_pre >> kPreBlockBits) + 1,
+                        [](uint32_t pre) { return pre >> kPreBlockBits; }, post_major, 0, out);
   std::vector<uint32_t> block_pre, block_post;
-  std::vector<uint64_t> next_in_block(kPreBlock + 1);
-  for (uint32_t block = 0; block < n_blocks; ++block) {
+  for (size_t block = 0; block + 1 < block_start.size(); ++block) {
     const uint64_t begin = block_start[block], end = block_start[block + 1];
-    if (end - begin < 2) continue;
     block_pre.assign(out->pre.begin() + begin, out->pre.begin() + end);
     block_post.assign(out->post.begin() + begin, out->post.begin() + end);
-    std::fill(next_in_block.begin(), next_in_block.end(), 0);
-    for (uint32_t pre : block_pre) ++next_in_block[(pre & (kPreBlock - 1)) + 1];
-    std::partial_sum(next_in_block.begin(), next_in_block.end(), next_in_block.begin());
-    for (uint64_t k = 0; k < block_pre.size(); ++k) {
-      const uint64_t slot = begin + next_in_block[block_pre[k] & (kPreBlock - 1)]++;
-      out->pre[slot] = block_pre[k];
-      out->post[slot] = block_post[k];
-    }
+    CountingSortByPre(
+        kPreBlock, [](uint32_t pre) { return pre & (kPreBlock - 1); },
+        [&](auto visit) {
+          for (size_t k = 0; k < block_pre.size(); ++k) visit(block_pre[k], block_post[k]);
+        },
+        begin, out);
   }
 }
 
