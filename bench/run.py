@@ -36,8 +36,12 @@ PEERS = {
     "spikeserve-lowlevel": (["peer_lowlevel_spikeserve.py"], True),
     "brian2-runtime": (["peer_brian2.py", "--device", "runtime"], False),
     "brian2-standalone": (["peer_brian2.py", "--device", "cpp_standalone"], False),
+    "pynn-neuron": (["peer_pynn_neuron.py"], False),
 }
 OPTIONAL_PEERS = [name for name in PEERS if name != report.SUBJECT]
+# PyNN on NEURON takes minutes where the others take seconds, and needs its
+# mechanisms compiled (setup_pynn_neuron.sh): only when asked for.
+DEFAULT_PEERS = [name for name in OPTIONAL_PEERS if name != "pynn-neuron"]
 
 # Brian2's runtime mode compiles its Cython extensions on first use and caches
 # them; a short unmeasured run per configuration keeps that out of the figures.
@@ -57,9 +61,9 @@ def parse_arguments():
                         help="comma-separated sizes; 4000 is the classic 2%% network, "
                              "others use fixed in-degree 64 + 16")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--peers", type=_comma_list(str), default=OPTIONAL_PEERS,
+    parser.add_argument("--peers", type=_comma_list(str), default=DEFAULT_PEERS,
                         help=f"besides {report.SUBJECT}: any of {','.join(OPTIONAL_PEERS)} "
-                             "(empty: none)")
+                             f"(default {','.join(DEFAULT_PEERS)}; empty: none)")
     parser.add_argument("--duration", type=float, default=va.DURATION_MS, help="ms")
     parser.add_argument("--seed", type=int, default=20240501,
                         help="repeat r uses seed + r, the same for every peer")
