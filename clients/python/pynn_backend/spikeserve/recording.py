@@ -50,7 +50,9 @@ class Recorder(recording.Recorder):
 
     def _population_cells(self, ids=None):
         population = self.population
-        if ids is None:
+        # ids are distinct cells of the population: as many as it has are
+        # all of it, sent as such rather than as a list of every index.
+        if ids is None or len(ids) == population.size:
             return [values.Cells(population._population_id)]
         indices = population.id_to_index(np.asarray(sorted(ids), dtype=np.int64))
         return [values.Cells(population._population_id, np.asarray(indices, dtype=np.uint32))]

@@ -18,10 +18,6 @@ class ID(int, common.IDMixin):
     # Recorder.record makes for every cell recorded (0.4 s per million).
     local = True
 
-    def __init__(self, n):
-        int.__init__(n)
-        common.IDMixin.__init__(self)
-
 
 class ProgressBar:
     """A one-line progress bar for long runs, on terminals only."""
