@@ -117,6 +117,19 @@ def test_chunks_read_with_bulk_views_assemble_exactly_as_fully_parsed_messages(s
     np.testing.assert_array_equal(got.signal("v").source_ids, expected.signal("v").source_ids)
 
 
+def test_spike_ids_are_looked_up_for_any_recorded_cells():
+    def trains(source_ids, train):
+        return data.SpikeTrains(1, "p", 0.0, 10.0, np.asarray(source_ids, dtype=np.int64),
+                                np.arange(len(source_ids)), np.asarray(train, dtype=np.uint32),
+                                np.zeros(len(train)))
+    every_cell = trains([40, 41, 42, 43], [3, 0, 0, 2])
+    assert every_cell.ids.dtype == np.int64
+    np.testing.assert_array_equal(every_cell.ids, [43, 40, 40, 42])
+    some_cells = trains([40, 42, 43, 47], [3, 0, 1, 2])
+    np.testing.assert_array_equal(some_cells.ids, [47, 40, 42, 43])
+    assert trains([], []).ids.size == 0
+
+
 def test_truncated_or_malformed_chunk_bytes_are_refused():
     chunk = data_pb2.DataChunk(seq=3)
     chunk.signal_chunk.signal_id = 1
