@@ -244,6 +244,20 @@ std::vector<uint64_t>& Draw(CounterRng& rng, uint64_t m, uint64_t n, bool with_r
     }
     for (uint64_t c : chosen) bits[c >> 6] = 0;
   } else {
+    // Step k of Floyd's algorithm draws Below(k + 1) whatever the earlier
+    // steps picked, and picks that draw unless an earlier step picked it.
+    // So if the draws are distinct, they are the picks: with many more
+    // candidates than picks almost always, and then sorting them is all a
+    // sorted draw needs, without the set. Otherwise the same draws again,
+    // from a copy of the stream, through the set.
+    if (sorted) {
+      const CounterRng start = rng;
+      for (uint64_t k = m - n; k < m; ++k) chosen.push_back(rng.Below(k + 1));
+      std::sort(chosen.begin(), chosen.end());
+      if (std::adjacent_find(chosen.begin(), chosen.end()) == chosen.end()) return chosen;
+      rng = start;
+      chosen.clear();
+    }
     scratch.taken.clear();
     floyd([&](uint64_t c) { return scratch.taken.insert(c).second; });
   }

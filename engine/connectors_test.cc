@@ -128,10 +128,11 @@ std::vector<uint64_t> FloydPicks(CounterRng rng, uint64_t m, uint64_t n) {
 
 // Without replacement, each post cell's pre cells are Floyd's picks from its
 // own stream, self excluded from the candidates, whether the draw keeps its
-// picks as bits (n = 80 of 299: few candidates per pick) or in a hash set
-// (n = 2 of 999), and in canonical order when the pres span several of the
-// blocks that order is sorted in (n = 8 of 4,999): the network a seed gives
-// is pinned.
+// picks as bits (n = 80 of 299: few candidates per pick) or takes distinct
+// draws as they are and draws again through a hash set when two repeat
+// (n = 2 of 999 and n = 8 of 4,999, where some of the post cells' draws
+// repeat), and in canonical order when the pres span several of the blocks
+// that order is sorted in (4,999): the network a seed gives is pinned.
 TEST(ConnectorsTest, FixedNumberPreIsFloydsDrawFromEachPostCellsStream) {
   for (const auto& [n_cells, n] : {std::pair<uint64_t, uint64_t>{300, 80}, {1000, 2}, {5000, 8}}) {
     const auto c = Make("FixedNumberPreConnector", {{"n", n}, {"allow_self_connections", 0}},
