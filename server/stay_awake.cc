@@ -1,6 +1,8 @@
 #include "server/stay_awake.h"
 
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#endif
 #include <pthread.h>
 #include <sched.h>
 
@@ -8,6 +10,16 @@
 
 namespace spikeserve::server {
 namespace {
+
+// Tells the core that this is a spin-wait: it draws less power and leaves
+// more to a hyperthread sibling.
+void SpinPause() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
 
 int64_t SteadyNowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -97,7 +109,7 @@ void StayAwake::Spin() {
     }
     while (!stopping_.load(std::memory_order_relaxed) &&
            awake_until_ns_.load(std::memory_order_relaxed) > SteadyNowNs()) {
-      _mm_pause();
+      SpinPause();
     }
   }
 }
