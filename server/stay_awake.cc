@@ -7,6 +7,8 @@
 #include <sched.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 
 namespace spikeserve::server {
 namespace {
@@ -98,8 +100,16 @@ void StayAwake::Spin() {
   // Only the time no other thread wants: SCHED_IDLE yields the core to any
   // runnable thread at once, and the scheduler counts its core as idle
   // when it places a woken thread.
+  // At any other priority spinning would take time from simulations, so
+  // without it (a sandbox that forbids the call) the thread ends.
   sched_param idle{};
-  pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle);
+  if (const int error = pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle); error != 0) {
+    std::fprintf(stderr,
+                 "spikeserve: cannot lower a thread to SCHED_IDLE (%s); "
+                 "--stay_awake_after_call is off\n",
+                 std::strerror(error));
+    return;
+  }
   for (;;) {
     {
       absl::MutexLock lock(&mu_);

@@ -8,7 +8,8 @@
 // thread spins at SCHED_IDLE priority: any other runnable thread, of this
 // process or another, takes its core at once, so it only uses time in which
 // the core would have halted. Windows longer than the gap between a
-// script's calls buy nothing; after the last call the thread sleeps.
+// script's calls buy nothing; after the last call the thread sleeps. Where
+// the thread cannot lower its priority, it says so and never spins.
 #ifndef SPIKESERVE_SERVER_STAY_AWAKE_H_
 #define SPIKESERVE_SERVER_STAY_AWAKE_H_
 
