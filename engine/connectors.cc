@@ -158,10 +158,11 @@ std::vector<uint64_t> CountingSortByPre(uint32_t n_keys, Key key, ForEachPair fo
 // million-cell network. So for many pres the pairs are first dealt, stably,
 // into blocks of kPreBlock consecutive pres (few places at a time), and
 // then each block, small enough for the cache, is sorted by pre in place.
-void CanonicalFromPostMajor(uint32_t n_pre, const OwnerMajor& by_post, ConnectionList* out) {
-  constexpr uint32_t kOnePassPres = 4096;
-  constexpr int kPreBlockBits = 10;
-  constexpr uint32_t kPreBlock = 1u << kPreBlockBits;
+void CanonicalFromPostMajor(uint32_t n_pre, const OwnerMajor& by_post, WorkerPool* pool,
+                            ConnectionList* out) {
+  static constexpr uint32_t kOnePassPres = 4096;
+  static constexpr int kPreBlockBits = 10;
+  static constexpr uint32_t kPreBlock = 1u << kPreBlockBits;
   auto post_major = [&](auto visit) {
     for (uint32_t post = 0; post + 1 < by_post.start.size(); ++post)
       for (uint64_t k = by_post.start[post]; k < by_post.start[post + 1]; ++k)
@@ -177,18 +178,21 @@ void CanonicalFromPostMajor(uint32_t n_pre, const OwnerMajor& by_post, Connectio
   const std::vector<uint64_t> block_start =
       CountingSortByPre((n_pre >> kPreBlockBits) + 1,
                         [](uint32_t pre) { return pre >> kPreBlockBits; }, post_major, 0, out);
-  std::vector<uint32_t> block_pre, block_post;
-  for (size_t block = 0; block + 1 < block_start.size(); ++block) {
-    const uint64_t begin = block_start[block], end = block_start[block + 1];
-    block_pre.assign(out->pre.begin() + begin, out->pre.begin() + end);
-    block_post.assign(out->post.begin() + begin, out->post.begin() + end);
-    CountingSortByPre(
-        kPreBlock, [](uint32_t pre) { return pre & (kPreBlock - 1); },
-        [&](auto visit) {
-          for (size_t k = 0; k < block_pre.size(); ++k) visit(block_pre[k], block_post[k]);
-        },
-        begin, out);
-  }
+  // Blocks are sorted each in its own range: shared among the pool.
+  ForEachShare(pool, block_start.size() - 1, [&](uint64_t first_block, uint64_t end_block, int) {
+    std::vector<uint32_t> block_pre, block_post;
+    for (uint64_t block = first_block; block < end_block; ++block) {
+      const uint64_t begin = block_start[block], end = block_start[block + 1];
+      block_pre.assign(out->pre.begin() + begin, out->pre.begin() + end);
+      block_post.assign(out->post.begin() + begin, out->post.begin() + end);
+      CountingSortByPre(
+          kPreBlock, [](uint32_t pre) { return pre & (kPreBlock - 1); },
+          [&](auto visit) {
+            for (size_t k = 0; k < block_pre.size(); ++k) visit(block_pre[k], block_post[k]);
+          },
+          begin, out);
+    }
+  });
 }
 
 // Reused from one owner to the next, so that choosing allocates nothing per
@@ -273,30 +277,42 @@ absl::Status TooFew(const std::string& what, uint64_t n, uint64_t m) {
 
 // FixedNumberPre (owner = post, chosen from pre) and FixedNumberPost (owner =
 // pre, chosen from post) are the same algorithm with the roles swapped.
+// Every owner gets exactly n, from a stream of its own: owners are shared
+// among the pool's members, each writing its owners' places.
 absl::Status FixedNumber(const Params& p, const std::vector<uint64_t>& owners,
                          const std::vector<uint64_t>& others, uint64_t seed, bool owner_is_post,
-                         OwnerMajor* out) {
+                         WorkerPool* pool, OwnerMajor* out) {
   // Only self-connections need an owner's position among the others.
   const auto other_pos = p.allow_self ? absl::flat_hash_map<uint64_t, uint32_t>()
                                       : PositionByGid(others);
-  ChooseScratch scratch;
-  out->other.reserve(owners.size() * p.n);
-  out->start.reserve(owners.size() + 1);
-  for (uint32_t o = 0; o < owners.size(); ++o) {
-    int64_t self = -1;
-    if (!p.allow_self) {
-      auto it = other_pos.find(owners[o]);
-      if (it != other_pos.end()) self = it->second;
+  auto self_of = [&](uint64_t o) -> int64_t {
+    if (p.allow_self) return -1;
+    const auto it = other_pos.find(owners[o]);
+    return it == other_pos.end() ? -1 : it->second;
+  };
+  auto candidates = [&](uint64_t o) { return others.size() - (self_of(o) >= 0 ? 1 : 0); };
+  if (p.n > 0 && (others.size() <= 1 || (!p.with_replacement && p.n >= others.size()))) {
+    for (uint64_t o = 0; o < owners.size(); ++o) {
+      const uint64_t m = candidates(o);
+      if (m == 0 || (!p.with_replacement && p.n > m))
+        return TooFew(owner_is_post ? "pre cells" : "post cells", p.n, m);
     }
-    const uint64_t m = others.size() - (self >= 0 ? 1 : 0);
-    if (p.n > 0 && (m == 0 || (!p.with_replacement && p.n > m)))
-      return TooFew(owner_is_post ? "pre cells" : "post cells", p.n, m);
-    CounterRng rng(seed, RngPurpose::kConnectivity, o, owner_is_post ? 1 : 2);
-    for (uint64_t c : Draw(rng, m, p.n, p.with_replacement, /*sorted=*/true, scratch))
-      out->other.push_back(
-          static_cast<uint32_t>(self >= 0 && c >= static_cast<uint64_t>(self) ? c + 1 : c));
-    out->EndOwner();
   }
+  out->other.resize(owners.size() * p.n);
+  out->start.resize(owners.size() + 1);
+  for (uint64_t o = 0; o <= owners.size(); ++o) out->start[o] = o * p.n;
+  constexpr uint64_t kParallelPicks = 1 << 16;
+  WorkerPool* share_pool = out->other.size() >= kParallelPicks ? pool : nullptr;
+  ForEachShare(share_pool, owners.size(), [&](uint64_t begin, uint64_t end, int) {
+    ChooseScratch scratch;
+    for (uint64_t o = begin; o < end; ++o) {
+      const int64_t self = self_of(o);
+      CounterRng rng(seed, RngPurpose::kConnectivity, o, owner_is_post ? 1 : 2);
+      uint32_t* pick = out->other.data() + o * p.n;
+      for (uint64_t c : Draw(rng, candidates(o), p.n, p.with_replacement, /*sorted=*/true, scratch))
+        *pick++ = static_cast<uint32_t>(self >= 0 && c >= static_cast<uint64_t>(self) ? c + 1 : c);
+    }
+  });
   return absl::OkStatus();
 }
 
@@ -418,7 +434,7 @@ absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec,
                                        const std::vector<uint64_t>& pre_gids,
                                        const std::vector<uint64_t>& post_gids, uint64_t seed,
                                        const PairDistances& distance,
-                                       const ConnectionList* reference) {
+                                       const ConnectionList* reference, WorkerPool* pool) {
   const ConnectorInfo* info = nullptr;
   for (const auto& c : Connectors())
     if (c.name == spec.name) info = &c;
@@ -482,7 +498,7 @@ absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec,
       }
       by_post.EndOwner();
     }
-    CanonicalFromPostMajor(n_pre, by_post, &out);
+    CanonicalFromPostMajor(n_pre, by_post, pool, &out);
   } else if (spec.name == "CloneConnector") {
     // PyNN clones the reference's connection matrix, so a multapse counts once.
     for (size_t k = 0; k < reference->pre.size(); ++k)
@@ -517,15 +533,15 @@ absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec,
       }
       by_post.EndOwner();
     }
-    CanonicalFromPostMajor(n_pre, by_post, &out);
+    CanonicalFromPostMajor(n_pre, by_post, pool, &out);
   } else if (spec.name == "FixedNumberPreConnector") {
     OwnerMajor by_post;
-    auto s = FixedNumber(p, post_gids, pre_gids, seed, true, &by_post);
+    auto s = FixedNumber(p, post_gids, pre_gids, seed, true, pool, &by_post);
     if (!s.ok()) return s;
-    CanonicalFromPostMajor(n_pre, by_post, &out);
+    CanonicalFromPostMajor(n_pre, by_post, pool, &out);
   } else if (spec.name == "FixedNumberPostConnector") {
     OwnerMajor by_pre;
-    auto s = FixedNumber(p, pre_gids, post_gids, seed, false, &by_pre);
+    auto s = FixedNumber(p, pre_gids, post_gids, seed, false, pool, &by_pre);
     if (!s.ok()) return s;
     out.post = std::move(by_pre.other);
     out.pre.resize(out.post.size());

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "engine/simulation.h"
 #include "engine/space.h"
+#include "engine/worker_pool.h"
 
 namespace spikeserve::engine {
 
@@ -30,7 +31,9 @@ struct ConnectionList {
 };
 
 // `reference` (CloneConnector only): the reference projection's connections,
-// canonical order.
+// canonical order. `pool`, if given, shares the draws of FixedNumberPre and
+// FixedNumberPost and the canonical order's sorting among its members; the
+// connections are the same with or without it.
 // `pre_gids` / `post_gids` are the global ids of the CellSets' cells, used to
 // recognise self-connections (same cell on both sides). `seed` is the
 // resolved connector seed; `distance` measures pre cell i to post cell j for
@@ -39,7 +42,8 @@ absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec,
                                        const std::vector<uint64_t>& pre_gids,
                                        const std::vector<uint64_t>& post_gids, uint64_t seed,
                                        const PairDistances& distance,
-                                       const ConnectionList* reference = nullptr);
+                                       const ConnectionList* reference = nullptr,
+                                       WorkerPool* pool = nullptr);
 
 }  // namespace spikeserve::engine
 

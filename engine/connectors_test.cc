@@ -27,9 +27,10 @@ std::vector<Position> OnLine(size_t n) {
 // Cells at x = their index (µm), pre and post alike.
 absl::StatusOr<ConnectionList> ConnectOnLine(const ConnectorSpec& spec,
                                              const std::vector<uint64_t>& pre,
-                                             const std::vector<uint64_t>& post, uint64_t seed) {
+                                             const std::vector<uint64_t>& post, uint64_t seed,
+                                             WorkerPool* pool = nullptr) {
   return Connect(spec, pre, post, seed,
-                 PairDistances(Space(), OnLine(pre.size()), OnLine(post.size())));
+                 PairDistances(Space(), OnLine(pre.size()), OnLine(post.size())), nullptr, pool);
 }
 
 ConnectionList Make(const std::string& name, std::map<std::string, double> params, uint64_t n_pre,
@@ -146,6 +147,29 @@ TEST(ConnectorsTest, FixedNumberPreIsFloydsDrawFromEachPostCellsStream) {
       for (uint64_t& pre : expected) pre += pre >= post;  // past the excluded self
       ASSERT_EQ(pres[post], expected) << "post " << post << ", n = " << n;
     }
+  }
+}
+
+// A pool shares the draws of the fixed-number connectors and the canonical
+// order's blocks among its members: the connections must not change. Large
+// enough that the draws are shared (at least 65,536 picks) and the pres
+// span several blocks.
+TEST(ConnectorsTest, APoolGivesTheSameConnections) {
+  WorkerPool pool(3);
+  for (const std::string name :
+       {"FixedNumberPreConnector", "FixedNumberPostConnector", "FixedProbabilityConnector"}) {
+    ConnectorSpec spec;
+    spec.name = name;
+    spec.params = name == "FixedProbabilityConnector"
+                      ? std::map<std::string, double>{{"p_connect", 0.004}}
+                      : std::map<std::string, double>{{"n", 20}, {"allow_self_connections", 0}};
+    const auto alone = ConnectOnLine(spec, Gids(1, 6000), Gids(1, 6000), 99);
+    const auto shared = ConnectOnLine(spec, Gids(1, 6000), Gids(1, 6000), 99, &pool);
+    ASSERT_TRUE(alone.ok() && shared.ok()) << name;
+    EXPECT_GE(alone->pre.size(), 100000u) << name;
+    EXPECT_EQ(shared->pre, alone->pre) << name;
+    EXPECT_EQ(shared->post, alone->post) << name;
+    ExpectCanonical(*shared);
   }
 }
 

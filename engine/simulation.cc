@@ -1678,7 +1678,7 @@ absl::StatusOr<ProjectionInfo> Simulation::AddProjection(const ProjectionSpec& s
     reference = ConnectionList{std::move(table->pre), std::move(table->post), {}};
   }
   auto conns = Connect(spec.connector, pre_gids, post_gids, connector_seed, distances,
-                       reference ? &*reference : nullptr);
+                       reference ? &*reference : nullptr, &m.pool_);
   if (!conns.ok()) return conns.status();
   if (m.num_synapses_ + conns->pre.size() > m.config_.limits.max_synapses)
     return ResourceExhausted(

@@ -102,13 +102,9 @@ absl::Status ResolveInBlocks(const ParameterValue& value, const std::string& fie
   };
   const bool parallel = pool != nullptr && pool->size() > 1 && n >= kParallelDraws &&
                         std::holds_alternative<RandomSpec>(value);
-  const uint64_t members = parallel ? pool->size() : 1;
-  std::vector<Outcome> outcomes(members);
-  if (parallel) {
-    pool->Run([&](int m) { share(n * m / members, n * (m + 1) / members, outcomes[m]); });
-  } else {
-    share(0, n, outcomes[0]);
-  }
+  std::vector<Outcome> outcomes(parallel ? pool->size() : 1);
+  ForEachShare(parallel ? pool : nullptr, n,
+               [&](uint64_t begin, uint64_t end, int m) { share(begin, end, outcomes[m]); });
   // Shares are in index order: the first with an error has the first error.
   for (const Outcome& o : outcomes) {
     if (o.not_finite != UINT64_MAX)

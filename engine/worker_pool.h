@@ -46,6 +46,19 @@ class WorkerPool {
   std::condition_variable start_, finished_;
 };
 
+// Calls work(begin, end, member) for shares of the items [0, n), as equal as
+// whole items allow and in index order: one per member of `pool`, or with
+// no pool one share, member 0, on the calling thread.
+template <class Work>
+void ForEachShare(WorkerPool* pool, uint64_t n, const Work& work) {
+  const uint64_t members = pool != nullptr ? pool->size() : 1;
+  if (members == 1) {
+    work(uint64_t{0}, n, 0);
+    return;
+  }
+  pool->Run([&](int m) { work(n * m / members, n * (m + 1) / members, m); });
+}
+
 }  // namespace spikeserve::engine
 
 #endif  // SPIKESERVE_ENGINE_WORKER_POOL_H_
