@@ -8,6 +8,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/types/span.h"
 #include "engine/catalogue.h"
 #include "engine/counter_rng.h"
 #include "engine/errors.h"
@@ -123,6 +124,10 @@ absl::flat_hash_map<uint64_t, uint32_t> PositionByGid(const std::vector<uint64_t
   return pos;
 }
 
+// Draws worth sharing among a pool's members: fewer take less time than
+// waking them.
+constexpr uint64_t kParallelPicks = 1 << 16;
+
 // Connections generated owner by owner (a post cell for the post-major
 // connectors, a pre cell for FixedNumberPost): the owner o's partners are
 // other[start[o] .. start[o + 1]).
@@ -158,18 +163,22 @@ std::vector<uint64_t> CountingSortByPre(uint32_t n_keys, Key key, ForEachPair fo
 // million-cell network. So for many pres the pairs are first dealt, stably,
 // into blocks of kPreBlock consecutive pres (few places at a time), and
 // then each block, small enough for the cache, is sorted by pre in place.
-void CanonicalFromPostMajor(uint32_t n_pre, const OwnerMajor& by_post, WorkerPool* pool,
+// `pieces` hold consecutive post cells, in order.
+void CanonicalFromPostMajor(uint32_t n_pre, absl::Span<const OwnerMajor> pieces, WorkerPool* pool,
                             ConnectionList* out) {
   static constexpr uint32_t kOnePassPres = 4096;
   static constexpr int kPreBlockBits = 10;
   static constexpr uint32_t kPreBlock = 1u << kPreBlockBits;
   auto post_major = [&](auto visit) {
-    for (uint32_t post = 0; post + 1 < by_post.start.size(); ++post)
-      for (uint64_t k = by_post.start[post]; k < by_post.start[post + 1]; ++k)
-        visit(by_post.other[k], post);
+    uint32_t post = 0;
+    for (const OwnerMajor& piece : pieces)
+      for (size_t o = 0; o + 1 < piece.start.size(); ++o, ++post)
+        for (uint64_t k = piece.start[o]; k < piece.start[o + 1]; ++k) visit(piece.other[k], post);
   };
-  out->pre.resize(by_post.other.size());
-  out->post.resize(by_post.other.size());
+  uint64_t n = 0;
+  for (const OwnerMajor& piece : pieces) n += piece.other.size();
+  out->pre.resize(n);
+  out->post.resize(n);
   if (n_pre <= kOnePassPres) {
     CountingSortByPre(
         n_pre, [](uint32_t pre) { return pre; }, post_major, 0, out);
@@ -301,7 +310,6 @@ absl::Status FixedNumber(const Params& p, const std::vector<uint64_t>& owners,
   out->other.resize(owners.size() * p.n);
   out->start.resize(owners.size() + 1);
   for (uint64_t o = 0; o <= owners.size(); ++o) out->start[o] = o * p.n;
-  constexpr uint64_t kParallelPicks = 1 << 16;
   WorkerPool* share_pool = out->other.size() >= kParallelPicks ? pool : nullptr;
   ForEachShare(share_pool, owners.size(), [&](uint64_t begin, uint64_t end, int) {
     ChooseScratch scratch;
@@ -483,22 +491,28 @@ absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec,
       out.post.push_back(i);
     }
   } else if (spec.name == "FixedProbabilityConnector") {
-    OwnerMajor by_post;
-    by_post.other.reserve(static_cast<size_t>(p.p * n_pre * n_post * 1.01) + 64);
-    by_post.start.reserve(n_post + 1);
+    // Each post cell's pres come from a stream of its own: the post cells
+    // are shared among the pool's members, each drawing a piece of them.
+    WorkerPool* share_pool = p.p * n_pre * n_post >= kParallelPicks ? pool : nullptr;
+    std::vector<OwnerMajor> pieces(share_pool != nullptr ? share_pool->size() : 1);
     const double log_q = std::log1p(-p.p);
-    for (uint32_t j = 0; j < n_post && p.p > 0.0; ++j) {
-      CounterRng rng(seed, RngPurpose::kConnectivity, j, 0);
-      // Gaps between successes of Bernoulli(p) trials are geometric.
-      for (double i = -1.0;;) {
-        i += p.p >= 1.0 ? 1.0 : 1.0 + std::floor(std::log(rng.Uniform()) / log_q);
-        if (i >= n_pre) break;
-        const uint32_t pre = static_cast<uint32_t>(i);
-        if (p.allow_self || pre_gids[pre] != post_gids[j]) by_post.other.push_back(pre);
+    ForEachShare(share_pool, p.p > 0.0 ? n_post : 0, [&](uint64_t begin, uint64_t end, int member) {
+      OwnerMajor& piece = pieces[member];
+      piece.other.reserve(static_cast<size_t>(p.p * n_pre * (end - begin) * 1.01) + 64);
+      piece.start.reserve(end - begin + 1);
+      for (uint64_t j = begin; j < end; ++j) {
+        CounterRng rng(seed, RngPurpose::kConnectivity, j, 0);
+        // Gaps between successes of Bernoulli(p) trials are geometric.
+        for (double i = -1.0;;) {
+          i += p.p >= 1.0 ? 1.0 : 1.0 + std::floor(std::log(rng.Uniform()) / log_q);
+          if (i >= n_pre) break;
+          const uint32_t pre = static_cast<uint32_t>(i);
+          if (p.allow_self || pre_gids[pre] != post_gids[j]) piece.other.push_back(pre);
+        }
+        piece.EndOwner();
       }
-      by_post.EndOwner();
-    }
-    CanonicalFromPostMajor(n_pre, by_post, pool, &out);
+    });
+    CanonicalFromPostMajor(n_pre, pieces, pool, &out);
   } else if (spec.name == "CloneConnector") {
     // PyNN clones the reference's connection matrix, so a multapse counts once.
     for (size_t k = 0; k < reference->pre.size(); ++k)
@@ -533,12 +547,12 @@ absl::StatusOr<ConnectionList> Connect(const ConnectorSpec& spec,
       }
       by_post.EndOwner();
     }
-    CanonicalFromPostMajor(n_pre, by_post, pool, &out);
+    CanonicalFromPostMajor(n_pre, {&by_post, 1}, pool, &out);
   } else if (spec.name == "FixedNumberPreConnector") {
     OwnerMajor by_post;
     auto s = FixedNumber(p, post_gids, pre_gids, seed, true, pool, &by_post);
     if (!s.ok()) return s;
-    CanonicalFromPostMajor(n_pre, by_post, pool, &out);
+    CanonicalFromPostMajor(n_pre, {&by_post, 1}, pool, &out);
   } else if (spec.name == "FixedNumberPostConnector") {
     OwnerMajor by_pre;
     auto s = FixedNumber(p, pre_gids, post_gids, seed, false, pool, &by_pre);
