@@ -299,10 +299,10 @@ absl::Status FixedNumber(const Params& p, const std::vector<uint64_t>& owners,
     const auto it = other_pos.find(owners[o]);
     return it == other_pos.end() ? -1 : it->second;
   };
-  auto candidates = [&](uint64_t o) { return others.size() - (self_of(o) >= 0 ? 1 : 0); };
+  auto candidates = [&](int64_t self) { return others.size() - (self >= 0 ? 1 : 0); };
   if (p.n > 0 && (others.size() <= 1 || (!p.with_replacement && p.n >= others.size()))) {
     for (uint64_t o = 0; o < owners.size(); ++o) {
-      const uint64_t m = candidates(o);
+      const uint64_t m = candidates(self_of(o));
       if (m == 0 || (!p.with_replacement && p.n > m))
         return TooFew(owner_is_post ? "pre cells" : "post cells", p.n, m);
     }
@@ -317,7 +317,8 @@ absl::Status FixedNumber(const Params& p, const std::vector<uint64_t>& owners,
       const int64_t self = self_of(o);
       CounterRng rng(seed, RngPurpose::kConnectivity, o, owner_is_post ? 1 : 2);
       uint32_t* pick = out->other.data() + o * p.n;
-      for (uint64_t c : Draw(rng, candidates(o), p.n, p.with_replacement, /*sorted=*/true, scratch))
+      for (uint64_t c :
+           Draw(rng, candidates(self), p.n, p.with_replacement, /*sorted=*/true, scratch))
         *pick++ = static_cast<uint32_t>(self >= 0 && c >= static_cast<uint64_t>(self) ? c + 1 : c);
     }
   });
